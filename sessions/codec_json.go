@@ -1,0 +1,27 @@
+package sessions
+
+import (
+	"bytes"
+	"encoding/json"
+)
+
+// JSON is the Codec for Flask-Session's "json" serialization format: compact
+// JSON objects. Numbers decode as json.Number so that large integers keep
+// their precision; Value converts them to the requested numeric type.
+var JSON Codec = jsonCodec{}
+
+type jsonCodec struct{}
+
+func (jsonCodec) Marshal(v any) ([]byte, error) { return json.Marshal(v) }
+
+func (jsonCodec) Unmarshal(data []byte, v any) error {
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.UseNumber()
+	if err := d.Decode(v); err != nil {
+		return err
+	}
+	if d.More() {
+		return errTrailingData
+	}
+	return nil
+}

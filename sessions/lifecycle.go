@@ -1,0 +1,308 @@
+package sessions
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// The request lifecycle (DESIGN §4), in one place for every adapter:
+//
+//	Open     read the cookie; load nothing
+//	load     on first use, load the record (and refresh its TTL in the same
+//	         round trip when the store can)
+//	Commit   right before the headers: apply the commit rules, set the cookie
+//	Finish   after the handler: commit if nothing was written, else save what
+//	         changed after the headers went out
+//	Abandon  the handler panicked: save nothing
+
+// Open starts the session of request r. It reads and verifies the cookie but
+// does not touch the store. w is the writer the adapter wraps: the commit
+// sets headers on it and the ErrorHandler writes to it.
+func (m *Manager) Open(w http.ResponseWriter, r *http.Request) *Session {
+	s := &Session{m: m, w: w, r: r}
+	if m.cfg.Store == nil {
+		s.nullReason = ErrNoStore
+		return s
+	}
+	s.cookieID, s.hadCookie = m.readCookie(r)
+	return s
+}
+
+// Commit applies the commit rules to s; call it right before the response
+// headers are written. Only the first call commits. It returns false when the
+// ErrorHandler wrote a response of its own: the adapter must then discard
+// whatever the handler writes.
+func (m *Manager) Commit(s *Session) bool {
+	s.mu.Lock()
+	if s.committed {
+		ok := !s.replaced
+		s.mu.Unlock()
+		return ok
+	}
+	s.committed = true
+	err := s.commit(true)
+	s.mu.Unlock()
+	if err != nil {
+		m.fail(s, err, true)
+	}
+	return !s.isReplaced()
+}
+
+// Finish ends the request after the handler returned. If nothing was written
+// it commits (the headers are still to come); otherwise it saves changes made
+// after the headers went out, reporting through the ErrorHandler those that
+// needed a cookie.
+func (m *Manager) Finish(s *Session) {
+	s.mu.Lock()
+	if !s.committed {
+		s.mu.Unlock()
+		m.Commit(s)
+		return
+	}
+	err := s.commit(false)
+	s.mu.Unlock()
+	if err != nil {
+		m.fail(s, err, false)
+	}
+}
+
+// Abandon marks s as belonging to a handler that panicked: nothing is saved
+// and no cookie is set, whatever the recovery middleware writes next.
+func (m *Manager) Abandon(s *Session) {
+	s.mu.Lock()
+	s.abandoned = true
+	s.mu.Unlock()
+}
+
+// load fetches the record on first use. The caller holds s.mu.
+func (s *Session) load() {
+	if s.loaded || s.nullReason != nil {
+		return
+	}
+	s.loaded = true
+	if s.cookieID != "" && s.loadRecord() {
+		return
+	}
+	m := s.m
+	s.fresh = true
+	s.values = make(map[string]any)
+	s.permanent = !m.cfg.NonPermanent
+	if m.cfg.AbsoluteTimeout > 0 {
+		s.created = m.now().Unix()
+	}
+}
+
+// loadRecord loads the record named by the cookie. It reports false when
+// there is none to use, and the session starts new under a new ID.
+func (s *Session) loadRecord() bool {
+	m := s.m
+	key := m.key(s.cookieID)
+	ctx := s.r.Context()
+	var (
+		data  []byte
+		found bool
+		err   error
+	)
+	if m.loadToucher != nil {
+		data, found, err = m.loadToucher.LoadTouch(ctx, key, m.cfg.Lifetime)
+		s.touched = found
+	} else {
+		data, found, err = m.cfg.Store.Load(ctx, key)
+	}
+	if err != nil {
+		s.loadErr = fmt.Errorf("%w: %w", ErrStoreLoad, err)
+		s.values = make(map[string]any)
+		s.permanent = !m.cfg.NonPermanent
+		return true
+	}
+	if !found {
+		return false
+	}
+	values, err := decodeRecord(m.cfg.Codec, data)
+	if err != nil {
+		m.log(ctx, slog.LevelWarn, "sessions: dropping a session record that does not decode", s.r,
+			slog.Int("bytes", len(data)), slog.Any("error", err))
+		s.stale = append(s.stale, s.cookieID)
+		return false
+	}
+	permanent, created := takeMeta(values)
+	if abs := m.cfg.AbsoluteTimeout; abs > 0 {
+		now := m.now()
+		switch {
+		case created == 0: // saved before AbsoluteTimeout was set: start counting now
+			created = now.Unix()
+			s.modified = true
+		case now.Sub(time.Unix(created, 0)) >= abs:
+			s.stale = append(s.stale, s.cookieID)
+			return false
+		}
+	}
+	s.values, s.permanent, s.created = values, permanent, created
+	s.id, s.found, s.raw = s.cookieID, true, data
+	return true
+}
+
+// commit applies the commit rules. Before the headers it may set cookies;
+// after them it saves what it can and reports what needed a cookie. The
+// caller holds s.mu.
+func (s *Session) commit(beforeHeaders bool) error {
+	if s.abandoned || !s.loaded || s.nullReason != nil {
+		return nil
+	}
+	m := s.m
+	if beforeHeaders {
+		addVaryCookie(s.w.Header())
+	}
+	if s.loadErr != nil {
+		if beforeHeaders {
+			return s.loadErr
+		}
+		return nil
+	}
+	// Saves outlive the request: a client that hangs up after its request
+	// was handled must not lose the changes the handler made.
+	ctx := context.WithoutCancel(s.r.Context())
+	now := m.now()
+
+	dirty := s.modified
+	var data []byte
+	if !dirty && s.found && hasMutable(s.values) {
+		var err error
+		if data, err = s.encode(); err != nil {
+			return fmt.Errorf("%w: encode: %w", ErrStoreSave, err)
+		}
+		dirty = !bytes.Equal(data, s.raw)
+	}
+
+	switch {
+	case dirty && len(s.values) == 0: // cleared or destroyed
+		s.retire()
+		s.modified = false
+		if beforeHeaders && s.hadCookie {
+			s.w.Header().Add("Set-Cookie", m.expiredCookie())
+			s.hadCookie = false
+		}
+		return s.deleteStale(ctx)
+
+	case dirty:
+		if s.id == "" {
+			s.id = newID(m.cfg.IDLength)
+		}
+		if !beforeHeaders && s.id != s.cookieID {
+			return ErrHeadersSent
+		}
+		if data == nil {
+			var err error
+			if data, err = s.encode(); err != nil {
+				return fmt.Errorf("%w: encode: %w", ErrStoreSave, err)
+			}
+		}
+		ttl := s.ttl(now)
+		if err := m.cfg.Store.Save(ctx, m.key(s.id), data, ttl); err != nil {
+			return fmt.Errorf("%w: %w", ErrStoreSave, err)
+		}
+		s.found, s.raw, s.modified = true, data, false
+		if beforeHeaders {
+			s.w.Header().Add("Set-Cookie", m.cookie(s.id, s.permanent, ttl, now))
+			s.cookieID, s.hadCookie = s.id, true
+		}
+		return s.deleteStale(ctx)
+
+	case s.found && beforeHeaders && !m.cfg.NoRefreshEachRequest:
+		ttl := s.ttl(now)
+		err := s.refresh(ctx, ttl)
+		if err == nil && s.permanent {
+			s.w.Header().Add("Set-Cookie", m.cookie(s.id, true, ttl, now))
+		}
+		return errors.Join(err, s.deleteStale(ctx))
+
+	default:
+		return s.deleteStale(ctx)
+	}
+}
+
+// refresh extends the record's TTL without rewriting its data, unless the
+// load already did.
+func (s *Session) refresh(ctx context.Context, ttl time.Duration) error {
+	if s.touched {
+		return nil
+	}
+	m := s.m
+	key := m.key(s.id)
+	var err error
+	if m.toucher != nil {
+		err = m.toucher.Touch(ctx, key, ttl)
+	} else {
+		err = m.cfg.Store.Save(ctx, key, s.raw, ttl) // the very bytes loaded
+	}
+	if err != nil {
+		return fmt.Errorf("%w: refresh: %w", ErrStoreSave, err)
+	}
+	s.touched = true
+	return nil
+}
+
+// deleteStale deletes the records of retired IDs. One that fails to go stays
+// scheduled, so a later commit of this request tries again.
+func (s *Session) deleteStale(ctx context.Context) error {
+	var errs []error
+	kept := s.stale[:0]
+	for _, id := range s.stale {
+		if err := s.m.cfg.Store.Delete(ctx, s.m.key(id)); err != nil {
+			errs = append(errs, err)
+			kept = append(kept, id)
+		}
+	}
+	s.stale = kept
+	if len(errs) > 0 {
+		return fmt.Errorf("%w: delete: %w", ErrStoreSave, errors.Join(errs...))
+	}
+	return nil
+}
+
+// ttl is the record's time to live from now: the Lifetime, cut short by the
+// AbsoluteTimeout.
+func (s *Session) ttl(now time.Time) time.Duration {
+	ttl := s.m.cfg.Lifetime
+	if abs := s.m.cfg.AbsoluteTimeout; abs > 0 && s.created != 0 {
+		if left := time.Unix(s.created, 0).Add(abs).Sub(now); left < ttl {
+			ttl = max(left, time.Second)
+		}
+	}
+	return ttl
+}
+
+// fail logs err and hands it to the ErrorHandler. Before the headers, what
+// the handler writes becomes the response.
+func (m *Manager) fail(s *Session, err error, beforeHeaders bool) {
+	m.log(s.r.Context(), slog.LevelError, "sessions: session not loaded or not saved", s.r, slog.Any("error", err))
+	if !beforeHeaders {
+		m.cfg.ErrorHandler(discardWriter{}, s.r, err)
+		return
+	}
+	tw := &trackingWriter{ResponseWriter: s.w}
+	m.cfg.ErrorHandler(tw, s.r, err)
+	if tw.wrote {
+		s.mu.Lock()
+		s.replaced = true
+		s.mu.Unlock()
+	}
+}
+
+func (s *Session) isReplaced() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.replaced
+}
+
+// log writes one record about request r. It never includes the session ID,
+// which is a bearer credential.
+func (m *Manager) log(ctx context.Context, level slog.Level, msg string, r *http.Request, attrs ...slog.Attr) {
+	attrs = append(attrs, slog.String("method", r.Method), slog.String("path", r.URL.Path))
+	m.cfg.Logger.LogAttrs(ctx, level, msg, attrs...)
+}

@@ -1,0 +1,54 @@
+package sessions
+
+import (
+	"time"
+)
+
+// Manager runs the session lifecycle for one Config. Adapters make one with
+// New and call Open, Commit, Finish and Abandon around each request; handlers
+// never need it.
+type Manager struct {
+	cfg         Config
+	signer      *signer     // nil when cookies carry the bare ID
+	toucher     Toucher     // cfg.Store as a Toucher, if it is one
+	loadToucher LoadToucher // cfg.Store as a LoadToucher, if it is one and refresh is on
+	now         func() time.Time
+}
+
+// New checks cfg, fills in its defaults and returns a Manager for it. The
+// error says which field to change.
+func New(cfg Config) (*Manager, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	m := &Manager{cfg: cfg, now: time.Now}
+	if cfg.SecretKey != nil {
+		m.signer = newSigner(append([][]byte{cfg.SecretKey}, cfg.SecretKeyFallbacks...), cfg.FlaskSigner)
+	}
+	m.toucher, _ = cfg.Store.(Toucher)
+	if !cfg.NoRefreshEachRequest {
+		m.loadToucher, _ = cfg.Store.(LoadToucher)
+	}
+	if cfg.Store == nil {
+		cfg.Logger.Warn(ErrNoStore.Error())
+	}
+	return m, nil
+}
+
+// MustNew is New for middleware constructors that return no error: it
+// panics with New's message. Invalid configuration is a programming error
+// found at startup, never on a request.
+func MustNew(cfg Config) *Manager {
+	m, err := New(cfg)
+	if err != nil {
+		panic(err.Error())
+	}
+	return m
+}
+
+// Config returns the configuration in use, with defaults filled in.
+func (m *Manager) Config() Config { return m.cfg }
+
+// key returns the storage key of a session ID.
+func (m *Manager) key(id string) string { return m.cfg.KeyPrefix + id }
