@@ -39,11 +39,9 @@ func Get(c any) *Session {
 	return nullSession
 }
 
-// The shapes of framework contexts, matched without importing a framework.
-type (
-	keysContext    interface{ Get(string) (any, bool) } // *gin.Context
-	requestContext interface{ Request() *http.Request } // echo.Context
-)
+// requestContext is the shape of echo.Context, matched without importing
+// Echo. *gin.Context is a context.Context whose Value reads c.Keys.
+type requestContext interface{ Request() *http.Request }
 
 func lookup(c any) *Session {
 	switch c := c.(type) {
@@ -55,19 +53,13 @@ func lookup(c any) *Session {
 		}
 		s, _ := FromContext(c.Context())
 		return s
-	case keysContext:
-		if v, ok := c.Get(KeysKey); ok {
-			s, _ := v.(*Session)
-			return s
-		}
-		if ctx, ok := c.(context.Context); ok {
-			s, _ := FromContext(ctx)
-			return s
-		}
 	case requestContext:
 		return lookup(c.Request())
 	case context.Context:
-		s, _ := FromContext(c)
+		if s, ok := FromContext(c); ok {
+			return s
+		}
+		s, _ := c.Value(KeysKey).(*Session)
 		return s
 	}
 	return nil

@@ -1,0 +1,43 @@
+// Package ginsession is the Gin session middleware.
+//
+//	r := gin.Default()
+//	r.Use(ginsession.New(sessions.Config{Store: store, SecretKey: key}))
+//	r.GET("/", func(c *gin.Context) {
+//		s := sessions.Get(c)
+//		n, _ := sessions.Value[int](s, "visits")
+//		s.Set("visits", n+1) // saved for you: no Save() call
+//	})
+//
+// The session is committed right before the response headers are written:
+// on the first Write, WriteString, WriteHeaderNow, Flush or Hijack, or after
+// the rest of the chain returns if it wrote nothing. c.Status() and
+// c.Header() write nothing, so a handler may still set session values after
+// them. A handler that panics saves nothing.
+package ginsession
+
+import (
+	"github.com/gin-gonic/gin"
+	"github.com/serversession/serversession/sessions"
+)
+
+// New returns Gin middleware that gives every request a session, configured
+// by cfg. It panics at startup, not per request, if cfg is invalid; the
+// message says what to change (sessions.New returns it as an error).
+func New(cfg sessions.Config) gin.HandlerFunc {
+	m := sessions.MustNew(cfg)
+	return func(c *gin.Context) {
+		s := m.Open(c.Writer, c.Request)
+		c.Writer = &writer{ResponseWriter: c.Writer, m: m, s: s}
+		c.Set(sessions.KeysKey, s)
+		c.Request = c.Request.WithContext(sessions.NewContext(c.Request.Context(), s))
+		finished := false
+		defer func() {
+			if !finished {
+				m.Abandon(s) // the handler panicked: save nothing
+			}
+		}()
+		c.Next()
+		finished = true
+		m.Finish(s)
+	}
+}

@@ -1,0 +1,61 @@
+package ginsession
+
+import (
+	"bufio"
+	"net"
+
+	"github.com/gin-gonic/gin"
+	"github.com/serversession/serversession/sessions"
+)
+
+// writer commits the session right before gin writes the headers. gin's
+// WriteHeader only records the status, so it is not hooked. When the
+// session's ErrorHandler answered instead, the handler's output is dropped.
+type writer struct {
+	gin.ResponseWriter
+	m *sessions.Manager
+	s *sessions.Session
+
+	committed bool
+	discard   bool
+}
+
+// commit commits once and reports whether the handler's output goes through.
+func (w *writer) commit() bool {
+	if !w.committed {
+		w.committed = true
+		w.discard = !w.m.Commit(w.s)
+	}
+	return !w.discard
+}
+
+func (w *writer) WriteHeaderNow() {
+	if w.commit() {
+		w.ResponseWriter.WriteHeaderNow()
+	}
+}
+
+func (w *writer) Write(p []byte) (int, error) {
+	if !w.commit() {
+		return len(p), nil
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+func (w *writer) WriteString(s string) (int, error) {
+	if !w.commit() {
+		return len(s), nil
+	}
+	return w.ResponseWriter.WriteString(s)
+}
+
+func (w *writer) Flush() {
+	if w.commit() {
+		w.ResponseWriter.Flush()
+	}
+}
+
+func (w *writer) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	w.commit()
+	return w.ResponseWriter.Hijack()
+}
