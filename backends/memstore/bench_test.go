@@ -1,0 +1,103 @@
+package memstore_test
+
+import (
+	"context"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/serversession/serversession/backends/memstore"
+)
+
+// benchValue is about the size of a small session: a user ID, a CSRF token
+// and a flash message, msgpack-encoded.
+var benchValue = make([]byte, 256)
+
+// benchStore returns a store holding n records, keyed like real sessions.
+func benchStore(b *testing.B, n int) (*memstore.Store, []string) {
+	b.Helper()
+	s := memstore.New()
+	b.Cleanup(func() { _ = s.Close() })
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = "session:" + strconv.Itoa(i) + "-abcdefghijklmnopqrstuvwxyz0123456789ABCDE"
+		if err := s.Save(context.Background(), keys[i], benchValue, time.Hour); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return s, keys
+}
+
+func BenchmarkSave(b *testing.B) {
+	s, keys := benchStore(b, 1024)
+	ctx := context.Background()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if err := s.Save(ctx, keys[i%len(keys)], benchValue, time.Hour); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
+func BenchmarkLoad(b *testing.B) {
+	s, keys := benchStore(b, 1024)
+	ctx := context.Background()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, _, err := s.Load(ctx, keys[i%len(keys)]); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
+func BenchmarkLoadTouch(b *testing.B) {
+	s, keys := benchStore(b, 1024)
+	ctx := context.Background()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, _, err := s.LoadTouch(ctx, keys[i%len(keys)], time.Hour); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
+// BenchmarkParallelMixed is many requests at once: nine loads for each save,
+// over many sessions.
+func BenchmarkParallelMixed(b *testing.B) {
+	s, keys := benchStore(b, 1<<14)
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			k := keys[(i*7919)%len(keys)]
+			var err error
+			if i%10 == 0 {
+				err = s.Save(ctx, k, benchValue, time.Hour)
+			} else {
+				_, _, err = s.Load(ctx, k)
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
+}
+
+func BenchmarkDeleteExpired(b *testing.B) {
+	s, _ := benchStore(b, 1<<14)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := s.DeleteExpired(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,40 @@
+// Package memstore is an in-memory sessions.Store for a single process:
+// development, tests, and apps that run one instance and accept that
+// sessions end when the process does.
+//
+// # Setup
+//
+//	store := memstore.New()
+//	defer store.Close()
+//	cfg := sessions.Config{Store: store}
+//
+// # Options
+//
+//   - WithCleanupInterval(d) sets how often a background goroutine removes
+//     expired records (default one minute; zero or less turns it off, and
+//     DeleteExpired then frees memory when you call it).
+//
+// # Expiry
+//
+// Every record expires after the TTL it was saved or touched with, measured
+// on the monotonic clock, so changes of the wall clock do not shorten or
+// lengthen sessions. An expired record is never returned, even before the
+// sweeper has removed it, and Touch never brings one back. The sweeper
+// bounds memory: without it, a store that only ever sees new session IDs
+// (bots, crawlers) would keep every record it was given. Close stops the
+// sweeper; a Store that is dropped without Close has its sweeper stopped when
+// the garbage collector frees it, so no goroutine is leaked either way.
+//
+// # Cost
+//
+// Records are spread over 64 shards, each behind its own sync.RWMutex, so
+// concurrent requests for different sessions rarely wait for each other.
+// Save copies the data it is given and Load returns a fresh copy (one
+// allocation each), so callers and the store never share bytes. Memory is
+// the size of the live records plus about a hundred bytes of key and map
+// overhead each. A sweep visits every record, one shard at a time, holding
+// that shard's lock.
+//
+// The Store implements sessions.Toucher and sessions.LoadToucher, so a
+// session refresh costs one map update and never rewrites the data.
+package memstore

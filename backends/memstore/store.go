@@ -1,0 +1,154 @@
+package memstore
+
+import (
+	"context"
+	"fmt"
+	"hash/maphash"
+	"math"
+	"runtime"
+	"sync"
+	"time"
+)
+
+// shardCount is the number of independently locked parts of the map.
+const shardCount = 64
+
+// Store is an in-memory sessions.Store whose records expire. It is safe for
+// concurrent use. Create it with New and stop its sweeper with Close.
+type Store struct {
+	records *records
+	sweeper *sweeper        // nil when the sweeper is off
+	cleanup runtime.Cleanup // stops the sweeper if the Store is dropped without Close
+}
+
+// records is the data of a Store. The sweeper goroutine holds a pointer to
+// it and not to the Store, so that an unclosed Store can still be freed.
+type records struct {
+	seed   maphash.Seed
+	epoch  time.Time // monotonic origin of every expiry
+	shards [shardCount]shard
+}
+
+// shard is one part of the map with its own lock.
+type shard struct {
+	mu sync.RWMutex
+	m  map[string]entry
+	_  [64 - 32]byte // keep shards on separate cache lines
+}
+
+// entry is one record. data is never modified after it is stored, so it can
+// be copied without holding the lock.
+type entry struct {
+	data    []byte
+	expires int64 // nanoseconds since records.epoch
+}
+
+// New returns an empty Store. Unless WithCleanupInterval turns it off, a
+// background goroutine removes expired records every minute until Close.
+func New(opts ...Option) *Store {
+	o := defaultOptions()
+	for _, opt := range opts {
+		opt(&o)
+	}
+	r := &records{seed: maphash.MakeSeed(), epoch: time.Now()}
+	for i := range r.shards {
+		r.shards[i].m = make(map[string]entry)
+	}
+	s := &Store{records: r}
+	if o.cleanupInterval > 0 {
+		s.sweeper = startSweeper(o.cleanupInterval, r.deleteExpired)
+		s.cleanup = runtime.AddCleanup(s, (*sweeper).stop, s.sweeper)
+	}
+	return s
+}
+
+// Load returns a copy of the record stored under key. A missing or expired
+// record is (nil, false, nil).
+func (s *Store) Load(ctx context.Context, key string) ([]byte, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, false, fmt.Errorf("memstore: load %q: %w", key, err)
+	}
+	r := s.records
+	sh := r.shard(key)
+	now := r.now()
+	sh.mu.RLock()
+	e, ok := sh.m[key]
+	sh.mu.RUnlock()
+	if !ok {
+		return nil, false, nil
+	}
+	if e.expires <= now {
+		sh.deleteIfExpired(key, now)
+		return nil, false, nil
+	}
+	return clone(e.data), true, nil
+}
+
+// Save stores a copy of data under key, replacing any record, to expire
+// after ttl. A ttl of zero or less is an error: the lifecycle never passes
+// one, and storing a record that is already dead would hide the bug.
+func (s *Store) Save(ctx context.Context, key string, data []byte, ttl time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("memstore: save %q: %w", key, err)
+	}
+	if ttl <= 0 {
+		return fmt.Errorf("memstore: save %q: ttl %v is not positive", key, ttl)
+	}
+	r := s.records
+	e := entry{data: clone(data), expires: r.deadline(ttl)}
+	sh := r.shard(key)
+	sh.mu.Lock()
+	sh.m[key] = e
+	sh.mu.Unlock()
+	return nil
+}
+
+// Delete removes the record under key. A missing record is not an error.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("memstore: delete %q: %w", key, err)
+	}
+	sh := s.records.shard(key)
+	sh.mu.Lock()
+	delete(sh.m, key)
+	sh.mu.Unlock()
+	return nil
+}
+
+// shard returns the shard that holds key.
+func (r *records) shard(key string) *shard {
+	return &r.shards[maphash.String(r.seed, key)%shardCount]
+}
+
+// now returns the monotonic time in nanoseconds since the store was made.
+func (r *records) now() int64 {
+	return int64(time.Since(r.epoch))
+}
+
+// deadline returns the expiry of a record written now with ttl, saturating
+// instead of overflowing for absurdly long TTLs.
+func (r *records) deadline(ttl time.Duration) int64 {
+	now := r.now()
+	if int64(ttl) > math.MaxInt64-now {
+		return math.MaxInt64
+	}
+	return now + int64(ttl)
+}
+
+// deleteIfExpired removes key if it is still expired at now; a concurrent
+// Save may have replaced it since the caller looked.
+func (sh *shard) deleteIfExpired(key string, now int64) {
+	sh.mu.Lock()
+	if e, ok := sh.m[key]; ok && e.expires <= now {
+		delete(sh.m, key)
+	}
+	sh.mu.Unlock()
+}
+
+// clone returns a copy of b that is never nil, so a found empty record is
+// told apart from a missing one by found alone.
+func clone(b []byte) []byte {
+	c := make([]byte, len(b))
+	copy(c, b)
+	return c
+}

@@ -1,0 +1,58 @@
+package memstore
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Touch sets the record under key to expire after ttl, without copying its
+// data. A missing or expired record is not an error and stays missing.
+func (s *Store) Touch(ctx context.Context, key string, ttl time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("memstore: touch %q: %w", key, err)
+	}
+	if ttl <= 0 {
+		return fmt.Errorf("memstore: touch %q: ttl %v is not positive", key, ttl)
+	}
+	_, _ = s.touch(key, ttl)
+	return nil
+}
+
+// LoadTouch returns a copy of the record under key and sets it to expire
+// after ttl, under one lock. A missing or expired record is (nil, false,
+// nil) and stays missing.
+func (s *Store) LoadTouch(ctx context.Context, key string, ttl time.Duration) ([]byte, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, false, fmt.Errorf("memstore: load-touch %q: %w", key, err)
+	}
+	if ttl <= 0 {
+		return nil, false, fmt.Errorf("memstore: load-touch %q: ttl %v is not positive", key, ttl)
+	}
+	data, ok := s.touch(key, ttl)
+	if !ok {
+		return nil, false, nil
+	}
+	return clone(data), true, nil
+}
+
+// touch extends a live record and returns its (shared, read-only) data.
+// An expired record found on the way is removed.
+func (s *Store) touch(key string, ttl time.Duration) ([]byte, bool) {
+	r := s.records
+	sh := r.shard(key)
+	now := r.now()
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	e, ok := sh.m[key]
+	if !ok {
+		return nil, false
+	}
+	if e.expires <= now {
+		delete(sh.m, key)
+		return nil, false
+	}
+	e.expires = r.deadline(ttl)
+	sh.m[key] = e
+	return e.data, true
+}

@@ -1,0 +1,141 @@
+package storetest
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/serversession/serversession/sessions"
+)
+
+const (
+	// workers is the number of goroutines of the concurrency subtest.
+	workers = 16
+	// opsPerWorker is how many operations each of them makes.
+	opsPerWorker = 50
+	// sharedKeys is how many keys all workers write to and read from.
+	sharedKeys = 4
+	// maxReported caps the failures reported, so a broken store gives a
+	// readable report instead of 800 lines.
+	maxReported = 10
+)
+
+// testConcurrency: 16 goroutines × 50 mixed operations, on keys of their own
+// (where each must read back what it wrote) and on keys they share (where a
+// read must return one whole value some worker wrote, never a mix). Run it
+// under -race to catch unsynchronized stores.
+func testConcurrency(t *testing.T, e *env) {
+	shared := make([]string, sharedKeys)
+	for i := range shared {
+		shared[i] = e.keys.key(fmt.Sprintf("shared-%d", i))
+	}
+	toucher, canTouch := e.store.(sessions.Toucher)
+	lt, canLoadTouch := e.store.(sessions.LoadToucher)
+
+	var (
+		mu       sync.Mutex
+		failures []string
+		dropped  int
+	)
+	fail := func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(failures) < maxReported {
+			failures = append(failures, fmt.Sprintf(format, args...))
+		} else {
+			dropped++
+		}
+	}
+
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			own := e.keys.key(fmt.Sprintf("worker-%d", w))
+			var last []byte // what own holds, nil when deleted or never saved
+			for i := range opsPerWorker {
+				sk := shared[(w+i)%sharedKeys]
+				switch i % 8 {
+				case 0, 3, 6:
+					v := concValue(w, i)
+					if err := e.store.Save(e.ctx, own, v, time.Hour); err != nil {
+						fail("worker %d: Save(%q): %v", w, own, err)
+						continue
+					}
+					last = v
+				case 1, 4:
+					data, found, err := e.store.Load(e.ctx, own)
+					switch {
+					case err != nil:
+						fail("worker %d: Load(%q): %v", w, own, err)
+					case found != (last != nil):
+						fail("worker %d: Load(%q) found=%v, want %v", w, own, found, last != nil)
+					case !bytes.Equal(data, last):
+						fail("worker %d: Load(%q): %s", w, own, diff(data, last))
+					}
+				case 2:
+					if err := e.store.Save(e.ctx, sk, concValue(w, i), time.Hour); err != nil {
+						fail("worker %d: Save(%q): %v", w, sk, err)
+					}
+				case 5:
+					data, found, err := e.store.Load(e.ctx, sk)
+					if err != nil {
+						fail("worker %d: Load(%q): %v", w, sk, err)
+					} else if found && !validConcValue(data) {
+						fail("worker %d: Load(%q) returned %s, which no worker wrote", w, sk, describe(data))
+					}
+				case 7:
+					switch {
+					case i%3 == 0:
+						if err := e.store.Delete(e.ctx, own); err != nil {
+							fail("worker %d: Delete(%q): %v", w, own, err)
+							continue
+						}
+						last = nil
+					case i%3 == 1 && canTouch:
+						if err := toucher.Touch(e.ctx, sk, time.Hour); err != nil {
+							fail("worker %d: Touch(%q): %v", w, sk, err)
+						}
+					case canLoadTouch:
+						data, found, err := lt.LoadTouch(e.ctx, sk, time.Hour)
+						if err != nil {
+							fail("worker %d: LoadTouch(%q): %v", w, sk, err)
+						} else if found && !validConcValue(data) {
+							fail("worker %d: LoadTouch(%q) returned %s, which no worker wrote", w, sk, describe(data))
+						}
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for _, f := range failures {
+		t.Error(f)
+	}
+	if dropped > 0 {
+		t.Errorf("... and %d more failures", dropped)
+	}
+}
+
+// concValue is the value worker w writes at step i: a header naming both,
+// then a body whose length and bytes follow from them, so that a reader can
+// tell a whole value from a torn or mixed one.
+func concValue(w, i int) []byte {
+	v := fmt.Appendf(nil, "w%02d-i%02d:", w, i)
+	return append(v, bytes.Repeat([]byte{byte('a' + w)}, 100+i)...)
+}
+
+// validConcValue reports whether b is exactly a value that concValue makes.
+func validConcValue(b []byte) bool {
+	if len(b) < 8 || b[0] != 'w' || b[3] != '-' || b[4] != 'i' || b[7] != ':' {
+		return false
+	}
+	w, errW := strconv.Atoi(string(b[1:3]))
+	i, errI := strconv.Atoi(string(b[5:7]))
+	if errW != nil || errI != nil || w < 0 || w >= workers || i < 0 || i >= opsPerWorker {
+		return false
+	}
+	return bytes.Equal(b, concValue(w, i))
+}

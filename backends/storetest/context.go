@@ -1,0 +1,64 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/serversession/serversession/sessions"
+)
+
+// testCanceledContext: with a canceled context, or one whose deadline has
+// passed, every method returns an error that wraps the context's error
+// (so errors.Is(err, context.Canceled) holds) and changes nothing.
+func testCanceledContext(t *testing.T, e *env) {
+	canceled, cancel := context.WithCancel(e.ctx)
+	cancel()
+	expired, cancelExpired := context.WithDeadline(e.ctx, time.Now().Add(-time.Second))
+	defer cancelExpired()
+
+	for _, c := range []struct {
+		name string
+		ctx  context.Context
+		want error
+	}{
+		{"canceled", canceled, context.Canceled},
+		{"deadline", expired, context.DeadlineExceeded},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			k := e.keys.key(c.name + "-saved")
+			fresh := e.keys.key(c.name + "-fresh")
+			want := []byte("saved before the context ended")
+			e.mustSave(t, k, want, time.Hour)
+
+			check := func(call string, err error) {
+				t.Helper()
+				if !errors.Is(err, c.want) {
+					t.Errorf("%s with a %s context returned error %v; want an error wrapping %v", call, c.name, err, c.want)
+				}
+			}
+			check("Save(existing key)", e.store.Save(c.ctx, k, []byte("must not be written"), time.Millisecond))
+			check("Save(new key)", e.store.Save(c.ctx, fresh, []byte("must not be written"), time.Hour))
+			data, found, err := e.store.Load(c.ctx, k)
+			check("Load", err)
+			if found || data != nil {
+				t.Errorf("Load with a %s context returned (%s, found %v); want (nil, false) with the error", c.name, describe(data), found)
+			}
+			check("Delete", e.store.Delete(c.ctx, k))
+			if toucher, ok := e.store.(sessions.Toucher); ok {
+				check("Touch", toucher.Touch(c.ctx, k, time.Millisecond))
+			}
+			if lt, ok := e.store.(sessions.LoadToucher); ok {
+				data, found, err := lt.LoadTouch(c.ctx, k, time.Millisecond)
+				check("LoadTouch", err)
+				if found || data != nil {
+					t.Errorf("LoadTouch with a %s context returned (%s, found %v); want (nil, false) with the error", c.name, describe(data), found)
+				}
+			}
+
+			checkData(t, "Load after the calls with a "+c.name+" context", e.mustLoad(t, k), want)
+			e.mustMiss(t, fresh, "Save with a "+c.name+" context must not write")
+		})
+	}
+}

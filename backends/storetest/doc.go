@@ -1,0 +1,36 @@
+// Package storetest is the conformance suite that every sessions.Store in
+// this module passes, and that third-party stores can run too.
+//
+// A store's test file runs the whole suite in one line:
+//
+//	func TestConformance(t *testing.T) {
+//		storetest.Run(t, storetest.Harness{
+//			New: func(t *testing.T) sessions.Store {
+//				s := memstore.New()
+//				t.Cleanup(func() { _ = s.Close() })
+//				return s
+//			},
+//		})
+//	}
+//
+// Stores backed by a server run it against a real server (DESIGN §7), and
+// set Harness.Unreachable to check what users see when that server is gone:
+// an error, never a silent "not found" that would log everybody out.
+//
+// The suite checks the contract written on sessions.Store: round trip,
+// missing keys, overwrite, delete, expiry, Touch and LoadTouch when the
+// store implements them, a 31-day TTL, a 1 MiB value, binary data, keys made
+// of every session ID character, that returned bytes are never aliased,
+// concurrent use, canceled contexts and an unreachable server.
+//
+// Every key the suite writes starts with "storetest:" followed by random hex
+// and the subtest's name, so the suite can share a server with other tests
+// and never needs to flush it. Records are written with TTLs of at most 31
+// days, and most are deleted or expire within seconds.
+//
+// The suite takes about ten seconds per store: the expiry and Touch
+// subtests have to wait for real time to pass. They wait for a correctness
+// property (a record is gone after its TTL, a touched record is still there
+// after its original TTL), with slack for stores that count whole seconds,
+// and never assert how fast a store is.
+package storetest

@@ -1,0 +1,122 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/serversession/serversession/sessions"
+)
+
+// granularitySlack is how much later than its TTL a record may disappear.
+// Stores may round TTLs up to whole seconds (memcached, SQL timestamps),
+// and a server's clock may tick once more before it notices.
+const granularitySlack = 3 * time.Second
+
+// pollInterval is how often the expiry subtests look again.
+const pollInterval = 100 * time.Millisecond
+
+// testExpiry: a record is gone after its TTL, a Save replaces the TTL, a
+// record with a long TTL stays, and neither Touch nor LoadTouch brings an
+// expired record back.
+func testExpiry(t *testing.T, e *env) {
+	short := e.keys.key("ttl-1s")
+	shortened := e.keys.key("ttl-1h-then-1s")
+	two := e.keys.key("ttl-2s")
+	keep := e.keys.key("ttl-1h")
+
+	start := time.Now()
+	e.mustSave(t, shortened, []byte("long-lived at first"), time.Hour)
+	e.mustSave(t, short, []byte("short-lived"), time.Second)
+	e.mustSave(t, two, []byte("two seconds"), 2*time.Second)
+	e.mustSave(t, keep, []byte("long-lived"), time.Hour)
+	e.mustSave(t, shortened, []byte("short-lived now"), time.Second)
+	// A 2s record must be there right after Save even on a store that
+	// counts whole seconds (a 1s record may not be: memcached can drop it
+	// at the next tick of its clock).
+	checkData(t, "Load(ttl-2s) right after Save", e.mustLoad(t, two), []byte("two seconds"))
+
+	e.waitGone(t, start, 2*time.Second, short, shortened, two)
+	checkData(t, "Load(ttl-1h) after the short records expired", e.mustLoad(t, keep), []byte("long-lived"))
+
+	if toucher, ok := e.store.(sessions.Toucher); ok {
+		if err := toucher.Touch(e.ctx, short, time.Hour); err != nil {
+			t.Errorf("Touch(%q) of an expired record returned error %v; want nil", short, err)
+		}
+		e.mustMiss(t, short, "Touch must not resurrect an expired record")
+	}
+	if lt, ok := e.store.(sessions.LoadToucher); ok {
+		data, found, err := lt.LoadTouch(e.ctx, shortened, time.Hour)
+		if err != nil || found || data != nil {
+			t.Errorf("LoadTouch(%q) of an expired record = (%s, %v, %v); want (nil, false, nil)", shortened, describe(data), found, err)
+		}
+		e.mustMiss(t, shortened, "LoadTouch must not resurrect an expired record")
+	}
+}
+
+// waitGone polls until every key is reported missing, and fails the subtest
+// if one is still found granularitySlack after maxTTL has passed since
+// start.
+func (e *env) waitGone(t *testing.T, start time.Time, maxTTL time.Duration, keys ...string) {
+	t.Helper()
+	deadline := start.Add(maxTTL + granularitySlack)
+	pending := keys
+	for {
+		var still []string
+		for _, k := range pending {
+			_, found, err := e.store.Load(e.ctx, k)
+			if err != nil {
+				t.Fatalf("Load(%q) while waiting for expiry returned error: %v", k, err)
+			}
+			if found {
+				still = append(still, k)
+			}
+		}
+		if len(still) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("records %q are still found %v after they were saved with a TTL of at most %v; want them expired",
+				still, time.Since(start).Round(time.Millisecond), maxTTL)
+		}
+		pending = still
+		select {
+		case <-e.ctx.Done():
+			t.Fatalf("waiting for expiry: %v", e.ctx.Err())
+		case <-time.After(pollInterval):
+		}
+	}
+}
+
+// testLongTTL: TTLs of 31 days (our default lifetime, past memcached's
+// 30-day limit for relative TTLs) and a year work for Save, Touch and
+// LoadTouch.
+func testLongTTL(t *testing.T, e *env) {
+	toucher, canTouch := e.store.(sessions.Toucher)
+	lt, canLoadTouch := e.store.(sessions.LoadToucher)
+	for _, c := range []struct {
+		name string
+		ttl  time.Duration
+	}{
+		{"31d", 31 * 24 * time.Hour},
+		{"365d", 365 * 24 * time.Hour},
+	} {
+		k := e.keys.key(c.name)
+		want := []byte("lives for " + c.name)
+		e.mustSave(t, k, want, c.ttl)
+		checkData(t, "Load after Save with ttl "+c.name, e.mustLoad(t, k), want)
+		if canTouch {
+			if err := toucher.Touch(e.ctx, k, c.ttl); err != nil {
+				t.Fatalf("Touch(%q, %v) returned error: %v", k, c.ttl, err)
+			}
+			checkData(t, "Load after Touch with ttl "+c.name, e.mustLoad(t, k), want)
+		}
+		if canLoadTouch {
+			data, found, err := lt.LoadTouch(e.ctx, k, c.ttl)
+			if err != nil || !found {
+				t.Fatalf("LoadTouch(%q, %v) = (found %v, err %v); want the record", k, c.ttl, found, err)
+			}
+			checkData(t, "LoadTouch with ttl "+c.name, data, want)
+			checkData(t, "Load after LoadTouch with ttl "+c.name, e.mustLoad(t, k), want)
+		}
+	}
+}

@@ -1,0 +1,92 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/serversession/serversession/sessions"
+)
+
+// Harness describes the store under test.
+type Harness struct {
+	// New returns a store ready for use; it registers its own cleanup with
+	// t.Cleanup. Called once per subtest.
+	New func(t *testing.T) sessions.Store
+	// Unreachable, if set, returns a store whose server is gone (e.g. a
+	// client pointed at a loopback port where nothing listens). Every
+	// operation must then return an error; Load must never report
+	// found=false instead.
+	Unreachable func(t *testing.T) sessions.Store
+}
+
+// subtestTimeout bounds each subtest, so that a store that hangs fails the
+// subtest with a deadline error instead of hanging the whole test binary.
+const subtestTimeout = time.Minute
+
+// suiteCase is one subtest of the suite, run against a fresh store.
+type suiteCase struct {
+	name string
+	run  func(t *testing.T, env *env)
+}
+
+// env is what every subtest gets: the store, a context that ends with the
+// subtest, and the subtest's own key space.
+type env struct {
+	store sessions.Store
+	ctx   context.Context
+	keys  keyspace
+}
+
+// cases is the suite, in the order it runs. Unreachable runs last, apart,
+// because it uses Harness.Unreachable instead of Harness.New.
+var cases = []suiteCase{
+	{"RoundTrip", testRoundTrip},
+	{"MissingKey", testMissingKey},
+	{"Overwrite", testOverwrite},
+	{"Delete", testDelete},
+	{"Expiry", testExpiry},
+	{"Touch", testTouch},
+	{"LoadTouch", testLoadTouch},
+	{"LongTTL", testLongTTL},
+	{"LargeValue", testLargeValue},
+	{"BinaryData", testBinaryData},
+	{"KeyCharacters", testKeyCharacters},
+	{"NoAliasing", testNoAliasing},
+	{"Concurrency", testConcurrency},
+	{"CanceledContext", testCanceledContext},
+}
+
+// Run runs the conformance suite as subtests of t.
+func Run(t *testing.T, h Harness) {
+	t.Helper()
+	if h.New == nil {
+		t.Fatal("storetest: Harness.New is nil; it must return the store under test")
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := h.New(t)
+			if s == nil {
+				t.Fatal("storetest: Harness.New returned a nil store")
+			}
+			c.run(t, newEnv(t, s, c.name))
+		})
+	}
+	t.Run("Unreachable", func(t *testing.T) {
+		if h.Unreachable == nil {
+			t.Skip("Harness.Unreachable is nil: no server to lose for this store")
+		}
+		s := h.Unreachable(t)
+		if s == nil {
+			t.Fatal("storetest: Harness.Unreachable returned a nil store")
+		}
+		testUnreachable(t, newEnv(t, s, "Unreachable"))
+	})
+}
+
+// newEnv builds the environment of one subtest.
+func newEnv(t *testing.T, s sessions.Store, name string) *env {
+	ctx, cancel := context.WithTimeout(t.Context(), subtestTimeout)
+	t.Cleanup(cancel)
+	return &env{store: s, ctx: ctx, keys: newKeyspace(name)}
+}

@@ -1,0 +1,101 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/serversession/serversession/sessions"
+)
+
+// touchedTTL is the TTL of the record that Touch and LoadTouch extend. It is
+// two seconds, not one, so that a store that counts whole seconds cannot
+// drop the record before the Touch reaches it.
+const touchedTTL = 2 * time.Second
+
+// testTouch: Touch extends a record's life without changing its data, and
+// Touch of a missing record is not an error and creates nothing.
+func testTouch(t *testing.T, e *env) {
+	toucher, ok := e.store.(sessions.Toucher)
+	if !ok {
+		t.Skip("the store does not implement sessions.Toucher")
+	}
+	k := e.keys.key("touched")
+	want := []byte("touched, not rewritten")
+	start := time.Now()
+	e.mustSave(t, k, want, touchedTTL)
+	if err := toucher.Touch(e.ctx, k, time.Hour); err != nil {
+		t.Fatalf("Touch(%q, 1h) returned error: %v", k, err)
+	}
+	checkData(t, "Load right after Touch", e.mustLoad(t, k), want)
+	e.sleepPast(t, start, touchedTTL)
+	data, found, err := e.store.Load(e.ctx, k)
+	if err != nil {
+		t.Fatalf("Load(%q) after Touch returned error: %v", k, err)
+	}
+	if !found {
+		t.Fatalf("Load(%q) reported not found %v after Save(ttl %v) and Touch(1h); Touch must extend the record's life",
+			k, time.Since(start).Round(time.Millisecond), touchedTTL)
+	}
+	checkData(t, "Load after the original TTL passed", data, want)
+
+	missing := e.keys.key("never-saved")
+	if err := toucher.Touch(e.ctx, missing, time.Hour); err != nil {
+		t.Errorf("Touch(%q) of a key never saved returned error %v; want nil", missing, err)
+	}
+	e.mustMiss(t, missing, "Touch must not create records")
+
+	deleted := e.keys.key("deleted")
+	e.mustSave(t, deleted, []byte("x"), time.Hour)
+	e.mustDelete(t, deleted)
+	if err := toucher.Touch(e.ctx, deleted, time.Hour); err != nil {
+		t.Errorf("Touch(%q) of a deleted record returned error %v; want nil", deleted, err)
+	}
+	e.mustMiss(t, deleted, "Touch must not resurrect a deleted record")
+}
+
+// testLoadTouch: LoadTouch returns the data and extends the record's life;
+// on a missing record it answers (nil, false, nil) and creates nothing.
+func testLoadTouch(t *testing.T, e *env) {
+	lt, ok := e.store.(sessions.LoadToucher)
+	if !ok {
+		t.Skip("the store does not implement sessions.LoadToucher")
+	}
+	k := e.keys.key("load-touched")
+	want := []byte("loaded and touched")
+	start := time.Now()
+	e.mustSave(t, k, want, touchedTTL)
+	data, found, err := lt.LoadTouch(e.ctx, k, time.Hour)
+	if err != nil || !found {
+		t.Fatalf("LoadTouch(%q, 1h) = (found %v, err %v); want the record", k, found, err)
+	}
+	checkData(t, "LoadTouch", data, want)
+	e.sleepPast(t, start, touchedTTL)
+	data, found, err = e.store.Load(e.ctx, k)
+	if err != nil {
+		t.Fatalf("Load(%q) after LoadTouch returned error: %v", k, err)
+	}
+	if !found {
+		t.Fatalf("Load(%q) reported not found %v after Save(ttl %v) and LoadTouch(1h); LoadTouch must extend the record's life",
+			k, time.Since(start).Round(time.Millisecond), touchedTTL)
+	}
+	checkData(t, "Load after the original TTL passed", data, want)
+
+	missing := e.keys.key("never-saved")
+	data, found, err = lt.LoadTouch(e.ctx, missing, time.Hour)
+	if err != nil || found || data != nil {
+		t.Errorf("LoadTouch(%q) of a key never saved = (%s, %v, %v); want (nil, false, nil)", missing, describe(data), found, err)
+	}
+	e.mustMiss(t, missing, "LoadTouch must not create records")
+}
+
+// sleepPast waits until ttl plus one second of rounding has passed since
+// start, so that a record that was not extended would have expired.
+func (e *env) sleepPast(t *testing.T, start time.Time, ttl time.Duration) {
+	t.Helper()
+	wait := time.Until(start.Add(ttl + time.Second))
+	select {
+	case <-e.ctx.Done():
+		t.Fatalf("waiting past the original TTL: %v", e.ctx.Err())
+	case <-time.After(wait):
+	}
+}
