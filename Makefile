@@ -1,0 +1,34 @@
+# make test  runs everything CI runs: starts the test servers that are
+#            missing, then vet, the gofmt check, go test -race with servers
+#            required, and each fuzz target for $(FUZZTIME).
+# make demo  runs the Gin demo on its default (filesystem) store.
+
+FUZZTIME ?= 5s
+
+.PHONY: test servers check vet fmt-check unit fuzz bench demo
+
+test: servers check unit fuzz
+
+servers:
+	scripts/test-servers.sh
+
+check: vet fmt-check
+
+vet:
+	go vet ./...
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+unit:
+	SERVERSESSION_REQUIRE_SERVERS=1 go test -race -count=1 ./...
+
+fuzz:
+	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
+
+bench:
+	go test -run '^$$' -bench . -benchmem ./...
+
+demo:
+	go run ./examples/gin
