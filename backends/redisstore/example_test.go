@@ -1,0 +1,45 @@
+package redisstore_test
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/serversession/serversession/backends/redisstore"
+)
+
+// Example keeps a session record in a local Redis. In an app the store goes
+// into sessions.Config{Store: store}, and the middleware calls these methods;
+// they are called by hand here to show what each one sends. It needs a Redis
+// server on 127.0.0.1:6379, so it is compiled but not run by go test.
+func Example() {
+	rdb := redis.NewClient(&redis.Options{
+		Addr:                  "127.0.0.1:6379",
+		ContextTimeoutEnabled: true, // request deadlines bound each command
+	})
+	defer rdb.Close()
+	store := redisstore.New(rdb)
+
+	ctx := context.Background()
+	const key = "session:example-id" // prefix + session ID, as the core builds it
+	lifetime := 31 * 24 * time.Hour  // Flask's PERMANENT_SESSION_LIFETIME
+
+	// SET session:example-id <record> PX 2678400000
+	if err := store.Save(ctx, key, []byte("\x81\xa7user_id\x2a"), lifetime); err != nil {
+		fmt.Println(err)
+		return
+	}
+	// GETEX session:example-id PX 2678400000: load and refresh, one round trip.
+	data, found, err := store.LoadTouch(ctx, key, lifetime)
+	if err != nil {
+		fmt.Println(err) // Redis is down: not the same as a missing session
+		return
+	}
+	fmt.Println(found, len(data))
+	// DEL session:example-id
+	if err := store.Delete(ctx, key); err != nil {
+		fmt.Println(err)
+	}
+}

@@ -1,0 +1,74 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Touch sets the record under key to expire after ttl with PEXPIRE, without
+// rewriting its data. A missing record is not an error and is not created.
+func (s *Store) Touch(ctx context.Context, key string, ttl time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("redisstore: touch %q: %w", key, err)
+	}
+	ms, err := millis(ttl)
+	if err != nil {
+		return fmt.Errorf("redisstore: touch %q: %w", key, err)
+	}
+	// PEXPIRE answers 0 for a missing key: nothing to do, not an error.
+	if err := s.client.Process(ctx, redis.NewBoolCmd(ctx, "pexpire", key, ms)); err != nil {
+		return fmt.Errorf("redisstore: touch %q: %w", key, err)
+	}
+	return nil
+}
+
+// LoadTouch returns the record under key and sets it to expire after ttl in
+// one round trip: GETEX key PX ttl. A missing record is (nil, false, nil) and
+// is not created. Against a server without GETEX (before Redis 6.2) it
+// pipelines GET and PEXPIRE instead, still in one round trip.
+func (s *Store) LoadTouch(ctx context.Context, key string, ttl time.Duration) ([]byte, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, false, fmt.Errorf("redisstore: load-touch %q: %w", key, err)
+	}
+	ms, err := millis(ttl)
+	if err != nil {
+		return nil, false, fmt.Errorf("redisstore: load-touch %q: %w", key, err)
+	}
+	if !s.noGetEx.Load() {
+		cmd := redis.NewStringCmd(ctx, "getex", key, "px", ms)
+		err := s.client.Process(ctx, cmd)
+		if !unknownCommand(err) {
+			return found(err, cmd, "load-touch", key)
+		}
+		s.noGetEx.Store(true)
+	}
+	return s.getPExpire(ctx, key, ms)
+}
+
+// getPExpire is LoadTouch for servers without GETEX: GET and PEXPIRE sent
+// together in one pipeline, one round trip.
+func (s *Store) getPExpire(ctx context.Context, key string, ms int64) ([]byte, bool, error) {
+	pipe := s.client.Pipeline()
+	get := redis.NewStringCmd(ctx, "get", key)
+	_ = pipe.Process(ctx, get)
+	_ = pipe.Process(ctx, redis.NewBoolCmd(ctx, "pexpire", key, ms))
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, false, fmt.Errorf("redisstore: load-touch %q: %w", key, err)
+	}
+	return found(get.Err(), get, "load-touch", key)
+}
+
+// unknownCommand reports whether err is the server saying it has no such
+// command, as Redis before 6.2 answers GETEX.
+func unknownCommand(err error) bool {
+	var rerr redis.Error
+	if err == nil || !errors.As(err, &rerr) {
+		return false
+	}
+	return strings.Contains(strings.ToLower(rerr.Error()), "unknown command")
+}
