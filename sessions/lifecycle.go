@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -46,6 +47,7 @@ func (m *Manager) Commit(s *Session) bool {
 	}
 	s.committed = true
 	err := s.commit(true)
+	s.failed = err != nil
 	s.mu.Unlock()
 	if err != nil {
 		m.fail(s, err, true)
@@ -56,12 +58,17 @@ func (m *Manager) Commit(s *Session) bool {
 // Finish ends the request after the handler returned. If nothing was written
 // it commits (the headers are still to come); otherwise it saves changes made
 // after the headers went out, reporting through the ErrorHandler those that
-// needed a cookie.
+// needed a cookie. After a failed Commit it does nothing: the ErrorHandler
+// has had its one call, and the changes are lost.
 func (m *Manager) Finish(s *Session) {
 	s.mu.Lock()
 	if !s.committed {
 		s.mu.Unlock()
 		m.Commit(s)
+		return
+	}
+	if s.failed {
+		s.mu.Unlock()
 		return
 	}
 	err := s.commit(false)
@@ -194,7 +201,9 @@ func (s *Session) commit(beforeHeaders bool) error {
 			s.id = newID(m.cfg.IDLength)
 		}
 		if !beforeHeaders && s.id != s.cookieID {
-			return ErrHeadersSent
+			// No cookie can name the new ID: the data is lost, but records
+			// retired by Destroy or Regenerate (or found corrupt) still go.
+			return errors.Join(ErrHeadersSent, s.deleteStale(ctx))
 		}
 		if data == nil {
 			var err error
@@ -248,7 +257,8 @@ func (s *Session) refresh(ctx context.Context, ttl time.Duration) error {
 }
 
 // deleteStale deletes the records of retired IDs. One that fails to go stays
-// scheduled, so a later commit of this request tries again.
+// scheduled, so that Finish tries again after a Commit that had nothing to
+// report.
 func (s *Session) deleteStale(ctx context.Context) error {
 	var errs []error
 	kept := s.stale[:0]
@@ -280,7 +290,8 @@ func (s *Session) ttl(now time.Time) time.Duration {
 // fail logs err and hands it to the ErrorHandler. Before the headers, what
 // the handler writes becomes the response.
 func (m *Manager) fail(s *Session, err error, beforeHeaders bool) {
-	m.log(s.r.Context(), slog.LevelError, "sessions: session not loaded or not saved", s.r, slog.Any("error", err))
+	m.log(s.r.Context(), slog.LevelError, "sessions: session not loaded or not saved", s.r,
+		slog.String("error", s.redact(err.Error())))
 	if !beforeHeaders {
 		m.cfg.ErrorHandler(discardWriter{}, s.r, err)
 		return
@@ -292,6 +303,19 @@ func (m *Manager) fail(s *Session, err error, beforeHeaders bool) {
 		s.replaced = true
 		s.mu.Unlock()
 	}
+}
+
+// redact replaces the session's IDs in msg, a store's error message that may
+// quote a storage key, so that no ID reaches the log.
+func (s *Session) redact(msg string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, id := range append([]string{s.cookieID, s.id}, s.stale...) {
+		if id != "" {
+			msg = strings.ReplaceAll(msg, id, "[session-id]")
+		}
+	}
+	return msg
 }
 
 func (s *Session) isReplaced() bool {

@@ -26,6 +26,7 @@ type Session struct {
 	cookieID  string // the verified ID the client sent; "" if none
 	hadCookie bool   // the client sent a session cookie, valid or not
 	committed bool   // the commit before headers has run
+	failed    bool   // that commit failed and the ErrorHandler was called
 	replaced  bool   // the error handler wrote the response; the handler's output is discarded
 	abandoned bool   // the handler panicked: nothing is saved
 
@@ -133,7 +134,7 @@ func (s *Session) ID() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.load()
-	if s.id == "" && s.m != nil && s.loadErr == nil {
+	if s.id == "" && s.nullReason == nil && s.loadErr == nil {
 		s.id = newID(s.m.cfg.IDLength)
 	}
 	return s.id
@@ -205,6 +206,9 @@ func (s *Session) Destroy() {
 	s.retire()
 	s.id = ""
 	s.created = 0
+	if s.m.cfg.AbsoluteTimeout > 0 {
+		s.created = s.m.now().Unix() // values set afterwards start a new session
+	}
 	s.permanent = !s.m.cfg.NonPermanent
 	s.modified = true
 }

@@ -1,0 +1,449 @@
+package sessions
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+var errDown = errors.New("store is down")
+
+// DESIGN §5: a store failure on load is reported by Err (wrapping
+// ErrStoreLoad); writes are ignored and the session is never saved over the
+// record; the default ErrorHandler answers 500 in place of the handler.
+func TestLoadFailure(t *testing.T) {
+	for _, wrap := range []func(*testStore) Store{nil, withLoadTouch} {
+		h := newHarness(t, wrap, nil)
+		cookie := h.login(map[string]any{"user_id": 1})
+		before, _ := h.store.get("session:" + cookie.Value)
+		h.store.failLoad = errDown
+
+		resp := h.serve(func(w http.ResponseWriter, _ *http.Request, s *Session) {
+			if _, ok := s.Get("user_id"); ok {
+				t.Error("a failed load returned data")
+			}
+			err := s.Err()
+			if !errors.Is(err, ErrStoreLoad) || !errors.Is(err, errDown) {
+				t.Errorf("Err() = %v, want ErrStoreLoad wrapping the store's error", err)
+			}
+			s.Set("user_id", 2)
+			s.AddFlash("x")
+			s.Regenerate()
+			s.Destroy()
+			s.Clear()
+			s.SetPermanent(false)
+			s.MarkModified()
+			if _, ok := s.Get("user_id"); ok || s.Len() != 0 {
+				t.Error("a write to a read-only session took effect")
+			}
+			if s.ID() != "" {
+				t.Errorf("ID() = %q for a session that failed to load", s.ID())
+			}
+			if s.Flashes() != nil {
+				t.Error("Flashes on a failed session")
+			}
+			w.Write([]byte("handler output"))
+		}, cookie)
+
+		if resp.Code != http.StatusInternalServerError || strings.Contains(resp.Body.String(), "handler output") {
+			t.Errorf("response %d %q, want the ErrorHandler's 500 alone", resp.Code, resp.Body)
+		}
+		if n := h.store.count("save") + h.store.count("delete") + h.store.count("touch"); n != 0 {
+			t.Errorf("store calls %v after a failed load", h.store.order)
+		}
+		if after, _ := h.store.get("session:" + cookie.Value); string(after) != string(before) {
+			t.Error("record changed")
+		}
+		if got := resp.Header().Values("Set-Cookie"); len(got) != 0 {
+			t.Errorf("Set-Cookie %q after a failed load", got)
+		}
+		if errs := h.errs.list(); len(errs) != 1 || !errors.Is(errs[0], ErrStoreLoad) {
+			t.Errorf("ErrorHandler got %v", errs)
+		}
+		if !strings.Contains(h.log.String(), "level=ERROR") || !strings.Contains(h.log.String(), errDown.Error()) {
+			t.Errorf("failure not logged: %s", h.log)
+		}
+	}
+}
+
+// DESIGN §5: with IgnoreErrors the request goes on with an empty, read-only
+// session, and still nothing is saved; the error is logged.
+func TestLoadFailureIgnored(t *testing.T) {
+	h := newHarness(t, nil, func(c *Config) { c.ErrorHandler = IgnoreErrors })
+	cookie := h.login(map[string]any{"user_id": 1})
+	h.store.failLoad = errDown
+	resp := h.serve(func(w http.ResponseWriter, _ *http.Request, s *Session) {
+		s.Set("user_id", 2)
+		w.WriteHeader(http.StatusTeapot)
+		w.Write([]byte("still here"))
+		s.Set("late", 1)
+	}, cookie)
+	if resp.Code != http.StatusTeapot || resp.Body.String() != "still here" {
+		t.Errorf("response %d %q, want the handler's", resp.Code, resp.Body)
+	}
+	if h.store.count("save") != 0 || h.store.count("delete") != 0 {
+		t.Errorf("store calls %v", h.store.order)
+	}
+	if !varies(resp.Header()) {
+		t.Error("no Vary on an accessed session")
+	}
+	if !strings.Contains(h.log.String(), errDown.Error()) {
+		t.Errorf("not logged: %s", h.log)
+	}
+}
+
+// DESIGN §5: a store failure on save before the headers answers 500 by
+// default, sets no cookie and is logged; the ErrorHandler runs once.
+func TestSaveFailure(t *testing.T) {
+	for _, existing := range []bool{false, true} {
+		h := newHarness(t, nil, nil)
+		var cookie *http.Cookie
+		if existing {
+			cookie = h.login(map[string]any{"a": 1})
+		}
+		h.store.failSave = errDown
+		resp := h.serve(func(w http.ResponseWriter, _ *http.Request, s *Session) {
+			s.Set("a", 2)
+			w.Write([]byte("handler output"))
+		}, cookie)
+		if resp.Code != http.StatusInternalServerError || strings.Contains(resp.Body.String(), "handler output") {
+			t.Errorf("existing=%v: response %d %q, want 500", existing, resp.Code, resp.Body)
+		}
+		if got := resp.Header().Values("Set-Cookie"); len(got) != 0 {
+			t.Errorf("existing=%v: Set-Cookie %q after a failed save", existing, got)
+		}
+		errs := h.errs.list()
+		if len(errs) != 1 || !errors.Is(errs[0], ErrStoreSave) || !errors.Is(errs[0], errDown) {
+			t.Errorf("existing=%v: ErrorHandler got %v, want one ErrStoreSave", existing, errs)
+		}
+		if n := h.store.count("save"); n != 1 {
+			t.Errorf("existing=%v: %d saves, want 1", existing, n)
+		}
+		if !strings.Contains(h.log.String(), errDown.Error()) {
+			t.Errorf("existing=%v: not logged: %s", existing, h.log)
+		}
+	}
+}
+
+// DESIGN §5: a save that fails after the headers went out is logged and
+// handed to the ErrorHandler, which can no longer change the response.
+func TestSaveFailureAfterHeaders(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	cookie := h.login(map[string]any{"a": 1})
+	h.store.failSave = errDown
+	resp := h.serve(func(w http.ResponseWriter, _ *http.Request, s *Session) {
+		w.Write([]byte("body"))
+		s.Set("a", 2)
+	}, cookie)
+	if resp.Code != http.StatusOK || resp.Body.String() != "body" {
+		t.Errorf("response %d %q", resp.Code, resp.Body)
+	}
+	if errs := h.errs.list(); len(errs) != 1 || !errors.Is(errs[0], ErrStoreSave) {
+		t.Errorf("ErrorHandler got %v", errs)
+	}
+}
+
+// DESIGN §5: a failed TTL refresh is a failed save.
+func TestTouchFailure(t *testing.T) {
+	h := newHarness(t, withTouch, nil)
+	cookie := h.login(map[string]any{"a": 1})
+	h.store.failTouch = errDown
+	resp := h.serve(read("a"), cookie)
+	if resp.Code != http.StatusInternalServerError {
+		t.Errorf("status %d, want 500", resp.Code)
+	}
+	if errs := h.errs.list(); len(errs) != 1 || !errors.Is(errs[0], ErrStoreSave) {
+		t.Errorf("ErrorHandler got %v", errs)
+	}
+	if resp.sessionCookie() != nil {
+		t.Error("cookie refreshed although the record was not")
+	}
+}
+
+// The session ID is a bearer credential: it never reaches the log, even
+// when a store's error message quotes its key.
+func TestLogsNeverHoldTheSessionID(t *testing.T) {
+	h := newHarness(t, nil, func(c *Config) { c.SecretKey = testKey })
+	cookie := h.login(map[string]any{"a": 1})
+	id := h.idOf(cookie)
+	h.store.failSave = fmt.Errorf("teststore: save %q: %w", "session:"+id, errDown)
+	h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) {
+		s.Regenerate()
+		s.Set("a", 2)
+	}, cookie)
+	h.store.failSave = nil
+	h.store.failLoad = fmt.Errorf("teststore: load %q: %w", "session:"+id, errDown)
+	h.serve(read("a"), cookie)
+	log := h.log.String()
+	if strings.Count(log, errDown.Error()) != 2 {
+		t.Fatalf("want two failures logged: %s", log)
+	}
+	if strings.Contains(log, id) || strings.Contains(log, id[:16]) {
+		t.Errorf("the session ID is in the log:\n%s", log)
+	}
+	// The ErrorHandler still gets the store's error as it was.
+	if errs := h.errs.list(); len(errs) != 2 || !strings.Contains(errs[1].Error(), id) {
+		t.Errorf("ErrorHandler got %v", errs)
+	}
+}
+
+// DESIGN §5: a corrupt record (truncated, garbage, another codec) gives a
+// fresh session under a new ID; it is logged, and the stale record deleted.
+func TestCorruptRecord(t *testing.T) {
+	for name, data := range map[string][]byte{
+		"garbage":   []byte("\xc1\xc1\xc1"),
+		"truncated": []byte("\x82\xa1a\x01"),
+		"json":      []byte(`{"a":1}`),
+		"not a map": []byte("\x93\x01\x02\x03"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			h := newHarness(t, withLoadTouch, nil)
+			id := newID(32)
+			h.store.put("session:"+id, data)
+			cookie := &http.Cookie{Name: "session", Value: id}
+
+			resp := h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) {
+				if !s.IsNew() || s.Len() != 0 || s.Err() != nil {
+					t.Errorf("IsNew %v, Len %d, Err %v; want a fresh session", s.IsNew(), s.Len(), s.Err())
+				}
+			}, cookie)
+			if _, ok := h.store.get("session:" + id); ok {
+				t.Error("the corrupt record was not deleted")
+			}
+			if resp.Code != http.StatusOK || len(h.errs.list()) != 0 {
+				t.Errorf("status %d, errors %v", resp.Code, h.errs.list())
+			}
+			log := h.log.String()
+			if !strings.Contains(log, "does not decode") || !strings.Contains(log, "level=WARN") {
+				t.Errorf("not logged: %s", log)
+			}
+			if strings.Contains(log, id) {
+				t.Errorf("log holds the session ID: %s", log)
+			}
+
+			// A write saves under a new ID.
+			h.store.put("session:"+id, data)
+			resp = h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) { s.Set("a", 1) }, cookie)
+			if c := resp.sessionCookie(); c == nil || c.Value == id {
+				t.Errorf("cookie %v, want a new ID", c)
+			}
+			if _, ok := h.store.get("session:" + id); ok {
+				t.Error("the corrupt record was not deleted")
+			}
+		})
+	}
+}
+
+// DESIGN §5 (null behaviour): Get without the middleware returns a session
+// whose reads are empty and whose first write panics naming the fix.
+func TestNullSessionWithoutMiddleware(t *testing.T) {
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	for _, c := range []any{nil, req, req.Context(), context.Background(), echoLike{req}, 42} {
+		s := Get(c)
+		if s == nil {
+			t.Fatalf("Get(%T) = nil", c)
+		}
+		checkNull(t, s, ErrNoMiddleware, "ginsession.New(cfg)")
+	}
+}
+
+// DESIGN §5: a nil Store is Flask-Session's null session: a warning at New,
+// empty reads, a panic naming the fix on write, nothing at commit.
+func TestNullSessionWithoutStore(t *testing.T) {
+	log := &logBuffer{}
+	h := newHarness(t, nil, nil)
+	h.store = nil
+	cfg := h.m.cfg
+	cfg.Store = nil
+	cfg.Logger = newTextLogger(log)
+	m, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), "Config.Store is nil") {
+		t.Errorf("no warning at New: %q", log)
+	}
+	h.m = m
+	resp := h.serve(func(w http.ResponseWriter, r *http.Request, s *Session) {
+		if Get(r) != s {
+			t.Error("Get(r) is not the request's session")
+		}
+		checkNull(t, s, ErrNoStore, "memstore.New()")
+		w.Write([]byte("ok"))
+	}, &http.Cookie{Name: "session", Value: newID(32)})
+	if len(resp.Header()["Set-Cookie"]) != 0 || len(resp.Header()["Vary"]) != 0 || resp.Code != http.StatusOK {
+		t.Errorf("null session response: %d %v", resp.Code, resp.Header())
+	}
+}
+
+func checkNull(t *testing.T, s *Session, reason error, fix string) {
+	t.Helper()
+	if _, ok := s.Get("a"); ok || s.Has("a") || s.Len() != 0 || len(s.Keys()) != 0 || s.ID() != "" || s.IsNew() {
+		t.Error("null session reads are not empty")
+	}
+	if _, ok := Value[int](s, "a"); ok {
+		t.Error("Value on a null session")
+	}
+	if !errors.Is(s.Err(), reason) {
+		t.Errorf("Err() = %v, want %v", s.Err(), reason)
+	}
+	for name, write := range map[string]func(){
+		"Set":          func() { s.Set("a", 1) },
+		"Delete":       func() { s.Delete("a") },
+		"Pop":          func() { s.Pop("a") },
+		"Clear":        func() { s.Clear() },
+		"SetPermanent": func() { s.SetPermanent(false) },
+		"MarkModified": func() { s.MarkModified() },
+		"Regenerate":   func() { s.Regenerate() },
+		"Destroy":      func() { s.Destroy() },
+		"AddFlash":     func() { s.AddFlash("x") },
+		"Flashes":      func() { s.Flashes() },
+	} {
+		func() {
+			defer func() {
+				msg := fmt.Sprint(recover())
+				if !strings.Contains(msg, fix) {
+					t.Errorf("%s on a null session: panic %q, want one naming %q", name, msg, fix)
+				}
+			}()
+			write()
+		}()
+	}
+	// The session is still usable after a recovered panic: the lock was
+	// released.
+	s.Get("a")
+}
+
+// echoLike has echo.Context's Request method.
+type echoLike struct{ r *http.Request }
+
+func (e echoLike) Request() *http.Request { return e.r }
+
+// ginLike is a context.Context whose Value reads string keys from a map,
+// as *gin.Context does.
+type ginLike struct {
+	context.Context
+	keys map[string]any
+}
+
+func (g ginLike) Value(key any) any {
+	if k, ok := key.(string); ok {
+		return g.keys[k]
+	}
+	return nil
+}
+
+// DESIGN §3: Get finds the session from a *http.Request, a context.Context,
+// an echo.Context and a gin context.
+func TestGetFindsTheSession(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	h.serve(func(_ http.ResponseWriter, r *http.Request, s *Session) {
+		for name, c := range map[string]any{
+			"request": r,
+			"context": r.Context(),
+			"derived": context.WithValue(r.Context(), struct{}{}, 1),
+			"echo":    echoLike{r},
+			"gin":     ginLike{context.Background(), map[string]any{KeysKey: s}},
+		} {
+			if got := Get(c); got != s {
+				t.Errorf("Get(%s) did not find the session", name)
+			}
+		}
+		if got, ok := FromContext(r.Context()); !ok || got != s {
+			t.Error("FromContext")
+		}
+	})
+}
+
+// DESIGN §3 (absolute timeout, OWASP): a session ends AbsoluteTimeout after
+// its creation whatever its activity; the TTL and the cookie never outlive
+// it.
+func TestAbsoluteTimeout(t *testing.T) {
+	h := newHarness(t, withTouch, func(c *Config) {
+		c.AbsoluteTimeout = time.Hour
+		c.Lifetime = 24 * time.Hour
+	})
+	created := h.now
+	cookie := h.login(map[string]any{"a": 1})
+	if got := createdOf(h.record(cookie.Value)); got != created.Unix() {
+		t.Errorf("_created = %v, want %d", got, created.Unix())
+	}
+	if ttl := h.store.ttl["session:"+cookie.Value]; ttl != time.Hour {
+		t.Errorf("TTL of a new session %v, want the 1h left", ttl)
+	}
+
+	// Half way: the refresh is capped at what is left.
+	h.now = created.Add(40 * time.Minute)
+	resp := h.serve(read("a"), cookie)
+	if ttl := h.store.ttl["session:"+cookie.Value]; ttl != 20*time.Minute {
+		t.Errorf("TTL after refresh %v, want 20m", ttl)
+	}
+	if c := resp.sessionCookie(); c == nil || c.MaxAge != 20*60 || !c.Expires.Equal(created.Add(time.Hour)) {
+		t.Errorf("refreshed cookie %v, want Max-Age 1200", c)
+	}
+
+	// Keys reserved for metadata are not user values.
+	h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) {
+		if s.Has("_created") || s.Has("_permanent") {
+			t.Errorf("metadata visible as values: %v", s.Keys())
+		}
+	}, cookie)
+
+	// Past the limit: a new session, the old record deleted.
+	h.now = created.Add(time.Hour)
+	h.store.resetCounts()
+	resp = h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) {
+		if !s.IsNew() || s.Has("a") {
+			t.Error("an expired session was loaded")
+		}
+		s.Set("b", 2)
+	}, cookie)
+	c := resp.sessionCookie()
+	if c == nil || c.Value == cookie.Value {
+		t.Fatalf("cookie %v, want a new ID", c)
+	}
+	if _, ok := h.store.get("session:" + cookie.Value); ok {
+		t.Error("the expired record was not deleted")
+	}
+	if got := createdOf(h.record(c.Value)); got != h.now.Unix() {
+		t.Errorf("new session _created %v, want %d", got, h.now.Unix())
+	}
+}
+
+// AbsoluteTimeout turned on for records saved without a creation time starts
+// their clock now (one rewrite); Destroy followed by new data starts a new
+// clock.
+func TestAbsoluteTimeoutStartsClock(t *testing.T) {
+	h := newHarness(t, withTouch, func(c *Config) { c.AbsoluteTimeout = time.Hour })
+	id := newID(32)
+	data, _ := Msgpack.Marshal(map[string]any{"a": 1, "_permanent": true})
+	h.store.put("session:"+id, data)
+	h.serve(read("a"), &http.Cookie{Name: "session", Value: id})
+	if got := createdOf(h.record(id)); got != h.now.Unix() {
+		t.Errorf("_created = %v, want now", got)
+	}
+
+	cookie := h.login(map[string]any{"user": "ann"})
+	h.now = h.now.Add(30 * time.Minute)
+	resp := h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) {
+		s.Destroy()
+		s.Set("fresh", true)
+	}, cookie)
+	c := resp.sessionCookie()
+	if c == nil {
+		t.Fatal("no cookie")
+	}
+	if got := createdOf(h.record(c.Value)); got != h.now.Unix() {
+		t.Errorf("after Destroy, new session _created = %v, want %d", got, h.now.Unix())
+	}
+}
+
+func createdOf(rec map[string]any) int64 {
+	n, _ := toInt64(rec["_created"])
+	return n
+}
