@@ -138,8 +138,14 @@ func oursEcho(cfg sessions.Config) http.Handler {
 		oursCreate(sessions.Get(c))
 		return c.Blob(http.StatusOK, textPlain, okBody)
 	})
-	e.GET("/seed", func(c echo.Context) error { oursSeed(sessions.Get(c), false); return c.Blob(http.StatusOK, textPlain, okBody) })
-	e.GET("/seedlarge", func(c echo.Context) error { oursSeed(sessions.Get(c), true); return c.Blob(http.StatusOK, textPlain, okBody) })
+	e.GET("/seed", func(c echo.Context) error {
+		oursSeed(sessions.Get(c), false)
+		return c.Blob(http.StatusOK, textPlain, okBody)
+	})
+	e.GET("/seedlarge", func(c echo.Context) error {
+		oursSeed(sessions.Get(c), true)
+		return c.Blob(http.StatusOK, textPlain, okBody)
+	})
 	return e
 }
 
