@@ -220,7 +220,13 @@ type harness struct {
 // the Config before New.
 func newHarness(t *testing.T, wrap func(*testStore) Store, edit func(*Config)) *harness {
 	t.Helper()
-	h := &harness{t: t, store: newTestStore(), log: &logBuffer{}, errs: &errorLog{},
+	return newHarnessOn(t, newTestStore(), wrap, edit)
+}
+
+// newHarnessOn is newHarness sharing an existing store.
+func newHarnessOn(t *testing.T, st *testStore, wrap func(*testStore) Store, edit func(*Config)) *harness {
+	t.Helper()
+	h := &harness{t: t, store: st, log: &logBuffer{}, errs: &errorLog{},
 		now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
 	var store Store = h.store
 	if wrap != nil {

@@ -183,7 +183,7 @@ func (s *Session) commit(beforeHeaders bool) error {
 		if data, err = s.encode(); err != nil {
 			return fmt.Errorf("%w: encode: %w", ErrStoreSave, err)
 		}
-		dirty = !bytes.Equal(data, s.raw)
+		dirty = !bytes.Equal(data, s.raw) && !s.sameAsLoaded(data)
 	}
 
 	switch {

@@ -1,6 +1,7 @@
 package sessions
 
 import (
+	"bytes"
 	"encoding/json"
 	"math"
 	"time"
@@ -30,15 +31,35 @@ func takeMeta(values map[string]any) (permanent bool, created int64) {
 // encode returns the record for the session's values and metadata. The
 // caller holds s.mu.
 func (s *Session) encode() ([]byte, error) {
-	if s.permanent {
-		s.values[keyPermanent] = true
-		defer delete(s.values, keyPermanent)
+	return encodeRecord(s.m.cfg.Codec, s.values, s.permanent, s.created)
+}
+
+// encodeRecord encodes values with the metadata keys added for the call.
+func encodeRecord(c Codec, values map[string]any, permanent bool, created int64) ([]byte, error) {
+	if permanent {
+		values[keyPermanent] = true
+		defer delete(values, keyPermanent)
 	}
-	if s.created != 0 {
-		s.values[keyCreated] = s.created
-		defer delete(s.values, keyCreated)
+	if created != 0 {
+		values[keyCreated] = created
+		defer delete(values, keyCreated)
 	}
-	return s.m.cfg.Codec.Marshal(s.values)
+	return c.Marshal(values)
+}
+
+// sameAsLoaded reports whether data, the session encoded now, holds what
+// was loaded although its bytes differ: a record written by another encoder
+// (Flask-Session's msgspec keeps keys in insertion order, not sorted) is
+// compared in our encoding, so that reading it does not rewrite it. The
+// caller holds s.mu.
+func (s *Session) sameAsLoaded(data []byte) bool {
+	values, err := decodeRecord(s.m.cfg.Codec, s.raw)
+	if err != nil {
+		return false
+	}
+	permanent, created := takeMeta(values)
+	canon, err := encodeRecord(s.m.cfg.Codec, values, permanent, created)
+	return err == nil && bytes.Equal(canon, data)
 }
 
 // hasMutable reports whether any value could change in place (a map, a

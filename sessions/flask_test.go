@@ -1,0 +1,276 @@
+package sessions
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"hash"
+	"net/http"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"testing"
+)
+
+// DESIGN §6: a Go service and a Flask-Session 0.8 service pointed at the
+// same store with the same secret read each other's sessions. The fixtures
+// in testdata/flask are what Flask-Session writes; see its README.
+
+type flaskCookie struct {
+	SecretKey string `json:"secret_key"`
+	SID       string `json:"sid"`
+	Cookie    string `json:"cookie"`
+}
+
+func readFixture(t *testing.T, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "testdata", "flask", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+func loadFlaskCookie(t *testing.T) flaskCookie {
+	t.Helper()
+	var fc flaskCookie
+	if err := json.Unmarshal(readFixture(t, "cookie.json"), &fc); err != nil {
+		t.Fatal(err)
+	}
+	return fc
+}
+
+// itsdangerous computes an itsdangerous Signer signature with
+// key_derivation="hmac", independently of signer.go.
+func itsdangerous(newHash func() hash.Hash, secret, salt, value string) string {
+	d := hmac.New(newHash, []byte(secret))
+	d.Write([]byte(salt))
+	m := hmac.New(newHash, d.Sum(nil))
+	m.Write([]byte(value))
+	return value + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// The golden cookie, made by itsdangerous as Flask-Session 0.8 does, is
+// what crypto/hmac computes by the spec, what our Flask signer writes, and
+// what it verifies.
+func TestFlaskSignedCookieGolden(t *testing.T) {
+	fc := loadFlaskCookie(t)
+	if got := itsdangerous(sha1.New, fc.SecretKey, "flask-session", fc.SID); got != fc.Cookie {
+		t.Fatalf("fixture disagrees with the spec: HMAC-SHA1 gives %q, fixture %q", got, fc.Cookie)
+	}
+	s := newSigner([][]byte{[]byte(fc.SecretKey)}, true)
+	if got := s.sign(fc.SID); got != fc.Cookie {
+		t.Errorf("sign = %q, Flask writes %q", got, fc.Cookie)
+	}
+	if id, ok := s.verify(fc.Cookie); !ok || id != fc.SID {
+		t.Errorf("verify(Flask's cookie) = %q, %v", id, ok)
+	}
+	// The default signer is a different one: it rejects Flask's cookie.
+	if _, ok := newSigner([][]byte{[]byte(fc.SecretKey)}, false).verify(fc.Cookie); ok {
+		t.Error("the SHA-256 signer verified a SHA-1 cookie")
+	}
+}
+
+// The default signer has the same shape with HMAC-SHA256 and our salt.
+func TestSignerDefaultSHA256(t *testing.T) {
+	id := newID(32)
+	got := newSigner([][]byte{testKey}, false).sign(id)
+	if want := itsdangerous(sha256.New, string(testKey), "serversession", id); got != want {
+		t.Errorf("sign = %q, want %q", got, want)
+	}
+	if len(got) != len(id)+1+43 {
+		t.Errorf("signed length %d", len(got))
+	}
+}
+
+// DESIGN §3 (SECRET_KEY_FALLBACKS): previous keys verify, only SecretKey
+// signs, so a read re-sends the cookie signed with the new key.
+func TestKeyRotation(t *testing.T) {
+	oldKey := []byte("the-old-key-0123456789")
+	for _, flask := range []bool{false, true} {
+		h := newHarness(t, withTouch, func(c *Config) { c.SecretKey = oldKey; c.FlaskSigner = flask })
+		cookie := h.login(map[string]any{"user_id": 1})
+		id := h.idOf(cookie)
+
+		h2 := newHarnessOn(t, h.store, withTouch, func(c *Config) {
+			c.SecretKey = testKey
+			c.SecretKeyFallbacks = [][]byte{[]byte("unrelated-key-0123456789"), oldKey}
+			c.FlaskSigner = flask
+		})
+
+		resp := h2.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) {
+			if v, ok := Value[int](s, "user_id"); !ok || v != 1 {
+				t.Errorf("flask=%v: a cookie signed with a fallback key did not load: %v %v", flask, v, ok)
+			}
+		}, cookie)
+		c := resp.sessionCookie()
+		if c == nil {
+			t.Fatalf("flask=%v: no refreshed cookie", flask)
+		}
+		if c.Value != h2.m.signer.sign(id) || c.Value == cookie.Value {
+			t.Errorf("flask=%v: refreshed cookie %q is not signed with the new key", flask, c.Value)
+		}
+		// The fallback key verifies but never signs.
+		fallbackOnly := newSigner([][]byte{oldKey}, flask)
+		if _, ok := fallbackOnly.verify(c.Value); ok {
+			t.Errorf("flask=%v: the new cookie verifies with the old key", flask)
+		}
+		// A key that is neither current nor a fallback does not verify.
+		h3 := newHarness(t, nil, func(c *Config) { c.SecretKey = testKey; c.FlaskSigner = flask })
+		if got, _ := h3.m.readCookie(requestWith(cookie)); got != "" {
+			t.Errorf("flask=%v: a retired key still verifies", flask)
+		}
+	}
+}
+
+func requestWith(c *http.Cookie) *http.Request {
+	r, _ := http.NewRequest(http.MethodGet, "/", nil)
+	r.AddCookie(c)
+	return r
+}
+
+// flaskValues is the map both golden records hold.
+func flaskValues(number any) map[string]any {
+	return map[string]any{
+		"_permanent": true,
+		"user_id":    number,
+		"_flashes":   []any{[]any{"message", "hi"}},
+	}
+}
+
+// The records Flask-Session writes (msgspec, keys in insertion order)
+// decode to the expected map; ours encode the same map deterministically,
+// keys sorted, and decode back to it.
+func TestFlaskRecordGolden(t *testing.T) {
+	ours, _ := hex.DecodeString("83" +
+		"a8" + hex.EncodeToString([]byte("_flashes")) + "9192a7" + hex.EncodeToString([]byte("message")) + "a2" + hex.EncodeToString([]byte("hi")) +
+		"aa" + hex.EncodeToString([]byte("_permanent")) + "c3" +
+		"a7" + hex.EncodeToString([]byte("user_id")) + "2a")
+	cases := []struct {
+		codec  Codec
+		file   string
+		number any
+		ours   []byte
+	}{
+		{Msgpack, "record.msgpack", int64(42), ours},
+		{JSON, "record.json", json.Number("42"), []byte(`{"_flashes":[["message","hi"]],"_permanent":true,"user_id":42}`)},
+	}
+	for _, tc := range cases {
+		flask := readFixture(t, tc.file)
+		got, err := decodeRecord(tc.codec, flask)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.file, err)
+		}
+		want := flaskValues(tc.number)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s decodes to %#v, want %#v", tc.file, got, want)
+		}
+		enc, err := tc.codec.Marshal(want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(enc, tc.ours) {
+			t.Errorf("%s: we encode\n%x, want\n%x", tc.file, enc, tc.ours)
+		}
+		back, err := decodeRecord(tc.codec, enc)
+		if err != nil || !reflect.DeepEqual(back, want) {
+			t.Errorf("%s: our encoding decodes to %#v, %v", tc.file, back, err)
+		}
+	}
+}
+
+// End to end: a session Flask-Session wrote, with its signed cookie, is read
+// by a Manager in Flask mode; flashes come out in Flask's shape; what we
+// write back is what Flask reads.
+func TestFlaskSessionReadAndWritten(t *testing.T) {
+	fc := loadFlaskCookie(t)
+	for _, tc := range []struct {
+		codec Codec
+		file  string
+	}{{Msgpack, "record.msgpack"}, {JSON, "record.json"}} {
+		h := newHarness(t, withTouch, func(c *Config) {
+			c.SecretKey = []byte(fc.SecretKey)
+			c.FlaskSigner = true
+			c.Codec = tc.codec
+		})
+		flask := readFixture(t, tc.file)
+		h.store.put("session:"+fc.SID, flask)
+		cookie := &http.Cookie{Name: "session", Value: fc.Cookie}
+
+		// A read does not rewrite the Flask-made record, whose keys are not
+		// in our order (DESIGN §4.4: touch, do not rewrite).
+		resp := h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) {
+			if v, ok := Value[int](s, "user_id"); !ok || v != 42 {
+				t.Errorf("%s: user_id = %v, %v", tc.file, v, ok)
+			}
+			if !s.Permanent() || s.IsNew() {
+				t.Errorf("%s: Permanent %v, IsNew %v", tc.file, s.Permanent(), s.IsNew())
+			}
+			if got := s.Keys(); !slices.Equal(got, []string{"_flashes", "user_id"}) {
+				t.Errorf("%s: Keys = %q", tc.file, got)
+			}
+		}, cookie)
+		if h.store.count("save") != 0 || h.store.count("touch") != 1 {
+			t.Errorf("%s: store calls %v, want load and touch", tc.file, h.store.order)
+		}
+		if after, _ := h.store.get("session:" + fc.SID); !bytes.Equal(after, flask) {
+			t.Errorf("%s: record rewritten to %q", tc.file, after)
+		}
+		if c := resp.sessionCookie(); c == nil || c.Value != fc.Cookie {
+			t.Errorf("%s: refreshed cookie %v, want Flask's value", tc.file, c)
+		}
+
+		// Flashes are Flask's [category, message] pairs.
+		h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) {
+			if got := s.Flashes(); !slices.Equal(got, []Flash{{"message", "hi"}}) {
+				t.Errorf("%s: Flashes = %v", tc.file, got)
+			}
+			s.AddFlash("saved", "success")
+			s.AddFlash("plain")
+		}, cookie)
+		rec := h.record(fc.SID)
+		want := []any{[]any{"success", "saved"}, []any{"message", "plain"}}
+		if !reflect.DeepEqual(rec["_flashes"], want) {
+			t.Errorf("%s: stored _flashes %#v, want %#v", tc.file, rec["_flashes"], want)
+		}
+		if rec["_permanent"] != true {
+			t.Errorf("%s: stored _permanent %v", tc.file, rec["_permanent"])
+		}
+	}
+}
+
+// Flashes with categories take only those, oldest first, and keep the rest
+// for later (Flask's get_flashed_messages(category_filter=...)); malformed
+// entries are dropped.
+func TestFlashCategories(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	cookie := h.login(map[string]any{"x": 1})
+	h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) {
+		s.AddFlash("a", "error")
+		s.AddFlash("b")
+		s.AddFlash("c", "error")
+		if got := s.Flashes("error", "warning"); !slices.Equal(got, []Flash{{"error", "a"}, {"error", "c"}}) {
+			t.Errorf("Flashes(error) = %v", got)
+		}
+	}, cookie)
+	h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) {
+		if got := s.Flashes(); !slices.Equal(got, []Flash{{"message", "b"}}) {
+			t.Errorf("Flashes() = %v", got)
+		}
+		if got := s.Flashes(); got != nil {
+			t.Errorf("second Flashes() = %v", got)
+		}
+		if s.Has("_flashes") {
+			t.Error("_flashes kept after all were read")
+		}
+		s.Set("_flashes", []any{"bad", []any{"message"}, []any{1, 2}, []any{"ok", "fine"}})
+		if got := s.Flashes(); !slices.Equal(got, []Flash{{"ok", "fine"}}) {
+			t.Errorf("Flashes over malformed entries = %v", got)
+		}
+	}, cookie)
+}
