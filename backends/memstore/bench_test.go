@@ -3,6 +3,7 @@ package memstore_test
 import (
 	"context"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -73,8 +74,9 @@ func BenchmarkParallelMixed(b *testing.B) {
 	s, keys := benchStore(b, 1<<14)
 	ctx := context.Background()
 	b.ReportAllocs()
+	var worker atomic.Int64
 	b.RunParallel(func(pb *testing.PB) {
-		i := 0
+		i := int(worker.Add(1)) * 4099 // each goroutine starts elsewhere
 		for pb.Next() {
 			k := keys[(i*7919)%len(keys)]
 			var err error

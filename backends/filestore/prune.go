@@ -1,0 +1,213 @@
+package filestore
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+// staleTempAge is how old a temporary file must be before a scan removes
+// it: it was left by a process that died between writing and renaming.
+const staleTempAge = time.Hour
+
+// liveFile is a session file that a scan found valid and unexpired.
+type liveFile struct {
+	name    string
+	stripe  uint8
+	expires int64
+}
+
+// DeleteExpired removes every expired or corrupt session file, and
+// temporary files left behind by a crash. Call it on a schedule of your
+// own (Flask-Session's SESSION_CLEANUP_N_REQUESTS), or let
+// WithCleanupInterval call it. It stops early, returning an error that
+// wraps ctx.Err(), when ctx ends.
+func (s *Store) DeleteExpired(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("filestore: delete expired: %w", err)
+	}
+	live, err := s.scan(ctx)
+	if err != nil {
+		return fmt.Errorf("filestore: delete expired: %w", err)
+	}
+	s.count.Store(int64(len(live)))
+	return nil
+}
+
+// prune runs after a Save has taken the file count past the threshold. It
+// removes expired and corrupt files, then the live sessions that expire
+// soonest, until 90% of the threshold is left, so that the next prune is a
+// while away. keep is the file just saved, which is never evicted. Only one
+// prune runs at a time; a Save that finds one running does not wait. Errors
+// are dropped: the Save itself has succeeded, and the next one tries again.
+func (s *Store) prune(ctx context.Context, keep string) {
+	if !s.pruning.TryLock() {
+		return
+	}
+	defer s.pruning.Unlock()
+	live, err := s.scan(ctx)
+	if err != nil && len(live) == 0 {
+		return
+	}
+	target := s.threshold - s.threshold/10
+	remaining := len(live)
+	if remaining > target {
+		live = slices.DeleteFunc(live, func(f liveFile) bool { return f.name == keep })
+		slices.SortFunc(live, func(a, b liveFile) int {
+			return cmp.Compare(a.expires, b.expires)
+		})
+		for _, f := range live {
+			if remaining <= target || ctx.Err() != nil {
+				break
+			}
+			if s.evict(f) {
+				remaining--
+			}
+		}
+	}
+	s.count.Store(int64(remaining))
+}
+
+// scan reads the header of every session file in the directory, removes
+// the expired and corrupt ones and stale temporary files, and returns the
+// live ones. It returns an error if the directory cannot be listed, if ctx
+// ends, or (after finishing) if some file could not be read.
+func (s *Store) scan(ctx context.Context) ([]liveFile, error) {
+	entries, err := os.ReadDir(s.dir)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		live     []liveFile
+		firstErr error
+	)
+	now := time.Now()
+	for _, e := range entries {
+		if err := ctx.Err(); err != nil {
+			return live, err
+		}
+		name := e.Name()
+		if strings.HasPrefix(name, tempPrefix) {
+			s.removeStaleTemp(e, now)
+			continue
+		}
+		stripe, ok := sessionFile(name)
+		if !ok {
+			continue
+		}
+		h, err := readHeader(filepath.Join(s.dir, name))
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			// Deleted since the listing.
+		case err != nil:
+			if firstErr == nil {
+				firstErr = err
+			}
+		case h == nil || h.expires <= now.UnixNano():
+			if !s.removeIfDead(name, stripe, now.UnixNano()) {
+				live = append(live, liveFile{name: name, stripe: stripe})
+			}
+		default:
+			live = append(live, liveFile{name: name, stripe: stripe, expires: h.expires})
+		}
+	}
+	return live, firstErr
+}
+
+// countFiles counts the session files in the directory.
+func (s *Store) countFiles() (int, error) {
+	entries, err := os.ReadDir(s.dir)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, e := range entries {
+		if _, ok := sessionFile(e.Name()); ok {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// readHeader reads the header of the file at p. It returns a nil header,
+// and no error, when the file is not a valid record (corrupt, truncated,
+// unknown version, or a size that disagrees with the header).
+func readHeader(p string) (*header, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", p)
+	}
+	var b [headerSize]byte
+	if _, err := io.ReadFull(f, b[:]); err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	h, err := parseHeader(b[:])
+	if err != nil || h.checkSize(fi.Size()) != nil {
+		return nil, nil
+	}
+	return &h, nil
+}
+
+// removeIfDead removes a session file that a scan found expired or
+// corrupt, after checking again under its lock (a Save or Touch may have
+// revived it since). It reports whether the file is gone.
+func (s *Store) removeIfDead(name string, stripe uint8, now int64) bool {
+	p := filepath.Join(s.dir, name)
+	s.locks[stripe].Lock()
+	defer s.locks[stripe].Unlock()
+	h, err := readHeader(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return true
+	}
+	if err != nil || (h != nil && h.expires > now) {
+		return false
+	}
+	s.removeLocked(p)
+	return true
+}
+
+// evict removes a live session file to make room, unless it changed since
+// the scan (touched or saved again, so no longer among the oldest). It
+// reports whether the file is gone.
+func (s *Store) evict(f liveFile) bool {
+	p := filepath.Join(s.dir, f.name)
+	s.locks[f.stripe].Lock()
+	defer s.locks[f.stripe].Unlock()
+	h, err := readHeader(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return true
+	}
+	if err != nil || (h != nil && h.expires != f.expires) {
+		return false
+	}
+	s.removeLocked(p)
+	return true
+}
+
+// removeStaleTemp removes a temporary file older than staleTempAge.
+func (s *Store) removeStaleTemp(e fs.DirEntry, now time.Time) {
+	fi, err := e.Info()
+	if err != nil || now.Sub(fi.ModTime()) < staleTempAge {
+		return
+	}
+	_ = os.Remove(filepath.Join(s.dir, e.Name()))
+}

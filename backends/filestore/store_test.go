@@ -1,0 +1,25 @@
+package filestore_test
+
+import (
+	"testing"
+
+	"github.com/serversession/serversession/backends/filestore"
+	"github.com/serversession/serversession/backends/storetest"
+	"github.com/serversession/serversession/sessions"
+)
+
+// TestConformance runs the store suite on a fresh directory per subtest.
+// Unreachable does not apply: there is no server; TestUnusableDirectory
+// covers the nearest thing, a directory that went away.
+func TestConformance(t *testing.T) {
+	storetest.Run(t, storetest.Harness{
+		New: func(t *testing.T) sessions.Store {
+			s, err := filestore.New(t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = s.Close() })
+			return s
+		},
+	})
+}

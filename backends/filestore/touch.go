@@ -1,0 +1,141 @@
+package filestore
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"time"
+)
+
+// Touch and LoadTouch extend a session by rewriting the 29-byte header of
+// its file in place (one WriteAt at offset 0), not by writing a new file.
+//
+// Why in place rather than a temporary file and a rename, as Save does:
+//
+//   - It costs one small write whatever the session's size, where a rename
+//     would copy all of the data.
+//   - It cannot lose an update. A rewrite would read the data, then write it
+//     back under a new expiry; a Save that lands in between (another
+//     request of the same user, maybe in another process) would be
+//     overwritten with the older data, Flask-Session's bug #71. Written in
+//     place, a Touch that races a Save lands on the replaced file, which is
+//     already unlinked, and the new record keeps the fresh expiry Save gave
+//     it.
+//   - A torn header is detected. Within this process, readers of the file
+//     wait on its lock. Another process could read the header half written;
+//     the header checksum then fails, and that reader looks again under its
+//     write lock before it gives up on the file.
+
+// Touch sets the record under key to expire after ttl, without rewriting
+// its data. A missing, expired or corrupt record is not an error and stays
+// missing (expired and corrupt files are removed). Touch reads only the
+// header, and checks it and the file's size; damage inside the data is
+// caught by the next Load, which checks the data's checksum.
+func (s *Store) Touch(ctx context.Context, key string, ttl time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("filestore: touch %q: %w", key, err)
+	}
+	if ttl <= 0 {
+		return fmt.Errorf("filestore: touch %q: ttl %v is not positive", key, ttl)
+	}
+	_, _, err := s.touch(key, ttl, false)
+	if err != nil {
+		return fmt.Errorf("filestore: touch %q: %w", key, err)
+	}
+	return nil
+}
+
+// LoadTouch returns the record under key and sets it to expire after ttl,
+// opening the file once. A missing, expired or corrupt record is (nil,
+// false, nil).
+func (s *Store) LoadTouch(ctx context.Context, key string, ttl time.Duration) ([]byte, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, false, fmt.Errorf("filestore: load-touch %q: %w", key, err)
+	}
+	if ttl <= 0 {
+		return nil, false, fmt.Errorf("filestore: load-touch %q: ttl %v is not positive", key, ttl)
+	}
+	data, found, err := s.touch(key, ttl, true)
+	if err != nil {
+		return nil, false, fmt.Errorf("filestore: load-touch %q: %w", key, err)
+	}
+	return data, found, nil
+}
+
+// touch rewrites the header of key's file with a new expiry, and with load
+// also reads and checks the data and returns it. A missing file answers
+// not found (or the directory's error, when the directory is gone).
+func (s *Store) touch(key string, ttl time.Duration, load bool) (data []byte, found bool, err error) {
+	p, stripe := s.path(key)
+	lock := &s.locks[stripe]
+	lock.Lock()
+	defer lock.Unlock()
+	f, err := os.OpenFile(p, os.O_RDWR, 0)
+	if err != nil {
+		return nil, false, s.classify(err)
+	}
+	h, data, live, err := readForTouch(f, load)
+	if err != nil {
+		_ = f.Close()
+		return nil, false, err
+	}
+	if !live {
+		_ = f.Close()
+		s.removeLocked(p)
+		return nil, false, nil
+	}
+	h.expires = expiry(time.Now(), ttl)
+	b := h.encode()
+	_, err = f.WriteAt(b[:], 0)
+	if err == nil && s.sync {
+		err = f.Sync()
+	}
+	if closeErr := f.Close(); err == nil {
+		err = closeErr
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return data, true, nil
+}
+
+// readForTouch reads the header of f (and with load, the whole record) and
+// reports whether it holds a live record. An error is an I/O error; a
+// corrupt or expired record is live == false.
+func readForTouch(f *os.File, load bool) (h header, data []byte, live bool, err error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return header{}, nil, false, err
+	}
+	if !fi.Mode().IsRegular() {
+		return header{}, nil, false, fmt.Errorf("%s is not a regular file", f.Name())
+	}
+	size := headerSize
+	if load {
+		size = int(fi.Size())
+	}
+	if int64(size) > fi.Size() {
+		return header{}, nil, false, nil // shorter than a header: corrupt
+	}
+	buf := make([]byte, size)
+	n, err := io.ReadFull(f, buf)
+	if err != nil && err != io.ErrUnexpectedEOF {
+		return header{}, nil, false, err
+	}
+	buf = buf[:n]
+	now := time.Now().UnixNano()
+	if load {
+		expires, data, err := parseRecord(buf)
+		if err != nil || expires <= now {
+			return header{}, nil, false, nil
+		}
+		h, _ := parseHeader(buf) // cannot fail: parseRecord checked it
+		return h, data, true, nil
+	}
+	h, err = parseHeader(buf)
+	if err != nil || h.checkSize(fi.Size()) != nil || h.expires <= now {
+		return header{}, nil, false, nil
+	}
+	return h, nil, true, nil
+}
