@@ -40,7 +40,21 @@
 //
 // GETEX needs Redis 6.2 or later. Against an older server (or a proxy
 // without GETEX) the first LoadTouch that gets "unknown command" switches the
-// Store to a pipelined GET + PEXPIRE: still one round trip, two commands.
+// Store, for its lifetime, to a pipelined GET + PEXPIRE: still one round
+// trip, two commands.
+//
+// Besides these, go-redis sends its own handshake (HELLO, CLIENT SETINFO)
+// once per new pooled connection, not per operation.
+//
+// # When Redis is down
+//
+// Every operation returns an error; none reports a missing record. How long
+// a failing call takes is go-redis's doing: by default it retries a command
+// (MaxRetries, 3) and each dial (DialerRetries, 5), which can hold a request
+// for a second or two; lower them for faster failures. After PoolSize
+// failed dials go-redis fails fast with the last dial error and probes the
+// server once a second, so the Store works again within about a second of
+// Redis coming back, with no action from the app.
 //
 // # Errors and deadlines
 //
@@ -52,7 +66,7 @@
 // is already done. Whether a deadline also bounds a command in flight is up
 // to the client: go-redis only applies context deadlines to socket reads and
 // writes when ContextTimeoutEnabled is set; otherwise ReadTimeout and
-// WriteTimeout (3 s by default) bound each command.
+// WriteTimeout (5 s by default in go-redis v9.23) bound each command.
 //
 // Data returned by Load and LoadTouch is a fresh slice the caller owns.
 // Corrupt bytes come back as stored: decoding them is the session core's job.
