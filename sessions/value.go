@@ -28,8 +28,9 @@ func Value[T any](s *Session, key string) (T, bool) {
 		return t, false
 	}
 	dst := reflect.ValueOf(&t).Elem()
-	if convertNumber(v, dst) {
-		return t, true
+	if isNumber(v) && isNumericKind(dst.Kind()) {
+		// No codec round trip: msgpack would wrap 300 into an int8 as 44.
+		return t, convertNumber(v, dst)
 	}
 	if s.m == nil {
 		return t, false
@@ -54,15 +55,8 @@ func convertNumber(v any, dst reflect.Value) bool {
 		dst.SetInt(n)
 		return true
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		var n uint64
-		if u, ok := v.(uint64); ok {
-			n = u
-		} else if i, ok := toInt64(v); ok && i >= 0 {
-			n = uint64(i)
-		} else {
-			return false
-		}
-		if dst.OverflowUint(n) {
+		n, ok := toUint64(v)
+		if !ok || dst.OverflowUint(n) {
 			return false
 		}
 		dst.SetUint(n)
@@ -76,6 +70,23 @@ func convertNumber(v any, dst reflect.Value) bool {
 		return true
 	}
 	return false
+}
+
+// toUint64 converts a decoded non-negative integer (or integral float) to
+// uint64, including those above math.MaxInt64.
+func toUint64(v any) (uint64, bool) {
+	switch n := v.(type) {
+	case uint64:
+		return n, true
+	case uint:
+		return uint64(n), true
+	case json.Number:
+		if u, err := strconv.ParseUint(string(n), 10, 64); err == nil {
+			return u, true
+		}
+	}
+	i, ok := toInt64(v)
+	return uint64(i), ok && i >= 0
 }
 
 func toFloat64(v any) (float64, bool) {
@@ -92,4 +103,18 @@ func toFloat64(v any) (float64, bool) {
 	}
 	i, ok := toInt64(v)
 	return float64(i), ok
+}
+
+// isNumber reports whether v is a number as the codecs decode them.
+func isNumber(v any) bool {
+	switch v.(type) {
+	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64,
+		float32, float64, json.Number:
+		return true
+	}
+	return false
+}
+
+func isNumericKind(k reflect.Kind) bool {
+	return reflect.Int <= k && k <= reflect.Float64
 }
