@@ -1,0 +1,74 @@
+package gormstore
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// DeleteExpired deletes every session whose expiry has passed (and rows
+// without an expiry, which Flask-Session also treats as expired), and
+// returns how many it deleted. Reads never return expired rows, so this only
+// reclaims space: call it on a schedule, or let WithCleanupInterval do it.
+// One round trip.
+func (s *Store) DeleteExpired(ctx context.Context) (int64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, fmt.Errorf("gormstore: delete expired: %w", err)
+	}
+	res := s.db.WithContext(ctx).Exec("DELETE FROM "+s.quoted+" WHERE expiry <= ? OR expiry IS NULL", time.Now().UTC())
+	if res.Error != nil {
+		return 0, fmt.Errorf("gormstore: delete expired: %w", res.Error)
+	}
+	return res.RowsAffected, nil
+}
+
+// startSweep starts the goroutine that calls DeleteExpired every
+// s.cleanupEvery until Close.
+func (s *Store) startSweep() {
+	ctx, cancel := context.WithCancel(context.Background())
+	s.stopSweep = cancel
+	s.sweepDone = make(chan struct{})
+	go s.sweep(ctx)
+}
+
+// sweep is the background loop. Each pass is bounded by the interval, so a
+// hung database cannot pile passes up, and by ctx, which Close cancels.
+func (s *Store) sweep(ctx context.Context) {
+	defer close(s.sweepDone)
+	tick := time.NewTicker(s.cleanupEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		pass, cancel := context.WithTimeout(ctx, s.cleanupEvery)
+		n, err := s.DeleteExpired(pass)
+		cancel()
+		switch {
+		case err != nil && ctx.Err() == nil:
+			s.logger.LogAttrs(ctx, slog.LevelError, "gormstore: background sweep failed",
+				slog.String("table", s.table), slog.Any("error", err))
+		case n > 0:
+			s.logger.LogAttrs(ctx, slog.LevelDebug, "gormstore: background sweep deleted expired sessions",
+				slog.String("table", s.table), slog.Int64("deleted", n))
+		}
+	}
+}
+
+// Close stops the background sweep started by WithCleanupInterval and waits
+// for it to end, so that no goroutine is left behind. It does not close the
+// *gorm.DB, which belongs to the caller, and the store stays usable. Close
+// is idempotent and safe to call from several goroutines; without a sweep it
+// does nothing. It always returns nil.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		if s.stopSweep != nil {
+			s.stopSweep()
+			<-s.sweepDone
+		}
+	})
+	return nil
+}

@@ -1,0 +1,217 @@
+package gormstore
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/serversession/serversession/sessions"
+)
+
+// Store keeps sessions in an SQL table through gorm. It is safe for
+// concurrent use; it implements sessions.Store, sessions.Toucher and
+// sessions.LoadToucher.
+type Store struct {
+	db      *gorm.DB
+	dialect string
+	table   string // as configured
+	quoted  string // quoted for the dialect
+
+	logger       *slog.Logger
+	cleanupEvery time.Duration
+
+	// SQL built once by New, with the quoted table name.
+	selectData   string // SELECT data … for Load
+	updateExpiry string // UPDATE … SET expiry for Touch
+	updateData   string // UPDATE … RETURNING data for LoadTouch; "" where unsupported
+
+	// The background sweep, when there is one.
+	closeOnce sync.Once
+	stopSweep context.CancelFunc
+	sweepDone chan struct{}
+}
+
+var (
+	_ sessions.Store       = (*Store)(nil)
+	_ sessions.Toucher     = (*Store)(nil)
+	_ sessions.LoadToucher = (*Store)(nil)
+)
+
+// row is what Save writes: the columns of a session apart from id.
+type row struct {
+	SessionID string    `gorm:"column:session_id"`
+	Data      []byte    `gorm:"column:data"`
+	Expiry    time.Time `gorm:"column:expiry"`
+}
+
+// dataRow is what reads scan.
+type dataRow struct {
+	Data []byte `gorm:"column:data"`
+}
+
+// New returns a Store that keeps sessions in db, creating the table if it
+// does not exist yet (an existing table, Flask-Session's included, is used
+// as it is). It supports gorm's sqlite, postgres and mysql dialects.
+//
+// With WithCleanupInterval, New also starts the background sweep; call
+// Close to stop it.
+func New(db *gorm.DB, opts ...Option) (*Store, error) {
+	if db == nil {
+		return nil, errNilDB
+	}
+	s := &Store{
+		// Every operation is one statement: gorm's default transaction
+		// around writes would add two round trips (BEGIN, COMMIT).
+		db:     db.Session(&gorm.Session{SkipDefaultTransaction: true, NewDB: true}),
+		table:  DefaultTableName,
+		logger: slog.Default(),
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	if !validTableName(s.table) {
+		return nil, fmt.Errorf("gormstore: table name %q is not a plain identifier (letters, digits, underscores; optionally schema.table)", s.table)
+	}
+	s.dialect = db.Dialector.Name()
+	s.quoted = quoteTable(db, s.table)
+	s.selectData = "SELECT data FROM " + s.quoted + " WHERE session_id = ? AND expiry > ? LIMIT 1"
+	s.updateExpiry = "UPDATE " + s.quoted + " SET expiry = ? WHERE session_id = ? AND expiry > ?"
+	if s.dialect == "postgres" || s.dialect == "sqlite" {
+		s.updateData = "UPDATE " + s.quoted + " SET expiry = ? WHERE session_id = ? AND expiry > ? RETURNING data"
+	}
+
+	ctx := db.Statement.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if err := s.migrate(ctx); err != nil {
+		return nil, err
+	}
+	if s.cleanupEvery > 0 {
+		s.startSweep()
+	}
+	return s, nil
+}
+
+// Load returns the record stored under key, or found == false when there is
+// none or it has expired. One round trip (SELECT).
+func (s *Store) Load(ctx context.Context, key string) ([]byte, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, false, fmt.Errorf("gormstore: load %q: %w", key, err)
+	}
+	data, found, err := s.query(ctx, s.selectData, key, time.Now().UTC())
+	if err != nil {
+		return nil, false, fmt.Errorf("gormstore: load %q: %w", key, err)
+	}
+	return data, found, nil
+}
+
+// LoadTouch returns the record stored under key and sets it to expire after
+// ttl. On PostgreSQL and SQLite it is one round trip (UPDATE … RETURNING
+// data). MySQL and MariaDB have no UPDATE … RETURNING, so there it is a
+// SELECT followed, when the record is found, by an UPDATE of expiry. A
+// missing or expired record is found == false and is not brought back.
+func (s *Store) LoadTouch(ctx context.Context, key string, ttl time.Duration) ([]byte, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, false, fmt.Errorf("gormstore: load-touch %q: %w", key, err)
+	}
+	now := time.Now().UTC()
+	if s.updateData == "" {
+		data, found, err := s.query(ctx, s.selectData, key, now)
+		if err == nil && found {
+			err = s.touch(ctx, key, now, ttl)
+		}
+		if err != nil {
+			return nil, false, fmt.Errorf("gormstore: load-touch %q: %w", key, err)
+		}
+		return data, found, nil
+	}
+	data, found, err := s.query(ctx, s.updateData, expiry(now, ttl), key, now)
+	if err != nil {
+		return nil, false, fmt.Errorf("gormstore: load-touch %q: %w", key, err)
+	}
+	return data, found, nil
+}
+
+// query runs a statement that returns the data column of at most one row.
+func (s *Store) query(ctx context.Context, sql string, args ...any) ([]byte, bool, error) {
+	var rows []dataRow
+	if err := s.db.WithContext(ctx).Raw(sql, args...).Scan(&rows).Error; err != nil {
+		return nil, false, err
+	}
+	if len(rows) == 0 {
+		return nil, false, nil
+	}
+	if rows[0].Data == nil {
+		return []byte{}, true, nil
+	}
+	return rows[0].Data, true, nil // database/sql copies what it scans
+}
+
+// Save stores data under key, replacing any record, to expire after ttl:
+// one INSERT … ON CONFLICT (session_id) DO UPDATE (ON DUPLICATE KEY UPDATE
+// on MySQL), so one round trip.
+func (s *Store) Save(ctx context.Context, key string, data []byte, ttl time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("gormstore: save %q: %w", key, err)
+	}
+	if data == nil {
+		data = []byte{} // nil would be stored as NULL
+	}
+	r := row{SessionID: key, Data: data, Expiry: expiry(time.Now().UTC(), ttl)}
+	err := s.db.WithContext(ctx).Table(s.table).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "session_id"}},
+		DoUpdates: clause.AssignmentColumns([]string{"data", "expiry"}),
+	}).Create(&r).Error
+	if err != nil {
+		return fmt.Errorf("gormstore: save %q: %w", key, err)
+	}
+	return nil
+}
+
+// Touch sets the record under key to expire after ttl without rewriting its
+// data: one UPDATE of expiry. A missing or expired record is left alone:
+// not an error, and not brought back.
+func (s *Store) Touch(ctx context.Context, key string, ttl time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("gormstore: touch %q: %w", key, err)
+	}
+	if err := s.touch(ctx, key, time.Now().UTC(), ttl); err != nil {
+		return fmt.Errorf("gormstore: touch %q: %w", key, err)
+	}
+	return nil
+}
+
+func (s *Store) touch(ctx context.Context, key string, now time.Time, ttl time.Duration) error {
+	return s.db.WithContext(ctx).Exec(s.updateExpiry, expiry(now, ttl), key, now).Error
+}
+
+// Delete removes the record under key: one DELETE. A missing record is not
+// an error.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("gormstore: delete %q: %w", key, err)
+	}
+	if err := s.db.WithContext(ctx).Exec("DELETE FROM "+s.quoted+" WHERE session_id = ?", key).Error; err != nil {
+		return fmt.Errorf("gormstore: delete %q: %w", key, err)
+	}
+	return nil
+}
+
+// expiry is the moment a record saved at now with ttl ends, in UTC and
+// rounded up to a whole second. Flask-Session's tables hold expiry in a
+// DATETIME without fractional seconds on MySQL, which MariaDB truncates;
+// rounding up ourselves means every dialect and column precision stores the
+// same moment, never one before now+ttl.
+func expiry(now time.Time, ttl time.Duration) time.Time {
+	exp := now.Add(ttl).UTC()
+	if t := exp.Truncate(time.Second); t.Before(exp) {
+		return t.Add(time.Second)
+	}
+	return exp
+}

@@ -1,0 +1,63 @@
+package gormstore
+
+import (
+	"testing"
+
+	"github.com/serversession/serversession/backends/storetest"
+	"github.com/serversession/serversession/sessions"
+)
+
+func TestConformance(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d dialect) {
+		storetest.Run(t, storetest.Harness{
+			New: func(t *testing.T) sessions.Store {
+				return newTestStore(t, d.open(t))
+			},
+			Unreachable: func(t *testing.T) sessions.Store {
+				return unreachableStore(t, d)
+			},
+		})
+	})
+}
+
+// unreachableStore returns a store whose database is gone. New needs a live
+// database, so for a server the store is built through a proxy that is then
+// stopped, which closes its port and every connection; for SQLite, the
+// database handle is closed under the store.
+func unreachableStore(t *testing.T, d dialect) sessions.Store {
+	t.Helper()
+	if d.openVia == nil {
+		db := d.open(t)
+		s := newTestStore(t, d.open(t))
+		_ = db
+		sqlDB, err := s.db.DB()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sqlDB.Close()
+		return s
+	}
+	s, p := proxiedStore(t, d)
+	p.stop()
+	return s
+}
+
+// proxiedStore returns a store on a table of its own, reached through a
+// proxy that the caller can stop and start again. The table is dropped
+// through a direct connection.
+func proxiedStore(t testing.TB, d dialect) (*Store, *tcpProxy) {
+	t.Helper()
+	direct := d.open(t)
+	var p *tcpProxy
+	db := d.openVia(t, func(target string) string {
+		p = startProxy(t, target)
+		return p.addr
+	})
+	table := tableName(t)
+	dropOnCleanup(t, direct, table)
+	s, err := New(db, WithTableName(table), WithLogger(testLogger(t)))
+	if err != nil {
+		t.Fatalf("New through the proxy: %v", err)
+	}
+	return s, p
+}
