@@ -1,0 +1,385 @@
+// Command report turns the raw output of BenchmarkSession into RESULTS.md:
+// one table per scenario with the median ns/op, B/op and allocs/op of each
+// library, framework and store, each row's ratio to serversession on the
+// same framework and kind of store, a check of the targets of issue 4, the
+// machine, and the wrk section if one was recorded.
+//
+//	go run ./cmd/report -raw results/raw.txt -machine results/machine.txt \
+//	    -wrk results/wrk.md -out RESULTS.md
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+func main() {
+	raw := flag.String("raw", "results/raw.txt", "raw `go test -bench` output")
+	machine := flag.String("machine", "results/machine.txt", "machine description (key: value lines), optional")
+	wrk := flag.String("wrk", "results/wrk.md", "wrk section in Markdown, optional")
+	out := flag.String("out", "RESULTS.md", "where to write the report")
+	note := flag.String("note", "", "a note printed at the top, e.g. that the run is preliminary (default: the contents of -notefile)")
+	noteFile := flag.String("notefile", "results/note.txt", "where run.sh keeps the note, optional")
+	command := flag.String("command", "./run.sh", "the command that reproduces the run")
+	flag.Parse()
+
+	f, err := os.Open(*raw)
+	if err != nil {
+		log.Fatal(err)
+	}
+	res, err := parse(f)
+	f.Close()
+	if err != nil {
+		log.Fatal(err)
+	}
+	if len(res.rows) == 0 {
+		log.Fatalf("%s holds no BenchmarkSession results", *raw)
+	}
+	if *note == "" {
+		*note = optional(*noteFile)
+	}
+	var b strings.Builder
+	render(&b, res, optional(*machine), optional(*wrk), *note, *command)
+	if err := os.WriteFile(*out, []byte(b.String()), 0o644); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func optional(path string) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(data))
+}
+
+// key names a row: a library on a store, in one scenario.
+type key struct{ lib, store, scenario string }
+
+// row holds every sample of one benchmark.
+type row struct {
+	key
+	samples map[string][]float64 // unit → values
+	skipped string               // why it did not run
+}
+
+type results struct {
+	rows  map[key]*row
+	order []key // first appearance
+	count int   // samples per benchmark (the largest seen)
+	cpu   string
+}
+
+var nameRE = regexp.MustCompile(`^BenchmarkSession/lib=([^/]+)/store=([^/]+)/scenario=([^/\s]+?)(?:-\d+)?$`)
+
+// parse reads `go test -bench` output.
+func parse(r io.Reader) (*results, error) {
+	res := &results{rows: map[key]*row{}}
+	get := func(k key) *row {
+		if rw, ok := res.rows[k]; ok {
+			return rw
+		}
+		rw := &row{key: k, samples: map[string][]float64{}}
+		res.rows[k] = rw
+		res.order = append(res.order, k)
+		return rw
+	}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	var pendingSkip *row
+	for sc.Scan() {
+		line := sc.Text()
+		if pendingSkip != nil {
+			if why, ok := strings.CutPrefix(line, "    "); ok {
+				if i := strings.Index(why, ": "); i >= 0 && strings.Contains(why[:i], ".go:") {
+					why = why[i+2:]
+				}
+				pendingSkip.skipped = strings.TrimSpace(why)
+			}
+			pendingSkip = nil
+		}
+		if cpu, ok := strings.CutPrefix(line, "cpu: "); ok {
+			res.cpu = cpu
+			continue
+		}
+		if name, ok := strings.CutPrefix(line, "--- SKIP: "); ok {
+			if m := nameRE.FindStringSubmatch(strings.TrimSpace(strings.Split(name, " (")[0])); m != nil {
+				pendingSkip = get(key{m[1], m[2], m[3]})
+			}
+			continue
+		}
+		fields := strings.Fields(line)
+		if len(fields) < 4 || !strings.HasPrefix(fields[0], "BenchmarkSession/") {
+			continue
+		}
+		m := nameRE.FindStringSubmatch(fields[0])
+		if m == nil {
+			continue
+		}
+		rw := get(key{m[1], m[2], m[3]})
+		for i := 2; i+1 < len(fields); i += 2 {
+			v, err := strconv.ParseFloat(fields[i], 64)
+			if err != nil {
+				return nil, fmt.Errorf("%s: bad value %q", fields[0], fields[i])
+			}
+			rw.samples[fields[i+1]] = append(rw.samples[fields[i+1]], v)
+		}
+		res.count = max(res.count, len(rw.samples["ns/op"]))
+	}
+	return res, sc.Err()
+}
+
+func median(xs []float64) (float64, bool) {
+	if len(xs) == 0 {
+		return 0, false
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if n := len(s); n%2 == 1 {
+		return s[n/2], true
+	} else {
+		return (s[n/2-1] + s[n/2]) / 2, true
+	}
+}
+
+func (rw *row) median(unit string) (float64, bool) {
+	if rw == nil {
+		return 0, false
+	}
+	return median(rw.samples[unit])
+}
+
+// framework and kind of a library and store.
+func framework(lib string) string {
+	switch {
+	case strings.HasSuffix(lib, "-gin"), lib == "gincontrib":
+		return "gin"
+	case strings.HasSuffix(lib, "-echo"), lib == "echocontrib":
+		return "echo"
+	case strings.HasSuffix(lib, "-http"), lib == "scs":
+		return "net/http"
+	}
+	return "?"
+}
+
+// oursFor is the serversession row a row is compared with: the same
+// framework, on redisstore for Redis rows and on memstore for every other
+// (in-memory, filesystem, cookie, and the bare floor).
+func oursFor(k key) key {
+	lib := map[string]string{"gin": "ours-gin", "echo": "ours-echo", "net/http": "ours-http"}[framework(k.lib)]
+	store := "mem"
+	if k.store == "redis" {
+		store = "redis"
+	}
+	return key{lib, store, k.scenario}
+}
+
+func isOurs(lib string) bool { return strings.HasPrefix(lib, "ours-") }
+func isBare(lib string) bool { return strings.HasPrefix(lib, "bare-") }
+
+var scenarioOrder = []string{"untouched", "read", "rmw", "create", "large"}
+
+var scenarioText = map[string]string{
+	"untouched": "the route never reads the session; the request carries a session cookie",
+	"read":      "read one int from an existing session",
+	"rmw":       "read-modify-write: increment an int in an existing session",
+	"create":    "a new visitor (no cookie) gets a session holding one value",
+	"large":     "read-modify-write on a session of 50 more keys (about 4 KB encoded)",
+}
+
+var libText = map[string]string{
+	"ours-gin":    "serversession (ginsession)",
+	"ours-echo":   "serversession (echosession)",
+	"ours-http":   "serversession (httpsession)",
+	"gincontrib":  "gin-contrib/sessions",
+	"echocontrib": "echo-contrib/session",
+	"scs":         "alexedwards/scs v2",
+	"bare-gin":    "bare handler (floor)",
+	"bare-echo":   "bare handler (floor)",
+	"bare-http":   "bare handler (floor)",
+}
+
+var storeText = map[string]string{
+	"mem":    "memory",
+	"redis":  "Redis",
+	"fs":     "filesystem",
+	"cookie": "cookie (reference)",
+	"none":   "—",
+}
+
+func render(b *strings.Builder, res *results, machine, wrk, note, command string) {
+	fmt.Fprintf(b, "# Benchmark results\n\n")
+	if note != "" {
+		fmt.Fprintf(b, "> **%s**\n\n", note)
+	}
+	fmt.Fprintf(b, "Produced by `%s` in `benchmarks/` (see [README.md](README.md)). "+
+		"Each figure is the median of %d runs (`-count=%d`) of `BenchmarkSession`; "+
+		"the raw output is in [results/raw.txt](results/raw.txt) and benchstat's summary, "+
+		"with confidence intervals, in [results/benchstat.txt](results/benchstat.txt).\n\n",
+		command, res.count, res.count)
+	fmt.Fprintf(b, "**× ours** is the row's figure divided by serversession's on the same framework: "+
+		"Redis rows against serversession on redisstore, every other row (in-memory, filesystem, "+
+		"cookie, the bare floor) against serversession on memstore. Above 1 means the row costs more than ours; "+
+		"below 1, less.\n\n")
+
+	if machine != "" || res.cpu != "" {
+		fmt.Fprintf(b, "## Machine\n\n")
+		if machine != "" {
+			for _, line := range strings.Split(machine, "\n") {
+				fmt.Fprintf(b, "- %s\n", strings.TrimSpace(line))
+			}
+		} else {
+			fmt.Fprintf(b, "- cpu: %s\n", res.cpu)
+		}
+		fmt.Fprintln(b)
+	}
+
+	renderTargets(b, res)
+
+	for _, sc := range scenarioOrder {
+		fmt.Fprintf(b, "## Scenario: %s\n\n%s.\n\n", sc, strings.ToUpper(scenarioText[sc][:1])+scenarioText[sc][1:])
+		fmt.Fprintf(b, "| library | framework | store | ns/op | × ours | B/op | × ours | allocs/op | × ours | Redis cmds/op |\n")
+		fmt.Fprintf(b, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|\n")
+		for _, k := range res.order {
+			if k.scenario != sc {
+				continue
+			}
+			rw := res.rows[k]
+			lib := libText[k.lib]
+			if lib == "" {
+				lib = k.lib
+			}
+			if isOurs(k.lib) {
+				lib = "**" + lib + "**"
+			}
+			fmt.Fprintf(b, "| %s | %s | %s |", lib, framework(k.lib), storeText[k.store])
+			if rw.skipped != "" || len(rw.samples["ns/op"]) == 0 {
+				why := rw.skipped
+				if why == "" {
+					why = "no result"
+				}
+				fmt.Fprintf(b, " not run: %s | | | | | | |\n", strings.ReplaceAll(why, "|", "/"))
+				continue
+			}
+			ours := res.rows[oursFor(k)]
+			for _, unit := range []string{"ns/op", "B/op", "allocs/op"} {
+				v, _ := rw.median(unit)
+				fmt.Fprintf(b, " %s | %s |", number(v), ratio(v, ours, unit))
+			}
+			if c, ok := rw.median("redis-cmds/op"); ok {
+				fmt.Fprintf(b, " %s |\n", strconv.FormatFloat(c, 'f', -1, 64))
+			} else {
+				fmt.Fprintf(b, " |\n")
+			}
+		}
+		fmt.Fprintln(b)
+	}
+	if wrk != "" {
+		fmt.Fprintf(b, "%s\n", wrk)
+	}
+}
+
+// renderTargets checks the targets of issue 4 against this run.
+func renderTargets(b *strings.Builder, res *results) {
+	fmt.Fprintf(b, "## Targets (issue 4)\n\n")
+	var misses []string
+	beaten := 0
+	for _, k := range res.order {
+		if isOurs(k.lib) || isBare(k.lib) {
+			continue
+		}
+		rw, ours := res.rows[k], res.rows[oursFor(k)]
+		for _, unit := range []string{"ns/op", "allocs/op"} {
+			v, ok1 := rw.median(unit)
+			o, ok2 := ours.median(unit)
+			if !ok1 || !ok2 {
+				continue
+			}
+			if o < v {
+				beaten++
+			} else {
+				ok := oursFor(k)
+				misses = append(misses, fmt.Sprintf("%s, %s: %s on %s %s, ours on %s %s",
+					k.scenario, unit, k.lib, k.store, number(v), ok.store, number(o)))
+			}
+		}
+	}
+	fmt.Fprintf(b, "- **Lower ns/op and allocs/op than every peer, per scenario:** %d comparisons won, %d not", beaten, len(misses))
+	if len(misses) == 0 {
+		fmt.Fprintf(b, ".\n")
+	} else {
+		fmt.Fprintf(b, ":\n")
+		for _, m := range misses {
+			fmt.Fprintf(b, "  - %s\n", m)
+		}
+	}
+
+	fmt.Fprintf(b, "- **Overhead over the bare handler, memstore, read, at most 2× the bare handler's ns/op:**\n")
+	for _, fw := range []string{"gin", "echo", "http"} {
+		bare, ours := res.rows[key{"bare-" + fw, "none", "read"}], res.rows[key{"ours-" + fw, "mem", "read"}]
+		bv, ok1 := bare.median("ns/op")
+		ov, ok2 := ours.median("ns/op")
+		if !ok1 || !ok2 {
+			continue
+		}
+		verdict := "met"
+		if ov-bv > 2*bv {
+			verdict = "**not met**"
+		}
+		fmt.Fprintf(b, "  - %s: bare %s ns/op, ours %s ns/op, overhead %s ns/op = %.2f× bare: %s\n",
+			fw, number(bv), number(ov), number(ov-bv), (ov-bv)/bv, verdict)
+	}
+
+	fmt.Fprintf(b, "- **Redis commands per request (0, 1, 2, 1 for untouched, read, rmw, create; large is a rmw):**")
+	want := map[string]float64{"untouched": 0, "read": 1, "rmw": 2, "create": 1, "large": 2}
+	var bad []string
+	seen := 0
+	for _, k := range res.order {
+		if !isOurs(k.lib) || k.store != "redis" {
+			continue
+		}
+		if c, ok := res.rows[k].median("redis-cmds/op"); ok {
+			seen++
+			if c != want[k.scenario] {
+				bad = append(bad, fmt.Sprintf("%s %s: %g, want %g", k.lib, k.scenario, c, want[k.scenario]))
+			}
+		}
+	}
+	switch {
+	case seen == 0:
+		fmt.Fprintf(b, " not measured (no Redis rows ran).\n")
+	case len(bad) == 0:
+		fmt.Fprintf(b, " met on all %d Redis rows.\n", seen)
+	default:
+		fmt.Fprintf(b, " **not met**: %s.\n", strings.Join(bad, "; "))
+	}
+	fmt.Fprintln(b)
+}
+
+func ratio(v float64, ours *row, unit string) string {
+	o, ok := ours.median(unit)
+	if !ok || o == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.2f", v/o)
+}
+
+// number formats v with thousands separators, keeping one decimal under 100.
+func number(v float64) string {
+	if v < 100 && v != float64(int64(v)) {
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	}
+	s := strconv.FormatInt(int64(v+0.5), 10)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
