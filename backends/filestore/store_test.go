@@ -23,3 +23,9 @@ func TestConformance(t *testing.T) {
 		},
 	})
 }
+
+// The store implements both optional interfaces of the lifecycle.
+var (
+	_ sessions.Toucher     = (*filestore.Store)(nil)
+	_ sessions.LoadToucher = (*filestore.Store)(nil)
+)

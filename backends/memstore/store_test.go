@@ -21,3 +21,9 @@ func TestConformance(t *testing.T) {
 		},
 	})
 }
+
+// The store implements both optional interfaces of the lifecycle.
+var (
+	_ sessions.Toucher     = (*memstore.Store)(nil)
+	_ sessions.LoadToucher = (*memstore.Store)(nil)
+)

@@ -63,7 +63,7 @@ func TestSuiteCatchesFaults(t *testing.T) {
 		{"touch-resurrects", "Touch", "Touch must not create records"},
 		{"ignore-ctx", "CanceledContext", "want an error wrapping context canceled"},
 		{"down-not-found", "Unreachable", "reported not found with a nil error"},
-		{"case-insensitive-keys", "KeyCharacters", "returned the wrong data"},
+		{"case-insensitive-keys", "KeyCharacters", "differs only in letter case"},
 		{"nul-truncate", "BinaryData", "returned the wrong data"},
 		{"small-values", "LargeValue", "value too large"},
 		{"relative-ttl-only", "LongTTL", "reported not found"},
