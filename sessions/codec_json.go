@@ -20,7 +20,8 @@ func (jsonCodec) Unmarshal(data []byte, v any) error {
 	if err := d.Decode(v); err != nil {
 		return err
 	}
-	if d.More() {
+	// More would accept a stray ']' or '}' after the object.
+	if len(bytes.TrimLeft(data[d.InputOffset():], " \t\r\n")) != 0 {
 		return errTrailingData
 	}
 	return nil

@@ -50,6 +50,9 @@ func (msgpackCodec) Marshal(v any) ([]byte, error) {
 }
 
 func (msgpackCodec) Unmarshal(data []byte, v any) error {
+	if err := checkMsgpack(data); err != nil {
+		return err
+	}
 	d := msgpackDecoders.Get().(*msgpackDecoder)
 	defer msgpackDecoders.Put(d)
 	d.r.Reset(data)

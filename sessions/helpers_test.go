@@ -408,3 +408,5 @@ func varies(h http.Header) bool {
 func read(key string) func(http.ResponseWriter, *http.Request, *Session) {
 	return func(_ http.ResponseWriter, _ *http.Request, s *Session) { s.Get(key) }
 }
+
+func newRecorder() *httptest.ResponseRecorder { return httptest.NewRecorder() }

@@ -1,0 +1,124 @@
+package sessions
+
+import (
+	"encoding/binary"
+	"errors"
+)
+
+// maxMsgpackDepth bounds the nesting of a record, as encoding/json bounds
+// JSON's: the decoder recurses once per level, and a deep enough record
+// would overflow the goroutine stack, which no recover catches.
+const maxMsgpackDepth = 10000
+
+var (
+	errMsgpackTruncated = errors.New("sessions: msgpack record is truncated or declares more than it holds")
+	errMsgpackInvalid   = errors.New("sessions: msgpack record holds the never-used byte 0xc1")
+	errMsgpackDepth     = errors.New("sessions: msgpack record is nested too deeply")
+)
+
+// checkMsgpack walks a msgpack value without decoding it, and reports an
+// error unless data holds exactly one well-formed value nested at most
+// maxMsgpackDepth deep. Every length is checked against the bytes left, and
+// every container against the bytes its elements need at the least (one
+// each), so the decoder that runs next never sizes an allocation from a
+// length the record cannot back: vmihailenco/msgpack trusts the header, and
+// five bytes claiming an array of 2^32 elements would have it reserve 64 GB.
+// checkMsgpack allocates nothing for records nested up to 16 deep.
+func checkMsgpack(data []byte) error {
+	var buf [16]uint64
+	pending := buf[:0]                     // elements left in each enclosing container
+	left := uint64(1)                      // elements left in the innermost container
+	outstanding := uint64(1)               // elements left in all containers
+	rest := uint64(len(data))              // bytes not yet read
+	pos := 0                               // == len(data) - rest
+	length := func(n int) (uint64, bool) { // reads an n-byte big-endian length
+		if rest < uint64(n) {
+			return 0, false
+		}
+		b := data[pos : pos+n]
+		pos += n
+		rest -= uint64(n)
+		switch n {
+		case 1:
+			return uint64(b[0]), true
+		case 2:
+			return uint64(binary.BigEndian.Uint16(b)), true
+		}
+		return uint64(binary.BigEndian.Uint32(b)), true
+	}
+	for outstanding > 0 {
+		for left == 0 { // leave finished containers
+			left, pending = pending[len(pending)-1], pending[:len(pending)-1]
+		}
+		if rest == 0 {
+			return errMsgpackTruncated
+		}
+		left--
+		outstanding--
+		c := data[pos]
+		pos++
+		rest--
+		var skip, elems uint64 // payload bytes; elements of a container
+		ok := true
+		switch {
+		case c <= 0x7f || c >= 0xe0 || c == 0xc0 || c == 0xc2 || c == 0xc3: // fixint, nil, bool
+		case c <= 0x8f:
+			elems = 2 * uint64(c&0x0f)
+		case c <= 0x9f:
+			elems = uint64(c & 0x0f)
+		case c <= 0xbf:
+			skip = uint64(c & 0x1f)
+		case c == 0xc1:
+			return errMsgpackInvalid
+		case c == 0xcc || c == 0xd0:
+			skip = 1
+		case c == 0xcd || c == 0xd1:
+			skip = 2
+		case c == 0xca || c == 0xce || c == 0xd2:
+			skip = 4
+		case c == 0xcb || c == 0xcf || c == 0xd3:
+			skip = 8
+		case c >= 0xd4 && c <= 0xd8: // fixext: type byte, then 1 to 16 bytes
+			skip = 1 + 1<<(c-0xd4)
+		case c == 0xc4 || c == 0xd9: // bin8, str8
+			skip, ok = length(1)
+		case c == 0xc5 || c == 0xda:
+			skip, ok = length(2)
+		case c == 0xc6 || c == 0xdb:
+			skip, ok = length(4)
+		case c >= 0xc7 && c <= 0xc9: // ext8/16/32: length, type byte, data
+			skip, ok = length(1 << (c - 0xc7))
+			skip++
+		case c == 0xdc:
+			elems, ok = length(2)
+		case c == 0xdd:
+			elems, ok = length(4)
+		case c == 0xde:
+			elems, ok = length(2)
+			elems *= 2
+		case c == 0xdf:
+			elems, ok = length(4)
+			elems *= 2
+		}
+		if !ok || skip > rest {
+			return errMsgpackTruncated
+		}
+		pos += int(skip)
+		rest -= skip
+		if elems > 0 {
+			if outstanding+elems > rest {
+				return errMsgpackTruncated
+			}
+			if len(pending) == maxMsgpackDepth {
+				return errMsgpackDepth
+			}
+			pending = append(pending, left)
+			left = elems
+			outstanding += elems
+		}
+	}
+	if rest != 0 {
+		return errTrailingData
+	}
+	return nil
+}

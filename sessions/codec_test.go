@@ -1,0 +1,205 @@
+package sessions
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"reflect"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+// allocated returns the bytes f allocates.
+func allocated(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// DESIGN §5: a stored record declaring huge container or string sizes is
+// rejected before vmihailenco/msgpack sizes an allocation from it (it would
+// reserve 16 bytes per claimed element: 64 GB for 2^32).
+func TestMsgpackHostileLengths(t *testing.T) {
+	prefix := []byte{0x81, 0xa1, 'a'} // {"a": ...}
+	cases := map[string][]byte{
+		"array32 2^32-1": {0xdd, 0xff, 0xff, 0xff, 0xff},
+		"array32 2^24":   {0xdd, 0x01, 0x00, 0x00, 0x00, 0xc0, 0xc0},
+		"map32 2^32-1":   {0xdf, 0xff, 0xff, 0xff, 0xff},
+		"map32 2^24":     {0xdf, 0x01, 0x00, 0x00, 0x00, 0xa1, 'k', 0xc0},
+		"array16 full":   {0xdc, 0xff, 0xff, 0xc0},
+		"str32":          {0xdb, 0xff, 0xff, 0xff, 0xff, 'x'},
+		"bin32":          {0xc6, 0x7f, 0xff, 0xff, 0xff, 'x'},
+		"ext32":          {0xc9, 0xff, 0xff, 0xff, 0xff, 0x01, 'x'},
+		"nested arrays":  bytes.Repeat([]byte{0xdd, 0x00, 0x10, 0x00, 0x00}, 50),
+	}
+	for name, tail := range cases {
+		data := append(append([]byte(nil), prefix...), tail...)
+		var err error
+		n := allocated(func() { _, err = decodeRecord(Msgpack, data) })
+		if err == nil {
+			t.Errorf("%s: decoded", name)
+		}
+		if n > 1<<20 {
+			t.Errorf("%s: decoding %d bytes allocated %d bytes", name, len(data), n)
+		}
+	}
+	// The top-level map header is checked as well.
+	if _, err := decodeRecord(Msgpack, []byte{0xdf, 0xff, 0xff, 0xff, 0xff}); err == nil {
+		t.Error("map32 header with no entries decoded")
+	}
+}
+
+// A record nested deeper than encoding/json allows is rejected before the
+// recursive decoder can exhaust the stack; ordinary nesting decodes.
+func TestMsgpackDepth(t *testing.T) {
+	nested := func(depth int) []byte {
+		b := []byte{0x81, 0xa1, 'a'}
+		b = append(b, bytes.Repeat([]byte{0x91}, depth)...)
+		return append(b, 0xc0)
+	}
+	if _, err := decodeRecord(Msgpack, nested(100)); err != nil {
+		t.Errorf("depth 100: %v", err)
+	}
+	if _, err := decodeRecord(Msgpack, nested(maxMsgpackDepth-1)); err != nil {
+		t.Errorf("depth %d: %v", maxMsgpackDepth, err)
+	}
+	if _, err := decodeRecord(Msgpack, nested(maxMsgpackDepth+1)); !errors.Is(err, errMsgpackDepth) {
+		t.Errorf("depth %d: %v, want errMsgpackDepth", maxMsgpackDepth+1, err)
+	}
+}
+
+// checkMsgpack accepts every msgpack format the decoder accepts, and
+// rejects every truncation of them.
+func TestCheckMsgpackFormats(t *testing.T) {
+	long := strings.Repeat("x", 300)
+	values := map[string]any{
+		"nil": nil, "t": true, "f": false,
+		"fixint": 5, "negfixint": -5, "u8": 200, "u16": 60000, "u32": uint32(4e9), "u64": uint64(math.MaxUint64),
+		"i8": -100, "i16": -30000, "i32": int32(-2e9), "i64": int64(math.MinInt64),
+		"f32": float32(1.5), "f64": 2.25,
+		"fixstr": "hi", "str8": strings.Repeat("s", 40), "str16": long, "str32": strings.Repeat("y", 70000),
+		"bin8": []byte{1, 2, 3}, "bin16": bytes.Repeat([]byte{7}, 300), "bin32": bytes.Repeat([]byte{8}, 70000),
+		"fixarray": []any{1, "a"}, "array16": make([]any, 20), "array32": make([]any, 70000),
+		"fixmap": map[string]any{"k": 1}, "empty": map[string]any{}, "emptylist": []any{},
+		"map16": bigMap(20), "map32": bigMap(70000),
+		"time": time.Unix(1700000000, 123), "time32": time.Unix(1700000000, 0), "time96": time.Unix(-1, 5),
+	}
+	data, err := Msgpack.Marshal(values)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := checkMsgpack(data); err != nil {
+		t.Fatalf("checkMsgpack rejects our own encoding: %v", err)
+	}
+	got, err := decodeRecord(Msgpack, data)
+	if err != nil || len(got) != len(values) {
+		t.Fatalf("decoded %d keys, %v", len(got), err)
+	}
+	// Hand-written formats our encoder does not produce.
+	for name, v := range map[string][]byte{
+		"fixext1": {0xd4, 0x05, 0x01}, "fixext16": append([]byte{0xd8, 0x05}, make([]byte, 16)...),
+		"ext8": {0xc7, 0x02, 0x05, 0x01, 0x02}, "ext16": {0xc8, 0x00, 0x01, 0x05, 0x01},
+		"str8": {0xd9, 0x01, 'a'}, "map16": {0xde, 0x00, 0x01, 0xa1, 'k', 0x01},
+		"array16": {0xdc, 0x00, 0x01, 0x01}, "uint8": {0xcc, 0xff}, "int16": {0xd1, 0x80, 0x00},
+	} {
+		rec := append([]byte{0x81, 0xa1, 'v'}, v...)
+		if err := checkMsgpack(rec); err != nil {
+			t.Errorf("%s: checkMsgpack: %v", name, err)
+		}
+		for i := 0; i < len(rec); i++ {
+			if checkMsgpack(rec[:i]) == nil {
+				t.Errorf("%s: accepted truncated to %d bytes", name, i)
+			}
+		}
+		if checkMsgpack(append(rec, 0xc0)) == nil {
+			t.Errorf("%s: accepted trailing data", name)
+		}
+	}
+	if checkMsgpack([]byte{0x81, 0xa1, 'v', 0xc1}) == nil {
+		t.Error("accepted 0xc1")
+	}
+	// Every truncation of the big record is rejected, without a panic.
+	small, _ := Msgpack.Marshal(map[string]any{"a": []any{1, "b", map[string]any{"c": 1.5}}, "t": time.Unix(5, 0)})
+	for i := 0; i < len(small); i++ {
+		if _, err := decodeRecord(Msgpack, small[:i]); err == nil {
+			t.Errorf("truncated to %d bytes: decoded", i)
+		}
+	}
+}
+
+func bigMap(n int) map[string]any {
+	m := make(map[string]any, n)
+	for i := range n {
+		m[fmt.Sprint(i)] = i
+	}
+	return m
+}
+
+// The codecs are deterministic, as nested-change detection needs: equal
+// values encode to equal bytes whatever the map iteration order.
+func TestCodecsDeterministic(t *testing.T) {
+	for _, codec := range []Codec{Msgpack, JSON} {
+		v := map[string]any{"m": bigMap(50), "n": map[string]any{"z": bigMap(5), "a": []any{bigMap(5)}}}
+		first, err := codec.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 20 {
+			again, _ := codec.Marshal(v)
+			if !bytes.Equal(first, again) {
+				t.Fatalf("%T encodes the same map two ways", codec)
+			}
+		}
+	}
+}
+
+// A JSON record must be one object and nothing after it but spaces.
+func TestJSONTrailingData(t *testing.T) {
+	for _, bad := range []string{`{"a":1} x`, `{"a":1}]`, `{"a":1}}`, `{"a":1}{}`, `{"a":1`, `[1]`, `"a"`, ``} {
+		if v, err := decodeRecord(JSON, []byte(bad)); err == nil {
+			t.Errorf("decoded %q as %v", bad, v)
+		}
+	}
+	for _, good := range []string{`{"a":1}`, " {\"a\":1} \n", `null`} {
+		if _, err := decodeRecord(JSON, []byte(good)); err != nil {
+			t.Errorf("%q: %v", good, err)
+		}
+	}
+}
+
+// DESIGN §5: a value the codec cannot encode makes the save fail, reported
+// as ErrStoreSave (500 by default), and nothing is stored.
+func TestUnencodableValue(t *testing.T) {
+	for _, codec := range []Codec{Msgpack, JSON} {
+		h := newHarness(t, nil, func(c *Config) { c.Codec = codec })
+		resp := h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) {
+			s.Set("f", func() {})
+		})
+		errs := h.errs.list()
+		if len(errs) != 1 || !errors.Is(errs[0], ErrStoreSave) || !strings.Contains(errs[0].Error(), "encode") {
+			t.Errorf("%T: ErrorHandler got %v", codec, errs)
+		}
+		if resp.Code != http.StatusInternalServerError || h.store.count("save") != 0 {
+			t.Errorf("%T: status %d, store calls %v", codec, resp.Code, h.store.order)
+		}
+	}
+}
+
+// Records decode into fresh maps: what one request decodes is not shared
+// with another through the pooled decoder.
+func TestMsgpackDecoderPoolIsolation(t *testing.T) {
+	a, _ := Msgpack.Marshal(map[string]any{"k": []any{"a"}})
+	b, _ := Msgpack.Marshal(map[string]any{"k": []any{"b"}})
+	va, _ := decodeRecord(Msgpack, a)
+	vb, _ := decodeRecord(Msgpack, b)
+	if !reflect.DeepEqual(va["k"], []any{"a"}) || !reflect.DeepEqual(vb["k"], []any{"b"}) {
+		t.Errorf("decoded %v and %v", va, vb)
+	}
+}
