@@ -1,0 +1,50 @@
+// Command gin is the serversession demo for Gin: a visit counter, a login
+// that regenerates the session ID, a logout, and flash messages.
+//
+//	go run ./examples/gin                 # filesystem store, http://127.0.0.1:8080/
+//	go run ./examples/gin -store redis    # or memory, memcached, mongodb, sqlite
+package main
+
+import (
+	"log"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/serversession/serversession/examples/internal/demo"
+	"github.com/serversession/serversession/ginsession"
+	"github.com/serversession/serversession/sessions"
+)
+
+func main() {
+	opts := demo.ParseFlags()
+	cfg, closeStore, err := opts.Config()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer closeStore()
+
+	r := gin.Default()
+	r.Use(ginsession.New(cfg))
+	r.GET("/", func(c *gin.Context) {
+		c.Header("Content-Type", "text/html; charset=utf-8")
+		if err := demo.Render(c.Writer, "Gin", opts.Store, sessions.Get(c)); err != nil {
+			_ = c.Error(err)
+		}
+	})
+	r.GET("/visit", func(c *gin.Context) {
+		demo.Visit(sessions.Get(c))
+		c.Redirect(http.StatusSeeOther, "/")
+	})
+	r.POST("/login", func(c *gin.Context) {
+		demo.Login(sessions.Get(c), c.PostForm("user"))
+		c.Redirect(http.StatusSeeOther, "/")
+	})
+	r.POST("/logout", func(c *gin.Context) {
+		demo.Logout(sessions.Get(c))
+		c.Redirect(http.StatusSeeOther, "/")
+	})
+	if err := demo.Serve(opts.Addr, r); err != nil {
+		log.Print(err)
+	}
+}

@@ -1,0 +1,48 @@
+// Command nethttp is the serversession demo for net/http's ServeMux (the
+// same middleware serves chi and gorilla/mux): a visit counter, a login that
+// regenerates the session ID, a logout, and flash messages.
+//
+//	go run ./examples/nethttp                 # filesystem store, http://127.0.0.1:8080/
+//	go run ./examples/nethttp -store redis    # or memory, memcached, mongodb, sqlite
+package main
+
+import (
+	"log"
+	"net/http"
+
+	"github.com/serversession/serversession/adapters/httpsession"
+	"github.com/serversession/serversession/examples/internal/demo"
+	"github.com/serversession/serversession/sessions"
+)
+
+func main() {
+	opts := demo.ParseFlags()
+	cfg, closeStore, err := opts.Config()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer closeStore()
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		if err := demo.Render(w, "net/http", opts.Store, sessions.Get(r)); err != nil {
+			log.Print(err)
+		}
+	})
+	mux.HandleFunc("GET /visit", func(w http.ResponseWriter, r *http.Request) {
+		demo.Visit(sessions.Get(r))
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+	})
+	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
+		demo.Login(sessions.Get(r), r.PostFormValue("user"))
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+	})
+	mux.HandleFunc("POST /logout", func(w http.ResponseWriter, r *http.Request) {
+		demo.Logout(sessions.Get(r))
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+	})
+	if err := demo.Serve(opts.Addr, httpsession.New(cfg)(mux)); err != nil {
+		log.Print(err)
+	}
+}
