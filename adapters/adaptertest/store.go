@@ -1,0 +1,207 @@
+package adaptertest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/serversession/serversession/backends/memstore"
+	"github.com/serversession/serversession/sessions"
+)
+
+// storeKind says which of the store's optional interfaces the suite's store
+// offers the lifecycle.
+type storeKind int
+
+const (
+	loadToucher storeKind = iota // Load, Save, Delete, Touch and LoadTouch: Redis, memstore
+	toucher                      // Load, Save, Delete and Touch: memcached, SQL
+	plain                        // Load, Save and Delete only
+)
+
+// errInjected is what a failing store returns.
+var errInjected = errors.New("adaptertest: injected store failure")
+
+// calls counts the store operations of the lifecycle.
+type calls struct {
+	Load, LoadTouch, Touch, Save, Delete int
+}
+
+// total is the number of store round trips.
+func (c calls) total() int { return c.Load + c.LoadTouch + c.Touch + c.Save + c.Delete }
+
+func (c calls) String() string {
+	return fmt.Sprintf("{Load:%d LoadTouch:%d Touch:%d Save:%d Delete:%d}", c.Load, c.LoadTouch, c.Touch, c.Save, c.Delete)
+}
+
+// store is a real store (memstore) that counts the lifecycle's calls and
+// fails on demand. The suite reads and writes its records directly, without
+// counting, to check what a request left behind.
+type store struct {
+	inner *memstore.Store
+
+	mu sync.Mutex
+	n  calls
+
+	failLoad, failSave, failDelete atomic.Bool
+}
+
+func newStore(t *testing.T) *store {
+	s := &store{inner: memstore.New()}
+	t.Cleanup(func() {
+		if err := s.inner.Close(); err != nil {
+			t.Errorf("memstore Close: %v", err)
+		}
+	})
+	return s
+}
+
+// as returns s with the optional interfaces of kind and no others.
+func (s *store) as(kind storeKind) sessions.Store {
+	switch kind {
+	case toucher:
+		return toucherStore{s}
+	case plain:
+		return plainStore{s}
+	}
+	return loadToucherStore{s}
+}
+
+// calls returns the counts since the last reset.
+func (s *store) calls() calls {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.n
+}
+
+// reset zeroes the counts.
+func (s *store) reset() {
+	s.mu.Lock()
+	s.n = calls{}
+	s.mu.Unlock()
+}
+
+func (s *store) count(f func(*calls)) {
+	s.mu.Lock()
+	f(&s.n)
+	s.mu.Unlock()
+}
+
+// record returns the record under key, uncounted.
+func (s *store) record(t *testing.T, key string) ([]byte, bool) {
+	t.Helper()
+	data, found, err := s.inner.Load(context.Background(), key)
+	if err != nil {
+		t.Fatalf("reading record %q: %v", key, err)
+	}
+	return data, found
+}
+
+// put stores a record directly, uncounted.
+func (s *store) put(t *testing.T, key string, data []byte, ttl time.Duration) {
+	t.Helper()
+	if err := s.inner.Save(context.Background(), key, data, ttl); err != nil {
+		t.Fatalf("writing record %q: %v", key, err)
+	}
+}
+
+func (s *store) load(ctx context.Context, key string) ([]byte, bool, error) {
+	s.count(func(c *calls) { c.Load++ })
+	if s.failLoad.Load() {
+		return nil, false, errInjected
+	}
+	return s.inner.Load(ctx, key)
+}
+
+func (s *store) save(ctx context.Context, key string, data []byte, ttl time.Duration) error {
+	s.count(func(c *calls) { c.Save++ })
+	if s.failSave.Load() {
+		return errInjected
+	}
+	return s.inner.Save(ctx, key, data, ttl)
+}
+
+func (s *store) delete(ctx context.Context, key string) error {
+	s.count(func(c *calls) { c.Delete++ })
+	if s.failDelete.Load() {
+		return errInjected
+	}
+	return s.inner.Delete(ctx, key)
+}
+
+func (s *store) touch(ctx context.Context, key string, ttl time.Duration) error {
+	s.count(func(c *calls) { c.Touch++ })
+	if s.failSave.Load() {
+		return errInjected
+	}
+	return s.inner.Touch(ctx, key, ttl)
+}
+
+func (s *store) loadTouch(ctx context.Context, key string, ttl time.Duration) ([]byte, bool, error) {
+	s.count(func(c *calls) { c.LoadTouch++ })
+	if s.failLoad.Load() {
+		return nil, false, errInjected
+	}
+	return s.inner.LoadTouch(ctx, key, ttl)
+}
+
+// plainStore offers Load, Save and Delete.
+type plainStore struct{ s *store }
+
+func (p plainStore) Load(ctx context.Context, key string) ([]byte, bool, error) {
+	return p.s.load(ctx, key)
+}
+
+func (p plainStore) Save(ctx context.Context, key string, data []byte, ttl time.Duration) error {
+	return p.s.save(ctx, key, data, ttl)
+}
+
+func (p plainStore) Delete(ctx context.Context, key string) error { return p.s.delete(ctx, key) }
+
+// toucherStore adds Touch.
+type toucherStore struct{ s *store }
+
+func (p toucherStore) Load(ctx context.Context, key string) ([]byte, bool, error) {
+	return p.s.load(ctx, key)
+}
+
+func (p toucherStore) Save(ctx context.Context, key string, data []byte, ttl time.Duration) error {
+	return p.s.save(ctx, key, data, ttl)
+}
+
+func (p toucherStore) Delete(ctx context.Context, key string) error { return p.s.delete(ctx, key) }
+
+func (p toucherStore) Touch(ctx context.Context, key string, ttl time.Duration) error {
+	return p.s.touch(ctx, key, ttl)
+}
+
+// loadToucherStore adds Touch and LoadTouch.
+type loadToucherStore struct{ s *store }
+
+func (p loadToucherStore) Load(ctx context.Context, key string) ([]byte, bool, error) {
+	return p.s.load(ctx, key)
+}
+
+func (p loadToucherStore) Save(ctx context.Context, key string, data []byte, ttl time.Duration) error {
+	return p.s.save(ctx, key, data, ttl)
+}
+
+func (p loadToucherStore) Delete(ctx context.Context, key string) error { return p.s.delete(ctx, key) }
+
+func (p loadToucherStore) Touch(ctx context.Context, key string, ttl time.Duration) error {
+	return p.s.touch(ctx, key, ttl)
+}
+
+func (p loadToucherStore) LoadTouch(ctx context.Context, key string, ttl time.Duration) ([]byte, bool, error) {
+	return p.s.loadTouch(ctx, key, ttl)
+}
+
+var (
+	_ sessions.LoadToucher = loadToucherStore{}
+	_ sessions.Toucher     = loadToucherStore{}
+	_ sessions.Toucher     = toucherStore{}
+)

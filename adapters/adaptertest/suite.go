@@ -1,0 +1,91 @@
+package adaptertest
+
+import "testing"
+
+// Run checks h's adapter against every behaviour of DESIGN §4 and §5 that
+// shows through HTTP. Each check is a subtest named after the behaviour;
+// they run in parallel, each on its own server and store.
+func Run(t *testing.T, h Harness) {
+	if h.New == nil {
+		t.Fatal("adaptertest: Harness.New is nil")
+	}
+	for _, g := range suite {
+		t.Run(g.name, func(t *testing.T) {
+			t.Parallel()
+			for _, c := range g.checks {
+				t.Run(c.name, func(t *testing.T) {
+					t.Parallel()
+					c.run(t, h)
+				})
+			}
+		})
+	}
+}
+
+// check is one behaviour of the suite.
+type check struct {
+	name string
+	run  func(t *testing.T, h Harness)
+}
+
+// suite lists the behaviours, grouped as DESIGN §4 and §5 are.
+var suite = []struct {
+	name   string
+	checks []check
+}{
+	{"Dict", []check{
+		{"SetGet", testSetGet},
+		{"Modify", testModify},
+		{"Delete", testDelete},
+		{"Pop", testPop},
+		{"Clear", testClear},
+		{"KeysLenHas", testKeysLenHas},
+		{"IDAndIsNew", testIDAndIsNew},
+		{"Flashes", testFlashes},
+		{"TypedValues", testTypedValues},
+		{"NestedInPlace", testNestedInPlace},
+		{"ConcurrentWithinRequest", testConcurrentWithinRequest},
+		{"ConcurrentClients", testConcurrentClients},
+	}},
+	{"Commit", []check{
+		{"SetAfterStatus", testSetAfterStatus},
+		{"SetAfterWriteExisting", testSetAfterWriteExisting},
+		{"SetAfterWriteNew", testSetAfterWriteNew},
+		{"Stream", testStream},
+		{"RedirectAfterLogin", testRedirectAfterLogin},
+		{"HandlerError", testHandlerError},
+		{"Panic", testPanic},
+		{"CommitOnce", testCommitOnce},
+		{"GetFromEveryContextType", testGetFromEveryContextType},
+	}},
+	{"IDs", []check{
+		{"Regenerate", testRegenerate},
+		{"Destroy", testDestroy},
+		{"ClientChosenID", testClientChosenID},
+		{"MissingRecord", testMissingRecord},
+		{"CorruptRecord", testCorruptRecord},
+		{"AbsoluteTimeout", testAbsoluteTimeout},
+	}},
+	{"Cookie", []check{
+		{"Attributes", testCookieAttributes},
+		{"SetPermanent", testSetPermanent},
+		{"Vary", testVary},
+		{"Untouched", testUntouched},
+		{"EmptyNeverStored", testEmptyNeverStored},
+	}},
+	{"Refresh", []check{
+		{"ReadOnly", testReadOnlyRefresh},
+		{"RoundTrips", testRoundTrips},
+	}},
+	{"BadInput", []check{
+		{"Cookies", testBadCookies},
+		{"SecretKeyFallbacks", testSecretKeyFallbacks},
+	}},
+	{"Errors", []check{
+		{"LoadFailure", testLoadFailure},
+		{"SaveFailure", testSaveFailure},
+		{"NoMiddleware", testNoMiddleware},
+		{"NilStore", testNilStore},
+		{"InvalidConfig", testInvalidConfig},
+	}},
+}
