@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run.sh: run BenchmarkSession and write RESULTS.md.
 #
-#   ./run.sh                      # 10 runs of every benchmark (about 20 minutes)
+#   ./run.sh                      # 10 runs of every benchmark (20-30 minutes), then wrk.sh
 #   COUNT=3 BENCHTIME=200x ./run.sh
 #
 # Environment:
