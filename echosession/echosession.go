@@ -10,10 +10,10 @@
 //	})
 //
 // The session is committed through c.Response().Before, right before the
-// headers are written, or after the handler returns if it wrote nothing. A
-// handler that returns an error leaves the commit to the response Echo's
-// HTTPErrorHandler writes. A handler that panics saves nothing. As with all
-// of Echo's Before hooks, write (or WriteHeader) before calling Flush.
+// headers are written — by a write, WriteHeader, or a Flush before either —
+// or after the handler returns if it wrote nothing. A handler that returns an
+// error leaves the commit to the response Echo's HTTPErrorHandler writes. A
+// handler that panics saves nothing.
 package echosession
 
 import (
@@ -33,6 +33,7 @@ func New(cfg sessions.Config) echo.MiddlewareFunc {
 		return func(c echo.Context) error {
 			res := c.Response()
 			s := m.Open(res.Writer, c.Request())
+			res.Writer = &writer{ResponseWriter: res.Writer, res: res, m: m, s: s}
 			c.SetRequest(c.Request().WithContext(sessions.NewContext(c.Request().Context(), s)))
 			res.Before(func() {
 				if !m.Commit(s) {

@@ -284,6 +284,9 @@ func testConcurrentWithinRequest(t *testing.T, h Harness) {
 	e := start(t, h, Routes{
 		"/fan-out": func(x Exchange) error {
 			s := session(x)
+			if err := s.Err(); err != nil {
+				return write(x, "no session: %v", err) // a panic in a goroutine would end the test binary
+			}
 			var wg sync.WaitGroup
 			for i := range 16 {
 				wg.Go(func() {
