@@ -16,11 +16,16 @@ func (s *Store) DeleteExpired(ctx context.Context) (int64, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, fmt.Errorf("gormstore: delete expired: %w", err)
 	}
-	res := s.db.WithContext(ctx).Exec("DELETE FROM "+s.quoted+" WHERE expiry <= ? OR expiry IS NULL", time.Now().UTC())
-	if res.Error != nil {
-		return 0, fmt.Errorf("gormstore: delete expired: %w", res.Error)
+	var n int64
+	err := retry(ctx, func() error {
+		res := s.db.WithContext(ctx).Exec("DELETE FROM "+s.quoted+" WHERE expiry <= ? OR expiry IS NULL", time.Now().UTC())
+		n = res.RowsAffected
+		return res.Error
+	})
+	if err != nil {
+		return 0, fmt.Errorf("gormstore: delete expired: %w", err)
 	}
-	return res.RowsAffected, nil
+	return n, nil
 }
 
 // startSweep starts the goroutine that calls DeleteExpired every

@@ -141,7 +141,11 @@ func (s *Store) LoadTouch(ctx context.Context, key string, ttl time.Duration) ([
 // query runs a statement that returns the data column of at most one row.
 func (s *Store) query(ctx context.Context, sql string, args ...any) ([]byte, bool, error) {
 	var rows []dataRow
-	if err := s.db.WithContext(ctx).Raw(sql, args...).Scan(&rows).Error; err != nil {
+	err := retry(ctx, func() error {
+		rows = rows[:0]
+		return s.db.WithContext(ctx).Raw(sql, args...).Scan(&rows).Error
+	})
+	if err != nil {
 		return nil, false, err
 	}
 	if len(rows) == 0 {
@@ -164,10 +168,12 @@ func (s *Store) Save(ctx context.Context, key string, data []byte, ttl time.Dura
 		data = []byte{} // nil would be stored as NULL
 	}
 	r := row{SessionID: key, Data: data, Expiry: expiry(time.Now().UTC(), ttl)}
-	err := s.db.WithContext(ctx).Table(s.table).Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "session_id"}},
-		DoUpdates: clause.AssignmentColumns([]string{"data", "expiry"}),
-	}).Create(&r).Error
+	err := retry(ctx, func() error {
+		return s.db.WithContext(ctx).Table(s.table).Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "session_id"}},
+			DoUpdates: clause.AssignmentColumns([]string{"data", "expiry"}),
+		}).Create(&r).Error
+	})
 	if err != nil {
 		return fmt.Errorf("gormstore: save %q: %w", key, err)
 	}
@@ -188,7 +194,10 @@ func (s *Store) Touch(ctx context.Context, key string, ttl time.Duration) error 
 }
 
 func (s *Store) touch(ctx context.Context, key string, now time.Time, ttl time.Duration) error {
-	return s.db.WithContext(ctx).Exec(s.updateExpiry, expiry(now, ttl), key, now).Error
+	exp := expiry(now, ttl)
+	return retry(ctx, func() error {
+		return s.db.WithContext(ctx).Exec(s.updateExpiry, exp, key, now).Error
+	})
 }
 
 // Delete removes the record under key: one DELETE. A missing record is not
@@ -197,7 +206,10 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("gormstore: delete %q: %w", key, err)
 	}
-	if err := s.db.WithContext(ctx).Exec("DELETE FROM "+s.quoted+" WHERE session_id = ?", key).Error; err != nil {
+	err := retry(ctx, func() error {
+		return s.db.WithContext(ctx).Exec("DELETE FROM "+s.quoted+" WHERE session_id = ?", key).Error
+	})
+	if err != nil {
 		return fmt.Errorf("gormstore: delete %q: %w", key, err)
 	}
 	return nil
