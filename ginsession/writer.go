@@ -3,6 +3,7 @@ package ginsession
 import (
 	"bufio"
 	"net"
+	"net/http"
 
 	"github.com/gin-gonic/gin"
 	"github.com/serversession/serversession/sessions"
@@ -59,3 +60,7 @@ func (w *writer) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	w.commit()
 	return w.ResponseWriter.Hijack()
 }
+
+// Unwrap lets http.ResponseController reach gin's writer, and through it the
+// server's deadlines and full-duplex mode.
+func (w *writer) Unwrap() http.ResponseWriter { return w.ResponseWriter }
