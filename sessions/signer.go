@@ -20,7 +20,16 @@ import (
 // first key signs and every key verifies (rotation).
 type signer struct {
 	sigLen int         // encoded signature length
-	macs   []sync.Pool // one pool of keyed HMACs per derived key, signing key first
+	macs   []sync.Pool // one pool of *macState per derived key, signing key first
+}
+
+// macState is a keyed HMAC with scratch space, pooled so that signing and
+// verifying allocate nothing but the signed string.
+type macState struct {
+	h   hash.Hash
+	msg []byte // the message, then its sum
+	sig []byte // the encoded signature
+	got []byte // the signature being verified
 }
 
 const (
@@ -41,47 +50,50 @@ func newSigner(keys [][]byte, flask bool) *signer {
 		d := hmac.New(h, key)
 		d.Write([]byte(salt))
 		derived := d.Sum(nil)
-		s.macs[i].New = func() any { return hmac.New(h, derived) }
+		s.macs[i].New = func() any { return &macState{h: hmac.New(h, derived)} }
 	}
 	return s
 }
 
-// mac appends HMAC(key i, id) to dst.
-func (s *signer) mac(dst []byte, i int, id string) []byte {
-	m := s.macs[i].Get().(hash.Hash)
-	m.Reset()
-	m.Write([]byte(id))
-	dst = m.Sum(dst)
-	s.macs[i].Put(m)
-	return dst
+// signature returns the encoded HMAC of id, in st's scratch space.
+func (st *macState) signature(id string) []byte {
+	st.msg = append(st.msg[:0], id...)
+	st.h.Reset()
+	st.h.Write(st.msg)
+	st.msg = st.h.Sum(st.msg[:0])
+	st.sig = base64.RawURLEncoding.AppendEncode(st.sig[:0], st.msg)
+	return st.sig
 }
 
 // sign returns id with its signature appended.
 func (s *signer) sign(id string) string {
-	var buf [64]byte
-	sum := s.mac(buf[:0], 0, id)
-	out := make([]byte, 0, len(id)+1+s.sigLen)
-	out = append(out, id...)
-	out = append(out, '.')
-	out = base64.RawURLEncoding.AppendEncode(out, sum)
-	return string(out)
+	st := s.macs[0].Get().(*macState)
+	defer s.macs[0].Put(st)
+	sig := st.signature(id)
+	var b strings.Builder
+	b.Grow(len(id) + 1 + len(sig))
+	b.WriteString(id)
+	b.WriteByte('.')
+	b.Write(sig)
+	return b.String()
 }
 
 // verify returns the ID carried by a signed value when any key's signature
-// matches, comparing in constant time.
+// matches, comparing in constant time. Signatures are compared encoded:
+// only the canonical encoding that sign writes is accepted, so no two
+// cookie values carry the same signed ID.
 func (s *signer) verify(value string) (string, bool) {
 	dot := strings.LastIndexByte(value, '.')
 	if dot < 0 || len(value)-dot-1 != s.sigLen {
 		return "", false
 	}
 	id, enc := value[:dot], value[dot+1:]
-	var got, want [64]byte
-	n, err := base64.RawURLEncoding.Strict().Decode(got[:], []byte(enc))
-	if err != nil {
-		return "", false
-	}
 	for i := range s.macs {
-		if hmac.Equal(got[:n], s.mac(want[:0], i, id)) {
+		st := s.macs[i].Get().(*macState)
+		st.got = append(st.got[:0], enc...)
+		ok := hmac.Equal(st.got, st.signature(id))
+		s.macs[i].Put(st)
+		if ok {
 			return id, true
 		}
 	}

@@ -1,0 +1,62 @@
+package sessions
+
+import (
+	"encoding/base64"
+	"strings"
+	"testing"
+)
+
+// DESIGN §4.1: a signature is accepted only in the canonical encoding sign
+// writes. The last base64 character of a 32-byte HMAC carries two unused
+// bits; a value differing only there decodes to the same bytes (a lenient
+// decoder would accept it) but is not what we signed.
+func TestVerifyRejectsNonCanonicalSignature(t *testing.T) {
+	for _, flask := range []bool{false, true} {
+		s := newSigner([][]byte{testKey}, flask)
+		id := newID(32)
+		good := s.sign(id)
+		if got, ok := s.verify(good); !ok || got != id {
+			t.Fatalf("flask=%v: own signature rejected", flask)
+		}
+		const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+		last := strings.IndexByte(alphabet, good[len(good)-1])
+		for delta := 1; delta < 4; delta++ {
+			twin := good[:len(good)-1] + string(alphabet[last^delta])
+			sig := twin[strings.LastIndexByte(twin, '.')+1:]
+			decoded, err := base64.RawURLEncoding.DecodeString(sig)
+			want, _ := base64.RawURLEncoding.DecodeString(good[strings.LastIndexByte(good, '.')+1:])
+			if err != nil || string(decoded) != string(want) {
+				continue // this twin does not alias the signature
+			}
+			if _, ok := s.verify(twin); ok {
+				t.Errorf("flask=%v: accepted non-canonical twin %q of %q", flask, twin, good)
+			}
+		}
+		for _, bad := range []string{"", ".", id, id + ".", good + "A", good[:len(good)-1], "x" + good, strings.Replace(good, ".", "", 1)} {
+			if _, ok := s.verify(bad); ok {
+				t.Errorf("flask=%v: accepted %q", flask, bad)
+			}
+		}
+	}
+}
+
+// DESIGN §8: signing and verifying are on every request's path; they
+// allocate only the signed string.
+func TestSignerAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are not meaningful under -race")
+	}
+	s := newSigner([][]byte{testKey, []byte("fallback-key-0123456789")}, false)
+	id := newID(32)
+	value := s.sign(id)
+	old := newSigner([][]byte{[]byte("fallback-key-0123456789")}, false).sign(id)
+	if n := testing.AllocsPerRun(100, func() { s.verify(value) }); n != 0 {
+		t.Errorf("verify allocates %v times", n)
+	}
+	if n := testing.AllocsPerRun(100, func() { s.verify(old) }); n != 0 {
+		t.Errorf("verify with a fallback key allocates %v times", n)
+	}
+	if n := testing.AllocsPerRun(100, func() { s.sign(id) }); n != 1 {
+		t.Errorf("sign allocates %v times, want 1", n)
+	}
+}
