@@ -1,0 +1,48 @@
+package ginsession_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+
+	"github.com/gin-gonic/gin"
+	"github.com/serversession/serversession/backends/memstore"
+	"github.com/serversession/serversession/ginsession"
+	"github.com/serversession/serversession/sessions"
+)
+
+// A visit counter: the session is saved for the handler, with no Save call.
+// The example plays a browser by sending back the cookie it is given.
+func Example() {
+	gin.SetMode(gin.TestMode)
+	store := memstore.New()
+	defer store.Close()
+
+	r := gin.New()
+	r.Use(ginsession.New(sessions.Config{
+		Store:     store,
+		SecretKey: []byte("use 32 random bytes in your app!"),
+	}))
+	r.GET("/", func(c *gin.Context) {
+		s := sessions.Get(c)
+		n, _ := sessions.Value[int](s, "visits")
+		s.Set("visits", n+1)
+		c.String(http.StatusOK, "visit %d", n+1)
+	})
+
+	var cookies []*http.Cookie
+	for range 3 {
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		for _, c := range cookies {
+			req.AddCookie(c)
+		}
+		w := httptest.NewRecorder()
+		r.ServeHTTP(w, req)
+		cookies = w.Result().Cookies()
+		fmt.Println(w.Body.String())
+	}
+	// Output:
+	// visit 1
+	// visit 2
+	// visit 3
+}
