@@ -56,6 +56,9 @@ func (s *Session) Flashes(categories ...string) []Flash {
 			kept = append(kept, item)
 		}
 	}
+	if len(kept) == len(list) {
+		return nil // nothing taken or dropped: no change to save
+	}
 	if len(kept) > 0 {
 		s.values[keyFlashes] = kept
 	} else {

@@ -274,3 +274,25 @@ func TestFlashCategories(t *testing.T) {
 		}
 	}, cookie)
 }
+
+// Reading flashes of a category that has none changes nothing, so the
+// session is refreshed, not rewritten (DESIGN §4.4).
+func TestFlashesNoneTakenIsNotAModification(t *testing.T) {
+	h := newHarness(t, withTouch, nil)
+	resp := h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) { s.AddFlash("hi") })
+	cookie := &http.Cookie{Name: "session", Value: resp.sessionCookie().Value}
+	h.store.resetCounts()
+	h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) {
+		if got := s.Flashes("error"); got != nil {
+			t.Errorf("Flashes(error) = %v", got)
+		}
+	}, cookie)
+	if h.store.count("save") != 0 || h.store.count("touch") != 1 {
+		t.Errorf("store calls %v, want load and touch", h.store.order)
+	}
+	h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) {
+		if got := s.Flashes(); len(got) != 1 {
+			t.Errorf("Flashes() = %v", got)
+		}
+	}, cookie)
+}

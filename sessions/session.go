@@ -14,8 +14,10 @@ import (
 //
 // Values set in this request come back as they were set; values loaded from
 // the store come back as the Codec decodes them (see Value for typed reads).
-// Keys starting with "_" belong to Flask and to this package ("_permanent",
-// "_flashes", "_created"); the reserved ones are not listed by Keys.
+// Keys starting with "_" belong to Flask and to this package. "_permanent"
+// and "_created" are metadata, kept out of the values (see Permanent);
+// "_flashes" holds the pending flash messages and, as in Flask, is a value
+// like any other (see AddFlash and Flashes).
 type Session struct {
 	mu sync.Mutex
 	m  *Manager // nil for the null session
