@@ -1,0 +1,198 @@
+package gormstore
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// flaskDDL is the CREATE TABLE that Flask-Session 0.8's SQLAlchemy model
+// emits on each dialect (%s is the quoted table name).
+var flaskDDL = map[string]string{
+	"sqlite": `CREATE TABLE %s (
+	id INTEGER NOT NULL,
+	session_id VARCHAR(255),
+	data BLOB,
+	expiry DATETIME,
+	PRIMARY KEY (id),
+	UNIQUE (session_id)
+)`,
+	"postgres": `CREATE TABLE %s (
+	id SERIAL NOT NULL,
+	session_id VARCHAR(255),
+	data BYTEA,
+	expiry TIMESTAMP WITHOUT TIME ZONE,
+	PRIMARY KEY (id),
+	UNIQUE (session_id)
+)`,
+	"mysql": `CREATE TABLE %s (
+	id INTEGER NOT NULL AUTO_INCREMENT,
+	session_id VARCHAR(255),
+	data BLOB,
+	expiry DATETIME,
+	PRIMARY KEY (id),
+	UNIQUE (session_id)
+)`,
+}
+
+// flaskExpiry returns an SQL expression for "now + offset" as Flask-Session
+// stores it: a naive UTC datetime (on SQLite, SQLAlchemy's text format).
+func flaskExpiry(dialect string, offset time.Duration) string {
+	switch dialect {
+	case "postgres":
+		return fmt.Sprintf("(now() AT TIME ZONE 'UTC') + interval '%d seconds'", int(offset.Seconds()))
+	case "mysql":
+		return fmt.Sprintf("UTC_TIMESTAMP() + INTERVAL %d SECOND", int(offset.Seconds()))
+	default:
+		return "'" + time.Now().UTC().Add(offset).Format("2006-01-02 15:04:05.000000") + "'"
+	}
+}
+
+// TestExistingFlaskTable creates the table exactly as Flask-Session does,
+// fills it as Flask-Session does, and then runs New on it twice: the
+// migration must leave the table alone (Flask-Session's own bug #245 was
+// failing here), and the store must read Flask's rows and write its own.
+func TestExistingFlaskTable(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d dialect) {
+		db := d.open(t)
+		table := tableName(t)
+		quoted := quoteTable(db, table)
+		dropOnCleanup(t, db, table)
+		if err := db.Exec(fmt.Sprintf(flaskDDL[d.name], quoted)).Error; err != nil {
+			t.Fatalf("create Flask-Session's table: %v", err)
+		}
+		record := []byte{0x81, 0xaa, '_', 'p', 'e', 'r', 'm', 'a', 'n', 'e', 'n', 't', 0xc3}
+		insert := "INSERT INTO " + quoted + " (session_id, data, expiry) VALUES (?, ?, %s)"
+		for _, r := range []struct {
+			key string
+			exp string
+		}{
+			{"session:flask-live", flaskExpiry(d.name, time.Hour)},
+			{"session:flask-expired", flaskExpiry(d.name, -time.Hour)},
+			{"session:flask-null", "NULL"},
+		} {
+			if err := db.Exec(fmt.Sprintf(insert, r.exp), r.key, record).Error; err != nil {
+				t.Fatalf("insert Flask-Session row %s: %v", r.key, err)
+			}
+		}
+		before := columnTypes(t, db, table)
+
+		var logged bytes.Buffer
+		log := slog.New(slog.NewTextHandler(&logged, nil))
+		var s *Store
+		for i := range 2 {
+			var err error
+			if s, err = New(db, WithTableName(table), WithLogger(log)); err != nil {
+				t.Fatalf("New #%d on Flask-Session's table: %v", i+1, err)
+			}
+		}
+		if after := columnTypes(t, db, table); after != before {
+			t.Errorf("New changed the table:\nbefore %s\nafter  %s", before, after)
+		}
+		if d.name == "mysql" {
+			for _, want := range []string{"MODIFY data LONGBLOB", "COLLATE utf8mb4_bin"} {
+				if !strings.Contains(logged.String(), want) {
+					t.Errorf("New on Flask's MySQL table logged no advice containing %q; log:\n%s", want, logged.String())
+				}
+			}
+		} else if logged.Len() > 0 {
+			t.Errorf("New logged %q", logged.String())
+		}
+
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if data, found, err := s.Load(ctx, "session:flask-live"); err != nil || !found || !bytes.Equal(data, record) {
+			t.Errorf("Load(flask-live) = (%x, %v, %v); want (%x, true, nil)", data, found, err, record)
+		}
+		for _, k := range []string{"session:flask-expired", "session:flask-null"} {
+			if data, found, err := s.Load(ctx, k); err != nil || found || data != nil {
+				t.Errorf("Load(%s) = (%x, %v, %v); want (nil, false, nil)", k, data, found, err)
+			}
+		}
+		if data, found, err := s.LoadTouch(ctx, "session:flask-live", 2*time.Hour); err != nil || !found || !bytes.Equal(data, record) {
+			t.Errorf("LoadTouch(flask-live) = (%x, %v, %v); want (%x, true, nil)", data, found, err, record)
+		}
+		if err := s.Save(ctx, "session:go", []byte("from Go"), time.Hour); err != nil {
+			t.Fatalf("Save: %v", err)
+		}
+		if err := s.Save(ctx, "session:flask-live", []byte("overwritten by Go"), time.Hour); err != nil {
+			t.Fatalf("Save over a Flask row: %v", err)
+		}
+		if data, found, err := s.Load(ctx, "session:flask-live"); err != nil || !found || string(data) != "overwritten by Go" {
+			t.Errorf("Load after Save over a Flask row = (%q, %v, %v)", data, found, err)
+		}
+		if n, err := s.DeleteExpired(ctx); err != nil || n != 2 {
+			t.Errorf("DeleteExpired = (%d, %v); want (2, nil): the expired row and the one without expiry", n, err)
+		}
+		var count int64
+		if err := db.Table(table).Count(&count).Error; err != nil || count != 2 {
+			t.Errorf("rows left = %d (err %v); want 2", count, err)
+		}
+	})
+}
+
+// TestNewCreatesTable checks the table New creates: Flask-Session's columns,
+// and a second New on it is harmless.
+func TestNewCreatesTable(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d dialect) {
+		db := d.open(t)
+		var logged bytes.Buffer
+		s := newTestStore(t, db, WithLogger(slog.New(slog.NewTextHandler(&logged, nil))))
+		if _, err := New(db, WithTableName(s.table), WithLogger(slog.New(slog.NewTextHandler(&logged, nil)))); err != nil {
+			t.Fatalf("second New: %v", err)
+		}
+		if logged.Len() > 0 {
+			t.Errorf("New on its own table logged %q", logged.String())
+		}
+		got := columnTypes(t, db, s.table)
+		for _, col := range []string{"id", "session_id", "data", "expiry"} {
+			if !strings.Contains(got, col+":") {
+				t.Errorf("table lacks column %s: %s", col, got)
+			}
+		}
+		t.Logf("columns: %s", got)
+	})
+}
+
+func TestNewRejects(t *testing.T) {
+	if _, err := New(nil); err == nil {
+		t.Error("New(nil) returned no error")
+	}
+	db := openSQLite(t)
+	for _, name := range []string{"", "a b", "x;DROP TABLE y", "1abc", `a"b`, "a.b.c", "ab.", strings.Repeat("a", 64)} {
+		if _, err := New(db, WithTableName(name)); err == nil {
+			t.Errorf("New with table name %q returned no error", name)
+		}
+	}
+	if !validTableName("app.sessions") || !validTableName("Sessions_2") {
+		t.Error("validTableName rejects good names")
+	}
+	// A table without the store's columns is reported, not altered.
+	if err := db.Exec("CREATE TABLE other (id INTEGER PRIMARY KEY, payload BLOB)").Error; err != nil {
+		t.Fatal(err)
+	}
+	_, err := New(db, WithTableName("other"))
+	if err == nil || !strings.Contains(err.Error(), "session_id, data and expiry") {
+		t.Errorf("New on a table of another shape returned %v; want an error naming the columns", err)
+	}
+}
+
+// columnTypes describes table's columns as "name:type" pairs, in order.
+func columnTypes(t *testing.T, db *gorm.DB, table string) string {
+	t.Helper()
+	cols, err := db.Migrator().ColumnTypes(table)
+	if err != nil {
+		t.Fatalf("column types of %s: %v", table, err)
+	}
+	var b strings.Builder
+	for _, c := range cols {
+		fmt.Fprintf(&b, "%s:%s ", c.Name(), strings.ToLower(c.DatabaseTypeName()))
+	}
+	return b.String()
+}
