@@ -192,7 +192,9 @@ func (s *Session) commit(beforeHeaders bool) error {
 		s.modified = false
 		if beforeHeaders && s.hadCookie {
 			s.w.Header().Add("Set-Cookie", m.expiredCookie())
-			s.hadCookie = false
+			// The client keeps no cookie naming this ID: data set after the
+			// headers can no longer be saved under it.
+			s.cookieID, s.hadCookie = "", false
 		}
 		return s.deleteStale(ctx)
 

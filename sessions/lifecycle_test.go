@@ -720,3 +720,26 @@ func mapsEqual(a, b map[string]int) bool {
 	}
 	return true
 }
+
+// DESIGN §4.3: a session emptied before the headers (its cookie expired)
+// that gets data again after them cannot be saved under the expired
+// cookie's ID, where nothing would ever load it: the ErrorHandler hears
+// ErrHeadersSent.
+func TestClearedThenRefilledAfterHeaders(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	cookie := h.login(map[string]any{"a": 1})
+	resp := h.serve(func(w http.ResponseWriter, _ *http.Request, s *Session) {
+		s.Clear()
+		w.Write([]byte("cleared"))
+		s.Set("b", 2)
+	}, cookie)
+	if c := resp.sessionCookie(); c == nil || c.MaxAge >= 0 {
+		t.Fatalf("cookie %v, want it expired", c)
+	}
+	if keys := h.store.keys(); len(keys) != 0 {
+		t.Errorf("store holds %v, unreachable with the cookie expired (calls %v)", keys, h.store.order)
+	}
+	if errs := h.errs.list(); len(errs) != 1 || !errorsIs(errs, ErrHeadersSent) {
+		t.Errorf("ErrorHandler got %v, want ErrHeadersSent", errs)
+	}
+}
