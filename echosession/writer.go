@@ -9,12 +9,13 @@ import (
 	"github.com/serversession/serversession/sessions"
 )
 
-// writer is the Response's Writer while the middleware runs. Echo's
-// Response.Flush and Response.Hijack go straight to the Writer without
-// running the Before hooks, so a handler that flushed before writing (a
-// server-sent event stream) would send its headers without the session
-// cookie. writer sends them through Response.WriteHeader first, which runs
-// the hooks as a Write would.
+// writer is the Response's Writer while the middleware runs. Echo runs the
+// Before hooks, and so commits the session, only when the headers go out
+// through Response.WriteHeader or Response.Write. writer covers the other
+// ways out: Response.Flush and Response.Hijack, which go straight to the
+// Writer (a server-sent event stream flushes before writing), and handlers
+// that write to c.Response().Writer themselves. Without it their headers
+// would leave without the session cookie, and nobody would know.
 type writer struct {
 	http.ResponseWriter
 	res *echo.Response
@@ -22,7 +23,32 @@ type writer struct {
 	s   *sessions.Session
 }
 
+// WriteHeader commits the session before the headers go out. Through
+// Response.WriteHeader the Before hook has committed already, and Commit
+// only repeats its answer: whether the handler's output goes through, or
+// the ErrorHandler answered instead.
+func (w *writer) WriteHeader(code int) {
+	if code < http.StatusOK && code != http.StatusSwitchingProtocols {
+		w.ResponseWriter.WriteHeader(code) // 1xx informational: the real headers are still to come
+		return
+	}
+	if w.m.Commit(w.s) {
+		w.ResponseWriter.WriteHeader(code)
+	}
+}
+
+// Write commits the session before the first byte goes out.
+func (w *writer) Write(p []byte) (int, error) {
+	if !w.m.Commit(w.s) {
+		return len(p), nil
+	}
+	return w.ResponseWriter.Write(p)
+}
+
 // FlushError is what Response.Flush calls, through http.ResponseController.
+// Before anything was written it sends the headers through
+// Response.WriteHeader, which runs the Before hooks (every middleware's, not
+// only the session's) as a Write would.
 func (w *writer) FlushError() error {
 	if !w.res.Committed {
 		w.res.WriteHeader(w.res.Status)
