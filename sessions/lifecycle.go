@@ -13,24 +13,23 @@ import (
 
 // The request lifecycle (DESIGN §4), in one place for every adapter:
 //
-//	Open     read the cookie; load nothing
-//	load     on first use, load the record (and refresh its TTL in the same
-//	         round trip when the store can)
+//	Open     note the request; read nothing
+//	load     on first use, read the cookie and load the record (refreshing
+//	         its TTL in the same round trip when the store can)
 //	Commit   right before the headers: apply the commit rules, set the cookie
 //	Finish   after the handler: commit if nothing was written, else save what
 //	         changed after the headers went out
 //	Abandon  the handler panicked: save nothing
 
-// Open starts the session of request r. It reads and verifies the cookie but
-// does not touch the store. w is the writer the adapter wraps: the commit
-// sets headers on it and the ErrorHandler writes to it.
+// Open starts the session of request r. It costs one allocation: the
+// cookie is read and verified, and the store asked, when the handler first
+// uses the session. w is the writer the adapter wraps: the commit sets
+// headers on it and the ErrorHandler writes to it.
 func (m *Manager) Open(w http.ResponseWriter, r *http.Request) *Session {
 	s := &Session{m: m, w: w, r: r}
 	if m.cfg.Store == nil {
 		s.nullReason = ErrNoStore
-		return s
 	}
-	s.cookieID, s.hadCookie = m.readCookie(r)
 	return s
 }
 
@@ -92,6 +91,7 @@ func (s *Session) load() {
 		return
 	}
 	s.loaded = true
+	s.cookieID, s.hadCookie = s.m.readCookie(s.r)
 	if s.cookieID != "" && s.loadRecord() {
 		return
 	}

@@ -743,3 +743,24 @@ func TestClearedThenRefilledAfterHeaders(t *testing.T) {
 		t.Errorf("ErrorHandler got %v, want ErrHeadersSent", errs)
 	}
 }
+
+// DESIGN §8: a request that never uses its session costs one allocation
+// (the Session) and does not even parse the cookie header.
+func TestUntouchedSessionAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are not meaningful under -race")
+	}
+	h := newHarness(t, withLoadTouch, func(c *Config) { c.SecretKey = testKey })
+	r, _ := http.NewRequest(http.MethodGet, "/", nil)
+	r.AddCookie(&http.Cookie{Name: "session", Value: h.m.signer.sign(newID(32))})
+	r.AddCookie(&http.Cookie{Name: "other", Value: "x"})
+	w := newRecorder()
+	n := testing.AllocsPerRun(100, func() {
+		s := h.m.Open(w, r)
+		h.m.Commit(s)
+		h.m.Finish(s)
+	})
+	if n != 1 {
+		t.Errorf("an untouched session allocates %v times, want 1", n)
+	}
+}

@@ -25,7 +25,7 @@ type Session struct {
 	// The request, as the middleware opened it.
 	w         http.ResponseWriter // the adapter's underlying writer: headers and error responses
 	r         *http.Request
-	cookieID  string // the verified ID the client sent; "" if none
+	cookieID  string // the verified ID the client sent; "" if none (read at load)
 	hadCookie bool   // the client sent a session cookie, valid or not
 	committed bool   // the commit before headers has run
 	failed    bool   // that commit failed and the ErrorHandler was called
