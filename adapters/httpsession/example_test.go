@@ -1,0 +1,46 @@
+package httpsession_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+
+	"github.com/serversession/serversession/adapters/httpsession"
+	"github.com/serversession/serversession/backends/memstore"
+	"github.com/serversession/serversession/sessions"
+)
+
+// A visit counter: the session is saved for the handler, with no Save call.
+// The example plays a browser by sending back the cookie it is given.
+func Example() {
+	store := memstore.New()
+	defer store.Close()
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		s := sessions.Get(r)
+		n, _ := sessions.Value[int](s, "visits")
+		s.Set("visits", n+1)
+		fmt.Fprintf(w, "visit %d", n+1)
+	})
+	handler := httpsession.New(sessions.Config{
+		Store:     store,
+		SecretKey: []byte("use 32 random bytes in your app!"),
+	})(mux)
+
+	var cookies []*http.Cookie
+	for range 3 {
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		for _, c := range cookies {
+			req.AddCookie(c)
+		}
+		w := httptest.NewRecorder()
+		handler.ServeHTTP(w, req)
+		cookies = w.Result().Cookies()
+		fmt.Println(w.Body.String())
+	}
+	// Output:
+	// visit 1
+	// visit 2
+	// visit 3
+}
