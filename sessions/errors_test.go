@@ -447,3 +447,29 @@ func createdOf(rec map[string]any) int64 {
 	n, _ := toInt64(rec["_created"])
 	return n
 }
+
+// DESIGN §5: a record that cannot be deleted (Destroy, Regenerate) is a
+// failed save: reported, 500 by default, logged.
+func TestDeleteFailure(t *testing.T) {
+	for _, op := range []string{"Destroy", "Regenerate"} {
+		h := newHarness(t, nil, nil)
+		cookie := h.login(map[string]any{"a": 1})
+		h.store.failDelete = errDown
+		resp := h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) {
+			if op == "Destroy" {
+				s.Destroy()
+			} else {
+				s.Regenerate()
+			}
+		}, cookie)
+		if errs := h.errs.list(); len(errs) != 1 || !errors.Is(errs[0], ErrStoreSave) || !errors.Is(errs[0], errDown) {
+			t.Errorf("%s: ErrorHandler got %v", op, errs)
+		}
+		if resp.Code != http.StatusInternalServerError {
+			t.Errorf("%s: status %d", op, resp.Code)
+		}
+		if n := h.store.count("delete"); n != 1 {
+			t.Errorf("%s: %d deletes, want 1", op, n)
+		}
+	}
+}
