@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -157,6 +158,25 @@ func TestNewCreatesTable(t *testing.T) {
 			}
 		}
 		t.Logf("columns: %s", got)
+	})
+}
+
+// TestConcurrentNew runs New on one new table from several goroutines at
+// once, as several processes starting together would: every New succeeds.
+func TestConcurrentNew(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d dialect) {
+		db := d.open(t)
+		table := tableName(t)
+		dropOnCleanup(t, db, table)
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Go(func() {
+				if _, err := New(db, WithTableName(table), WithLogger(testLogger(t))); err != nil {
+					t.Errorf("New: %v", err)
+				}
+			})
+		}
+		wg.Wait()
 	})
 }
 

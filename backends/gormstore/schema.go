@@ -2,7 +2,6 @@ package gormstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -130,9 +129,6 @@ func (s *Store) checkMySQLColumns(ctx context.Context) {
 		}
 	}
 }
-
-// errNilDB is returned by New for a nil *gorm.DB.
-var errNilDB = errors.New("gormstore: New: the *gorm.DB is nil; pass the handle gorm.Open returned")
 
 // quoteTable quotes name for db's dialect, schema and table apart.
 func quoteTable(db *gorm.DB, name string) string {

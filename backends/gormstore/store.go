@@ -2,6 +2,7 @@ package gormstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -53,6 +54,9 @@ type row struct {
 type dataRow struct {
 	Data []byte `gorm:"column:data"`
 }
+
+// errNilDB is returned by New for a nil *gorm.DB.
+var errNilDB = errors.New("gormstore: New: the *gorm.DB is nil; pass the handle gorm.Open returned")
 
 // New returns a Store that keeps sessions in db, creating the table if it
 // does not exist yet (an existing table, Flask-Session's included, is used

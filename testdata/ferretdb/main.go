@@ -37,7 +37,7 @@ func main() {
 func run() error {
 	listen := flag.String("listen", "127.0.0.1:27017", "TCP `address` to serve the MongoDB wire protocol on")
 	dir := flag.String("dir", "ferretdb-state", "`directory` for the SQLite databases (created if missing)")
-	level := flag.String("log-level", "warn", "log `level`: debug, info, warn or error")
+	level := flag.String("log-level", "error", "FerretDB's log `level`: debug, info, warn or error (warn logs every error answer)")
 	flag.Parse()
 
 	var lvl slog.Level
@@ -67,10 +67,10 @@ func run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	logger.Warn("ferretdb serving", "listen", *listen, "dir", abs)
+	fmt.Fprintf(os.Stderr, "ferretdb: serving on %s, state in %s, pid %d\n", *listen, abs, os.Getpid())
 	if err := f.Run(ctx); err != nil {
 		return err
 	}
-	logger.Warn("ferretdb stopped")
+	fmt.Fprintln(os.Stderr, "ferretdb: stopped")
 	return nil
 }

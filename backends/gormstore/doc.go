@@ -1,0 +1,85 @@
+// Package gormstore is a sessions.Store that keeps sessions in an SQL table
+// through gorm, in the table Flask-Session 0.8 uses, so that a Go service
+// and a Flask service can share it. It supports gorm's sqlite, postgres and
+// mysql dialects (MySQL and MariaDB).
+//
+// # Setup
+//
+// Pass the *gorm.DB you already have:
+//
+//	db, err := gorm.Open(postgres.Open(dsn), &gorm.Config{})
+//	...
+//	store, err := gormstore.New(db)
+//
+// New creates the table if it does not exist (CREATE TABLE IF NOT EXISTS)
+// and checks that the table has the columns it uses. It never alters an
+// existing table, so it is safe on a table that Flask-Session created, and
+// safe to run from several processes at once. To bound the time New may
+// take, pass db.WithContext(ctx).
+//
+// The table, "sessions" unless WithTableName says otherwise:
+//
+//	id          integer primary key, autoincrement
+//	session_id  varchar(255) unique   the storage key: prefix + session ID
+//	data        blob                  BLOB on SQLite, BYTEA on PostgreSQL, LONGBLOB on MySQL
+//	expiry      timestamp             DATETIME / TIMESTAMP WITHOUT TIME ZONE, in UTC
+//
+// On MySQL, session_id is created with the utf8mb4_bin collation, because
+// the server's default collation ignores case and session IDs do not. A
+// table Flask-Session created on MySQL has a case-insensitive session_id and
+// a BLOB that stops at 64 KiB; New works with it and logs a warning for
+// each, with the ALTER TABLE that fixes it.
+//
+// # Options
+//
+//   - WithTableName: the table (Flask-Session's SESSION_SQLALCHEMY_TABLE).
+//   - WithCleanupInterval: a background sweep that calls DeleteExpired on
+//     that period; Close stops it.
+//   - WithLogger: the log/slog logger for sweep failures and the MySQL
+//     warnings above; slog.Default() by default.
+//
+// # Expiry
+//
+// expiry holds the UTC time at which the session ends, rounded up to a
+// whole second, so that every column precision (MySQL's DATETIME keeps none)
+// stores the same moment. Every read compares it with the current UTC time
+// passed as a parameter (expiry > ?), so an expired row is never returned
+// and no database time-zone setting is involved; Touch and LoadTouch do not
+// extend an expired row either. Times come from the application's clock,
+// as in Flask-Session.
+//
+// Expired rows stay in the table until DeleteExpired removes them: call it
+// on a schedule, or set WithCleanupInterval. DeleteExpired also removes rows
+// without an expiry, which Flask-Session treats as expired.
+//
+// # Round trips
+//
+// Each operation is one SQL statement, run outside a transaction:
+//
+//	Load           SELECT data … WHERE session_id = ? AND expiry > ?
+//	LoadTouch      UPDATE … SET expiry … RETURNING data (PostgreSQL, SQLite);
+//	               on MySQL, which has no UPDATE … RETURNING, a SELECT then an UPDATE
+//	Save           INSERT … ON CONFLICT (session_id) DO UPDATE (MySQL: ON DUPLICATE KEY UPDATE)
+//	Touch          UPDATE … SET expiry = ? WHERE session_id = ? AND expiry > ?
+//	Delete         DELETE … WHERE session_id = ?
+//	DeleteExpired  DELETE … WHERE expiry <= ? OR expiry IS NULL
+//
+// A statement is one round trip when the driver sends its parameters with
+// the query: pgx (gorm's postgres driver) caches prepared statements, so it
+// does after the first use; go-sql-driver/mysql prepares, executes and
+// closes a statement for each call (two round trips) unless the DSN sets
+// interpolateParams=true, which is recommended here and halves the cost of
+// a write in our benchmarks.
+//
+// InnoDB sometimes resolves concurrent upserts and deletes of neighbouring
+// keys by rolling one back as a deadlock victim; the store runs such a
+// statement again (up to five attempts), which is safe because each is a
+// single autocommit statement.
+//
+// # SQLite
+//
+// Concurrent requests write concurrently: open the database with a busy
+// timeout and WAL (for mattn/go-sqlite3, "file:sessions.db?_busy_timeout=5000&_journal_mode=WAL"),
+// or limit the pool to one connection with sql.DB.SetMaxOpenConns(1);
+// otherwise writes can fail with "database is locked".
+package gormstore
