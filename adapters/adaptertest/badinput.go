@@ -107,3 +107,22 @@ func testSecretKeyFallbacks(t *testing.T, h Harness) {
 		t.Errorf("the old cookie on a server without the old key: GET /show = %q, want (empty)", got)
 	}
 }
+
+// testDuplicateCookies sends two cookies of the session's name, as browsers
+// do when an old cookie lingers under another path: a bad one does not hide
+// the good one, in either order.
+func testDuplicateCookies(t *testing.T, h Harness) {
+	e := start(t, h, Routes{"/set": setter("user", "alice"), "/show": show})
+	good := e.client().get("/set").cookie
+	name := e.cookieName()
+	for _, header := range []string{
+		name + "=garbage; " + name + "=" + good.Value,
+		name + "=" + good.Value + "; " + name + "=garbage",
+	} {
+		req := e.request(http.MethodGet, "/show")
+		req.Header.Set("Cookie", header)
+		if r := e.do(e.srv.Client(), req); r.body != "user=alice" {
+			t.Errorf("Cookie: %s: GET /show = %q, want user=alice", header, r.body)
+		}
+	}
+}

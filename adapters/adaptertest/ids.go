@@ -224,3 +224,21 @@ func randomID(t *testing.T) string {
 	}
 	return base64.RawURLEncoding.EncodeToString(b)
 }
+
+// testStorageKeyAndIDLength checks that records go under KeyPrefix plus the
+// ID, and that IDLength sets the ID's size.
+func testStorageKeyAndIDLength(t *testing.T, h Harness) {
+	e := start(t, h, Routes{"/set": setter("a", 1)}, unsigned, with(func(c *sessions.Config) {
+		c.KeyPrefix, c.IDLength = "app1:sess:", 48
+	}))
+	r := e.client().get("/set")
+	if r.cookie == nil {
+		t.Fatal("no session cookie")
+	}
+	if len(r.cookie.Value) != 64 {
+		t.Errorf("ID %q has %d characters, want 64 (48 bytes, base64url)", r.cookie.Value, len(r.cookie.Value))
+	}
+	if _, found := e.store.record(t, "app1:sess:"+r.cookie.Value); !found {
+		t.Error("no record under KeyPrefix + ID")
+	}
+}

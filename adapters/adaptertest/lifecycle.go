@@ -2,6 +2,7 @@ package adaptertest
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -339,4 +340,96 @@ func testGetFromEveryContextType(t *testing.T, h Harness) {
 	if !strings.HasPrefix(r.body, "via0=0 via1=1") {
 		t.Errorf("GET /show = %q, want the value set through every lookup", r.body)
 	}
+}
+
+// testClientGone lets the client hang up while the handler works: what the
+// handler sets afterwards is still saved, since saves outlive the request's
+// context.
+func testClientGone(t *testing.T, h Harness) {
+	started, ids := make(chan struct{}), make(chan string, 1)
+	e := start(t, h, Routes{"/slow": func(x Exchange) error {
+		close(started)
+		select {
+		case <-request(x).Context().Done():
+		case <-time.After(5 * time.Second):
+			t.Error("the request's context was not canceled when the client left")
+		}
+		s := session(x)
+		s.Set("a", 1)
+		_ = x.Write("nobody reads this") // the client is gone: the write may fail
+		ids <- s.ID()
+		return nil
+	}})
+	ctx, cancel := context.WithCancel(t.Context())
+	go func() {
+		<-started
+		cancel()
+	}()
+	if res, err := e.srv.Client().Do(e.request(http.MethodGet, "/slow").WithContext(ctx)); err == nil {
+		res.Body.Close()
+		t.Fatal("the request was not canceled")
+	}
+	select {
+	case id := <-ids:
+		if _, found := e.store.record(t, e.key(id)); !found {
+			t.Error("the session set after the client left was not saved")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the handler did not finish")
+	}
+}
+
+// testLateIDChange regenerates or destroys a stored session after the body
+// went out. Both retire the old ID, and it goes: the record is deleted. The
+// regenerated session needed a new cookie, which could not be set: the
+// ErrorHandler hears of it, and the client is left with no session rather
+// than with an ID the handler meant to end.
+func testLateIDChange(t *testing.T, h Harness) {
+	late := func(f func(*sessions.Session)) Route {
+		return func(x Exchange) error {
+			if err := x.Write("body first"); err != nil {
+				return err
+			}
+			f(session(x))
+			return nil
+		}
+	}
+	e := start(t, h, Routes{
+		"/set":        setter("user", "alice"),
+		"/regenerate": late((*sessions.Session).Regenerate),
+		"/destroy":    late((*sessions.Session).Destroy),
+		"/show":       show,
+	})
+	c := e.client()
+	cookie := c.get("/set").cookie
+	if r := c.get("/regenerate"); r.body != "body first" || r.cookie != nil {
+		t.Errorf("GET /regenerate = %q, cookie %v", r.body, r.cookie)
+	}
+	if errs := e.errs.all(); len(errs) != 1 || !errors.Is(errs[0], sessions.ErrHeadersSent) {
+		t.Errorf("a Regenerate after the headers: ErrorHandler got %v, want sessions.ErrHeadersSent", errs)
+	}
+	if _, found := e.record(cookie); found {
+		t.Error("a Regenerate after the headers kept the old ID's record")
+	}
+	if got := c.get("/show").body; got != "(empty)" {
+		t.Errorf("GET /show after a late Regenerate = %q, want (empty)", got)
+	}
+	cookie = c.get("/set").cookie
+	c.get("/destroy")
+	if _, found := e.record(cookie); found {
+		t.Error("a Destroy after the headers left the record in the store")
+	}
+	if got := c.get("/show").body; got != "(empty)" {
+		t.Errorf("GET /show after a late Destroy = %q, want (empty)", got)
+	}
+}
+
+// request returns the *http.Request among x's lookups.
+func request(x Exchange) *http.Request {
+	for _, l := range x.Lookups() {
+		if r, ok := l.(*http.Request); ok {
+			return r
+		}
+	}
+	panic("adaptertest: Exchange.Lookups holds no *http.Request")
 }

@@ -57,6 +57,8 @@ var suite = []struct {
 		{"Panic", testPanic},
 		{"CommitOnce", testCommitOnce},
 		{"GetFromEveryContextType", testGetFromEveryContextType},
+		{"ClientGone", testClientGone},
+		{"LateIDChange", testLateIDChange},
 	}},
 	{"IDs", []check{
 		{"Regenerate", testRegenerate},
@@ -65,6 +67,7 @@ var suite = []struct {
 		{"MissingRecord", testMissingRecord},
 		{"CorruptRecord", testCorruptRecord},
 		{"AbsoluteTimeout", testAbsoluteTimeout},
+		{"StorageKeyAndIDLength", testStorageKeyAndIDLength},
 	}},
 	{"Cookie", []check{
 		{"Attributes", testCookieAttributes},
@@ -80,12 +83,14 @@ var suite = []struct {
 	{"BadInput", []check{
 		{"Cookies", testBadCookies},
 		{"SecretKeyFallbacks", testSecretKeyFallbacks},
+		{"DuplicateCookies", testDuplicateCookies},
 	}},
 	{"Errors", []check{
 		{"LoadFailure", testLoadFailure},
 		{"SaveFailure", testSaveFailure},
 		{"NoMiddleware", testNoMiddleware},
 		{"NilStore", testNilStore},
+		{"NullFlashes", testNullFlashes},
 		{"InvalidConfig", testInvalidConfig},
 	}},
 }
