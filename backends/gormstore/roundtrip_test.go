@@ -1,0 +1,103 @@
+package gormstore
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// countingPool records every statement (and transaction) gorm sends to the
+// database.
+type countingPool struct {
+	gorm.ConnPool
+	mu   sync.Mutex
+	sent []string
+}
+
+func (p *countingPool) record(q string) {
+	p.mu.Lock()
+	p.sent = append(p.sent, strings.Fields(q)[0])
+	p.mu.Unlock()
+}
+
+// take returns the first word of each statement sent since the last take.
+func (p *countingPool) take() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := p.sent
+	p.sent = nil
+	return s
+}
+
+func (p *countingPool) PrepareContext(ctx context.Context, q string) (*sql.Stmt, error) {
+	p.record(q)
+	return p.ConnPool.PrepareContext(ctx, q)
+}
+
+func (p *countingPool) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	p.record(q)
+	return p.ConnPool.ExecContext(ctx, q, args...)
+}
+
+func (p *countingPool) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	p.record(q)
+	return p.ConnPool.QueryContext(ctx, q, args...)
+}
+
+func (p *countingPool) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	p.record(q)
+	return p.ConnPool.QueryRowContext(ctx, q, args...)
+}
+
+// BeginTx counts a transaction, which would cost BEGIN and COMMIT round
+// trips, so that the test catches one.
+func (p *countingPool) BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error) {
+	p.record("BEGIN")
+	return p.ConnPool.(gorm.TxBeginner).BeginTx(ctx, opts)
+}
+
+// TestStatements checks that each operation is the one statement the
+// package documentation names, outside a transaction (gorm would otherwise
+// wrap writes in BEGIN … COMMIT).
+func TestStatements(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d dialect) {
+		db := d.open(t)
+		pool := &countingPool{ConnPool: db.Statement.ConnPool}
+		db.Statement.ConnPool = pool
+		s := newTestStore(t, db)
+		pool.take()
+
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		loadTouch := "UPDATE"
+		if d.name == "mysql" {
+			loadTouch = "SELECT UPDATE"
+		}
+		for _, c := range []struct {
+			op   string
+			want string
+			run  func() error
+		}{
+			{"Save", "INSERT", func() error { return s.Save(ctx, "k", []byte("v"), time.Hour) }},
+			{"Load", "SELECT", func() error { _, _, err := s.Load(ctx, "k"); return err }},
+			{"Load (missing)", "SELECT", func() error { _, _, err := s.Load(ctx, "missing"); return err }},
+			{"LoadTouch", loadTouch, func() error { _, _, err := s.LoadTouch(ctx, "k", time.Hour); return err }},
+			{"LoadTouch (missing)", strings.Fields(loadTouch)[0], func() error { _, _, err := s.LoadTouch(ctx, "missing", time.Hour); return err }},
+			{"Touch", "UPDATE", func() error { return s.Touch(ctx, "k", time.Hour) }},
+			{"Delete", "DELETE", func() error { return s.Delete(ctx, "k") }},
+			{"DeleteExpired", "DELETE", func() error { _, err := s.DeleteExpired(ctx); return err }},
+		} {
+			if err := c.run(); err != nil {
+				t.Fatalf("%s: %v", c.op, err)
+			}
+			if got := strings.Join(pool.take(), " "); got != c.want {
+				t.Errorf("%s sent [%s]; want [%s]", c.op, got, c.want)
+			}
+		}
+	})
+}
