@@ -27,10 +27,12 @@ func TestConformance(t *testing.T) {
 func unreachableStore(t *testing.T, d dialect) sessions.Store {
 	t.Helper()
 	if d.openVia == nil {
-		db := d.open(t)
-		s := newTestStore(t, d.open(t))
-		_ = db
-		sqlDB, err := s.db.DB()
+		db := d.open(t) // a file in t's temp dir, removed with it
+		s, err := New(db, WithLogger(testLogger(t)))
+		if err != nil {
+			t.Fatalf("New: %v", err)
+		}
+		sqlDB, err := db.DB()
 		if err != nil {
 			t.Fatal(err)
 		}
