@@ -82,8 +82,10 @@ type Config struct {
 
 	// ErrorHandler answers a request whose session the store failed to load
 	// or save. It runs at most once a request, when the session is
-	// committed. What it writes to w replaces the handler's response; after
-	// the headers went out, w discards writes and only the call remains.
+	// committed. What it writes to w replaces the handler's response,
+	// headers included (only Vary is kept); if it writes nothing, the
+	// handler's response goes on. After the headers went out, w discards
+	// writes and only the call remains. sessions.Get(r) finds the session.
 	// Nil means DefaultErrorHandler (500). IgnoreErrors lets the request go
 	// on with an empty, read-only session. Every error is logged either way.
 	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)

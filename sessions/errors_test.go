@@ -289,6 +289,11 @@ func checkNull(t *testing.T, s *Session, reason error, fix string) {
 	if _, ok := Value[int](s, "a"); ok {
 		t.Error("Value on a null session")
 	}
+	// Taking no flashes is a read, as in Flask's NullSession: a layout that
+	// shows flashes on every page must not panic.
+	if f := s.Flashes(); f != nil {
+		t.Errorf("Flashes on a null session = %v", f)
+	}
 	if !errors.Is(s.Err(), reason) {
 		t.Errorf("Err() = %v, want %v", s.Err(), reason)
 	}
@@ -302,7 +307,6 @@ func checkNull(t *testing.T, s *Session, reason error, fix string) {
 		"Regenerate":   func() { s.Regenerate() },
 		"Destroy":      func() { s.Destroy() },
 		"AddFlash":     func() { s.AddFlash("x") },
-		"Flashes":      func() { s.Flashes() },
 	} {
 		func() {
 			defer func() {
@@ -471,5 +475,56 @@ func TestDeleteFailure(t *testing.T) {
 		if n := h.store.count("delete"); n != 1 {
 			t.Errorf("%s: %d deletes, want 1", op, n)
 		}
+	}
+}
+
+// An ErrorHandler's answer replaces the handler's response, headers
+// included: a 500 must not go out cacheable, redirecting or setting the
+// handler's cookies. Vary stays. The ErrorHandler finds the session with Get.
+func TestErrorResponseDropsHandlerHeaders(t *testing.T) {
+	var found *Session
+	h := newHarness(t, nil, func(c *Config) {
+		c.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
+			found = Get(r)
+			DefaultErrorHandler(w, r, err)
+		}
+	})
+	h.store.failSave = errDown
+	var opened *Session
+	resp := h.serve(func(w http.ResponseWriter, _ *http.Request, s *Session) {
+		opened = s
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		w.Header().Set("Location", "/next")
+		w.Header().Add("Set-Cookie", "theme=dark")
+		s.Set("a", 1)
+		w.WriteHeader(http.StatusFound)
+	})
+	if resp.Code != http.StatusInternalServerError {
+		t.Fatalf("status %d, want 500", resp.Code)
+	}
+	for _, name := range []string{"Cache-Control", "Location", "Set-Cookie"} {
+		if v := resp.Header().Values(name); len(v) != 0 {
+			t.Errorf("the 500 carries the handler's %s: %q", name, v)
+		}
+	}
+	if v := resp.Header().Get("Vary"); v != "Cookie" {
+		t.Errorf("Vary = %q, want Cookie", v)
+	}
+	if found != opened {
+		t.Errorf("Get(r) in the ErrorHandler = %p, want the request's session %p", found, opened)
+	}
+}
+
+// With IgnoreErrors the handler's own headers go out untouched.
+func TestIgnoredErrorKeepsHandlerHeaders(t *testing.T) {
+	h := newHarness(t, nil, func(c *Config) { c.ErrorHandler = IgnoreErrors })
+	h.store.failSave = errDown
+	resp := h.serve(func(w http.ResponseWriter, _ *http.Request, s *Session) {
+		w.Header().Set("Cache-Control", "no-store")
+		s.Set("a", 1)
+		w.WriteHeader(http.StatusAccepted)
+	})
+	if resp.Code != http.StatusAccepted || resp.Header().Get("Cache-Control") != "no-store" {
+		t.Errorf("response %d %v, want the handler's 202 with its headers", resp.Code, resp.Header())
 	}
 }

@@ -36,6 +36,9 @@ func (s *Session) AddFlash(message string, category ...string) {
 func (s *Session) Flashes(categories ...string) []Flash {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.nullReason != nil {
+		return nil // nothing to take; reads of a null session are empty
+	}
 	if !s.writable() {
 		return nil
 	}

@@ -122,7 +122,7 @@ func TestKeyRotation(t *testing.T) {
 		}
 		// A key that is neither current nor a fallback does not verify.
 		h3 := newHarness(t, nil, func(c *Config) { c.SecretKey = testKey; c.FlaskSigner = flask })
-		if got, _ := h3.m.readCookie(requestWith(cookie)); got != "" {
+		if got, _, _ := h3.m.readCookie(requestWith(cookie)); got != "" {
 			t.Errorf("flask=%v: a retired key still verifies", flask)
 		}
 	}

@@ -91,7 +91,7 @@ func (s *Session) load() {
 		return
 	}
 	s.loaded = true
-	s.cookieID, s.hadCookie = s.m.readCookie(s.r)
+	s.cookieID, s.cookieVal, s.hadCookie = s.m.readCookie(s.r)
 	if s.cookieID != "" && s.loadRecord() {
 		return
 	}
@@ -191,10 +191,10 @@ func (s *Session) commit(beforeHeaders bool) error {
 		s.retire()
 		s.modified = false
 		if beforeHeaders && s.hadCookie {
-			s.w.Header().Add("Set-Cookie", m.expiredCookie())
+			m.expireCookie(s.w.Header())
 			// The client keeps no cookie naming this ID: data set after the
 			// headers can no longer be saved under it.
-			s.cookieID, s.hadCookie = "", false
+			s.cookieID, s.cookieVal, s.hadCookie = "", "", false
 		}
 		return s.deleteStale(ctx)
 
@@ -219,7 +219,10 @@ func (s *Session) commit(beforeHeaders bool) error {
 		}
 		s.found, s.raw, s.modified = true, data, false
 		if beforeHeaders {
-			s.w.Header().Add("Set-Cookie", m.cookie(s.id, s.permanent, ttl, now))
+			if s.id != s.cookieID {
+				s.cookieVal = ""
+			}
+			m.setCookie(s.w.Header(), s.id, s.cookieVal, s.permanent, ttl, now)
 			s.cookieID, s.hadCookie = s.id, true
 		}
 		return s.deleteStale(ctx)
@@ -228,7 +231,7 @@ func (s *Session) commit(beforeHeaders bool) error {
 		ttl := s.ttl(now)
 		err := s.refresh(ctx, ttl)
 		if err == nil && s.permanent {
-			s.w.Header().Add("Set-Cookie", m.cookie(s.id, true, ttl, now))
+			m.setCookie(s.w.Header(), s.id, s.cookieVal, true, ttl, now)
 		}
 		return errors.Join(err, s.deleteStale(ctx))
 
@@ -294,13 +297,15 @@ func (s *Session) ttl(now time.Time) time.Duration {
 func (m *Manager) fail(s *Session, err error, beforeHeaders bool) {
 	m.log(s.r.Context(), slog.LevelError, "sessions: session not loaded or not saved", s.r,
 		slog.String("error", s.redact(err.Error())))
+	// The ErrorHandler may call Get on its request.
+	r := s.r.WithContext(NewContext(s.r.Context(), s))
 	if !beforeHeaders {
-		m.cfg.ErrorHandler(discardWriter{}, s.r, err)
+		m.cfg.ErrorHandler(discardWriter{}, r, err)
 		return
 	}
-	tw := &trackingWriter{ResponseWriter: s.w}
-	m.cfg.ErrorHandler(tw, s.r, err)
-	if tw.wrote {
+	ew := &errorWriter{w: s.w, h: make(http.Header)}
+	m.cfg.ErrorHandler(ew, r, err)
+	if ew.wrote {
 		s.mu.Lock()
 		s.replaced = true
 		s.mu.Unlock()

@@ -1,6 +1,7 @@
 package sessions
 
 import (
+	"fmt"
 	"time"
 )
 
@@ -9,7 +10,8 @@ import (
 // never need it.
 type Manager struct {
 	cfg         Config
-	signer      *signer     // nil when cookies carry the bare ID
+	signer      *signer // nil when cookies carry the bare ID
+	cookies     cookieFormat
 	toucher     Toucher     // cfg.Store as a Toucher, if it is one
 	loadToucher LoadToucher // cfg.Store as a LoadToucher, if it is one and refresh is on
 	now         func() time.Time
@@ -22,7 +24,11 @@ func New(cfg Config) (*Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Manager{cfg: cfg, now: time.Now}
+	cookies, err := newCookieFormat(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("sessions: invalid Config: the cookie attributes are rejected by net/http: %w", err)
+	}
+	m := &Manager{cfg: cfg, cookies: cookies, now: time.Now}
 	if cfg.SecretKey != nil {
 		m.signer = newSigner(append([][]byte{cfg.SecretKey}, cfg.SecretKeyFallbacks...), cfg.FlaskSigner)
 	}

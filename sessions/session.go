@@ -26,6 +26,7 @@ type Session struct {
 	w         http.ResponseWriter // the adapter's underlying writer: headers and error responses
 	r         *http.Request
 	cookieID  string // the verified ID the client sent; "" if none (read at load)
+	cookieVal string // the cookie naming cookieID, to send back unchanged on refresh; "" to sign afresh
 	hadCookie bool   // the client sent a session cookie, valid or not
 	committed bool   // the commit before headers has run
 	failed    bool   // that commit failed and the ErrorHandler was called

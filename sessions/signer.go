@@ -83,19 +83,26 @@ func (s *signer) sign(id string) string {
 // only the canonical encoding that sign writes is accepted, so no two
 // cookie values carry the same signed ID.
 func (s *signer) verify(value string) (string, bool) {
+	id, _, ok := s.verifyKey(value)
+	return id, ok
+}
+
+// verifyKey is verify that also tells which key matched: 0 is the signing
+// key, higher ones are fallbacks.
+func (s *signer) verifyKey(value string) (id string, key int, ok bool) {
 	dot := strings.LastIndexByte(value, '.')
 	if dot < 0 || len(value)-dot-1 != s.sigLen {
-		return "", false
+		return "", 0, false
 	}
 	id, enc := value[:dot], value[dot+1:]
 	for i := range s.macs {
 		st := s.macs[i].Get().(*macState)
 		st.got = append(st.got[:0], enc...)
-		ok := hmac.Equal(st.got, st.signature(id))
+		match := hmac.Equal(st.got, st.signature(id))
 		s.macs[i].Put(st)
-		if ok {
-			return id, true
+		if match {
+			return id, i, true
 		}
 	}
-	return "", false
+	return "", 0, false
 }

@@ -1,24 +1,50 @@
 package sessions
 
-import "net/http"
+import (
+	"maps"
+	"net/http"
+)
 
-// trackingWriter notes whether the ErrorHandler wrote a response.
-type trackingWriter struct {
-	http.ResponseWriter
+// errorWriter is what the ErrorHandler writes to before the headers went
+// out. It starts with empty headers: when the ErrorHandler answers, its
+// response replaces the handler's, headers included, so that a 500 never
+// goes out with the handler's Location, Cache-Control or cookies. When it
+// writes nothing, the handler's headers stay as they were.
+type errorWriter struct {
+	w     http.ResponseWriter
+	h     http.Header
 	wrote bool
 }
 
-func (w *trackingWriter) WriteHeader(code int) {
-	w.wrote = true
-	w.ResponseWriter.WriteHeader(code)
+func (w *errorWriter) Header() http.Header { return w.h }
+
+func (w *errorWriter) WriteHeader(code int) {
+	w.start()
+	w.w.WriteHeader(code)
 }
 
-func (w *trackingWriter) Write(p []byte) (int, error) {
-	w.wrote = true
-	return w.ResponseWriter.Write(p)
+func (w *errorWriter) Write(p []byte) (int, error) {
+	w.start()
+	return w.w.Write(p)
 }
 
-func (w *trackingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+func (w *errorWriter) Unwrap() http.ResponseWriter { return w.w }
+
+// start replaces the response's headers with the ErrorHandler's, keeping
+// Vary: the answer still depended on the session cookie.
+func (w *errorWriter) start() {
+	if w.wrote {
+		return
+	}
+	w.wrote = true
+	dst := w.w.Header()
+	vary := dst["Vary"]
+	clear(dst)
+	maps.Copy(dst, w.h)
+	if vary != nil && dst["Vary"] == nil {
+		dst["Vary"] = vary
+	}
+}
 
 // discardWriter is what the ErrorHandler gets once the headers are out:
 // there is no response left to change.
