@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/serversession/serversession/backends/storetest"
+	"github.com/serversession/serversession/internal/testserver"
 	"github.com/serversession/serversession/sessions"
 )
 
@@ -40,20 +41,20 @@ func unreachableStore(t *testing.T, d dialect) sessions.Store {
 		return s
 	}
 	s, p := proxiedStore(t, d)
-	p.stop()
+	p.Stop()
 	return s
 }
 
 // proxiedStore returns a store on a table of its own, reached through a
 // proxy that the caller can stop and start again. The table is dropped
 // through a direct connection.
-func proxiedStore(t testing.TB, d dialect) (*Store, *tcpProxy) {
+func proxiedStore(t testing.TB, d dialect) (*Store, *testserver.Proxy) {
 	t.Helper()
 	direct := d.open(t)
-	var p *tcpProxy
+	var p *testserver.Proxy
 	db := d.openVia(t, func(target string) string {
-		p = startProxy(t, target)
-		return p.addr
+		p = testserver.StartProxy(t, target)
+		return p.Addr()
 	})
 	table := tableName(t)
 	dropOnCleanup(t, direct, table)

@@ -13,6 +13,7 @@ import (
 	"github.com/bradfitz/gomemcache/memcache"
 
 	"github.com/serversession/serversession/backends/memcachedstore"
+	"github.com/serversession/serversession/backends/storetest"
 	"github.com/serversession/serversession/internal/testserver"
 )
 
@@ -67,7 +68,7 @@ func TestLifetime31Days(t *testing.T) {
 // for Touch, with the TTL rounded up to whole seconds.
 func TestCommandsPerOperation(t *testing.T) {
 	ctx := context.Background()
-	p := startProxy(t, mcAddr(t))
+	p, wire := tappedProxy(t)
 	s := memcachedstore.New(newClient(t, p.Addr()))
 	key := prefix(t) + "k"
 	ops := []struct {
@@ -82,11 +83,11 @@ func TestCommandsPerOperation(t *testing.T) {
 		{"Delete", func() error { return s.Delete(ctx, key) }, "delete " + key},
 	}
 	for _, op := range ops {
-		p.Tap()
+		wire.Reset()
 		if err := op.do(); err != nil {
 			t.Fatalf("%s: %v", op.name, err)
 		}
-		if cmds := commands(t, p.Sent()); len(cmds) != 1 || cmds[0] != op.want {
+		if cmds := commands(t, wire.Sent()); len(cmds) != 1 || cmds[0] != op.want {
 			t.Errorf("%s sent %q; want one command, %q", op.name, cmds, op.want)
 		}
 	}
@@ -122,7 +123,7 @@ func commands(t *testing.T, sent []byte) []string {
 // silent miss.
 func TestBadKeys(t *testing.T) {
 	ctx := context.Background()
-	p := startProxy(t, mcAddr(t))
+	p, wire := tappedProxy(t)
 	s := memcachedstore.New(newClient(t, p.Addr()))
 	long := strings.Repeat("k", 251)
 	if err := s.Save(ctx, long[:250], []byte("v"), time.Minute); err != nil {
@@ -135,7 +136,7 @@ func TestBadKeys(t *testing.T) {
 		"control": "session:\x01",
 	} {
 		t.Run(name, func(t *testing.T) {
-			p.Tap()
+			wire.Reset()
 			errs := map[string]error{
 				"Save":   s.Save(ctx, key, []byte("v"), time.Minute),
 				"Touch":  s.Touch(ctx, key, time.Minute),
@@ -153,7 +154,7 @@ func TestBadKeys(t *testing.T) {
 			if ok[0] || ok[1] || data[0] != nil || data[1] != nil {
 				t.Errorf("Load/LoadTouch of a bad key returned data")
 			}
-			if sent := p.Sent(); len(sent) != 0 {
+			if sent := wire.Sent(); len(sent) != 0 {
 				t.Errorf("a bad key still sent %q", sent)
 			}
 		})
@@ -204,7 +205,7 @@ func TestTTLMustBePositive(t *testing.T) {
 // takes no context, so the client's Timeout ends the call, and the error
 // then also wraps the context's deadline.
 func TestDeadline(t *testing.T) {
-	c := memcache.New(blackhole(t))
+	c := memcache.New(testserver.Blackhole(t))
 	c.Timeout = 300 * time.Millisecond
 	s := memcachedstore.New(c)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
@@ -223,39 +224,10 @@ func TestDeadline(t *testing.T) {
 
 // TestServerGoesAwayAndComesBack runs the store through a proxy that is
 // stopped mid-use: every operation errors (Load never reports not-found)
-// while it is down, and the same store works again once it is back.
+// while it is down, and the same store works again at once when it is back.
 func TestServerGoesAwayAndComesBack(t *testing.T) {
-	ctx := context.Background()
-	p := startProxy(t, mcAddr(t))
-	s := memcachedstore.New(newClient(t, p.Addr()))
-	key := prefix(t) + "k"
-	if err := s.Save(ctx, key, []byte("kept"), time.Minute); err != nil {
-		t.Fatalf("Save: %v", err)
-	}
-
-	p.Stop()
-	if data, ok, err := s.Load(ctx, key); err == nil {
-		t.Errorf("Load with the server gone = %q, %v, nil; want an error", data, ok)
-	}
-	if data, ok, err := s.LoadTouch(ctx, key, time.Minute); err == nil {
-		t.Errorf("LoadTouch with the server gone = %q, %v, nil; want an error", data, ok)
-	}
-	if err := s.Save(ctx, key, []byte("lost"), time.Minute); err == nil {
-		t.Errorf("Save with the server gone = nil; want an error")
-	}
-	if err := s.Touch(ctx, key, time.Minute); err == nil {
-		t.Errorf("Touch with the server gone = nil; want an error")
-	}
-	if err := s.Delete(ctx, key); err == nil {
-		t.Errorf("Delete with the server gone = nil; want an error")
-	}
-
-	p.Start()
-	data, ok, err := s.LoadTouch(ctx, key, time.Minute)
-	if err != nil || !ok || string(data) != "kept" {
-		t.Fatalf("LoadTouch after the server came back = %q, %v, %v; want kept", data, ok, err)
-	}
-	_ = s.Delete(ctx, key)
+	p := testserver.StartProxy(t, mcAddr(t))
+	storetest.ServerComesBack(t, memcachedstore.New(newClient(t, p.Addr())), p, 0)
 }
 
 // TestUnreachableIsAnError checks, apart from the suite, that a dead port

@@ -78,8 +78,8 @@ func TestNewIsIdempotent(t *testing.T) {
 // reach, instead of logging it as a TTL rejection.
 func TestNewFailsWithoutServer(t *testing.T) {
 	_, p := proxiedStore(t, 300*time.Millisecond)
-	client := connect(t, "mongodb://"+p.addr+"/?directConnection=true&serverSelectionTimeoutMS=300")
-	p.stop()
+	client := connect(t, "mongodb://"+p.Addr()+"/?directConnection=true&serverSelectionTimeoutMS=300")
+	p.Stop()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	var logged bytes.Buffer

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/serversession/serversession/backends/storetest"
+	"github.com/serversession/serversession/internal/testserver"
 	"github.com/serversession/serversession/sessions"
 )
 
@@ -23,20 +24,20 @@ func TestConformance(t *testing.T) {
 func unreachableStore(t *testing.T) sessions.Store {
 	t.Helper()
 	s, p := proxiedStore(t, 500*time.Millisecond)
-	p.stop()
+	p.Stop()
 	return s
 }
 
 // proxiedStore returns a store on a fresh collection, reached through a
 // proxy that the caller can stop and start again, with the given server
 // selection timeout. The collection is dropped through a direct client.
-func proxiedStore(t testing.TB, selection time.Duration) (*Store, *tcpProxy) {
+func proxiedStore(t testing.TB, selection time.Duration) (*Store, *testserver.Proxy) {
 	t.Helper()
 	uri, host := mongoServer(t)
 	coll := testCollection(t, connect(t, uri))
-	p := startProxy(t, host)
+	p := testserver.StartProxy(t, host)
 	client := connect(t, fmt.Sprintf("mongodb://%s/?directConnection=true&serverSelectionTimeoutMS=%d",
-		p.addr, selection.Milliseconds()))
+		p.Addr(), selection.Milliseconds()))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	s, err := New(ctx, client.Database(testDatabase).Collection(coll.Name()), WithLogger(testLogger(t)))

@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/serversession/serversession/backends/redisstore"
+	"github.com/serversession/serversession/backends/storetest"
 	"github.com/serversession/serversession/internal/testserver"
 )
 
@@ -195,7 +196,7 @@ func TestDoneContextSendsNothing(t *testing.T) {
 // client's 10 s ReadTimeout, ends the call.
 func TestDeadlineBoundsCommandInFlight(t *testing.T) {
 	rdb := redis.NewClient(&redis.Options{
-		Addr: blackhole(t), ContextTimeoutEnabled: true, MaxRetries: -1,
+		Addr: testserver.Blackhole(t), ContextTimeoutEnabled: true, MaxRetries: -1,
 		ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second,
 		DisableIdentity: true, Protocol: 2,
 	})
@@ -213,15 +214,6 @@ func TestDeadlineBoundsCommandInFlight(t *testing.T) {
 	}
 }
 
-// TestUnreachable checks that every operation against a port with nothing
-// listening is an error, never "not found".
-func TestUnreachable(t *testing.T) {
-	rdb := redis.NewClient(&redis.Options{Addr: testserver.DeadAddr(t), MaxRetries: -1, DialerRetries: 1})
-	t.Cleanup(func() { _ = rdb.Close() })
-	s := redisstore.New(rdb)
-	checkAllFail(t, s, "k")
-}
-
 // TestServerGoesAwayAndComesBack runs the store through a proxy that is
 // stopped mid-use: every operation errors (Load never reports not-found)
 // while it is down, and the same store works again once it is back. It runs
@@ -232,78 +224,19 @@ func TestServerGoesAwayAndComesBack(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		opt  redis.Options
-		all  bool // run every operation while down (slow with retries)
 	}{
 		// go-redis retries a failed dial 5 times and a failed command 3 times.
-		{"fail-fast", redis.Options{MaxRetries: -1, DialerRetries: 1}, true},
-		{"go-redis-defaults", redis.Options{}, false},
+		{"fail-fast", redis.Options{MaxRetries: -1, DialerRetries: 1}},
+		{"go-redis-defaults", redis.Options{}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			ctx := context.Background()
-			p := startProxy(t, redisAddr(t))
+			p := testserver.StartProxy(t, redisAddr(t))
 			opt := c.opt
 			opt.Addr, opt.ContextTimeoutEnabled = p.Addr(), true
 			rdb := redis.NewClient(&opt)
 			t.Cleanup(func() { _ = rdb.Close() })
-			s := redisstore.New(rdb)
-			key := prefix(t) + "k"
-			if err := s.Save(ctx, key, []byte("kept"), time.Minute); err != nil {
-				t.Fatalf("Save: %v", err)
-			}
-			if _, ok, err := s.Load(ctx, key); err != nil || !ok {
-				t.Fatalf("Load = %v, %v", ok, err)
-			}
-
-			p.Stop()
-			if c.all {
-				checkAllFail(t, s, key)
-			} else if data, ok, err := s.Load(ctx, key); err == nil {
-				t.Fatalf("Load with the server gone = %q, %v, nil; want an error", data, ok)
-			}
-
-			p.Start()
-			var (
-				got []byte
-				ok  bool
-				err error
-			)
-			start := time.Now()
-			for deadline := start.Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-				if got, ok, err = s.LoadTouch(ctx, key, time.Minute); err == nil {
-					break
-				}
-			}
-			if err != nil || !ok || string(got) != "kept" {
-				t.Fatalf("LoadTouch after the server came back = %q, %v, %v; want kept", got, ok, err)
-			}
-			t.Logf("working again %v after the server came back", time.Since(start).Round(time.Millisecond))
-			if err := s.Save(ctx, key, []byte("again"), time.Minute); err != nil {
-				t.Fatalf("Save after the server came back: %v", err)
-			}
+			storetest.ServerComesBack(t, redisstore.New(rdb), p, 10*time.Second)
 		})
-	}
-}
-
-// checkAllFail asserts that every operation of s on key returns an error.
-func checkAllFail(t *testing.T, s *redisstore.Store, key string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	defer func(start time.Time) { t.Logf("five failing operations took %v", time.Since(start)) }(time.Now())
-	if data, ok, err := s.Load(ctx, key); err == nil {
-		t.Errorf("Load with the server gone = %q, %v, nil; want an error", data, ok)
-	}
-	if data, ok, err := s.LoadTouch(ctx, key, time.Minute); err == nil {
-		t.Errorf("LoadTouch with the server gone = %q, %v, nil; want an error", data, ok)
-	}
-	if err := s.Save(ctx, key, []byte("lost"), time.Minute); err == nil {
-		t.Errorf("Save with the server gone = nil; want an error")
-	}
-	if err := s.Touch(ctx, key, time.Minute); err == nil {
-		t.Errorf("Touch with the server gone = nil; want an error")
-	}
-	if err := s.Delete(ctx, key); err == nil {
-		t.Errorf("Delete with the server gone = nil; want an error")
 	}
 }
 

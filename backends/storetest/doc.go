@@ -16,6 +16,9 @@
 // Stores backed by a server run it against a real server (DESIGN §7), and
 // set Harness.Unreachable to check what users see when that server is gone:
 // an error, never a silent "not found" that would log everybody out.
+// ServerComesBack, called from a test of its own, goes further: the server
+// goes away while the store is in use and comes back, and the same store
+// must work again with the record it held.
 //
 // The suite checks the contract written on sessions.Store: round trip,
 // missing keys, overwrite, delete, expiry, Touch and LoadTouch when the

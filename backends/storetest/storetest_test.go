@@ -89,3 +89,16 @@ func TestSuiteCatchesFaults(t *testing.T) {
 		})
 	}
 }
+
+// refServer takes a reference store's server away and brings it back.
+type refServer struct{ s *refStore }
+
+func (r refServer) Stop()  { r.s.fault = "down" }
+func (r refServer) Start() { r.s.fault = "" }
+
+// TestServerComesBackReference runs ServerComesBack against the reference
+// store, whose server comes back at once.
+func TestServerComesBackReference(t *testing.T) {
+	s := newRefStore("")
+	ServerComesBack(t, s, refServer{s}, 0)
+}

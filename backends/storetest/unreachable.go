@@ -12,7 +12,15 @@ import (
 // start a new empty session and log the user out, where an error lets it
 // keep the stored record safe (DESIGN §5).
 func testUnreachable(t *testing.T, e *env) {
-	k := e.keys.key("k")
+	e.mustFail(t, e.keys.key("k"))
+}
+
+// mustFail reports an error for every method of the store that does not
+// fail on k, and for a Load or LoadTouch that fails but returns data or
+// found. It is what Unreachable and ServerComesBack check while the server
+// is gone.
+func (e *env) mustFail(t *testing.T, k string) {
+	t.Helper()
 	if err := e.store.Save(e.ctx, k, []byte("nowhere to go"), time.Hour); err == nil {
 		t.Errorf("Save(%q) on an unreachable store returned nil; want an error", k)
 	}

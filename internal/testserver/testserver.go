@@ -4,6 +4,10 @@
 // When the server does not answer, the test is skipped with a message that
 // names the command that starts it, unless SERVERSESSION_REQUIRE_SERVERS is
 // set (as `make test` and CI do), in which case the test fails.
+//
+// For tests of a server that goes away, Proxy stands between a store's
+// client and its server and can be stopped and started again, DeadAddr is a
+// port where nothing listens, and Blackhole one that never answers.
 package testserver
 
 import (

@@ -1,0 +1,78 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/serversession/serversession/sessions"
+)
+
+// Server is the server of a store under test, which the test can take away
+// and bring back: typically a TCP proxy between the store's client and the
+// real server.
+type Server interface {
+	// Stop takes the server away: open connections close and new ones are
+	// refused. It returns once clients can no longer reach it.
+	Stop()
+	// Start brings the server back at the same address.
+	Start()
+}
+
+// ServerComesBack checks what users see when the server of s goes away in
+// the middle of its life and comes back. s must reach its server through
+// server, and be working when called.
+//
+// It saves and loads a record; stops server and checks, as the suite's
+// Unreachable case does, that every method of s fails (Load and LoadTouch
+// never report "not found"); then starts server again and checks that the
+// same s, within the given time (zero: at the first call), loads the record
+// as it was before the outage, and can load, touch, save and delete again.
+// The record is under a key of its own, as the suite's are, and is deleted
+// at the end.
+func ServerComesBack(t *testing.T, s sessions.Store, server Server, within time.Duration) {
+	t.Helper()
+	e := newEnv(t, s, "ServerComesBack")
+	k := e.keys.key("k")
+	want := []byte("kept through the outage")
+	e.mustSave(t, k, want, time.Hour)
+	checkData(t, "Load before the server went away", e.mustLoad(t, k), want)
+
+	server.Stop()
+	start := time.Now()
+	e.mustFail(t, k)
+	t.Logf("the failing calls took %v", time.Since(start).Round(time.Millisecond))
+
+	server.Start()
+	start = time.Now()
+	data, found, err := s.Load(e.ctx, k)
+	for deadline := start.Add(within); err != nil && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+		data, found, err = s.Load(e.ctx, k)
+	}
+	if err != nil {
+		t.Fatalf("Load(%q) %v after the server came back returned error: %v; want the store to work again within %v",
+			k, time.Since(start).Round(time.Millisecond), err, within)
+	}
+	if !found {
+		t.Fatalf("Load(%q) after the server came back reported not found; want the record saved before the outage", k)
+	}
+	checkData(t, "Load after the server came back", data, want)
+	t.Logf("working again %v after the server came back", time.Since(start).Round(time.Millisecond))
+
+	if lt, ok := s.(sessions.LoadToucher); ok {
+		data, found, err := lt.LoadTouch(e.ctx, k, time.Hour)
+		if err != nil || !found {
+			t.Fatalf("LoadTouch(%q, 1h) after the server came back = (found %v, err %v); want the record", k, found, err)
+		}
+		checkData(t, "LoadTouch after the server came back", data, want)
+	}
+	if toucher, ok := s.(sessions.Toucher); ok {
+		if err := toucher.Touch(e.ctx, k, time.Hour); err != nil {
+			t.Fatalf("Touch(%q, 1h) after the server came back returned error: %v", k, err)
+		}
+	}
+	again := []byte("saved after the outage")
+	e.mustSave(t, k, again, time.Hour)
+	checkData(t, "Load after a Save once the server came back", e.mustLoad(t, k), again)
+	e.mustDelete(t, k)
+}
