@@ -16,9 +16,23 @@
 package ginsession
 
 import (
+	"net/http"
+
 	"github.com/gin-gonic/gin"
+	"github.com/serversession/serversession/internal/frameworks"
 	"github.com/serversession/serversession/sessions"
 )
+
+// Teach sessions.Get where a *gin.Context keeps the request: the session
+// travels in the request's context, so c.Keys is never touched.
+func init() {
+	frameworks.Register(func(c any) (*http.Request, bool) {
+		if gc, ok := c.(*gin.Context); ok && gc.Request != nil {
+			return gc.Request, true
+		}
+		return nil, false
+	})
+}
 
 // New returns Gin middleware that gives every request a session, configured
 // by cfg. It panics at startup, not per request, if cfg is invalid; the
@@ -28,7 +42,6 @@ func New(cfg sessions.Config) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		s := m.Open(c.Writer, c.Request)
 		c.Writer = &writer{ResponseWriter: c.Writer, m: m, s: s}
-		c.Set(sessions.KeysKey, s)
 		c.Request = c.Request.WithContext(sessions.NewContext(c.Request.Context(), s))
 		finished := false
 		defer func() {

@@ -3,24 +3,45 @@ package sessions
 import (
 	"context"
 	"net/http"
-)
 
-// KeysKey is the key under which adapters for frameworks with string-keyed
-// request values (gin's c.Set) store the *Session, so that Get finds it in
-// the framework's context.
-const KeysKey = "github.com/serversession/serversession/sessions.Session"
+	"github.com/serversession/serversession/internal/frameworks"
+)
 
 type contextKey struct{}
 
+// sessionContext is a context carrying a session. The first one made for a
+// session lives inside the Session itself, so that adapters pay no
+// allocation for it.
+type sessionContext struct {
+	context.Context
+	s *Session
+}
+
+func (c *sessionContext) Value(key any) any {
+	if key == (contextKey{}) {
+		return c.s
+	}
+	return c.Context.Value(key)
+}
+
 // NewContext returns a copy of ctx that carries s.
 func NewContext(ctx context.Context, s *Session) context.Context {
-	return context.WithValue(ctx, contextKey{}, s)
+	if s == nil || s == nullSession {
+		return &sessionContext{ctx, s}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ctx.s != nil {
+		return &sessionContext{ctx, s}
+	}
+	s.ctx = sessionContext{ctx, s}
+	return &s.ctx
 }
 
 // FromContext returns the session that ctx carries, if any.
 func FromContext(ctx context.Context) (*Session, bool) {
 	s, ok := ctx.Value(contextKey{}).(*Session)
-	return s, ok
+	return s, ok && s != nil
 }
 
 // nullSession is what Get returns when no middleware ran: reads are empty
@@ -40,7 +61,8 @@ func Get(c any) *Session {
 }
 
 // requestContext is the shape of echo.Context, matched without importing
-// Echo. *gin.Context is a context.Context whose Value reads c.Keys.
+// Echo. Gin's context is known through the frameworks registry, which
+// ginsession fills.
 type requestContext interface{ Request() *http.Request }
 
 func lookup(c any) *Session {
@@ -55,11 +77,12 @@ func lookup(c any) *Session {
 		return s
 	case requestContext:
 		return lookup(c.Request())
-	case context.Context:
-		if s, ok := FromContext(c); ok {
-			return s
-		}
-		s, _ := c.Value(KeysKey).(*Session)
+	}
+	if r, ok := frameworks.Request(c); ok {
+		return lookup(r)
+	}
+	if ctx, ok := c.(context.Context); ok {
+		s, _ := FromContext(ctx)
 		return s
 	}
 	return nil

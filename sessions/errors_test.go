@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/serversession/serversession/internal/frameworks"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -328,18 +329,21 @@ type echoLike struct{ r *http.Request }
 
 func (e echoLike) Request() *http.Request { return e.r }
 
-// ginLike is a context.Context whose Value reads string keys from a map,
-// as *gin.Context does.
+// ginLike is a context.Context whose Value knows nothing of the request's
+// context, as *gin.Context without ContextWithFallback. Like ginsession,
+// the test teaches the frameworks registry where it keeps the request.
 type ginLike struct {
 	context.Context
-	keys map[string]any
+	Request *http.Request
 }
 
-func (g ginLike) Value(key any) any {
-	if k, ok := key.(string); ok {
-		return g.keys[k]
-	}
-	return nil
+func (ginLike) Value(any) any { return nil }
+
+func init() {
+	frameworks.Register(func(c any) (*http.Request, bool) {
+		g, ok := c.(ginLike)
+		return g.Request, ok
+	})
 }
 
 // DESIGN §3: Get finds the session from a *http.Request, a context.Context,
@@ -352,7 +356,7 @@ func TestGetFindsTheSession(t *testing.T) {
 			"context": r.Context(),
 			"derived": context.WithValue(r.Context(), struct{}{}, 1),
 			"echo":    echoLike{r},
-			"gin":     ginLike{context.Background(), map[string]any{KeysKey: s}},
+			"gin":     ginLike{context.Background(), r},
 		} {
 			if got := Get(c); got != s {
 				t.Errorf("Get(%s) did not find the session", name)

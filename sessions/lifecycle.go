@@ -109,6 +109,7 @@ func (s *Session) load() {
 func (s *Session) loadRecord() bool {
 	m := s.m
 	key := m.key(s.cookieID)
+	s.keyID, s.keyStr = s.cookieID, key
 	ctx := s.r.Context()
 	var (
 		data  []byte
@@ -171,9 +172,6 @@ func (s *Session) commit(beforeHeaders bool) error {
 		}
 		return nil
 	}
-	// Saves outlive the request: a client that hangs up after its request
-	// was handled must not lose the changes the handler made.
-	ctx := context.WithoutCancel(s.r.Context())
 	now := m.now()
 
 	dirty := s.modified
@@ -196,7 +194,7 @@ func (s *Session) commit(beforeHeaders bool) error {
 			// headers can no longer be saved under it.
 			s.cookieID, s.cookieVal, s.hadCookie = "", "", false
 		}
-		return s.deleteStale(ctx)
+		return s.deleteStale()
 
 	case dirty:
 		if s.id == "" {
@@ -205,7 +203,7 @@ func (s *Session) commit(beforeHeaders bool) error {
 		if !beforeHeaders && s.id != s.cookieID {
 			// No cookie can name the new ID: the data is lost, but records
 			// retired by Destroy or Regenerate (or found corrupt) still go.
-			return errors.Join(ErrHeadersSent, s.deleteStale(ctx))
+			return errors.Join(ErrHeadersSent, s.deleteStale())
 		}
 		if data == nil {
 			var err error
@@ -214,7 +212,7 @@ func (s *Session) commit(beforeHeaders bool) error {
 			}
 		}
 		ttl := s.ttl(now)
-		if err := m.cfg.Store.Save(ctx, m.key(s.id), data, ttl); err != nil {
+		if err := m.cfg.Store.Save(s.writeContext(), s.key(), data, ttl); err != nil {
 			return fmt.Errorf("%w: %w", ErrStoreSave, err)
 		}
 		s.found, s.raw, s.modified = true, data, false
@@ -225,34 +223,33 @@ func (s *Session) commit(beforeHeaders bool) error {
 			m.setCookie(s.w.Header(), s.id, s.cookieVal, s.permanent, ttl, now)
 			s.cookieID, s.hadCookie = s.id, true
 		}
-		return s.deleteStale(ctx)
+		return s.deleteStale()
 
 	case s.found && beforeHeaders && !m.cfg.NoRefreshEachRequest:
 		ttl := s.ttl(now)
-		err := s.refresh(ctx, ttl)
+		err := s.refresh(ttl)
 		if err == nil && s.permanent {
 			m.setCookie(s.w.Header(), s.id, s.cookieVal, true, ttl, now)
 		}
-		return errors.Join(err, s.deleteStale(ctx))
+		return errors.Join(err, s.deleteStale())
 
 	default:
-		return s.deleteStale(ctx)
+		return s.deleteStale()
 	}
 }
 
 // refresh extends the record's TTL without rewriting its data, unless the
 // load already did.
-func (s *Session) refresh(ctx context.Context, ttl time.Duration) error {
+func (s *Session) refresh(ttl time.Duration) error {
 	if s.touched {
 		return nil
 	}
 	m := s.m
-	key := m.key(s.id)
 	var err error
 	if m.toucher != nil {
-		err = m.toucher.Touch(ctx, key, ttl)
+		err = m.toucher.Touch(s.writeContext(), s.key(), ttl)
 	} else {
-		err = m.cfg.Store.Save(ctx, key, s.raw, ttl) // the very bytes loaded
+		err = m.cfg.Store.Save(s.writeContext(), s.key(), s.raw, ttl) // the very bytes loaded
 	}
 	if err != nil {
 		return fmt.Errorf("%w: refresh: %w", ErrStoreSave, err)
@@ -264,7 +261,11 @@ func (s *Session) refresh(ctx context.Context, ttl time.Duration) error {
 // deleteStale deletes the records of retired IDs. One that fails to go stays
 // scheduled, so that Finish tries again after a Commit that had nothing to
 // report.
-func (s *Session) deleteStale(ctx context.Context) error {
+func (s *Session) deleteStale() error {
+	if len(s.stale) == 0 {
+		return nil
+	}
+	ctx := s.writeContext()
 	var errs []error
 	kept := s.stale[:0]
 	for _, id := range s.stale {
@@ -278,6 +279,25 @@ func (s *Session) deleteStale(ctx context.Context) error {
 		return fmt.Errorf("%w: delete: %w", ErrStoreSave, errors.Join(errs...))
 	}
 	return nil
+}
+
+// writeContext is the context of the commit's store calls. Saves outlive
+// the request: a client that hangs up after its request was handled must
+// not lose the changes the handler made. The caller holds s.mu.
+func (s *Session) writeContext() context.Context {
+	if s.wctx == nil {
+		s.wctx = context.WithoutCancel(s.r.Context())
+	}
+	return s.wctx
+}
+
+// key returns the storage key of the session's current ID, built once per
+// ID. The caller holds s.mu.
+func (s *Session) key() string {
+	if s.keyID != s.id || s.keyStr == "" {
+		s.keyID, s.keyStr = s.id, s.m.key(s.id)
+	}
+	return s.keyStr
 }
 
 // ttl is the record's time to live from now: the Lifetime, cut short by the

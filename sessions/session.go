@@ -1,6 +1,7 @@
 package sessions
 
 import (
+	"context"
 	"maps"
 	"net/http"
 	"slices"
@@ -42,10 +43,14 @@ type Session struct {
 	raw   []byte   // the record as loaded or last saved, to spot in-place changes
 	stale []string // IDs whose records must go: regenerated, destroyed, corrupt or expired
 
-	loaded     bool  // the store was asked (or had nothing to ask)
-	fresh      bool  // nothing was loaded: a new session
-	loadErr    error // the store failed; the session is read-only
-	touched    bool  // the store already extended the record's TTL during load
+	loaded     bool            // the store was asked (or had nothing to ask)
+	fresh      bool            // nothing was loaded: a new session
+	loadErr    error           // the store failed; the session is read-only
+	touched    bool            // the store already extended the record's TTL during load
+	wctx       context.Context // the commit's store calls' context, made when first needed
+	ctx        sessionContext  // the request context NewContext first made for this session
+	keyID      string          // the ID keyStr was built for
+	keyStr     string          // the storage key of keyID
 	modified   bool
 	nullReason error // set on null sessions: reads are empty, writes panic
 }
