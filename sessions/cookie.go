@@ -103,14 +103,32 @@ func (m *Manager) setCookie(h http.Header, id, value string, permanent bool, ttl
 	b.WriteString(f.prefix)
 	b.WriteString(value)
 	if permanent {
-		var buf [40]byte
+		var buf [20]byte
 		b.WriteString("; Expires=")
-		b.Write(now.Add(ttl).UTC().AppendFormat(buf[:0], http.TimeFormat))
+		b.WriteString(m.expiresText(now.Add(ttl)))
 		b.WriteString("; Max-Age=")
 		b.Write(strconv.AppendInt(buf[:0], int64(ttl/time.Second), 10))
 	}
 	b.WriteString(f.attrs)
 	h["Set-Cookie"] = append(h["Set-Cookie"], b.String())
+}
+
+// expiresText formats t for a cookie's Expires. Every response within the
+// same second carries the same text, so the last one is kept.
+func (m *Manager) expiresText(t time.Time) string {
+	sec := t.Unix()
+	if last := m.expires.Load(); last != nil && last.sec == sec {
+		return last.text
+	}
+	text := t.UTC().Format(http.TimeFormat)
+	m.expires.Store(&formattedTime{sec, text})
+	return text
+}
+
+// formattedTime is a Unix second and its text in an Expires attribute.
+type formattedTime struct {
+	sec  int64
+	text string
 }
 
 // expireCookie adds the Set-Cookie header that deletes the session cookie:

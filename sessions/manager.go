@@ -2,6 +2,7 @@ package sessions
 
 import (
 	"fmt"
+	"sync/atomic"
 	"time"
 )
 
@@ -12,8 +13,9 @@ type Manager struct {
 	cfg         Config
 	signer      *signer // nil when cookies carry the bare ID
 	cookies     cookieFormat
-	toucher     Toucher     // cfg.Store as a Toucher, if it is one
-	loadToucher LoadToucher // cfg.Store as a LoadToucher, if it is one and refresh is on
+	expires     atomic.Pointer[formattedTime] // the last Expires text, reused within its second
+	toucher     Toucher                       // cfg.Store as a Toucher, if it is one
+	loadToucher LoadToucher                   // cfg.Store as a LoadToucher, if it is one and refresh is on
 	now         func() time.Time
 }
 
