@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/serversession/serversession/internal/sweep"
 )
 
 // Store is a sessions.Store that keeps one file per session in a directory.
@@ -31,7 +33,7 @@ type Store struct {
 	count   atomic.Int64 // session files in dir, as far as this process knows
 	pruning sync.Mutex   // held by the one prune that runs at a time
 
-	sweeper *sweeper // nil unless WithCleanupInterval was given
+	sweeper *sweep.Sweeper // nil unless WithCleanupInterval was given
 }
 
 // New returns a Store that keeps its files in dir, creating dir with mode
@@ -61,7 +63,9 @@ func New(dir string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("filestore: New: directory %q is not usable: %w", abs, err)
 	}
 	if o.cleanupInterval > 0 {
-		s.sweeper = startSweeper(o.cleanupInterval, s.DeleteExpired)
+		// An error (a directory that cannot be listed) is retried at the
+		// next tick; the methods report it to their callers.
+		s.sweeper = sweep.Start(o.cleanupInterval, func(ctx context.Context) { _ = s.DeleteExpired(ctx) })
 	}
 	return s, nil
 }

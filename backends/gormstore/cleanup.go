@@ -28,38 +28,20 @@ func (s *Store) DeleteExpired(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-// startSweep starts the goroutine that calls DeleteExpired every
-// s.cleanupEvery until Close.
-func (s *Store) startSweep() {
-	ctx, cancel := context.WithCancel(context.Background())
-	s.stopSweep = cancel
-	s.sweepDone = make(chan struct{})
-	go s.sweep(ctx)
-}
-
-// sweep is the background loop. Each pass is bounded by the interval, so a
-// hung database cannot pile passes up, and by ctx, which Close cancels.
-func (s *Store) sweep(ctx context.Context) {
-	defer close(s.sweepDone)
-	tick := time.NewTicker(s.cleanupEvery)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-		pass, cancel := context.WithTimeout(ctx, s.cleanupEvery)
-		n, err := s.DeleteExpired(pass)
-		cancel()
-		switch {
-		case err != nil && ctx.Err() == nil:
-			s.logger.LogAttrs(ctx, slog.LevelError, "gormstore: background sweep failed",
-				slog.String("table", s.table), slog.Any("error", err))
-		case n > 0:
-			s.logger.LogAttrs(ctx, slog.LevelDebug, "gormstore: background sweep deleted expired sessions",
-				slog.String("table", s.table), slog.Int64("deleted", n))
-		}
+// sweepPass is one pass of the background sweep that WithCleanupInterval
+// starts. It is bounded by the interval, so that a hung database cannot pile
+// passes up, and by ctx, which Close cancels.
+func (s *Store) sweepPass(ctx context.Context) {
+	pass, cancel := context.WithTimeout(ctx, s.cleanupEvery)
+	n, err := s.DeleteExpired(pass)
+	cancel()
+	switch {
+	case err != nil && ctx.Err() == nil:
+		s.logger.LogAttrs(ctx, slog.LevelError, "gormstore: background sweep failed",
+			slog.String("table", s.table), slog.Any("error", err))
+	case n > 0:
+		s.logger.LogAttrs(ctx, slog.LevelDebug, "gormstore: background sweep deleted expired sessions",
+			slog.String("table", s.table), slog.Int64("deleted", n))
 	}
 }
 
@@ -69,11 +51,8 @@ func (s *Store) sweep(ctx context.Context) {
 // is idempotent and safe to call from several goroutines; without a sweep it
 // does nothing. It always returns nil.
 func (s *Store) Close() error {
-	s.closeOnce.Do(func() {
-		if s.stopSweep != nil {
-			s.stopSweep()
-			<-s.sweepDone
-		}
-	})
+	if s.sweeper != nil {
+		s.sweeper.Stop()
+	}
 	return nil
 }

@@ -77,7 +77,7 @@ func TestSweep(t *testing.T) {
 	}
 	wg.Wait()
 	select {
-	case <-s.sweepDone:
+	case <-s.sweeper.Done():
 	default:
 		t.Fatal("the sweep goroutine is still running after Close returned")
 	}
@@ -103,5 +103,5 @@ func TestCloseWithoutSweep(t *testing.T) {
 	if err := s2.Close(); err != nil {
 		t.Fatal(err)
 	}
-	<-s2.sweepDone
+	<-s2.sweeper.Done()
 }

@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"github.com/serversession/serversession/internal/sweep"
 	"github.com/serversession/serversession/sessions"
 )
 
@@ -31,10 +31,7 @@ type Store struct {
 	updateExpiry string // UPDATE … SET expiry for Touch
 	updateData   string // UPDATE … RETURNING data for LoadTouch; "" where unsupported
 
-	// The background sweep, when there is one.
-	closeOnce sync.Once
-	stopSweep context.CancelFunc
-	sweepDone chan struct{}
+	sweeper *sweep.Sweeper // the background sweep; nil when there is none
 }
 
 var (
@@ -97,7 +94,7 @@ func New(db *gorm.DB, opts ...Option) (*Store, error) {
 		return nil, err
 	}
 	if s.cleanupEvery > 0 {
-		s.startSweep()
+		s.sweeper = sweep.Start(s.cleanupEvery, s.sweepPass)
 	}
 	return s, nil
 }

@@ -8,6 +8,8 @@ import (
 	"runtime"
 	"sync"
 	"time"
+
+	"github.com/serversession/serversession/internal/sweep"
 )
 
 // shardCount is the number of independently locked parts of the map.
@@ -17,7 +19,7 @@ const shardCount = 64
 // concurrent use. Create it with New and stop its sweeper with Close.
 type Store struct {
 	records *records
-	sweeper *sweeper        // nil when the sweeper is off
+	sweeper *sweep.Sweeper  // nil when the sweeper is off
 	cleanup runtime.Cleanup // stops the sweeper if the Store is dropped without Close
 }
 
@@ -56,8 +58,9 @@ func New(opts ...Option) *Store {
 	}
 	s := &Store{records: r}
 	if o.cleanupInterval > 0 {
-		s.sweeper = startSweeper(o.cleanupInterval, r.deleteExpired)
-		s.cleanup = runtime.AddCleanup(s, (*sweeper).stop, s.sweeper)
+		// The only error is ctx's, when stopping.
+		s.sweeper = sweep.Start(o.cleanupInterval, func(ctx context.Context) { _ = r.deleteExpired(ctx) })
+		s.cleanup = runtime.AddCleanup(s, (*sweep.Sweeper).Stop, s.sweeper)
 	}
 	return s
 }

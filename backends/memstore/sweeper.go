@@ -3,45 +3,7 @@ package memstore
 import (
 	"context"
 	"fmt"
-	"time"
 )
-
-// sweeper runs a function every interval on its own goroutine until stopped.
-type sweeper struct {
-	cancel context.CancelFunc // ends the goroutine's context
-	done   chan struct{}      // closed by the goroutine when it has returned
-}
-
-// startSweeper starts the goroutine that calls sweep every interval.
-func startSweeper(interval time.Duration, sweep func(context.Context) error) *sweeper {
-	ctx, cancel := context.WithCancel(context.Background())
-	sw := &sweeper{cancel: cancel, done: make(chan struct{})}
-	go sw.run(ctx, interval, sweep)
-	return sw
-}
-
-// run is the sweeper goroutine. It returns when ctx ends; a sweep in
-// progress sees the same ctx and ends early.
-func (sw *sweeper) run(ctx context.Context, interval time.Duration, sweep func(context.Context) error) {
-	defer close(sw.done)
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			_ = sweep(ctx) // the only error is ctx's, when stopping
-		}
-	}
-}
-
-// stop ends the goroutine and waits until it has returned. It may be called
-// any number of times, from any goroutine.
-func (sw *sweeper) stop() {
-	sw.cancel()
-	<-sw.done
-}
 
 // Close stops the background sweeper and waits for it to return. The Store
 // stays usable: expired records are still never returned. Close is safe to
@@ -49,7 +11,7 @@ func (sw *sweeper) stop() {
 func (s *Store) Close() error {
 	if s.sweeper != nil {
 		s.cleanup.Stop()
-		s.sweeper.stop()
+		s.sweeper.Stop()
 	}
 	return nil
 }

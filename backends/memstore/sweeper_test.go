@@ -139,7 +139,7 @@ func TestCloseStopsSweeper(t *testing.T) {
 	}
 	wg.Wait()
 	select {
-	case <-s.sweeper.done:
+	case <-s.sweeper.Done():
 	default:
 		t.Fatal("Close returned while the sweeper goroutine was still running")
 	}
