@@ -7,78 +7,20 @@ import (
 	"time"
 
 	"github.com/serversession/serversession/backends/filestore"
+	"github.com/serversession/serversession/backends/storetest"
 )
 
 // benchValue is about the size of a small session.
 var benchValue = make([]byte, 256)
 
-// benchStore returns a store on a fresh directory holding n records.
-func benchStore(b *testing.B, n int) (*filestore.Store, []string) {
-	b.Helper()
+// BenchmarkStore runs the benchmarks every store shares, on a fresh
+// directory without a threshold.
+func BenchmarkStore(b *testing.B) {
 	s, err := filestore.New(b.TempDir(), filestore.WithThreshold(0))
 	if err != nil {
 		b.Fatal(err)
 	}
-	keys := make([]string, n)
-	for i := range keys {
-		keys[i] = "session:" + strconv.Itoa(i) + "-abcdefghijklmnopqrstuvwxyz0123456789ABCDE"
-		if err := s.Save(context.Background(), keys[i], benchValue, time.Hour); err != nil {
-			b.Fatal(err)
-		}
-	}
-	return s, keys
-}
-
-func BenchmarkSave(b *testing.B) {
-	s, keys := benchStore(b, 256)
-	ctx := context.Background()
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		if err := s.Save(ctx, keys[i%len(keys)], benchValue, time.Hour); err != nil {
-			b.Fatal(err)
-		}
-		i++
-	}
-}
-
-func BenchmarkLoad(b *testing.B) {
-	s, keys := benchStore(b, 256)
-	ctx := context.Background()
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		if _, _, err := s.Load(ctx, keys[i%len(keys)]); err != nil {
-			b.Fatal(err)
-		}
-		i++
-	}
-}
-
-func BenchmarkTouch(b *testing.B) {
-	s, keys := benchStore(b, 256)
-	ctx := context.Background()
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		if err := s.Touch(ctx, keys[i%len(keys)], time.Hour); err != nil {
-			b.Fatal(err)
-		}
-		i++
-	}
-}
-
-func BenchmarkLoadTouch(b *testing.B) {
-	s, keys := benchStore(b, 256)
-	ctx := context.Background()
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		if _, _, err := s.LoadTouch(ctx, keys[i%len(keys)], time.Hour); err != nil {
-			b.Fatal(err)
-		}
-		i++
-	}
+	storetest.Benchmark(b, s)
 }
 
 // BenchmarkSavePastThreshold is the steady state of a full directory: every
@@ -99,9 +41,18 @@ func BenchmarkSavePastThreshold(b *testing.B) {
 	}
 }
 
+// BenchmarkDeleteExpired is a sweep of a directory of 500 live files.
 func BenchmarkDeleteExpired(b *testing.B) {
-	s, _ := benchStore(b, 500)
+	s, err := filestore.New(b.TempDir(), filestore.WithThreshold(0))
+	if err != nil {
+		b.Fatal(err)
+	}
 	ctx := context.Background()
+	for i := range 500 {
+		if err := s.Save(ctx, "session:"+strconv.Itoa(i)+"-abcdefghijklmnopqrstuvwxyz0123456789ABCDE", benchValue, time.Hour); err != nil {
+			b.Fatal(err)
+		}
+	}
 	b.ReportAllocs()
 	for b.Loop() {
 		if err := s.DeleteExpired(ctx); err != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/serversession/serversession/backends/memstore"
+	"github.com/serversession/serversession/backends/storetest"
 )
 
 // benchValue is about the size of a small session: a user ID, a CSRF token
@@ -29,43 +30,11 @@ func benchStore(b *testing.B, n int) (*memstore.Store, []string) {
 	return s, keys
 }
 
-func BenchmarkSave(b *testing.B) {
-	s, keys := benchStore(b, 1024)
-	ctx := context.Background()
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		if err := s.Save(ctx, keys[i%len(keys)], benchValue, time.Hour); err != nil {
-			b.Fatal(err)
-		}
-		i++
-	}
-}
-
-func BenchmarkLoad(b *testing.B) {
-	s, keys := benchStore(b, 1024)
-	ctx := context.Background()
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		if _, _, err := s.Load(ctx, keys[i%len(keys)]); err != nil {
-			b.Fatal(err)
-		}
-		i++
-	}
-}
-
-func BenchmarkLoadTouch(b *testing.B) {
-	s, keys := benchStore(b, 1024)
-	ctx := context.Background()
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		if _, _, err := s.LoadTouch(ctx, keys[i%len(keys)], time.Hour); err != nil {
-			b.Fatal(err)
-		}
-		i++
-	}
+// BenchmarkStore runs the benchmarks every store shares.
+func BenchmarkStore(b *testing.B) {
+	s := memstore.New()
+	b.Cleanup(func() { _ = s.Close() })
+	storetest.Benchmark(b, s)
 }
 
 // BenchmarkParallelMixed is many requests at once: nine loads for each save,
@@ -93,6 +62,7 @@ func BenchmarkParallelMixed(b *testing.B) {
 	})
 }
 
+// BenchmarkDeleteExpired is a sweep of 16384 live records.
 func BenchmarkDeleteExpired(b *testing.B) {
 	s, _ := benchStore(b, 1<<14)
 	ctx := context.Background()

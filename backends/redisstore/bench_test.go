@@ -5,11 +5,11 @@ import (
 	"net"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/serversession/serversession/backends/redisstore"
+	"github.com/serversession/serversession/backends/storetest"
 )
 
 // tally is a go-redis hook that counts commands, for the cmds/op metric.
@@ -35,57 +35,11 @@ func (h *tally) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Proces
 	}
 }
 
-// benchRecord is the size of a small session (a user ID, a CSRF token, a
-// flash message) encoded with msgpack.
-var benchRecord = make([]byte, 256)
-
-// bench runs op b.N times against the shared Redis and reports commands per
-// operation next to ns/op and allocs/op.
-func bench(b *testing.B, op func(ctx context.Context, s *redisstore.Store, key string) error) {
-	ctx := context.Background()
+// BenchmarkStore runs the benchmarks every store shares against the shared
+// Redis, and reports commands per operation next to ns/op and allocs/op.
+func BenchmarkStore(b *testing.B) {
 	rdb := newClient(b, redisAddr(b))
 	h := &tally{}
 	rdb.AddHook(h)
-	s := redisstore.New(rdb)
-	key := prefix(b) + "k"
-	if err := s.Save(ctx, key, benchRecord, time.Minute); err != nil {
-		b.Fatalf("Save: %v", err)
-	}
-	h.n.Store(0)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if err := op(ctx, s, key); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.StopTimer()
-	b.ReportMetric(float64(h.n.Load())/float64(b.N), "cmds/op")
-	_ = s.Delete(ctx, key)
-}
-
-func BenchmarkLoad(b *testing.B) {
-	bench(b, func(ctx context.Context, s *redisstore.Store, key string) error {
-		_, _, err := s.Load(ctx, key)
-		return err
-	})
-}
-
-func BenchmarkLoadTouch(b *testing.B) {
-	bench(b, func(ctx context.Context, s *redisstore.Store, key string) error {
-		_, _, err := s.LoadTouch(ctx, key, time.Minute)
-		return err
-	})
-}
-
-func BenchmarkSave(b *testing.B) {
-	bench(b, func(ctx context.Context, s *redisstore.Store, key string) error {
-		return s.Save(ctx, key, benchRecord, time.Minute)
-	})
-}
-
-func BenchmarkTouch(b *testing.B) {
-	bench(b, func(ctx context.Context, s *redisstore.Store, key string) error {
-		return s.Touch(ctx, key, time.Minute)
-	})
+	storetest.Benchmark(b, redisstore.New(rdb), storetest.CountCommands(h.n.Load))
 }

@@ -20,6 +20,9 @@
 // goes away while the store is in use and comes back, and the same store
 // must work again with the record it held.
 //
+// Benchmark measures the same operations on every store, as sub-benchmarks
+// with the same records, so that stores can be compared figure by figure.
+//
 // The suite checks the contract written on sessions.Store: round trip,
 // missing keys, overwrite, delete, expiry, Touch and LoadTouch when the
 // store implements them, a 31-day TTL, a 1 MiB value, binary data, keys made

@@ -102,3 +102,8 @@ func TestServerComesBackReference(t *testing.T) {
 	s := newRefStore("")
 	ServerComesBack(t, s, refServer{s}, 0)
 }
+
+// BenchmarkReference runs Benchmark against the reference store.
+func BenchmarkReference(b *testing.B) {
+	Benchmark(b, newRefStore(""))
+}
