@@ -1,0 +1,285 @@
+package requestbench
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/bradfitz/gomemcache/memcache"
+	"github.com/gin-gonic/gin"
+	"github.com/redis/go-redis/v9"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/serversession/serversession/backends/gormstore"
+	"github.com/serversession/serversession/backends/memcachedstore"
+	"github.com/serversession/serversession/backends/memstore"
+	"github.com/serversession/serversession/backends/mongostore"
+	"github.com/serversession/serversession/backends/redisstore"
+	"github.com/serversession/serversession/ginsession"
+	"github.com/serversession/serversession/internal/testserver"
+	"github.com/serversession/serversession/sessions"
+)
+
+// counting counts the calls a store receives: each is one round trip for
+// every store here (MySQL's LoadTouch aside, which is not measured here).
+type counting struct {
+	sessions.Store
+	calls atomic.Int64
+}
+
+func (c *counting) Load(ctx context.Context, key string) ([]byte, bool, error) {
+	c.calls.Add(1)
+	return c.Store.Load(ctx, key)
+}
+
+func (c *counting) Save(ctx context.Context, key string, data []byte, ttl time.Duration) error {
+	c.calls.Add(1)
+	return c.Store.Save(ctx, key, data, ttl)
+}
+
+func (c *counting) Delete(ctx context.Context, key string) error {
+	c.calls.Add(1)
+	return c.Store.Delete(ctx, key)
+}
+
+func (c *counting) Touch(ctx context.Context, key string, ttl time.Duration) error {
+	c.calls.Add(1)
+	return c.Store.(sessions.Toucher).Touch(ctx, key, ttl)
+}
+
+func (c *counting) LoadTouch(ctx context.Context, key string, ttl time.Duration) ([]byte, bool, error) {
+	c.calls.Add(1)
+	return c.Store.(sessions.LoadToucher).LoadTouch(ctx, key, ttl)
+}
+
+// stores opens each store on its real server, under a key prefix of its
+// own; commands, when set, counts what reached the server itself.
+type openStore func(tb testing.TB) (s sessions.Store, commands func() int64)
+
+var stores = []struct {
+	name string
+	open openStore
+}{
+	{"memory", func(tb testing.TB) (sessions.Store, func() int64) {
+		s := memstore.New()
+		tb.Cleanup(func() { s.Close() })
+		return s, nil
+	}},
+	{"redis", func(tb testing.TB) (sessions.Store, func() int64) {
+		rdb := redis.NewClient(&redis.Options{Addr: testserver.Addr(tb, "SERVERSESSION_REDIS_ADDR", "127.0.0.1:6379")})
+		tb.Cleanup(func() { rdb.Close() })
+		if err := rdb.Ping(context.Background()).Err(); err != nil { // the pool's handshake is not a session's cost
+			tb.Fatal(err)
+		}
+		hook := &commandCounter{}
+		rdb.AddHook(hook)
+		return redisstore.New(rdb), hook.n.Load
+	}},
+	{"memcached", func(tb testing.TB) (sessions.Store, func() int64) {
+		mc := memcache.New(testserver.Addr(tb, "SERVERSESSION_MEMCACHED_ADDR", "127.0.0.1:11211"))
+		tb.Cleanup(func() { mc.Close() })
+		return memcachedstore.New(mc), nil
+	}},
+	{"mongodb", func(tb testing.TB) (sessions.Store, func() int64) {
+		uri := testserver.Env("SERVERSESSION_MONGO_URI", "mongodb://127.0.0.1:27017")
+		testserver.Reachable(tb, hostOf(uri), "SERVERSESSION_MONGO_URI")
+		client, err := mongo.Connect(options.Client().ApplyURI(uri))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		ctx := context.Background()
+		coll := client.Database("serversession_test").Collection("requestbench_" + random())
+		tb.Cleanup(func() {
+			coll.Drop(ctx)
+			client.Disconnect(ctx)
+		})
+		s, err := mongostore.New(ctx, coll, mongostore.WithLogger(discardLogger()))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return s, nil
+	}},
+	{"sqlite", func(tb testing.TB) (sessions.Store, func() int64) {
+		db, err := gorm.Open(sqlite.Open(filepath.Join(tb.TempDir(), "s.db")+"?_busy_timeout=5000&_journal_mode=WAL"),
+			&gorm.Config{Logger: logger.Discard})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		s, err := gormstore.New(db)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tb.Cleanup(func() { s.Close() })
+		return s, nil
+	}},
+}
+
+// commandCounter counts the commands go-redis sends, pipelines included.
+type commandCounter struct{ n atomic.Int64 }
+
+func (*commandCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h *commandCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		h.n.Add(1)
+		return next(ctx, cmd)
+	}
+}
+
+func (h *commandCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		h.n.Add(int64(len(cmds)))
+		return next(ctx, cmds)
+	}
+}
+
+// scenario is one kind of request, and the store round trips it may cost.
+type scenario struct {
+	name       string
+	path       string
+	withCookie bool
+	roundTrips int64
+}
+
+var scenarios = []scenario{
+	{"untouched", "/untouched", true, 0},
+	{"read", "/read", true, 1},
+	{"rmw", "/rmw", true, 2},
+	{"create", "/create", false, 1},
+}
+
+// app is a Gin engine with one route per scenario over store.
+func app(tb testing.TB, store sessions.Store) *gin.Engine {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.Use(ginsession.New(sessions.Config{
+		Store:     store,
+		SecretKey: []byte("requestbench-secret-key-32-bytes"),
+		KeyPrefix: "requestbench:" + random() + ":",
+		Logger:    discardLogger(),
+	}))
+	r.GET("/untouched", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
+	r.GET("/read", func(c *gin.Context) {
+		n, _ := sessions.Value[int](sessions.Get(c), "n")
+		c.String(http.StatusOK, strconv.Itoa(n))
+	})
+	r.GET("/rmw", func(c *gin.Context) {
+		s := sessions.Get(c)
+		n, _ := sessions.Value[int](s, "n")
+		s.Set("n", n+1)
+		c.String(http.StatusOK, strconv.Itoa(n+1))
+	})
+	r.GET("/create", func(c *gin.Context) {
+		sessions.Get(c).Set("n", 1)
+		c.String(http.StatusOK, "1")
+	})
+	return r
+}
+
+// serve runs one request and returns its recorder.
+func serve(h http.Handler, path string, cookie *http.Cookie) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	if cookie != nil {
+		req.AddCookie(cookie)
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	return w
+}
+
+// login creates a session through h and returns its cookie.
+func login(tb testing.TB, h http.Handler) *http.Cookie {
+	w := serve(h, "/create", nil)
+	for _, c := range w.Result().Cookies() {
+		if c.Name == sessions.DefaultCookieName {
+			return c
+		}
+	}
+	tb.Fatalf("GET /create set no session cookie: %d %v", w.Code, w.Header())
+	return nil
+}
+
+// TestRoundTrips asserts DESIGN §8's budget on every store: the store
+// calls per request, and for Redis the commands that reach the server.
+func TestRoundTrips(t *testing.T) {
+	for _, st := range stores {
+		t.Run(st.name, func(t *testing.T) {
+			raw, commands := st.open(t)
+			store := &counting{Store: raw}
+			h := app(t, store)
+			cookie := login(t, h)
+			for _, sc := range scenarios {
+				var c *http.Cookie
+				if sc.withCookie {
+					c = cookie
+				}
+				before, beforeCmds := store.calls.Load(), int64(0)
+				if commands != nil {
+					beforeCmds = commands()
+				}
+				w := serve(h, sc.path, c)
+				if w.Code != http.StatusOK {
+					t.Fatalf("%s: status %d", sc.name, w.Code)
+				}
+				if got := store.calls.Load() - before; got != sc.roundTrips {
+					t.Errorf("%s: %d store calls, want %d", sc.name, got, sc.roundTrips)
+				}
+				if commands != nil {
+					if got := commands() - beforeCmds; got != sc.roundTrips {
+						t.Errorf("%s: %d Redis commands, want %d", sc.name, got, sc.roundTrips)
+					}
+				}
+			}
+			// The read-modify-write really did write: the next read sees it.
+			if got := serve(h, "/read", cookie).Body.String(); got != "2" {
+				t.Errorf("read after rmw = %q, want 2", got)
+			}
+		})
+	}
+}
+
+// BenchmarkRequest measures each scenario on each store, reporting store
+// round trips per request beside ns/op and allocs/op.
+func BenchmarkRequest(b *testing.B) {
+	for _, st := range stores {
+		b.Run("store="+st.name, func(b *testing.B) {
+			raw, _ := st.open(b)
+			store := &counting{Store: raw}
+			h := app(b, store)
+			cookie := login(b, h)
+			for _, sc := range scenarios {
+				b.Run("scenario="+sc.name, func(b *testing.B) {
+					var c *http.Cookie
+					if sc.withCookie {
+						c = cookie
+					}
+					before := store.calls.Load()
+					b.ReportAllocs()
+					b.ResetTimer()
+					for range b.N {
+						serve(h, sc.path, c)
+					}
+					b.StopTimer()
+					b.ReportMetric(float64(store.calls.Load()-before)/float64(b.N), "roundtrips/op")
+				})
+			}
+		})
+	}
+}
+
+func random() string {
+	b := make([]byte, 6)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
