@@ -141,18 +141,11 @@ func (s *Store) countFiles() (int, error) {
 // and no error, when the file is not a valid record (corrupt, truncated,
 // unknown version, or a size that disagrees with the header).
 func readHeader(p string) (*header, error) {
-	f, err := os.Open(p)
+	f, size, err := openRegular(p)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", p)
-	}
 	var b [headerSize]byte
 	if _, err := io.ReadFull(f, b[:]); err != nil {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
@@ -161,7 +154,7 @@ func readHeader(p string) (*header, error) {
 		return nil, err
 	}
 	h, err := parseHeader(b[:])
-	if err != nil || h.checkSize(fi.Size()) != nil {
+	if err != nil || h.checkSize(size) != nil {
 		return nil, nil
 	}
 	return &h, nil

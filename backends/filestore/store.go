@@ -257,21 +257,33 @@ func (s *Store) writeTemp(data []byte, expires int64) (path string, err error) {
 	return f.Name(), nil
 }
 
+// openRegular opens the file at p for reading, and fails unless it is a
+// regular file. It returns the file's size, as Stat gave it.
+func openRegular(p string) (*os.File, int64, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, 0, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, err
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, 0, fmt.Errorf("%s is not a regular file", p)
+	}
+	return f, fi.Size(), nil
+}
+
 // readFile reads the whole file at p.
 func readFile(p string) ([]byte, error) {
-	f, err := os.Open(p)
+	f, size, err := openRegular(p)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", p)
-	}
-	buf := make([]byte, fi.Size())
+	buf := make([]byte, size)
 	n, err := io.ReadFull(f, buf)
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
 		return nil, err
