@@ -2,9 +2,10 @@ package filestore
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/serversession/serversession/internal/sweep/sweeptest"
 )
 
 // contextWithCancel returns a child of the test's context.
@@ -40,23 +41,7 @@ func TestSweeperRemovesExpired(t *testing.T) {
 func TestCloseStopsSweeper(t *testing.T) {
 	s := newTestStore(t, WithCleanupInterval(time.Millisecond))
 	time.Sleep(5 * time.Millisecond)
-	var wg sync.WaitGroup
-	for range 8 {
-		wg.Go(func() {
-			if err := s.Close(); err != nil {
-				t.Errorf("Close: %v", err)
-			}
-		})
-	}
-	wg.Wait()
-	select {
-	case <-s.sweeper.Done():
-	default:
-		t.Fatal("Close returned while the sweeper goroutine was still running")
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
+	sweeptest.CloseStops(t, s.Close, s.sweeper.Done())
 	if err := s.Save(t.Context(), "k", []byte("x"), time.Hour); err != nil {
 		t.Fatalf("Save after Close: %v", err)
 	}

@@ -2,9 +2,10 @@ package gormstore
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/serversession/serversession/internal/sweep/sweeptest"
 )
 
 func TestDeleteExpired(t *testing.T) {
@@ -67,23 +68,7 @@ func TestSweep(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 
-	var wg sync.WaitGroup
-	for range 4 {
-		wg.Go(func() {
-			if err := s.Close(); err != nil {
-				t.Errorf("Close: %v", err)
-			}
-		})
-	}
-	wg.Wait()
-	select {
-	case <-s.sweeper.Done():
-	default:
-		t.Fatal("the sweep goroutine is still running after Close returned")
-	}
-	if err := s.Close(); err != nil {
-		t.Fatalf("Close again: %v", err)
-	}
+	sweeptest.CloseStops(t, s.Close, s.sweeper.Done())
 	// The store stays usable; only the sweep stopped.
 	if data, found, err := s.Load(ctx, "long"); err != nil || !found || string(data) != "y" {
 		t.Fatalf("Load after Close = (%q, %v, %v)", data, found, err)

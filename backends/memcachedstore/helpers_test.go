@@ -2,8 +2,6 @@ package memcachedstore_test
 
 import (
 	"bufio"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"net"
 	"strconv"
@@ -37,9 +35,7 @@ func newClient(t testing.TB, addr string) *memcache.Client {
 // touch each other's keys on the shared server (nothing is ever flushed).
 func prefix(t testing.TB) string {
 	t.Helper()
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	return "serversession-test:mc:" + strings.ReplaceAll(t.Name(), " ", "_") + ":" + hex.EncodeToString(b) + ":"
+	return testserver.KeyPrefix(t, "mc")
 }
 
 // serverTTL asks memcached how long key has left to live, with the meta

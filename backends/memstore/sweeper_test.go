@@ -3,9 +3,10 @@ package memstore
 import (
 	"context"
 	"runtime"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/serversession/serversession/internal/sweep/sweeptest"
 )
 
 // count returns how many entries the store holds, expired or not.
@@ -129,23 +130,7 @@ func TestNonPositiveTTL(t *testing.T) {
 func TestCloseStopsSweeper(t *testing.T) {
 	s := New(WithCleanupInterval(time.Millisecond))
 	time.Sleep(5 * time.Millisecond) // let it sweep a few times
-	var wg sync.WaitGroup
-	for range 8 {
-		wg.Go(func() {
-			if err := s.Close(); err != nil {
-				t.Errorf("Close: %v", err)
-			}
-		})
-	}
-	wg.Wait()
-	select {
-	case <-s.sweeper.Done():
-	default:
-		t.Fatal("Close returned while the sweeper goroutine was still running")
-	}
-	if err := s.Close(); err != nil {
-		t.Fatalf("Close after Close: %v", err)
-	}
+	sweeptest.CloseStops(t, s.Close, s.sweeper.Done())
 	ctx := t.Context()
 	if err := s.Save(ctx, "k", []byte("x"), time.Hour); err != nil {
 		t.Fatalf("Save after Close: %v", err)

@@ -1,8 +1,6 @@
 package redisstore_test
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"testing"
 	"time"
 
@@ -37,7 +35,5 @@ func newClient(t testing.TB, addr string) *redis.Client {
 // touch each other's keys on the shared server (nothing is ever flushed).
 func prefix(t testing.TB) string {
 	t.Helper()
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	return "serversession-test:redisstore:" + t.Name() + ":" + hex.EncodeToString(b) + ":"
+	return testserver.KeyPrefix(t, "redisstore")
 }

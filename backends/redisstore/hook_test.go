@@ -6,13 +6,32 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"testing"
 
 	"github.com/redis/go-redis/v9"
 )
 
-// counter is a go-redis hook that records every command and every round trip
-// (one per Process, one per pipeline) that the client sends.
+// countedClient returns a client for addr (closed when the test ends) with a
+// counter on it. It has already dialled and done its handshake, so that the
+// counter sees only what the test sends.
+func countedClient(t testing.TB, addr string) (*redis.Client, *counter) {
+	t.Helper()
+	rdb := newClient(t, addr)
+	c := &counter{}
+	rdb.AddHook(c)
+	if err := rdb.Ping(context.Background()).Err(); err != nil {
+		t.Fatalf("ping: %v", err)
+	}
+	return rdb, c
+}
+
+// counter is a go-redis hook that counts every command the client sends,
+// and between start and stop records them and the round trips (one per
+// Process, one per pipeline).
 type counter struct {
+	total atomic.Int64 // every command since the hook was added
+
 	mu     sync.Mutex
 	trips  int
 	cmds   []string // "getex key px 3600000"
@@ -40,6 +59,7 @@ func (c *counter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Proc
 }
 
 func (c *counter) record(cmds ...redis.Cmder) {
+	c.total.Add(int64(len(cmds)))
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.active {

@@ -101,12 +101,7 @@ func TestExpiry(t *testing.T) {
 // GETEX for LoadTouch and PEXPIRE (no data) for Touch.
 func TestCommandsPerOperation(t *testing.T) {
 	ctx := context.Background()
-	rdb := newClient(t, redisAddr(t))
-	hook := &counter{}
-	rdb.AddHook(hook)
-	if err := rdb.Ping(ctx).Err(); err != nil { // dial and handshake first
-		t.Fatalf("ping: %v", err)
-	}
+	rdb, hook := countedClient(t, redisAddr(t))
 	s := redisstore.New(rdb)
 	key := prefix(t) + "k"
 
@@ -139,12 +134,7 @@ func TestCommandsPerOperation(t *testing.T) {
 // is rounded up, never down to 0 (which Redis would reject or treat as gone).
 func TestTTLRoundsUpToMilliseconds(t *testing.T) {
 	ctx := context.Background()
-	rdb := newClient(t, redisAddr(t))
-	hook := &counter{}
-	rdb.AddHook(hook)
-	if err := rdb.Ping(ctx).Err(); err != nil { // dial and handshake first
-		t.Fatalf("ping: %v", err)
-	}
+	rdb, hook := countedClient(t, redisAddr(t))
 	s := redisstore.New(rdb)
 	key := prefix(t) + "k"
 	hook.start()
@@ -169,9 +159,7 @@ func TestTTLRoundsUpToMilliseconds(t *testing.T) {
 // TestDoneContextSendsNothing checks that every method returns the context's
 // error, with context, before sending anything.
 func TestDoneContextSendsNothing(t *testing.T) {
-	rdb := newClient(t, redisAddr(t))
-	hook := &counter{}
-	rdb.AddHook(hook)
+	rdb, hook := countedClient(t, redisAddr(t))
 	s := redisstore.New(rdb)
 	key := prefix(t) + "k"
 	ctx, cancel := context.WithCancel(context.Background())
@@ -268,9 +256,7 @@ func TestCorruptBytesReturnedAsIs(t *testing.T) {
 // pipeline, still one round trip, with the same results.
 func TestWithoutGetEx(t *testing.T) {
 	ctx := context.Background()
-	rdb := newClient(t, privateRedis(t, "--rename-command", "GETEX", ""))
-	hook := &counter{}
-	rdb.AddHook(hook)
+	rdb, hook := countedClient(t, privateRedis(t, "--rename-command", "GETEX", ""))
 	s := redisstore.New(rdb)
 	key := prefix(t) + "k"
 	if err := s.Save(ctx, key, []byte("v"), time.Minute); err != nil {

@@ -27,16 +27,7 @@ func testTouch(t *testing.T, e *env) {
 		t.Fatalf("Touch(%q, 1h) returned error: %v", k, err)
 	}
 	checkData(t, "Load right after Touch", e.mustLoad(t, k), want)
-	e.sleepPast(t, start, touchedTTL)
-	data, found, err := e.store.Load(e.ctx, k)
-	if err != nil {
-		t.Fatalf("Load(%q) after Touch returned error: %v", k, err)
-	}
-	if !found {
-		t.Fatalf("Load(%q) reported not found %v after Save(ttl %v) and Touch(1h); Touch must extend the record's life",
-			k, time.Since(start).Round(time.Millisecond), touchedTTL)
-	}
-	checkData(t, "Load after the original TTL passed", data, want)
+	e.mustOutlive(t, k, want, start, "Touch")
 
 	missing := e.keys.key("never-saved")
 	if err := toucher.Touch(e.ctx, missing, time.Hour); err != nil {
@@ -69,16 +60,7 @@ func testLoadTouch(t *testing.T, e *env) {
 		t.Fatalf("LoadTouch(%q, 1h) = (found %v, err %v); want the record", k, found, err)
 	}
 	checkData(t, "LoadTouch", data, want)
-	e.sleepPast(t, start, touchedTTL)
-	data, found, err = e.store.Load(e.ctx, k)
-	if err != nil {
-		t.Fatalf("Load(%q) after LoadTouch returned error: %v", k, err)
-	}
-	if !found {
-		t.Fatalf("Load(%q) reported not found %v after Save(ttl %v) and LoadTouch(1h); LoadTouch must extend the record's life",
-			k, time.Since(start).Round(time.Millisecond), touchedTTL)
-	}
-	checkData(t, "Load after the original TTL passed", data, want)
+	e.mustOutlive(t, k, want, start, "LoadTouch")
 
 	missing := e.keys.key("never-saved")
 	data, found, err = lt.LoadTouch(e.ctx, missing, time.Hour)
@@ -86,6 +68,23 @@ func testLoadTouch(t *testing.T, e *env) {
 		t.Errorf("LoadTouch(%q) of a key never saved = (%s, %v, %v); want (nil, false, nil)", missing, describe(data), found, err)
 	}
 	e.mustMiss(t, missing, "LoadTouch must not create records")
+}
+
+// mustOutlive waits until the record under k, saved at start with a TTL of
+// touchedTTL and then extended by op to an hour, would have expired without
+// op, and fails the subtest unless it still holds want.
+func (e *env) mustOutlive(t *testing.T, k string, want []byte, start time.Time, op string) {
+	t.Helper()
+	e.sleepPast(t, start, touchedTTL)
+	data, found, err := e.store.Load(e.ctx, k)
+	if err != nil {
+		t.Fatalf("Load(%q) after %s returned error: %v", k, op, err)
+	}
+	if !found {
+		t.Fatalf("Load(%q) reported not found %v after Save(ttl %v) and %s(1h); %s must extend the record's life",
+			k, time.Since(start).Round(time.Millisecond), touchedTTL, op, op)
+	}
+	checkData(t, "Load after the original TTL passed", data, want)
 }
 
 // sleepPast waits until ttl plus one second of rounding has passed since

@@ -11,8 +11,11 @@
 package testserver
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"net"
 	"os"
+	"strings"
 	"testing"
 	"time"
 )
@@ -69,4 +72,15 @@ func DeadAddr(t testing.TB) string {
 	addr := l.Addr().String()
 	l.Close()
 	return addr
+}
+
+// KeyPrefix returns a key prefix of the test's own on a shared server,
+// "serversession-test:<store>:<test name>:<random hex>:", so that tests never
+// see or touch each other's keys and nothing ever needs flushing. Spaces in
+// the test's name become underscores (memcached keys cannot hold them).
+func KeyPrefix(t testing.TB, store string) string {
+	t.Helper()
+	b := make([]byte, 8)
+	_, _ = rand.Read(b) // crypto/rand.Read never returns an error (Go 1.24+).
+	return "serversession-test:" + store + ":" + strings.ReplaceAll(t.Name(), " ", "_") + ":" + hex.EncodeToString(b) + ":"
 }
