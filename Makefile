@@ -1,13 +1,14 @@
 # make test  runs everything CI runs: starts the test servers that are
 #            missing, then vet, the gofmt check, go test -race with servers
-#            required, and each fuzz target for $(FUZZTIME).
+#            required, the peer-comparison module's checks, and each fuzz
+#            target for $(FUZZTIME).
 # make demo  runs the Gin demo on its default (filesystem) store.
 
 FUZZTIME ?= 5s
 
-.PHONY: test servers check vet fmt-check unit fuzz bench demo
+.PHONY: test servers check vet fmt-check unit benchmarks-check fuzz bench demo
 
-test: servers check unit fuzz
+test: servers check unit benchmarks-check fuzz
 
 servers:
 	scripts/test-servers.sh
@@ -18,11 +19,17 @@ vet:
 	go vet ./...
 
 fmt-check:
-	@out=$$(gofmt -l $$(git ls-files '*.go')); \
+	@out=$$(gofmt -l $$(git ls-files '*.go') $$(git ls-files --others --exclude-standard '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
 unit:
 	SERVERSESSION_REQUIRE_SERVERS=1 go test -race -count=1 ./...
+
+# The benchmarks module (its own go.mod, so peers stay out of ours): its
+# tests check that every scenario works for every library and that our
+# Redis commands per request are 0/1/2/1.
+benchmarks-check:
+	cd benchmarks && go vet ./... && SERVERSESSION_REQUIRE_SERVERS=1 go test -count=1 ./...
 
 fuzz:
 	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh

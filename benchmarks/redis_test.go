@@ -2,6 +2,7 @@ package benchmarks
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -38,7 +39,11 @@ func requireRedis(tb testing.TB, prefix string) {
 		redisErr = rdb.Ping(ctx).Err()
 	})
 	if redisErr != nil {
-		tb.Skipf("redis rows skipped: no Redis at %s (%v); start redis-server or set SERVERSESSION_REDIS_ADDR", redisAddr(), redisErr)
+		msg := fmt.Sprintf("redis rows skipped: no Redis at %s (%v); start it with scripts/test-servers.sh or set SERVERSESSION_REDIS_ADDR", redisAddr(), redisErr)
+		if os.Getenv("SERVERSESSION_REQUIRE_SERVERS") != "" {
+			tb.Fatal(msg)
+		}
+		tb.Skip(msg)
 	}
 	tb.Cleanup(func() {
 		if err := deletePrefix(prefix); err != nil {
