@@ -9,11 +9,13 @@
 //		return c.String(http.StatusOK, "hello")
 //	})
 //
-// The session is committed through c.Response().Before, right before the
-// headers are written — by a write, WriteHeader, or a Flush before either —
-// or after the handler returns if it wrote nothing. A handler that returns an
-// error leaves the commit to the response Echo's HTTPErrorHandler writes. A
-// handler that panics saves nothing.
+// The session is committed right before the headers are written, by the
+// writer the middleware puts under c.Response(): after Echo's Before hooks
+// ran, whichever way the headers leave (Response.Write or WriteHeader, a
+// Flush before either, Hijack, or a handler writing to
+// c.Response().Writer itself), or after the handler returns if it wrote
+// nothing. A handler that returns an error leaves the commit to the response
+// Echo's HTTPErrorHandler writes. A handler that panics saves nothing.
 package echosession
 
 import (
@@ -32,15 +34,12 @@ func New(cfg sessions.Config) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			res := c.Response()
-			s := m.Open(res.Writer, c.Request())
-			res.Writer = &writer{ResponseWriter: res.Writer, res: res, m: m, s: s}
-			c.SetRequest(c.Request().WithContext(sessions.NewContext(c.Request().Context(), s)))
-			res.Before(func() {
-				if !m.Commit(s) {
-					// The ErrorHandler wrote the response; drop the handler's.
-					res.Writer = discardWriter{res.Writer.Header()}
-				}
-			})
+			st := new(request)
+			s := &st.session
+			m.Init(s, res.Writer, c.Request())
+			st.writer = writer{ResponseWriter: res.Writer, res: res, m: m, s: s}
+			res.Writer = &st.writer
+			c.SetRequest(st.withSession(c.Request()))
 			finished := false
 			defer func() {
 				if !finished {
@@ -58,10 +57,19 @@ func New(cfg sessions.Config) echo.MiddlewareFunc {
 	}
 }
 
-// discardWriter swallows a handler's response after the ErrorHandler wrote
-// its own.
-type discardWriter struct{ h http.Header }
+// request is one request's state, in one allocation: the session, the
+// writer that commits it, and the request the handler sees, which carries
+// the session in its context.
+type request struct {
+	session sessions.Session
+	writer  writer
+	req     http.Request
+}
 
-func (w discardWriter) Header() http.Header         { return w.h }
-func (w discardWriter) Write(p []byte) (int, error) { return len(p), nil }
-func (w discardWriter) WriteHeader(int)             {}
+// withSession points st.req at a copy of r whose context carries the
+// session. WithContext is inlined and its copy copied into st, so the
+// copy costs no allocation of its own.
+func (st *request) withSession(r *http.Request) *http.Request {
+	st.req = *r.WithContext(sessions.NewContext(r.Context(), &st.session))
+	return &st.req
+}

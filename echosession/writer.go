@@ -9,13 +9,14 @@ import (
 	"github.com/serversession/serversession/sessions"
 )
 
-// writer is the Response's Writer while the middleware runs. Echo runs the
-// Before hooks, and so commits the session, only when the headers go out
-// through Response.WriteHeader or Response.Write. writer covers the other
-// ways out: Response.Flush and Response.Hijack, which go straight to the
+// writer is the Response's Writer while the middleware runs, and commits the
+// session before the headers go out, whichever way they go:
+// Response.WriteHeader and Response.Write (after Echo's Before hooks ran),
+// but also Response.Flush and Response.Hijack, which go straight to the
 // Writer (a server-sent event stream flushes before writing), and handlers
-// that write to c.Response().Writer themselves. Without it their headers
-// would leave without the session cookie, and nobody would know.
+// that write to c.Response().Writer themselves. Echo's Before hooks alone
+// would miss those, and the headers would leave without the session cookie.
+// When the ErrorHandler answered instead, the handler's output is dropped.
 type writer struct {
 	http.ResponseWriter
 	res *echo.Response
@@ -23,10 +24,9 @@ type writer struct {
 	s   *sessions.Session
 }
 
-// WriteHeader commits the session before the headers go out. Through
-// Response.WriteHeader the Before hook has committed already, and Commit
-// only repeats its answer: whether the handler's output goes through, or
-// the ErrorHandler answered instead.
+// WriteHeader commits the session before the headers go out. Commit is
+// idempotent: later calls repeat its answer, whether the handler's output
+// goes through or the ErrorHandler answered instead.
 func (w *writer) WriteHeader(code int) {
 	if code < http.StatusOK && code != http.StatusSwitchingProtocols {
 		w.ResponseWriter.WriteHeader(code) // 1xx informational: the real headers are still to come

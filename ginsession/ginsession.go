@@ -34,15 +34,35 @@ func init() {
 	})
 }
 
+// request is one request's state, in one allocation: the session, the
+// writer that commits it, and the request the handler sees, which carries
+// the session in its context.
+type request struct {
+	session sessions.Session
+	writer  writer
+	req     http.Request
+}
+
+// withSession points st.req at a copy of r whose context carries the
+// session. WithContext is inlined and its copy copied into st, so the
+// copy costs no allocation of its own.
+func (st *request) withSession(r *http.Request) *http.Request {
+	st.req = *r.WithContext(sessions.NewContext(r.Context(), &st.session))
+	return &st.req
+}
+
 // New returns Gin middleware that gives every request a session, configured
 // by cfg. It panics at startup, not per request, if cfg is invalid; the
 // message says what to change (sessions.New returns it as an error).
 func New(cfg sessions.Config) gin.HandlerFunc {
 	m := sessions.MustNew(cfg)
 	return func(c *gin.Context) {
-		s := m.Open(c.Writer, c.Request)
-		c.Writer = &writer{ResponseWriter: c.Writer, m: m, s: s}
-		c.Request = c.Request.WithContext(sessions.NewContext(c.Request.Context(), s))
+		st := new(request)
+		s := &st.session
+		m.Init(s, c.Writer, c.Request)
+		st.writer = writer{ResponseWriter: c.Writer, m: m, s: s}
+		c.Writer = &st.writer
+		c.Request = st.withSession(c.Request)
 		finished := false
 		defer func() {
 			if !finished {

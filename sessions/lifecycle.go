@@ -26,11 +26,19 @@ import (
 // uses the session. w is the writer the adapter wraps: the commit sets
 // headers on it and the ErrorHandler writes to it.
 func (m *Manager) Open(w http.ResponseWriter, r *http.Request) *Session {
-	s := &Session{m: m, w: w, r: r}
+	s := new(Session)
+	m.Init(s, w, r)
+	return s
+}
+
+// Init is Open for a Session the adapter allocated itself, as a field of
+// its own per-request state, which saves an allocation a request. s must
+// be a zero Session that is used for this one request only.
+func (m *Manager) Init(s *Session, w http.ResponseWriter, r *http.Request) {
+	s.m, s.w, s.r = m, w, r
 	if m.cfg.Store == nil {
 		s.nullReason = ErrNoStore
 	}
-	return s
 }
 
 // Commit applies the commit rules to s; call it right before the response

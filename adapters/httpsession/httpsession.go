@@ -23,6 +23,23 @@ import (
 	"github.com/serversession/serversession/sessions"
 )
 
+// request is one request's state, in one allocation: the session, the
+// writer that commits it, and the request the handler sees, which carries
+// the session in its context.
+type request struct {
+	session sessions.Session
+	writer  writer
+	req     http.Request
+}
+
+// withSession points st.req at a copy of r whose context carries the
+// session. WithContext is inlined and its copy copied into st, so the
+// copy costs no allocation of its own.
+func (st *request) withSession(r *http.Request) *http.Request {
+	st.req = *r.WithContext(sessions.NewContext(r.Context(), &st.session))
+	return &st.req
+}
+
 // New returns middleware that gives every request a session, configured by
 // cfg. It panics at startup, not per request, if cfg is invalid; the message
 // says what to change (sessions.New returns it as an error).
@@ -30,15 +47,18 @@ func New(cfg sessions.Config) func(http.Handler) http.Handler {
 	m := sessions.MustNew(cfg)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			s := m.Open(w, r)
-			sw := &writer{ResponseWriter: w, m: m, s: s}
+			st := new(request)
+			s := &st.session
+			m.Init(s, w, r)
+			st.writer = writer{ResponseWriter: w, m: m, s: s}
+			sw := &st.writer
 			finished := false
 			defer func() {
 				if !finished {
 					m.Abandon(s) // the handler panicked: save nothing
 				}
 			}()
-			next.ServeHTTP(sw, r.WithContext(sessions.NewContext(r.Context(), s)))
+			next.ServeHTTP(sw, st.withSession(r))
 			finished = true
 			m.Finish(s)
 		})
