@@ -86,11 +86,11 @@ func (m *Manager) readCookie(r *http.Request) (id, raw string, had bool) {
 	return "", "", had
 }
 
-// setCookie adds the Set-Cookie header that hands the client session id.
-// A permanent session's cookie expires with its record; any other lasts
-// until the browser closes. value is id's cookie value when the caller has
-// it already (the client sent it), or "" to sign id afresh.
-func (m *Manager) setCookie(h http.Header, id, value string, permanent bool, ttl time.Duration, now time.Time) {
+// setCookie returns the Set-Cookie header value that hands the client
+// session id. A permanent session's cookie expires with its record; any
+// other lasts until the browser closes. value is id's cookie value when the
+// caller has it already (the client sent it), or "" to sign id afresh.
+func (m *Manager) setCookie(id, value string, permanent bool, ttl time.Duration, now time.Time) string {
 	if value == "" {
 		value = id
 		if m.signer != nil {
@@ -110,7 +110,7 @@ func (m *Manager) setCookie(h http.Header, id, value string, permanent bool, ttl
 		b.Write(strconv.AppendInt(buf[:0], int64(ttl/time.Second), 10))
 	}
 	b.WriteString(f.attrs)
-	h["Set-Cookie"] = append(h["Set-Cookie"], b.String())
+	return b.String()
 }
 
 // expiresText formats t for a cookie's Expires. Every response within the
@@ -131,15 +131,31 @@ type formattedTime struct {
 	text string
 }
 
-// expireCookie adds the Set-Cookie header that deletes the session cookie:
-// the same name, domain, path and flags, already expired.
-func (m *Manager) expireCookie(h http.Header) {
-	h["Set-Cookie"] = append(h["Set-Cookie"], m.cookies.expired)
+// The response headers a session sets, and the slot of Session.headers
+// that backs each when the response has none yet.
+const (
+	varySlot = iota
+	setCookieSlot
+)
+
+// addHeader adds a header value to the response. A header the response
+// does not have yet gets a slice backed by the session's own array, so
+// setting it costs no allocation; its capacity is its length, so a later
+// Add copies rather than writes into the array. The caller holds s.mu.
+func (s *Session) addHeader(key, value string, slot int) {
+	h := s.w.Header()
+	if old := h[key]; len(old) > 0 {
+		h[key] = append(old, value)
+		return
+	}
+	s.headers[slot] = value
+	h[key] = s.headers[slot : slot+1 : slot+1]
 }
 
-// addVaryCookie adds "Vary: Cookie" unless h already varies on Cookie.
-func addVaryCookie(h http.Header) {
-	for _, v := range h["Vary"] {
+// addVaryCookie adds "Vary: Cookie" unless the response already varies on
+// Cookie. The caller holds s.mu.
+func (s *Session) addVaryCookie() {
+	for _, v := range s.w.Header()["Vary"] {
 		for v != "" {
 			var f string
 			f, v, _ = strings.Cut(v, ",")
@@ -149,5 +165,5 @@ func addVaryCookie(h http.Header) {
 			}
 		}
 	}
-	h["Vary"] = append(h["Vary"], "Cookie")
+	s.addHeader("Vary", "Cookie", varySlot)
 }

@@ -172,7 +172,7 @@ func (s *Session) commit(beforeHeaders bool) error {
 	}
 	m := s.m
 	if beforeHeaders {
-		addVaryCookie(s.w.Header())
+		s.addVaryCookie()
 	}
 	if s.loadErr != nil {
 		if beforeHeaders {
@@ -197,7 +197,7 @@ func (s *Session) commit(beforeHeaders bool) error {
 		s.retire()
 		s.modified = false
 		if beforeHeaders && s.hadCookie {
-			m.expireCookie(s.w.Header())
+			s.addHeader("Set-Cookie", m.cookies.expired, setCookieSlot)
 			// The client keeps no cookie naming this ID: data set after the
 			// headers can no longer be saved under it.
 			s.cookieID, s.cookieVal, s.hadCookie = "", "", false
@@ -228,7 +228,7 @@ func (s *Session) commit(beforeHeaders bool) error {
 			if s.id != s.cookieID {
 				s.cookieVal = ""
 			}
-			m.setCookie(s.w.Header(), s.id, s.cookieVal, s.permanent, ttl, now)
+			s.addHeader("Set-Cookie", m.setCookie(s.id, s.cookieVal, s.permanent, ttl, now), setCookieSlot)
 			s.cookieID, s.hadCookie = s.id, true
 		}
 		return s.deleteStale()
@@ -237,7 +237,7 @@ func (s *Session) commit(beforeHeaders bool) error {
 		ttl := s.ttl(now)
 		err := s.refresh(ttl)
 		if err == nil && s.permanent {
-			m.setCookie(s.w.Header(), s.id, s.cookieVal, true, ttl, now)
+			s.addHeader("Set-Cookie", m.setCookie(s.id, s.cookieVal, true, ttl, now), setCookieSlot)
 		}
 		return errors.Join(err, s.deleteStale())
 

@@ -49,6 +49,7 @@ type Session struct {
 	touched    bool            // the store already extended the record's TTL during load
 	wctx       context.Context // the commit's store calls' context, made when first needed
 	ctx        sessionContext  // the request context NewContext first made for this session
+	headers    [2]string       // backing for the Vary and Set-Cookie headers (see addHeader)
 	keyID      string          // the ID keyStr was built for
 	keyStr     string          // the storage key of keyID
 	modified   bool
