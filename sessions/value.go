@@ -27,6 +27,16 @@ func Value[T any](s *Session, key string) (T, bool) {
 	if v == nil {
 		return t, false
 	}
+	if n, ok := v.(int64); ok {
+		// What msgpack decodes integers to, read as an int: no reflection.
+		if p, ok := any(&t).(*int); ok {
+			if int64(int(n)) != n {
+				return t, false
+			}
+			*p = int(n)
+			return t, true
+		}
+	}
 	dst := reflect.ValueOf(&t).Elem()
 	if isNumber(v) && isNumericKind(dst.Kind()) {
 		// No codec round trip: msgpack would wrap 300 into an int8 as 44.
