@@ -70,8 +70,13 @@ func (m *Manager) readCookie(r *http.Request) (id, raw string, had bool) {
 			}
 			id, key := v, 0
 			if m.signer != nil {
-				if id, key, ok = m.signer.verifyKey(v); !ok {
-					continue
+				if id, ok = m.verified.lookup(v); !ok {
+					if id, key, ok = m.signer.verifyKey(v); !ok {
+						continue
+					}
+					if key == 0 && validID(id) {
+						m.verified.remember(v, id)
+					}
 				}
 			}
 			if !validID(id) {

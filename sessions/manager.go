@@ -11,7 +11,8 @@ import (
 // never need it.
 type Manager struct {
 	cfg         Config
-	signer      *signer // nil when cookies carry the bare ID
+	signer      *signer        // nil when cookies carry the bare ID
+	verified    *verifiedCache // cookie values the signer accepted lately
 	cookies     cookieFormat
 	expires     atomic.Pointer[formattedTime] // the last Expires text, reused within its second
 	toucher     Toucher                       // cfg.Store as a Toucher, if it is one
@@ -33,6 +34,7 @@ func New(cfg Config) (*Manager, error) {
 	m := &Manager{cfg: cfg, cookies: cookies, now: time.Now}
 	if cfg.SecretKey != nil {
 		m.signer = newSigner(append([][]byte{cfg.SecretKey}, cfg.SecretKeyFallbacks...), cfg.FlaskSigner)
+		m.verified = newVerifiedCache()
 	}
 	m.toucher, _ = cfg.Store.(Toucher)
 	if !cfg.NoRefreshEachRequest {
