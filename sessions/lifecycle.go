@@ -184,7 +184,7 @@ func (s *Session) commit(beforeHeaders bool) error {
 
 	dirty := s.modified
 	var data []byte
-	if !dirty && s.found && hasMutable(s.values) {
+	if !dirty && s.found && !s.immutable && !s.checkImmutable() {
 		var err error
 		if data, err = s.encode(); err != nil {
 			return fmt.Errorf("%w: encode: %w", ErrStoreSave, err)
@@ -223,7 +223,7 @@ func (s *Session) commit(beforeHeaders bool) error {
 		if err := m.cfg.Store.Save(s.writeContext(), s.key(), data, ttl); err != nil {
 			return fmt.Errorf("%w: %w", ErrStoreSave, err)
 		}
-		s.found, s.raw, s.modified = true, data, false
+		s.found, s.raw, s.modified, s.immutable = true, data, false, false
 		if beforeHeaders {
 			if s.id != s.cookieID {
 				s.cookieVal = ""
@@ -244,6 +244,15 @@ func (s *Session) commit(beforeHeaders bool) error {
 	default:
 		return s.deleteStale()
 	}
+}
+
+// checkImmutable reports whether no value can change in place, and
+// remembers a yes: until a write marks the session modified (and the save
+// forgets it), the values stay those same scalars, so Finish need not look
+// again. The caller holds s.mu.
+func (s *Session) checkImmutable() bool {
+	s.immutable = !hasMutable(s.values)
+	return s.immutable
 }
 
 // refresh extends the record's TTL without rewriting its data, unless the

@@ -53,6 +53,7 @@ type Session struct {
 	keyID      string          // the ID keyStr was built for
 	keyStr     string          // the storage key of keyID
 	modified   bool
+	immutable  bool  // no value can change in place (see checkImmutable)
 	nullReason error // set on null sessions: reads are empty, writes panic
 }
 
