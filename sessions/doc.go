@@ -23,10 +23,10 @@
 //
 // A Manager runs one lifecycle for every adapter:
 //
-//   - Open reads and verifies the cookie. It touches no store: a request
-//     that never uses its session costs no round trip, sets no cookie and
-//     adds no Vary header.
-//   - The first read or write loads the record. A missing, expired or
+//   - Open notes the request and does nothing else: a request that never
+//     uses its session reads no cookie, costs no store round trip, sets no
+//     cookie and adds no Vary header.
+//   - The first read or write verifies the cookie and loads the record. A missing, expired or
 //     corrupt record gives an empty session under a new ID; an ID the
 //     client chose is never adopted.
 //   - Commit runs once, right before the response headers are written. An
