@@ -187,9 +187,16 @@ func TestLogsNeverHoldTheSessionID(t *testing.T) {
 	if strings.Contains(log, id) || strings.Contains(log, id[:16]) {
 		t.Errorf("the session ID is in the log:\n%s", log)
 	}
-	// The ErrorHandler still gets the store's error as it was.
-	if errs := h.errs.list(); len(errs) != 2 || !strings.Contains(errs[1].Error(), id) {
-		t.Errorf("ErrorHandler got %v", errs)
+	// Nor is it in what the ErrorHandler gets (and may log), which still
+	// unwraps to the store's error.
+	errs := h.errs.list()
+	if len(errs) != 2 {
+		t.Fatalf("ErrorHandler got %v, want 2 errors", errs)
+	}
+	for _, err := range errs {
+		if strings.Contains(err.Error(), id) || !errors.Is(err, errDown) {
+			t.Errorf("ErrorHandler got %q", err)
+		}
 	}
 }
 
@@ -531,4 +538,62 @@ func TestIgnoredErrorKeepsHandlerHeaders(t *testing.T) {
 	if resp.Code != http.StatusAccepted || resp.Header().Get("Cache-Control") != "no-store" {
 		t.Errorf("response %d %v, want the handler's 202 with its headers", resp.Code, resp.Header())
 	}
+}
+
+// DESIGN §5: a load that fails after the headers went out (the handler
+// first used its session while streaming) is reported, not dropped.
+func TestLoadFailureAfterHeaders(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	cookie := h.login(map[string]any{"a": 1})
+	h.store.failLoad = errDown
+	h.serve(func(w http.ResponseWriter, _ *http.Request, s *Session) {
+		w.Write([]byte("streaming"))
+		s.Set("a", 2)
+		if !errors.Is(s.Err(), ErrStoreLoad) {
+			t.Errorf("Err() = %v", s.Err())
+		}
+	}, cookie)
+	if errs := h.errs.list(); len(errs) != 1 || !errors.Is(errs[0], ErrStoreLoad) {
+		t.Errorf("ErrorHandler got %v, want one ErrStoreLoad", errs)
+	}
+	if !strings.Contains(h.log.String(), errDown.Error()) {
+		t.Errorf("not logged: %s", h.log)
+	}
+	h.store.failLoad = nil
+	h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) {
+		if n, _ := Value[int](s, "a"); n != 1 {
+			t.Errorf("a = %d after the failed request; the record must be unchanged", n)
+		}
+	}, cookie)
+}
+
+// A write after the request ended (a goroutine that outlived its handler)
+// cannot be saved; it is logged instead of dropped in silence.
+func TestWriteAfterFinishIsLogged(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	var kept *Session
+	cookie := h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) {
+		s.Set("a", 1)
+		kept = s
+	}).sessionCookie()
+	saves := h.store.count("save")
+	kept.Set("b", 2)
+	if h.store.count("save") != saves {
+		t.Error("a write after Finish reached the store")
+	}
+	if !strings.Contains(h.log.String(), "after the request ended") {
+		t.Errorf("the late write was not logged: %s", h.log)
+	}
+	h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) {
+		if s.Has("b") || !s.Has("a") {
+			t.Errorf("keys after the late write: %v", s.Keys())
+		}
+	}, cookie)
+}
+
+// A zero Session, which no middleware opened, is a null session rather than
+// a nil dereference.
+func TestZeroSessionIsNull(t *testing.T) {
+	var s Session
+	checkNull(t, &s, ErrNoMiddleware, "ginsession.New(cfg)")
 }

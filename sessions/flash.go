@@ -36,6 +36,7 @@ func (s *Session) AddFlash(message string, category ...string) {
 func (s *Session) Flashes(categories ...string) []Flash {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.load()
 	if s.nullReason != nil {
 		return nil // nothing to take; reads of a null session are empty
 	}

@@ -35,6 +35,9 @@ func (m *Manager) Open(w http.ResponseWriter, r *http.Request) *Session {
 // its own per-request state, which saves an allocation a request. s must
 // be a zero Session that is used for this one request only.
 func (m *Manager) Init(s *Session, w http.ResponseWriter, r *http.Request) {
+	if s.m != nil || s.loaded {
+		panic("sessions: Manager.Init needs a zero Session; a Session serves one request only")
+	}
 	s.m, s.w, s.r = m, w, r
 	if m.cfg.Store == nil {
 		s.nullReason = ErrNoStore
@@ -68,6 +71,11 @@ func (m *Manager) Commit(s *Session) bool {
 // needed a cookie. After a failed Commit it does nothing: the ErrorHandler
 // has had its one call, and the changes are lost.
 func (m *Manager) Finish(s *Session) {
+	defer func() {
+		s.mu.Lock()
+		s.finished = true
+		s.mu.Unlock()
+	}()
 	s.mu.Lock()
 	if !s.committed {
 		s.mu.Unlock()
@@ -96,6 +104,10 @@ func (m *Manager) Abandon(s *Session) {
 // load fetches the record on first use. The caller holds s.mu.
 func (s *Session) load() {
 	if s.loaded || s.nullReason != nil {
+		return
+	}
+	if s.m == nil { // a zero Session no middleware opened
+		s.nullReason = ErrNoMiddleware
 		return
 	}
 	s.loaded = true
@@ -131,7 +143,7 @@ func (s *Session) loadRecord() bool {
 		data, found, err = m.cfg.Store.Load(ctx, key)
 	}
 	if err != nil {
-		s.loadErr = fmt.Errorf("%w: %w", ErrStoreLoad, err)
+		s.loadErr = s.redactLocked(fmt.Errorf("%w: %w", ErrStoreLoad, err))
 		s.values = make(map[string]any)
 		s.permanent = !m.cfg.NonPermanent
 		return true
@@ -175,10 +187,13 @@ func (s *Session) commit(beforeHeaders bool) error {
 		s.addVaryCookie()
 	}
 	if s.loadErr != nil {
-		if beforeHeaders {
-			return s.loadErr
+		// Reported once: at the commit before the headers, or at Finish when
+		// the handler first used the session after writing.
+		if s.loadErrReported {
+			return nil
 		}
-		return nil
+		s.loadErrReported = true
+		return s.loadErr
 	}
 	now := m.now()
 
@@ -189,7 +204,12 @@ func (s *Session) commit(beforeHeaders bool) error {
 		if data, err = s.encode(); err != nil {
 			return fmt.Errorf("%w: encode: %w", ErrStoreSave, err)
 		}
-		dirty = !bytes.Equal(data, s.raw) && !s.sameAsLoaded(data)
+		dirty = !bytes.Equal(data, s.raw)
+		if dirty && s.sameAsLoaded(data) {
+			// The same values in another key order (a Flask-written record):
+			// compare with our own encoding from now on.
+			dirty, s.raw = false, data
+		}
 	}
 
 	switch {
@@ -332,8 +352,9 @@ func (s *Session) ttl(now time.Time) time.Duration {
 // fail logs err and hands it to the ErrorHandler. Before the headers, what
 // the handler writes becomes the response.
 func (m *Manager) fail(s *Session, err error, beforeHeaders bool) {
+	err = s.redact(err)
 	m.log(s.r.Context(), slog.LevelError, "sessions: session not loaded or not saved", s.r,
-		slog.String("error", s.redact(err.Error())))
+		slog.String("error", err.Error()))
 	// The ErrorHandler may call Get on its request.
 	r := s.r.WithContext(NewContext(s.r.Context(), s))
 	if !beforeHeaders {
@@ -351,16 +372,36 @@ func (m *Manager) fail(s *Session, err error, beforeHeaders bool) {
 
 // redact replaces the session's IDs in msg, a store's error message that may
 // quote a storage key, so that no ID reaches the log.
-func (s *Session) redact(msg string) string {
+func (s *Session) redact(err error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.redactLocked(err)
+}
+
+// redactLocked is redact for a caller that holds s.mu.
+func (s *Session) redactLocked(err error) error {
+	if _, ok := err.(*redactedError); ok {
+		return err
+	}
+	msg := err.Error()
 	for _, id := range append([]string{s.cookieID, s.id}, s.stale...) {
 		if id != "" {
 			msg = strings.ReplaceAll(msg, id, "[session-id]")
 		}
 	}
-	return msg
+	return &redactedError{err: err, msg: msg}
 }
+
+// redactedError is a store error whose text no longer holds session IDs
+// (stores quote their keys), for Err, the ErrorHandler and the log. It
+// unwraps to the original, so errors.Is and errors.As still work.
+type redactedError struct {
+	err error
+	msg string
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
 
 func (s *Session) isReplaced() bool {
 	s.mu.Lock()

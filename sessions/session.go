@@ -2,6 +2,7 @@ package sessions
 
 import (
 	"context"
+	"log/slog"
 	"maps"
 	"net/http"
 	"slices"
@@ -43,18 +44,20 @@ type Session struct {
 	raw   []byte   // the record as loaded or last saved, to spot in-place changes
 	stale []string // IDs whose records must go: regenerated, destroyed, corrupt or expired
 
-	loaded     bool            // the store was asked (or had nothing to ask)
-	fresh      bool            // nothing was loaded: a new session
-	loadErr    error           // the store failed; the session is read-only
-	touched    bool            // the store already extended the record's TTL during load
-	wctx       context.Context // the commit's store calls' context, made when first needed
-	ctx        sessionContext  // the request context NewContext first made for this session
-	headers    [2]string       // backing for the Vary and Set-Cookie headers (see addHeader)
-	keyID      string          // the ID keyStr was built for
-	keyStr     string          // the storage key of keyID
-	modified   bool
-	immutable  bool  // no value can change in place (see checkImmutable)
-	nullReason error // set on null sessions: reads are empty, writes panic
+	loaded          bool            // the store was asked (or had nothing to ask)
+	fresh           bool            // nothing was loaded: a new session
+	loadErr         error           // the store failed; the session is read-only
+	touched         bool            // the store already extended the record's TTL during load
+	wctx            context.Context // the commit's store calls' context, made when first needed
+	ctx             sessionContext  // the request context NewContext first made for this session
+	headers         [2]string       // backing for the Vary and Set-Cookie headers (see addHeader)
+	keyID           string          // the ID keyStr was built for
+	keyStr          string          // the storage key of keyID
+	modified        bool
+	finished        bool  // Finish ran: later writes cannot be saved
+	loadErrReported bool  // loadErr went to the ErrorHandler
+	immutable       bool  // no value can change in place (see checkImmutable)
+	nullReason      error // set on null sessions: reads are empty, writes panic
 }
 
 // Get returns the value stored under key.
@@ -249,9 +252,14 @@ func (s *Session) retire() {
 // it could not read. Writing to a null session panics, like writing to a nil
 // map: it is a wiring mistake, and the message says how to fix it.
 func (s *Session) writable() bool {
+	s.load()
 	if s.nullReason != nil {
 		panic(s.nullReason.Error())
 	}
-	s.load()
+	if s.finished {
+		// Nothing commits after Finish: say so rather than drop it quietly.
+		s.m.log(s.r.Context(), slog.LevelWarn, "sessions: session changed after the request ended; the change is not saved", s.r)
+		return false
+	}
 	return s.loadErr == nil
 }

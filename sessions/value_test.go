@@ -137,14 +137,16 @@ func TestValueStructRoundTrip(t *testing.T) {
 		}, cookie)
 	}
 	// In the request that set it, the value comes back as set.
-	s := valueSession(t, Msgpack, nil)
-	s.Set("cart", want)
-	if got, ok := Value[cart](s, "cart"); !ok || got.Coupon != &coupon {
-		t.Error("Value did not return the value set in this request")
-	}
-	s.Set("n", 5)
-	checkValue(t, s, "n", 5, true)
-	checkValue(t, s, "n", int64(5), true)
+	h := newHarness(t, nil, nil)
+	h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) {
+		s.Set("cart", want)
+		if got, ok := Value[cart](s, "cart"); !ok || got.Coupon != &coupon {
+			t.Error("Value did not return the value set in this request")
+		}
+		s.Set("n", 5)
+		checkValue(t, s, "n", 5, true)
+		checkValue(t, s, "n", int64(5), true)
+	})
 }
 
 func TestNumberConversions(t *testing.T) {
