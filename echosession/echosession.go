@@ -14,13 +14,13 @@
 // ran, whichever way the headers leave (Response.Write or WriteHeader, a
 // Flush before either, Hijack, or a handler writing to
 // c.Response().Writer itself), or after the handler returns if it wrote
-// nothing. A handler that returns an error leaves the commit to the response
-// Echo's HTTPErrorHandler writes. A handler that panics saves nothing.
+// nothing. A handler that returns an error is committed when it returns, so
+// the response Echo's HTTPErrorHandler writes carries the cookie (session
+// changes made by the error handler itself come too late and are logged).
+// A handler that panics saves nothing.
 package echosession
 
 import (
-	"net/http"
-
 	"github.com/labstack/echo/v4"
 	"github.com/serversession/serversession/sessions"
 )
@@ -36,10 +36,10 @@ func New(cfg sessions.Config) echo.MiddlewareFunc {
 			res := c.Response()
 			st := new(request)
 			s := &st.session
-			m.Init(s, res.Writer, c.Request())
+			req := m.Init(s, res.Writer, c.Request())
 			st.writer = writer{ResponseWriter: res.Writer, res: res, m: m, s: s}
 			res.Writer = &st.writer
-			c.SetRequest(st.withSession(c.Request()))
+			c.SetRequest(req)
 			finished := false
 			defer func() {
 				if !finished {
@@ -48,28 +48,18 @@ func New(cfg sessions.Config) echo.MiddlewareFunc {
 			}()
 			err := next(c)
 			finished = true
-			if err != nil && !res.Committed {
-				return err // the HTTPErrorHandler's response commits the session
-			}
+			// On an error, commit now too: Echo's HTTPErrorHandler writes
+			// later, with the session's headers already in place, and a
+			// custom one that writes nothing cannot lose the session.
 			m.Finish(s)
 			return err
 		}
 	}
 }
 
-// request is one request's state, in one allocation: the session, the
-// writer that commits it, and the request the handler sees, which carries
-// the session in its context.
+// request is one request's state, in one allocation: the session (which
+// holds the request the handler sees) and the writer that commits it.
 type request struct {
 	session sessions.Session
 	writer  writer
-	req     http.Request
-}
-
-// withSession points st.req at a copy of r whose context carries the
-// session. WithContext is inlined and its copy copied into st, so the
-// copy costs no allocation of its own.
-func (st *request) withSession(r *http.Request) *http.Request {
-	st.req = *r.WithContext(sessions.NewContext(r.Context(), &st.session))
-	return &st.req
 }

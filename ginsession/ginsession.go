@@ -34,21 +34,11 @@ func init() {
 	})
 }
 
-// request is one request's state, in one allocation: the session, the
-// writer that commits it, and the request the handler sees, which carries
-// the session in its context.
+// request is one request's state, in one allocation: the session (which
+// holds the request the handler sees) and the writer that commits it.
 type request struct {
 	session sessions.Session
 	writer  writer
-	req     http.Request
-}
-
-// withSession points st.req at a copy of r whose context carries the
-// session. WithContext is inlined and its copy copied into st, so the
-// copy costs no allocation of its own.
-func (st *request) withSession(r *http.Request) *http.Request {
-	st.req = *r.WithContext(sessions.NewContext(r.Context(), &st.session))
-	return &st.req
 }
 
 // New returns Gin middleware that gives every request a session, configured
@@ -59,10 +49,10 @@ func New(cfg sessions.Config) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		st := new(request)
 		s := &st.session
-		m.Init(s, c.Writer, c.Request)
+		req := m.Init(s, c.Writer, c.Request)
 		st.writer = writer{ResponseWriter: c.Writer, m: m, s: s}
 		c.Writer = &st.writer
-		c.Request = st.withSession(c.Request)
+		c.Request = req
 		finished := false
 		defer func() {
 			if !finished {

@@ -33,8 +33,10 @@ func (m *Manager) Open(w http.ResponseWriter, r *http.Request) *Session {
 
 // Init is Open for a Session the adapter allocated itself, as a field of
 // its own per-request state, which saves an allocation a request. s must
-// be a zero Session that is used for this one request only.
-func (m *Manager) Init(s *Session, w http.ResponseWriter, r *http.Request) {
+// be a zero Session that is used for this one request only. Init returns
+// the request to hand the handler: a copy of r whose context carries s.
+// The copy lives inside s, so it costs no allocation either.
+func (m *Manager) Init(s *Session, w http.ResponseWriter, r *http.Request) *http.Request {
 	if s.m != nil || s.loaded {
 		panic("sessions: Manager.Init needs a zero Session; a Session serves one request only")
 	}
@@ -42,6 +44,9 @@ func (m *Manager) Init(s *Session, w http.ResponseWriter, r *http.Request) {
 	if m.cfg.Store == nil {
 		s.nullReason = ErrNoStore
 	}
+	// WithContext is inlined and its copy copied into s: no allocation.
+	s.req = *r.WithContext(NewContext(r.Context(), s))
+	return &s.req
 }
 
 // Commit applies the commit rules to s; call it right before the response
@@ -355,8 +360,7 @@ func (m *Manager) fail(s *Session, err error, beforeHeaders bool) {
 	err = s.redact(err)
 	m.log(s.r.Context(), slog.LevelError, "sessions: session not loaded or not saved", s.r,
 		slog.String("error", err.Error()))
-	// The ErrorHandler may call Get on its request.
-	r := s.r.WithContext(NewContext(s.r.Context(), s))
+	r := &s.req // carries the session: the ErrorHandler may call Get
 	if !beforeHeaders {
 		m.cfg.ErrorHandler(discardWriter{}, r, err)
 		return

@@ -27,13 +27,14 @@ type Session struct {
 	// The request, as the middleware opened it.
 	w         http.ResponseWriter // the adapter's underlying writer: headers and error responses
 	r         *http.Request
-	cookieID  string // the verified ID the client sent; "" if none (read at load)
-	cookieVal string // the cookie naming cookieID, to send back unchanged on refresh; "" to sign afresh
-	hadCookie bool   // the client sent a session cookie, valid or not
-	committed bool   // the commit before headers has run
-	failed    bool   // that commit failed and the ErrorHandler was called
-	replaced  bool   // the error handler wrote the response; the handler's output is discarded
-	abandoned bool   // the handler panicked: nothing is saved
+	req       http.Request // r as the handler sees it, its context carrying the session (see Init)
+	cookieID  string       // the verified ID the client sent; "" if none (read at load)
+	cookieVal string       // the cookie naming cookieID, to send back unchanged on refresh; "" to sign afresh
+	hadCookie bool         // the client sent a session cookie, valid or not
+	committed bool         // the commit before headers has run
+	failed    bool         // that commit failed and the ErrorHandler was called
+	replaced  bool         // the error handler wrote the response; the handler's output is discarded
+	abandoned bool         // the handler panicked: nothing is saved
 
 	values    map[string]any
 	permanent bool

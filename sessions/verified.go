@@ -2,6 +2,7 @@ package sessions
 
 import (
 	"hash/maphash"
+	"strings"
 	"sync/atomic"
 )
 
@@ -41,9 +42,12 @@ func (c *verifiedCache) lookup(value string) (string, bool) {
 	return v.id, true
 }
 
-// remember records that value verified and carries id.
+// remember records that value verified and carries id, the start of value.
+// It keeps a copy: value is a substring of the request's Cookie header,
+// which the cache must not hold on to.
 func (c *verifiedCache) remember(value, id string) {
-	c.slot(value).Store(&verifiedValue{value: value, id: id})
+	value = strings.Clone(value)
+	c.slot(value).Store(&verifiedValue{value: value, id: value[:len(id)]})
 }
 
 // constantTimeEqual compares a and b in time that depends only on their

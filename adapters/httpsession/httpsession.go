@@ -23,21 +23,11 @@ import (
 	"github.com/serversession/serversession/sessions"
 )
 
-// request is one request's state, in one allocation: the session, the
-// writer that commits it, and the request the handler sees, which carries
-// the session in its context.
+// request is one request's state, in one allocation: the session (which
+// holds the request the handler sees) and the writer that commits it.
 type request struct {
 	session sessions.Session
 	writer  writer
-	req     http.Request
-}
-
-// withSession points st.req at a copy of r whose context carries the
-// session. WithContext is inlined and its copy copied into st, so the
-// copy costs no allocation of its own.
-func (st *request) withSession(r *http.Request) *http.Request {
-	st.req = *r.WithContext(sessions.NewContext(r.Context(), &st.session))
-	return &st.req
 }
 
 // New returns middleware that gives every request a session, configured by
@@ -49,7 +39,7 @@ func New(cfg sessions.Config) func(http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			st := new(request)
 			s := &st.session
-			m.Init(s, w, r)
+			req := m.Init(s, w, r)
 			st.writer = writer{ResponseWriter: w, m: m, s: s}
 			sw := &st.writer
 			finished := false
@@ -58,7 +48,7 @@ func New(cfg sessions.Config) func(http.Handler) http.Handler {
 					m.Abandon(s) // the handler panicked: save nothing
 				}
 			}()
-			next.ServeHTTP(sw, st.withSession(r))
+			next.ServeHTTP(sw, req)
 			finished = true
 			m.Finish(s)
 		})

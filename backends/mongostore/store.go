@@ -177,7 +177,6 @@ func (s *Store) value(ctx context.Context, op, key string, res *mongo.SingleResu
 	}
 	s.logger.LogAttrs(ctx, slog.LevelWarn, "mongostore: ignoring a session document without binary val",
 		slog.String("collection", s.coll.Name()),
-		slog.String("key", key),
 		slog.String("val_type", v.Type.String()),
 	)
 	return nil, false, nil

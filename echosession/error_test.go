@@ -1,0 +1,28 @@
+package echosession_test
+
+import (
+	"errors"
+	"net/http"
+	"testing"
+
+	"github.com/labstack/echo/v4"
+	"github.com/serversession/serversession/sessions"
+)
+
+// A handler error whose HTTPErrorHandler writes nothing (say, one that
+// ignores canceled requests) still saves the session and sends its cookie.
+func TestSilentErrorHandlerKeepsTheSession(t *testing.T) {
+	e, store := newEcho(t)
+	e.HTTPErrorHandler = func(error, echo.Context) {} // writes nothing
+	e.GET("/", func(c echo.Context) error {
+		sessions.Get(c).Set("user", "ann")
+		return errors.New("the handler failed after the login")
+	})
+	res, _, cookie := serve(t, e, "/")
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("status %d, want net/http's implicit 200", res.StatusCode)
+	}
+	if cookie == nil || !stored(t, store, cookie.Value) {
+		t.Fatalf("session not saved (cookie %v)", cookie)
+	}
+}
