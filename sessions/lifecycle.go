@@ -158,9 +158,10 @@ func (s *Session) loadRecord() bool {
 	}
 	values, err := decodeRecord(m.cfg.Codec, data)
 	if err != nil {
+		// Dropped, not deleted: a service on another codec sharing the store
+		// (a Flask app mid-migration) may have written it. Its TTL ends it.
 		m.log(ctx, slog.LevelWarn, "sessions: dropping a session record that does not decode", s.r,
 			slog.Int("bytes", len(data)), slog.Any("error", err))
-		s.stale = append(s.stale, s.cookieID)
 		return false
 	}
 	permanent, created := takeMeta(values)
