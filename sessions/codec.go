@@ -8,7 +8,10 @@ package sessions
 // lifecycle compares encodings to notice values mutated in place.
 // Unmarshal must return an error, never panic, on bytes it did not produce.
 type Codec interface {
+	// Marshal encodes v: the session's values map, or a value Value
+	// converts.
 	Marshal(v any) ([]byte, error)
+	// Unmarshal decodes data into the value v points to.
 	Unmarshal(data []byte, v any) error
 }
 
