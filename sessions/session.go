@@ -78,13 +78,29 @@ func (s *Session) Has(key string) bool {
 
 // Set stores value under key. The value must be encodable by the Codec;
 // an unencodable value makes the save fail and is reported at commit.
+//
+// The metadata keys are not values: Set("_permanent", b) is SetPermanent(b),
+// as in Flask, and "_created" (AbsoluteTimeout's clock) cannot be set.
 func (s *Session) Set(key string, value any) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.writable() {
+	if !s.writable() {
+		return
+	}
+	switch key {
+	case keyPermanent:
+		if b, ok := value.(bool); ok {
+			s.permanent = b
+			s.modified = true
+			return
+		}
+	case keyCreated:
+	default:
 		s.values[key] = value
 		s.modified = true
+		return
 	}
+	s.m.log(s.r.Context(), slog.LevelWarn, "sessions: ignoring Set of a reserved key", s.r, slog.String("key", key))
 }
 
 // Delete removes key. Deleting a missing key changes nothing.

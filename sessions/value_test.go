@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/http"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -177,5 +178,25 @@ func TestNumberConversions(t *testing.T) {
 		if f, ok := toFloat64(tc.in); ok != tc.ok || (ok && f != tc.f) {
 			t.Errorf("toFloat64(%T %v) = %v, %v; want %v, %v", tc.in, tc.in, f, ok, tc.f, tc.ok)
 		}
+	}
+}
+
+// The metadata keys cannot be set as values: "_permanent" is
+// SetPermanent, as in Flask; "_created" is ignored and logged.
+func TestSetReservedKeys(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	cookie := h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) {
+		s.Set("a", 1)
+		s.Set("_permanent", false)
+		s.Set("_created", int64(1))
+		if s.Permanent() || s.Has("_permanent") || s.Has("_created") {
+			t.Errorf("Permanent %v, keys %v", s.Permanent(), s.Keys())
+		}
+	}).sessionCookie()
+	if cookie == nil || !cookie.Expires.IsZero() || cookie.MaxAge != 0 {
+		t.Errorf("cookie %v, want a non-permanent one", cookie)
+	}
+	if !strings.Contains(h.log.String(), "reserved key") {
+		t.Errorf("Set of _created not logged: %s", h.log)
 	}
 }
