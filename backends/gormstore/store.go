@@ -47,11 +47,6 @@ type row struct {
 	Expiry    time.Time `gorm:"column:expiry"`
 }
 
-// dataRow is what reads scan.
-type dataRow struct {
-	Data []byte `gorm:"column:data"`
-}
-
 // errNilDB is returned by New for a nil *gorm.DB.
 var errNilDB = errors.New("gormstore: New: the *gorm.DB is nil; pass the handle gorm.Open returned")
 
@@ -68,7 +63,8 @@ func New(db *gorm.DB, opts ...Option) (*Store, error) {
 	s := &Store{
 		// Every operation is one statement: gorm's default transaction
 		// around writes would add two round trips (BEGIN, COMMIT).
-		db:     db.Session(&gorm.Session{SkipDefaultTransaction: true, NewDB: true}),
+		// Its logger never shows parameters: they hold session IDs.
+		db:     db.Session(&gorm.Session{SkipDefaultTransaction: true, NewDB: true, Logger: hideParams(db.Logger)}),
 		table:  DefaultTableName,
 		logger: slog.Default(),
 	}
@@ -141,21 +137,33 @@ func (s *Store) LoadTouch(ctx context.Context, key string, ttl time.Duration) ([
 
 // query runs a statement that returns the data column of at most one row.
 func (s *Store) query(ctx context.Context, sql string, args ...any) ([]byte, bool, error) {
-	var rows []dataRow
+	var (
+		data  []byte
+		found bool
+	)
 	err := retry(ctx, func() error {
-		rows = rows[:0]
-		return s.db.WithContext(ctx).Raw(sql, args...).Scan(&rows).Error
+		// Rows, not Scan: Scan logs through a recorder that bypasses the
+		// logger's ParamsFilter, and so would log the session ID.
+		rows, err := s.db.WithContext(ctx).Raw(sql, args...).Rows()
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		data, found = nil, rows.Next()
+		if found {
+			if err := rows.Scan(&data); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
 	})
-	if err != nil {
+	if err != nil || !found {
 		return nil, false, err
 	}
-	if len(rows) == 0 {
-		return nil, false, nil
-	}
-	if rows[0].Data == nil {
+	if data == nil {
 		return []byte{}, true, nil
 	}
-	return rows[0].Data, true, nil // database/sql copies what it scans
+	return data, true, nil // database/sql copies what it scans into a []byte
 }
 
 // Save stores data under key, replacing any record, to expire after ttl:
