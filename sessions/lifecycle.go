@@ -45,7 +45,9 @@ func (m *Manager) Init(s *Session, w http.ResponseWriter, r *http.Request) *http
 		s.nullReason = ErrNoStore
 	}
 	// WithContext is inlined and its copy copied into s: no allocation.
-	s.req = *r.WithContext(NewContext(r.Context(), s))
+	// s is new to every other goroutine: its context needs no lock.
+	s.ctx = sessionContext{r.Context(), s}
+	s.req = *r.WithContext(&s.ctx)
 	return &s.req
 }
 
@@ -64,9 +66,10 @@ func (m *Manager) Commit(s *Session) bool {
 	err := s.commit(true)
 	s.failed = err != nil
 	s.mu.Unlock()
-	if err != nil {
-		m.fail(s, err, true)
+	if err == nil {
+		return true
 	}
+	m.fail(s, err, true)
 	return !s.isReplaced()
 }
 
@@ -76,26 +79,20 @@ func (m *Manager) Commit(s *Session) bool {
 // needed a cookie. After a failed Commit it does nothing: the ErrorHandler
 // has had its one call, and the changes are lost.
 func (m *Manager) Finish(s *Session) {
-	defer func() {
-		s.mu.Lock()
-		s.finished = true
-		s.mu.Unlock()
-	}()
 	s.mu.Lock()
 	if !s.committed {
 		s.mu.Unlock()
 		m.Commit(s)
-		return
+		s.mu.Lock()
+	} else if !s.failed {
+		if err := s.commit(false); err != nil {
+			s.mu.Unlock()
+			m.fail(s, err, false)
+			s.mu.Lock()
+		}
 	}
-	if s.failed {
-		s.mu.Unlock()
-		return
-	}
-	err := s.commit(false)
+	s.finished = true
 	s.mu.Unlock()
-	if err != nil {
-		m.fail(s, err, false)
-	}
 }
 
 // Abandon marks s as belonging to a handler that panicked: nothing is saved
