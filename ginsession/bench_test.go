@@ -18,7 +18,7 @@ import (
 func benchEngine(b *testing.B) (*gin.Engine, *countingStore, *http.Cookie) {
 	gin.SetMode(gin.TestMode)
 	store := newCountingStore(b)
-	r := newEngine(store)
+	r := newEngine(store.Store)
 	r.GET("/untouched", func(c *gin.Context) { c.String(http.StatusOK, "hello") })
 	r.GET("/read", func(c *gin.Context) {
 		n, _ := sessions.Value[int](sessions.Get(c), "n")
@@ -50,7 +50,7 @@ func benchRequests(b *testing.B, path string, withCookie bool) {
 	if withCookie {
 		req.AddCookie(&http.Cookie{Name: cookie.Name, Value: cookie.Value})
 	}
-	store.n.Store(0)
+	store.Reset()
 	b.ReportAllocs()
 	for b.Loop() {
 		w := httptest.NewRecorder()
@@ -59,7 +59,7 @@ func benchRequests(b *testing.B, path string, withCookie bool) {
 			b.Fatalf("GET %s = %d", path, w.Code)
 		}
 	}
-	b.ReportMetric(float64(store.n.Load())/float64(b.N), "calls/op")
+	b.ReportMetric(float64(store.Calls())/float64(b.N), "calls/op")
 }
 
 // BenchmarkGinBare is the baseline: the same handler without the middleware.

@@ -1,17 +1,15 @@
 package ginsession_test
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/serversession/serversession/backends/memstore"
+	"github.com/serversession/serversession/backends/storetest"
 	"github.com/serversession/serversession/ginsession"
 	"github.com/serversession/serversession/sessions"
 )
@@ -19,43 +17,19 @@ import (
 // countingStore is a memstore that counts its round trips, for the tests
 // and benchmarks of this package.
 type countingStore struct {
-	*memstore.Store
-	n atomic.Int64
+	Store sessions.Store // the counted store: pass this to the middleware
+	*storetest.Counter
 }
 
 func newCountingStore(tb testing.TB) *countingStore {
-	s := &countingStore{Store: memstore.New()}
+	ms := memstore.New()
 	tb.Cleanup(func() {
-		if err := s.Close(); err != nil {
+		if err := ms.Close(); err != nil {
 			tb.Errorf("memstore Close: %v", err)
 		}
 	})
-	return s
-}
-
-func (s *countingStore) Load(ctx context.Context, key string) ([]byte, bool, error) {
-	s.n.Add(1)
-	return s.Store.Load(ctx, key)
-}
-
-func (s *countingStore) Save(ctx context.Context, key string, data []byte, ttl time.Duration) error {
-	s.n.Add(1)
-	return s.Store.Save(ctx, key, data, ttl)
-}
-
-func (s *countingStore) Delete(ctx context.Context, key string) error {
-	s.n.Add(1)
-	return s.Store.Delete(ctx, key)
-}
-
-func (s *countingStore) Touch(ctx context.Context, key string, ttl time.Duration) error {
-	s.n.Add(1)
-	return s.Store.Touch(ctx, key, ttl)
-}
-
-func (s *countingStore) LoadTouch(ctx context.Context, key string, ttl time.Duration) ([]byte, bool, error) {
-	s.n.Add(1)
-	return s.Store.LoadTouch(ctx, key, ttl)
+	c, s := storetest.Count(ms)
+	return &countingStore{Store: s, Counter: c}
 }
 
 // testKey signs this package's test cookies.
@@ -113,7 +87,7 @@ func serve(t testing.TB, h http.Handler, method, path string, cookie *http.Cooki
 // without a session cookie, and sends no Set-Cookie and no Vary.
 func TestUntouchedSessionCostsNoStoreCall(t *testing.T) {
 	store := newCountingStore(t)
-	r := newEngine(store)
+	r := newEngine(store.Store)
 	r.GET("/set", func(c *gin.Context) { sessions.Get(c).Set("a", 1) })
 	r.GET("/untouched", func(c *gin.Context) { c.String(http.StatusOK, "hello") })
 
@@ -122,9 +96,9 @@ func TestUntouchedSessionCostsNoStoreCall(t *testing.T) {
 		t.Fatal("GET /set set no cookie")
 	}
 	for _, c := range []*http.Cookie{nil, cookie} {
-		store.n.Store(0)
+		store.Reset()
 		res, set := serve(t, r, http.MethodGet, "/untouched", c)
-		if n := store.n.Load(); n != 0 {
+		if n := store.Calls(); n != 0 {
 			t.Errorf("cookie %t: %d store calls, want 0", c != nil, n)
 		}
 		if set != nil || res.Header.Get("Vary") != "" {

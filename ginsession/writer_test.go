@@ -21,7 +21,7 @@ import (
 // when the handler writes nothing and gin writes the headers after the
 // chain.
 func TestSetAfterStatus(t *testing.T) {
-	r := newEngine(newCountingStore(t))
+	r := newEngine(newCountingStore(t).Store)
 	r.GET("/status-only", func(c *gin.Context) {
 		c.Status(http.StatusCreated)
 		c.Header("X-After", "status")
@@ -65,7 +65,7 @@ func TestWriterHooks(t *testing.T) {
 		"StatusOnly":      func(c *gin.Context) { c.Status(http.StatusTeapot) },
 	}
 	for name, answer := range answers {
-		r := newEngine(newCountingStore(t))
+		r := newEngine(newCountingStore(t).Store)
 		r.GET("/", func(c *gin.Context) {
 			sessions.Get(c).Set("a", 1)
 			answer(c)
@@ -89,7 +89,7 @@ func TestHeadersOutFirst(t *testing.T) {
 	for name, answer := range answers {
 		var mu sync.Mutex
 		var got []error
-		r := newEngine(newCountingStore(t), func(cfg *sessions.Config) {
+		r := newEngine(newCountingStore(t).Store, func(cfg *sessions.Config) {
 			cfg.ErrorHandler = func(_ http.ResponseWriter, _ *http.Request, err error) {
 				mu.Lock()
 				got = append(got, err)
@@ -114,7 +114,7 @@ func TestHeadersOutFirst(t *testing.T) {
 // TestWriterReportsGin checks that the wrapped c.Writer reports what gin's
 // own writer does: Status, Size and Written before and after a write.
 func TestWriterReportsGin(t *testing.T) {
-	r := newEngine(newCountingStore(t))
+	r := newEngine(newCountingStore(t).Store)
 	r.GET("/", func(c *gin.Context) {
 		sessions.Get(c).Set("a", 1)
 		w := c.Writer
@@ -135,7 +135,7 @@ func TestWriterReportsGin(t *testing.T) {
 // c.Writer with http.ResponseController, as it does without the
 // middleware: the wrapper must keep Unwrap.
 func TestResponseController(t *testing.T) {
-	r := newEngine(newCountingStore(t))
+	r := newEngine(newCountingStore(t).Store)
 	r.GET("/", func(c *gin.Context) {
 		sessions.Get(c).Set("a", 1)
 		rc := http.NewResponseController(c.Writer)
@@ -168,7 +168,7 @@ func TestResponseController(t *testing.T) {
 // TestHijack commits the session before the connection is handed over.
 func TestHijack(t *testing.T) {
 	store := newCountingStore(t)
-	r := newEngine(store)
+	r := newEngine(store.Store)
 	r.GET("/", func(c *gin.Context) {
 		sessions.Get(c).Set("a", 1)
 		conn, buf, err := c.Writer.Hijack()
@@ -179,7 +179,7 @@ func TestHijack(t *testing.T) {
 		defer conn.Close()
 		// A hijacked connection (a WebSocket) may outlive the session's
 		// usefulness by hours: the session must be saved by now.
-		if n := store.n.Load(); n != 1 {
+		if n := store.Calls(); n != 1 {
 			t.Errorf("%d store calls once hijacked, want the session saved before the hijack", n)
 		}
 		fmt.Fprint(buf, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
@@ -198,7 +198,7 @@ func TestHijack(t *testing.T) {
 	if err != nil || string(body) != "ok" {
 		t.Fatalf("body %q, %v", body, err)
 	}
-	if n := store.n.Load(); n != 1 {
+	if n := store.Calls(); n != 1 {
 		t.Errorf("%d store calls, want the session saved once", n)
 	}
 }
@@ -208,7 +208,7 @@ func TestHijack(t *testing.T) {
 // the request's context.
 func TestGetFromGinContexts(t *testing.T) {
 	for _, fallback := range []bool{false, true} {
-		r := newEngine(newCountingStore(t))
+		r := newEngine(newCountingStore(t).Store)
 		r.ContextWithFallback = fallback
 		r.GET("/", func(c *gin.Context) {
 			s := sessions.Get(c)
@@ -229,7 +229,7 @@ func TestGetFromGinContexts(t *testing.T) {
 // get the null session, whose Err names the fix.
 func TestGroupMiddleware(t *testing.T) {
 	r := gin.New()
-	app := r.Group("/app", ginsession.New(sessions.Config{Store: newCountingStore(t)}))
+	app := r.Group("/app", ginsession.New(sessions.Config{Store: newCountingStore(t).Store}))
 	app.GET("/in", func(c *gin.Context) { sessions.Get(c).Set("a", 1) })
 	r.GET("/out", func(c *gin.Context) {
 		err := sessions.Get(c).Err()
@@ -252,7 +252,7 @@ func TestRecoveryOrder(t *testing.T) {
 	for _, recoveryFirst := range []bool{true, false} {
 		store := newCountingStore(t)
 		r := gin.New()
-		mw := []gin.HandlerFunc{gin.RecoveryWithWriter(io.Discard), ginsession.New(sessions.Config{Store: store})}
+		mw := []gin.HandlerFunc{gin.RecoveryWithWriter(io.Discard), ginsession.New(sessions.Config{Store: store.Store})}
 		if !recoveryFirst {
 			mw[0], mw[1] = mw[1], mw[0]
 		}

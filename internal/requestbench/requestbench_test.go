@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/bradfitz/gomemcache/memcache"
 	"github.com/gin-gonic/gin"
@@ -26,42 +25,11 @@ import (
 	"github.com/serversession/serversession/backends/memstore"
 	"github.com/serversession/serversession/backends/mongostore"
 	"github.com/serversession/serversession/backends/redisstore"
+	"github.com/serversession/serversession/backends/storetest"
 	"github.com/serversession/serversession/ginsession"
 	"github.com/serversession/serversession/internal/testserver"
 	"github.com/serversession/serversession/sessions"
 )
-
-// counting counts the calls a store receives: each is one round trip for
-// every store here (MySQL's LoadTouch aside, which is not measured here).
-type counting struct {
-	sessions.Store
-	calls atomic.Int64
-}
-
-func (c *counting) Load(ctx context.Context, key string) ([]byte, bool, error) {
-	c.calls.Add(1)
-	return c.Store.Load(ctx, key)
-}
-
-func (c *counting) Save(ctx context.Context, key string, data []byte, ttl time.Duration) error {
-	c.calls.Add(1)
-	return c.Store.Save(ctx, key, data, ttl)
-}
-
-func (c *counting) Delete(ctx context.Context, key string) error {
-	c.calls.Add(1)
-	return c.Store.Delete(ctx, key)
-}
-
-func (c *counting) Touch(ctx context.Context, key string, ttl time.Duration) error {
-	c.calls.Add(1)
-	return c.Store.(sessions.Toucher).Touch(ctx, key, ttl)
-}
-
-func (c *counting) LoadTouch(ctx context.Context, key string, ttl time.Duration) ([]byte, bool, error) {
-	c.calls.Add(1)
-	return c.Store.(sessions.LoadToucher).LoadTouch(ctx, key, ttl)
-}
 
 // stores opens each store on its real server, under a key prefix of its
 // own; commands, when set, counts what reached the server itself.
@@ -216,7 +184,7 @@ func TestRoundTrips(t *testing.T) {
 	for _, st := range stores {
 		t.Run(st.name, func(t *testing.T) {
 			raw, commands := st.open(t)
-			store := &counting{Store: raw}
+			calls, store := storetest.Count(raw)
 			h := app(t, store)
 			cookie := login(t, h)
 			for _, sc := range scenarios {
@@ -224,7 +192,7 @@ func TestRoundTrips(t *testing.T) {
 				if sc.withCookie {
 					c = cookie
 				}
-				before, beforeCmds := store.calls.Load(), int64(0)
+				before, beforeCmds := calls.Calls(), int64(0)
 				if commands != nil {
 					beforeCmds = commands()
 				}
@@ -232,7 +200,7 @@ func TestRoundTrips(t *testing.T) {
 				if w.Code != http.StatusOK {
 					t.Fatalf("%s: status %d", sc.name, w.Code)
 				}
-				if got := store.calls.Load() - before; got != sc.roundTrips {
+				if got := calls.Calls() - before; got != sc.roundTrips {
 					t.Errorf("%s: %d store calls, want %d", sc.name, got, sc.roundTrips)
 				}
 				if commands != nil {
@@ -255,7 +223,7 @@ func BenchmarkRequest(b *testing.B) {
 	for _, st := range stores {
 		b.Run("store="+st.name, func(b *testing.B) {
 			raw, _ := st.open(b)
-			store := &counting{Store: raw}
+			calls, store := storetest.Count(raw)
 			h := app(b, store)
 			cookie := login(b, h)
 			for _, sc := range scenarios {
@@ -264,14 +232,14 @@ func BenchmarkRequest(b *testing.B) {
 					if sc.withCookie {
 						c = cookie
 					}
-					before := store.calls.Load()
+					before := calls.Calls()
 					b.ReportAllocs()
 					b.ResetTimer()
 					for range b.N {
 						serve(h, sc.path, c)
 					}
 					b.StopTimer()
-					b.ReportMetric(float64(store.calls.Load()-before)/float64(b.N), "roundtrips/op")
+					b.ReportMetric(float64(calls.Calls()-before)/float64(b.N), "roundtrips/op")
 				})
 			}
 		})

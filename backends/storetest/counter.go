@@ -1,0 +1,89 @@
+package storetest
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+
+	"github.com/serversession/serversession/sessions"
+)
+
+// Counter counts the calls a store receives, for tests of round-trip
+// budgets: each call to a store of this module is one round trip
+// (gormstore's LoadTouch on MySQL aside, which takes two).
+type Counter struct{ calls atomic.Int64 }
+
+// Calls returns the number of calls counted so far.
+func (c *Counter) Calls() int64 { return c.calls.Load() }
+
+// Reset sets the count back to zero.
+func (c *Counter) Reset() { c.calls.Store(0) }
+
+// Count returns s wrapped so that every call adds one to the returned
+// Counter. The wrapper implements sessions.Toucher and sessions.LoadToucher
+// exactly when s does, so the lifecycle takes the same paths as with s.
+func Count(s sessions.Store) (*Counter, sessions.Store) {
+	c := &Counter{}
+	base := counted{s, c}
+	t, isT := s.(sessions.Toucher)
+	lt, isLT := s.(sessions.LoadToucher)
+	switch {
+	case isT && isLT:
+		return c, struct {
+			counted
+			countedTouch
+			countedLoadTouch
+		}{base, countedTouch{t, c}, countedLoadTouch{lt, c}}
+	case isT:
+		return c, struct {
+			counted
+			countedTouch
+		}{base, countedTouch{t, c}}
+	case isLT:
+		return c, struct {
+			counted
+			countedLoadTouch
+		}{base, countedLoadTouch{lt, c}}
+	}
+	return c, base
+}
+
+type counted struct {
+	s sessions.Store
+	c *Counter
+}
+
+func (w counted) Load(ctx context.Context, key string) ([]byte, bool, error) {
+	w.c.calls.Add(1)
+	return w.s.Load(ctx, key)
+}
+
+func (w counted) Save(ctx context.Context, key string, data []byte, ttl time.Duration) error {
+	w.c.calls.Add(1)
+	return w.s.Save(ctx, key, data, ttl)
+}
+
+func (w counted) Delete(ctx context.Context, key string) error {
+	w.c.calls.Add(1)
+	return w.s.Delete(ctx, key)
+}
+
+type countedTouch struct {
+	t sessions.Toucher
+	c *Counter
+}
+
+func (w countedTouch) Touch(ctx context.Context, key string, ttl time.Duration) error {
+	w.c.calls.Add(1)
+	return w.t.Touch(ctx, key, ttl)
+}
+
+type countedLoadTouch struct {
+	lt sessions.LoadToucher
+	c  *Counter
+}
+
+func (w countedLoadTouch) LoadTouch(ctx context.Context, key string, ttl time.Duration) ([]byte, bool, error) {
+	w.c.calls.Add(1)
+	return w.lt.LoadTouch(ctx, key, ttl)
+}
