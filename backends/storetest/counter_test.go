@@ -13,7 +13,9 @@ import (
 // plainStore hides memstore's Touch and LoadTouch.
 type plainStore struct{ s *memstore.Store }
 
-func (p plainStore) Load(ctx context.Context, k string) ([]byte, bool, error) { return p.s.Load(ctx, k) }
+func (p plainStore) Load(ctx context.Context, k string) ([]byte, bool, error) {
+	return p.s.Load(ctx, k)
+}
 func (p plainStore) Save(ctx context.Context, k string, d []byte, ttl time.Duration) error {
 	return p.s.Save(ctx, k, d, ttl)
 }
