@@ -55,7 +55,7 @@ func BenchmarkDeleteExpired(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := s.DeleteExpired(ctx); err != nil {
+		if _, err := s.DeleteExpired(ctx); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -203,7 +203,7 @@ func TestStaleTempFilesRemoved(t *testing.T) {
 	if err := os.Chtimes(old, long, long); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.DeleteExpired(t.Context()); err != nil {
+	if _, err := s.DeleteExpired(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(old); !os.IsNotExist(err) {
@@ -228,7 +228,7 @@ func TestForeignFilesIgnored(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := s.DeleteExpired(ctx); err != nil {
+	if _, err := s.DeleteExpired(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(readme); err != nil {

@@ -26,20 +26,21 @@ type liveFile struct {
 }
 
 // DeleteExpired removes every expired or corrupt session file, and
-// temporary files left behind by a crash. Call it on a schedule of your
+// temporary files left behind by a crash, and returns how many session
+// files it removed. Call it on a schedule of your
 // own (Flask-Session's SESSION_CLEANUP_N_REQUESTS), or let
 // WithCleanupInterval call it. It stops early, returning an error that
 // wraps ctx.Err(), when ctx ends.
-func (s *Store) DeleteExpired(ctx context.Context) error {
+func (s *Store) DeleteExpired(ctx context.Context) (int64, error) {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("filestore: delete expired: %w", err)
+		return 0, fmt.Errorf("filestore: delete expired: %w", err)
 	}
-	live, err := s.scan(ctx)
+	live, removed, err := s.scan(ctx)
 	if err != nil {
-		return fmt.Errorf("filestore: delete expired: %w", err)
+		return removed, fmt.Errorf("filestore: delete expired: %w", err)
 	}
 	s.count.Store(int64(len(live)))
-	return nil
+	return removed, nil
 }
 
 // prune runs after a Save has taken the file count past the threshold. It
@@ -53,7 +54,7 @@ func (s *Store) prune(ctx context.Context, keep string) {
 		return
 	}
 	defer s.pruning.Unlock()
-	live, err := s.scan(ctx)
+	live, _, err := s.scan(ctx)
 	if err != nil && len(live) == 0 {
 		return
 	}
@@ -80,19 +81,20 @@ func (s *Store) prune(ctx context.Context, keep string) {
 // the expired and corrupt ones and stale temporary files, and returns the
 // live ones. It returns an error if the directory cannot be listed, if ctx
 // ends, or (after finishing) if some file could not be read.
-func (s *Store) scan(ctx context.Context) ([]liveFile, error) {
+func (s *Store) scan(ctx context.Context) ([]liveFile, int64, error) {
 	entries, err := os.ReadDir(s.dir)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	var (
 		live     []liveFile
+		removed  int64
 		firstErr error
 	)
 	now := time.Now()
 	for _, e := range entries {
 		if err := ctx.Err(); err != nil {
-			return live, err
+			return live, removed, err
 		}
 		name := e.Name()
 		if strings.HasPrefix(name, tempPrefix) {
@@ -112,14 +114,16 @@ func (s *Store) scan(ctx context.Context) ([]liveFile, error) {
 				firstErr = err
 			}
 		case h == nil || h.expires <= now.UnixNano():
-			if !s.removeIfDead(name, stripe, now.UnixNano()) {
+			if s.removeIfDead(name, stripe, now.UnixNano()) {
+				removed++
+			} else {
 				live = append(live, liveFile{name: name, stripe: stripe})
 			}
 		default:
 			live = append(live, liveFile{name: name, stripe: stripe, expires: h.expires})
 		}
 	}
-	return live, firstErr
+	return live, removed, firstErr
 }
 
 // countFiles counts the session files in the directory.

@@ -157,8 +157,8 @@ func TestDeleteExpired(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(5 * time.Millisecond)
-	if err := s.DeleteExpired(ctx); err != nil {
-		t.Fatal(err)
+	if n, err := s.DeleteExpired(ctx); err != nil || n != 5 {
+		t.Fatalf("DeleteExpired = %d, %v; want 5 removed", n, err)
 	}
 	if got := names(t, s); len(got) != 1 || !exists(t, s, "live") {
 		t.Errorf("after DeleteExpired the directory holds %q; want only live's file", got)
@@ -168,7 +168,7 @@ func TestDeleteExpired(t *testing.T) {
 	}
 	canceled, cancel := contextWithCancel(t)
 	cancel()
-	if err := s.DeleteExpired(canceled); err == nil {
+	if _, err := s.DeleteExpired(canceled); err == nil {
 		t.Error("DeleteExpired with a canceled context returned nil")
 	}
 }

@@ -65,7 +65,7 @@ func New(dir string, opts ...Option) (*Store, error) {
 	if o.cleanupInterval > 0 {
 		// An error (a directory that cannot be listed) is retried at the
 		// next tick; the methods report it to their callers.
-		s.sweeper = sweep.Start(o.cleanupInterval, func(ctx context.Context) { _ = s.DeleteExpired(ctx) })
+		s.sweeper = sweep.Start(o.cleanupInterval, func(ctx context.Context) { _, _ = s.DeleteExpired(ctx) })
 	}
 	return s, nil
 }

@@ -107,7 +107,7 @@ func TestUnusableDirectory(t *testing.T) {
 					t.Errorf("Save(%q) returned nil; want an error", key)
 				}
 			}
-			if err := s.DeleteExpired(ctx); err == nil {
+			if _, err := s.DeleteExpired(ctx); err == nil {
 				t.Error("DeleteExpired returned nil; want an error")
 			}
 		})

@@ -68,7 +68,7 @@ func BenchmarkDeleteExpired(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := s.DeleteExpired(ctx); err != nil {
+		if _, err := s.DeleteExpired(ctx); err != nil {
 			b.Fatal(err)
 		}
 	}

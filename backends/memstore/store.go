@@ -59,7 +59,7 @@ func New(opts ...Option) *Store {
 	s := &Store{records: r}
 	if o.cleanupInterval > 0 {
 		// The only error is ctx's, when stopping.
-		s.sweeper = sweep.Start(o.cleanupInterval, func(ctx context.Context) { _ = r.deleteExpired(ctx) })
+		s.sweeper = sweep.Start(o.cleanupInterval, func(ctx context.Context) { _, _ = r.deleteExpired(ctx) })
 		s.cleanup = runtime.AddCleanup(s, (*sweep.Sweeper).Stop, s.sweeper)
 	}
 	return s

@@ -16,19 +16,20 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// DeleteExpired removes every expired record now. The sweeper calls it on
+// DeleteExpired removes every expired record now, and returns how many. The sweeper calls it on
 // its schedule; call it yourself when the sweeper is off. It stops early,
 // returning an error that wraps ctx.Err(), when ctx ends.
-func (s *Store) DeleteExpired(ctx context.Context) error {
+func (s *Store) DeleteExpired(ctx context.Context) (int64, error) {
 	return s.records.deleteExpired(ctx)
 }
 
 // deleteExpired removes expired records one shard at a time, so that no
 // lock is held for long.
-func (r *records) deleteExpired(ctx context.Context) error {
+func (r *records) deleteExpired(ctx context.Context) (int64, error) {
+	var removed int64
 	for i := range r.shards {
 		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("memstore: delete expired: %w", err)
+			return removed, fmt.Errorf("memstore: delete expired: %w", err)
 		}
 		now := r.now()
 		sh := &r.shards[i]
@@ -36,9 +37,10 @@ func (r *records) deleteExpired(ctx context.Context) error {
 		for k, e := range sh.m {
 			if e.expires <= now {
 				delete(sh.m, k)
+				removed++
 			}
 		}
 		sh.mu.Unlock()
 	}
-	return nil
+	return removed, nil
 }

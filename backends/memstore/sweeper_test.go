@@ -87,15 +87,15 @@ func TestDeleteExpired(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(5 * time.Millisecond)
-	if err := s.DeleteExpired(ctx); err != nil {
-		t.Fatalf("DeleteExpired: %v", err)
+	if n, err := s.DeleteExpired(ctx); err != nil || n != 3 {
+		t.Fatalf("DeleteExpired = %d, %v; want 3 removed", n, err)
 	}
 	if n := s.count(); n != 1 {
 		t.Fatalf("count after DeleteExpired = %d; want 1", n)
 	}
 	canceled, cancel := context.WithCancel(ctx)
 	cancel()
-	if err := s.DeleteExpired(canceled); err == nil {
+	if _, err := s.DeleteExpired(canceled); err == nil {
 		t.Fatal("DeleteExpired with a canceled context returned nil; want an error")
 	}
 }
