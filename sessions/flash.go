@@ -1,5 +1,7 @@
 package sessions
 
+import "slices"
+
 // Flash is a one-time message kept in the session until read, as Flask's
 // flash() and get_flashed_messages() keep them.
 type Flash struct {
@@ -54,7 +56,7 @@ func (s *Session) Flashes(categories ...string) []Flash {
 		switch {
 		case !ok:
 			// Not Flask's shape: drop it rather than fail every later read.
-		case len(categories) == 0 || contains(categories, f.Category):
+		case len(categories) == 0 || slices.Contains(categories, f.Category):
 			out = append(out, f)
 		default:
 			kept = append(kept, item)
@@ -81,13 +83,4 @@ func parseFlash(item any) (Flash, bool) {
 	cat, ok1 := pair[0].(string)
 	msg, ok2 := pair[1].(string)
 	return Flash{Category: cat, Message: msg}, ok1 && ok2
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

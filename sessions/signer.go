@@ -78,17 +78,11 @@ func (s *signer) sign(id string) string {
 	return b.String()
 }
 
-// verify returns the ID carried by a signed value when any key's signature
-// matches, comparing in constant time. Signatures are compared encoded:
-// only the canonical encoding that sign writes is accepted, so no two
-// cookie values carry the same signed ID.
-func (s *signer) verify(value string) (string, bool) {
-	id, _, ok := s.verifyKey(value)
-	return id, ok
-}
-
-// verifyKey is verify that also tells which key matched: 0 is the signing
-// key, higher ones are fallbacks.
+// verifyKey returns the ID carried by a signed value when any key's
+// signature matches, comparing in constant time, and which key matched: 0
+// is the signing key, higher ones are fallbacks. Signatures are compared
+// encoded: only the canonical encoding that sign writes is accepted, so no
+// two cookie values carry the same signed ID.
 func (s *signer) verifyKey(value string) (id string, key int, ok bool) {
 	dot := strings.LastIndexByte(value, '.')
 	if dot < 0 || len(value)-dot-1 != s.sigLen {

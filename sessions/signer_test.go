@@ -60,3 +60,9 @@ func TestSignerAllocations(t *testing.T) {
 		t.Errorf("sign allocates %v times, want 1", n)
 	}
 }
+
+// verify is verifyKey without the key index, for tests.
+func (s *signer) verify(value string) (string, bool) {
+	id, _, ok := s.verifyKey(value)
+	return id, ok
+}

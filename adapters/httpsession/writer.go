@@ -15,19 +15,11 @@ type writer struct {
 	http.ResponseWriter
 	m *sessions.Manager
 	s *sessions.Session
-
-	committed bool
-	discard   bool
 }
 
-// commit commits once and reports whether the handler's output goes through.
-func (w *writer) commit() bool {
-	if !w.committed {
-		w.committed = true
-		w.discard = !w.m.Commit(w.s)
-	}
-	return !w.discard
-}
+// commit commits the session the first time and reports whether the
+// handler's output goes through (Commit remembers both).
+func (w *writer) commit() bool { return w.m.Commit(w.s) }
 
 func (w *writer) WriteHeader(code int) {
 	if code < 200 && code != http.StatusSwitchingProtocols {
