@@ -69,9 +69,9 @@ func stored(t *testing.T, store *memstore.Store, id string) bool {
 
 // TestRecoverOrder runs a panicking handler under a recovering middleware
 // placed before the session middleware (the order Echo documents) and
-// after it. Before it, the 500 that Recover writes runs the session's
-// Before hook, which must not commit the abandoned session. After it, the
-// panic reaches the session middleware as an ordinary error response.
+// after it. Before it, the 500 that Recover writes goes through the
+// session's writer, which must not commit the abandoned session. After it,
+// the panic reaches the session middleware as an ordinary error response.
 func TestRecoverOrder(t *testing.T) {
 	for _, recoverFirst := range []bool{true, false} {
 		var e *echo.Echo
