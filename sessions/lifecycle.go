@@ -134,16 +134,17 @@ func (s *Session) loadRecord() bool {
 	s.keyID, s.keyStr = s.cookieID, key
 	ctx := s.r.Context()
 	var (
-		data  []byte
+		rec   Record
 		found bool
 		err   error
 	)
 	if m.loadToucher != nil {
-		data, found, err = m.loadToucher.LoadTouch(ctx, key, m.cfg.Lifetime)
+		rec, found, err = m.loadToucher.LoadTouch(ctx, key, m.cfg.Lifetime)
 		s.touched = found
 	} else {
-		data, found, err = m.cfg.Store.Load(ctx, key)
+		rec, found, err = m.cfg.Store.Load(ctx, key)
 	}
+	data := rec.Data
 	if err != nil {
 		s.loadErr = s.redactLocked(fmt.Errorf("%w: %w", ErrStoreLoad, err))
 		s.values = make(map[string]any)
@@ -243,7 +244,13 @@ func (s *Session) commit(beforeHeaders bool) error {
 			}
 		}
 		ttl := s.ttl(now)
-		if err := m.cfg.Store.Save(s.writeContext(), s.key(), data, ttl); err != nil {
+		var err error
+		if s.found {
+			err = m.cfg.Store.Replace(s.writeContext(), s.key(), Record{Data: s.raw}, data, ttl)
+		} else {
+			err = m.cfg.Store.Create(s.writeContext(), s.key(), data, ttl)
+		}
+		if err != nil {
 			return fmt.Errorf("%w: %w", ErrStoreSave, err)
 		}
 		s.found, s.raw, s.modified, s.immutable = true, data, false, false
@@ -289,7 +296,7 @@ func (s *Session) refresh(ttl time.Duration) error {
 	if m.toucher != nil {
 		err = m.toucher.Touch(s.writeContext(), s.key(), ttl)
 	} else {
-		err = m.cfg.Store.Save(s.writeContext(), s.key(), s.raw, ttl) // the very bytes loaded
+		err = m.cfg.Store.Replace(s.writeContext(), s.key(), Record{Data: s.raw}, s.raw, ttl) // the very bytes loaded
 	}
 	if err != nil {
 		return fmt.Errorf("%w: refresh: %w", ErrStoreSave, err)

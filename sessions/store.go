@@ -2,6 +2,7 @@ package sessions
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -10,24 +11,59 @@ import (
 // produced by the session's Codec. Implementations must be safe for
 // concurrent use.
 //
+// Every write is conditional, so that concurrent requests on one session
+// never silently overwrite each other and a deleted record never comes
+// back: Create writes only where no record is, Replace only over the very
+// record the request loaded. A write whose condition fails changes nothing
+// and returns an error wrapping ErrConflict; the lifecycle then reloads the
+// record, applies its request's changes on top and tries again. Each method
+// is one round trip to the store.
+//
 // A Store reports a missing or expired record as found == false with a nil
 // error; an error means the store could not answer, and the session that
-// asked is then never saved over the record (DESIGN §5).
+// asked is then never saved over the record.
 type Store interface {
 	// Load returns the record stored under key.
-	Load(ctx context.Context, key string) (data []byte, found bool, err error)
-	// Save stores data under key, replacing any record, to expire after ttl.
-	Save(ctx context.Context, key string, data []byte, ttl time.Duration) error
+	Load(ctx context.Context, key string) (rec Record, found bool, err error)
+	// Create stores data under key, to expire after ttl, if no live record
+	// is stored under key. Otherwise it changes nothing and returns an
+	// error wrapping ErrConflict.
+	Create(ctx context.Context, key string, data []byte, ttl time.Duration) error
+	// Replace stores data under key, to expire after ttl, if the record
+	// under key is still old: a record Load or LoadTouch returned, or one
+	// holding the Data of a successful Create or Replace (with a zero
+	// Version). If the record changed, expired or was deleted since,
+	// it changes nothing (a deleted record is never recreated) and returns
+	// an error wrapping ErrConflict.
+	Replace(ctx context.Context, key string, old Record, data []byte, ttl time.Duration) error
 	// Delete removes the record under key. A missing record is not an error.
 	Delete(ctx context.Context, key string) error
 }
 
+// Record is a session record as a Store holds it.
+type Record struct {
+	// Data is the encoded session, as the Codec wrote it. The caller owns
+	// it: a Store never keeps or changes a slice it returned or was given.
+	Data []byte
+	// Version is the store's own version of the record, for stores that
+	// have one (memcached's CAS value), which Replace then compares instead
+	// of Data. It is zero from stores that compare Data, and a zero Version
+	// asks every store to compare Data.
+	Version uint64
+}
+
+// ErrConflict is what Create and Replace wrap when their condition fails:
+// a record already exists under the key, or the record changed or went
+// away since it was loaded.
+var ErrConflict = errors.New("sessions: the stored record changed concurrently")
+
 // Toucher is implemented by stores that can extend a record's lifetime
-// without rewriting its data (Redis EXPIRE, memcached Touch, an SQL UPDATE
-// of the expiry). Without it, a refresh rewrites the bytes that were loaded.
+// without rewriting its data (Redis PEXPIRE, memcached touch, an SQL UPDATE
+// of the expiry). Without it, a refresh replaces the record with the bytes
+// that were loaded.
 type Toucher interface {
 	// Touch sets the record under key to expire after ttl. A missing record
-	// is not an error.
+	// is not an error, and is not created.
 	Touch(ctx context.Context, key string, ttl time.Duration) error
 }
 
@@ -35,6 +71,7 @@ type Toucher interface {
 // lifetime in a single round trip (Redis GETEX). The lifecycle uses it when
 // sessions are refreshed on each request.
 type LoadToucher interface {
-	// LoadTouch is Load followed by Touch, in one round trip.
-	LoadTouch(ctx context.Context, key string, ttl time.Duration) (data []byte, found bool, err error)
+	// LoadTouch is Load followed by Touch, in one round trip. A missing
+	// record is not created.
+	LoadTouch(ctx context.Context, key string, ttl time.Duration) (rec Record, found bool, err error)
 }
