@@ -1,9 +1,16 @@
 package sessions
 
-import "slices"
+import (
+	"reflect"
+	"slices"
+)
 
 // Flash is a one-time message kept in the session until read, as Flask's
 // flash() and get_flashed_messages() keep them.
+//
+// Concurrent requests on one session do not lose each other's flashes: a
+// message added by one survives another's commit, and a message one request
+// took is not brought back by another that loaded it too.
 type Flash struct {
 	Category string
 	Message  string
@@ -29,7 +36,7 @@ func (s *Session) AddFlash(message string, category ...string) {
 	}
 	list, _ := s.values[keyFlashes].([]any)
 	s.values[keyFlashes] = append(list, []any{cat, message})
-	s.modified = true
+	s.changes.mark(keyFlashes)
 }
 
 // Flashes removes and returns the pending messages, oldest first. With
@@ -70,7 +77,7 @@ func (s *Session) Flashes(categories ...string) []Flash {
 	} else {
 		delete(s.values, keyFlashes)
 	}
-	s.modified = true
+	s.changes.mark(keyFlashes)
 	return out
 }
 
@@ -83,4 +90,36 @@ func parseFlash(item any) (Flash, bool) {
 	cat, ok1 := pair[0].(string)
 	msg, ok2 := pair[1].(string)
 	return Flash{Category: cat, Message: msg}, ok1 && ok2
+}
+
+// mergeFlashes replays one request's changes to the flash list over the
+// list another request stored since: the messages the request took from
+// base (the list it loaded) are removed from theirs, and the messages it
+// added are appended. Each of base, ours and theirs is a stored list
+// ([]any) or nil.
+func mergeFlashes(base, ours, theirs any) []any {
+	b, _ := base.([]any)
+	o, _ := ours.([]any)
+	t, _ := theirs.([]any)
+	taken := without(b, o) // in base, no longer in ours
+	added := without(o, b) // in ours, not in base
+	return append(without(t, taken), added...)
+}
+
+// without returns the items of list that remain after removing, for each
+// item of drop, one equal item: a difference of multisets, in list's order.
+func without(list, drop []any) []any {
+	out := make([]any, 0, len(list))
+	used := make([]bool, len(drop))
+next:
+	for _, item := range list {
+		for i, d := range drop {
+			if !used[i] && reflect.DeepEqual(item, d) {
+				used[i] = true
+				continue next
+			}
+		}
+		out = append(out, item)
+	}
+	return out
 }

@@ -71,8 +71,8 @@ func FuzzReadCookie(f *testing.F) {
 		// A session opened and loaded from it never panics.
 		s := signed.Open(nil, r)
 		s.Get("x")
-		if s.cookieID != "" && !validID(s.cookieID) {
-			t.Fatalf("Open kept %q", s.cookieID)
+		if s.client.id != "" && !validID(s.client.id) {
+			t.Fatalf("Open kept %q", s.client.id)
 		}
 	})
 }

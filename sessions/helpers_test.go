@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"maps"
@@ -24,7 +25,8 @@ type testStore struct {
 	data  map[string][]byte
 	ttl   map[string]time.Duration
 	calls map[string]int
-	order []string // "op key", in call order
+	order  []string // "op key", in call order
+	writes []string // "create" or "replace" for each "save", in call order
 
 	failLoad, failSave, failDelete, failTouch error
 }
@@ -38,23 +40,44 @@ func (s *testStore) note(op, key string) {
 	s.order = append(s.order, op+" "+key)
 }
 
-func (s *testStore) Load(_ context.Context, key string) ([]byte, bool, error) {
+func (s *testStore) Load(_ context.Context, key string) (Record, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.note("load", key)
 	if s.failLoad != nil {
-		return nil, false, s.failLoad
+		return Record{}, false, s.failLoad
 	}
 	d, ok := s.data[key]
-	return bytes.Clone(d), ok, nil
+	return Record{Data: bytes.Clone(d)}, ok, nil
 }
 
-func (s *testStore) Save(_ context.Context, key string, data []byte, ttl time.Duration) error {
+// Create and Replace both count as "save" (and as "create" or "replace").
+func (s *testStore) Create(_ context.Context, key string, data []byte, ttl time.Duration) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.note("save", key)
+	s.writes = append(s.writes, "create")
 	if s.failSave != nil {
 		return s.failSave
+	}
+	if _, ok := s.data[key]; ok {
+		return fmt.Errorf("teststore: create %q: %w", key, ErrConflict)
+	}
+	s.data[key] = bytes.Clone(data)
+	s.ttl[key] = ttl
+	return nil
+}
+
+func (s *testStore) Replace(_ context.Context, key string, old Record, data []byte, ttl time.Duration) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.note("save", key)
+	s.writes = append(s.writes, "replace")
+	if s.failSave != nil {
+		return s.failSave
+	}
+	if cur, ok := s.data[key]; !ok || !bytes.Equal(cur, old.Data) {
+		return fmt.Errorf("teststore: replace %q: %w", key, ErrConflict)
 	}
 	s.data[key] = bytes.Clone(data)
 	s.ttl[key] = ttl
@@ -115,7 +138,7 @@ func (s *testStore) resetCounts() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls = map[string]int{}
-	s.order = nil
+	s.order, s.writes = nil, nil
 }
 
 func (s *testStore) keys() []string {
@@ -143,18 +166,18 @@ func (s touchStore) Touch(_ context.Context, key string, ttl time.Duration) erro
 // loadTouchStore is a testStore with Touch and LoadTouch.
 type loadTouchStore struct{ touchStore }
 
-func (s loadTouchStore) LoadTouch(_ context.Context, key string, ttl time.Duration) ([]byte, bool, error) {
+func (s loadTouchStore) LoadTouch(_ context.Context, key string, ttl time.Duration) (Record, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.note("loadtouch", key)
 	if s.failLoad != nil {
-		return nil, false, s.failLoad
+		return Record{}, false, s.failLoad
 	}
 	d, ok := s.data[key]
 	if ok {
 		s.touch(key, ttl)
 	}
-	return bytes.Clone(d), ok, nil
+	return Record{Data: bytes.Clone(d)}, ok, nil
 }
 
 func withTouch(s *testStore) Store     { return touchStore{s} }

@@ -1,17 +1,17 @@
 package sessions
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"time"
 )
 
-// The request lifecycle (DESIGN §4), in one place for every adapter:
+// The request lifecycle, in one place for every adapter:
 //
 //	Open     note the request; read nothing
 //	load     on first use, read the cookie and load the record (refreshing
@@ -20,6 +20,25 @@ import (
 //	Finish   after the handler: commit if nothing was written, else save what
 //	         changed after the headers went out
 //	Abandon  the handler panicked: save nothing
+//
+// Every write is conditional (see Store): a new record is created only
+// where none is, and a loaded one replaced only if it still holds what this
+// request loaded. When another request changed it in between, write reloads
+// it, replays this request's changes over it (rebase) and tries again. When
+// another request ended it (Destroy, Regenerate, expiry), this request's
+// changes are dropped: a session that is gone stays gone.
+
+// SaveTimeout bounds the store calls of a commit whose request has no
+// deadline of its own, or whose context has already ended (the client went
+// away): the changes the handler made are still saved, but a stalled store
+// cannot hold the request forever. A commit within a request that has a
+// deadline uses that deadline. Because every write is conditional, a save
+// that times out and lands in the store later cannot overwrite newer data.
+const SaveTimeout = 5 * time.Second
+
+// writeTries bounds the attempts of one conditional write that keeps
+// meeting concurrent writes; the last conflict is reported as ErrStoreSave.
+const writeTries = 8
 
 // Open starts the session of request r. It costs one allocation: the
 // cookie is read and verified, and the store asked, when the handler first
@@ -37,7 +56,7 @@ func (m *Manager) Open(w http.ResponseWriter, r *http.Request) *Session {
 // the request to hand the handler: a copy of r whose context carries s.
 // The copy lives inside s, so it costs no allocation either.
 func (m *Manager) Init(s *Session, w http.ResponseWriter, r *http.Request) *http.Request {
-	if s.m != nil || s.loaded {
+	if s.m != nil || s.state != unloaded {
 		panic("sessions: Manager.Init needs a zero Session; a Session serves one request only")
 	}
 	s.m, s.w, s.r = m, w, r
@@ -57,14 +76,16 @@ func (m *Manager) Init(s *Session, w http.ResponseWriter, r *http.Request) *http
 // whatever the handler writes.
 func (m *Manager) Commit(s *Session) bool {
 	s.mu.Lock()
-	if s.committed {
-		ok := !s.replaced
+	if s.stage != serving {
+		ok := s.stage != replaced
 		s.mu.Unlock()
 		return ok
 	}
-	s.committed = true
 	err := s.commit(true)
-	s.failed = err != nil
+	s.stage = sent
+	if err != nil {
+		s.stage = failed
+	}
 	s.mu.Unlock()
 	if err == nil {
 		return true
@@ -80,18 +101,20 @@ func (m *Manager) Commit(s *Session) bool {
 // has had its one call, and the changes are lost.
 func (m *Manager) Finish(s *Session) {
 	s.mu.Lock()
-	if !s.committed {
+	if s.stage == serving {
 		s.mu.Unlock()
 		m.Commit(s)
 		s.mu.Lock()
-	} else if !s.failed {
+	} else if s.stage == sent {
 		if err := s.commit(false); err != nil {
 			s.mu.Unlock()
 			m.fail(s, err, false)
 			s.mu.Lock()
 		}
 	}
-	s.finished = true
+	if s.stage == sent {
+		s.stage = done
+	}
 	s.mu.Unlock()
 }
 
@@ -99,26 +122,25 @@ func (m *Manager) Finish(s *Session) {
 // and no cookie is set, whatever the recovery middleware writes next.
 func (m *Manager) Abandon(s *Session) {
 	s.mu.Lock()
-	s.abandoned = true
+	s.stage = abandoned
 	s.mu.Unlock()
 }
 
 // load fetches the record on first use. The caller holds s.mu.
 func (s *Session) load() {
-	if s.loaded || s.nullReason != nil {
+	if s.state != unloaded || s.nullReason != nil {
 		return
 	}
 	if s.m == nil { // a zero Session no middleware opened
 		s.nullReason = ErrNoMiddleware
 		return
 	}
-	s.loaded = true
-	s.cookieID, s.cookieVal, s.hadCookie = s.m.readCookie(s.r)
-	if s.cookieID != "" && s.loadRecord() {
+	m := s.m
+	s.client.id, s.client.value, s.client.sent = m.readCookie(s.r)
+	if s.client.id != "" && s.loadRecord() {
 		return
 	}
-	m := s.m
-	s.fresh = true
+	s.state, s.isNew = absent, true
 	s.values = make(map[string]any)
 	s.permanent = !m.cfg.NonPermanent
 	if m.cfg.AbsoluteTimeout > 0 {
@@ -130,8 +152,9 @@ func (s *Session) load() {
 // there is none to use, and the session starts new under a new ID.
 func (s *Session) loadRecord() bool {
 	m := s.m
-	key := m.key(s.cookieID)
-	s.keyID, s.keyStr = s.cookieID, key
+	id := s.client.id
+	key := m.key(id)
+	s.keyID, s.keyStr = id, key
 	ctx := s.r.Context()
 	var (
 		rec   Record
@@ -140,12 +163,11 @@ func (s *Session) loadRecord() bool {
 	)
 	if m.loadToucher != nil {
 		rec, found, err = m.loadToucher.LoadTouch(ctx, key, m.cfg.Lifetime)
-		s.touched = found
 	} else {
 		rec, found, err = m.cfg.Store.Load(ctx, key)
 	}
-	data := rec.Data
 	if err != nil {
+		s.state = unreadable
 		s.loadErr = s.redactLocked(fmt.Errorf("%w: %w", ErrStoreLoad, err))
 		s.values = make(map[string]any)
 		s.permanent = !m.cfg.NonPermanent
@@ -154,28 +176,27 @@ func (s *Session) loadRecord() bool {
 	if !found {
 		return false
 	}
-	values, err := decodeRecord(m.cfg.Codec, data)
+	values, permanent, created, err := s.decode(rec.Data)
 	if err != nil {
 		// Dropped, not deleted: a service on another codec sharing the store
 		// (a Flask app mid-migration) may have written it. Its TTL ends it.
 		m.log(ctx, slog.LevelWarn, "sessions: dropping a session record that does not decode", s.r,
-			slog.Int("bytes", len(data)), slog.Any("error", err))
+			slog.Int("bytes", len(rec.Data)), slog.Any("error", err))
 		return false
 	}
-	permanent, created := takeMeta(values)
 	if abs := m.cfg.AbsoluteTimeout; abs > 0 {
 		now := m.now()
 		switch {
 		case created == 0: // saved before AbsoluteTimeout was set: start counting now
 			created = now.Unix()
-			s.modified = true
+			s.changes.mark(keyCreated)
 		case now.Sub(time.Unix(created, 0)) >= abs:
-			s.stale = append(s.stale, s.cookieID)
+			s.stale = append(s.stale, id)
 			return false
 		}
 	}
+	s.state, s.base, s.id = stored, rec, id
 	s.values, s.permanent, s.created = values, permanent, created
-	s.id, s.found, s.raw = s.cookieID, true, data
 	return true
 }
 
@@ -183,136 +204,188 @@ func (s *Session) loadRecord() bool {
 // after them it saves what it can and reports what needed a cookie. The
 // caller holds s.mu.
 func (s *Session) commit(beforeHeaders bool) error {
-	if s.abandoned || !s.loaded || s.nullReason != nil {
+	if s.stage == abandoned || s.state == unloaded || s.nullReason != nil {
 		return nil
 	}
-	m := s.m
 	if beforeHeaders {
 		s.addVaryCookie()
 	}
-	if s.loadErr != nil {
-		// Reported once: at the commit before the headers, or at Finish when
-		// the handler first used the session after writing.
-		if s.loadErrReported {
-			return nil
-		}
-		s.loadErrReported = true
+	switch s.state {
+	case unreadable:
+		// Reported once: by the commit before the headers (which then
+		// fails, so Finish saves nothing), or by Finish when the handler
+		// first used the session after writing.
 		return s.loadErr
+	case gone:
+		return nil
 	}
-	now := m.now()
+	m := s.m
+	ctx := storeContext{r: s.r}
+	defer ctx.end()
 
-	dirty := s.modified
 	var data []byte
-	if !dirty && s.found && !s.immutable && !s.checkImmutable() {
+	dirty := s.changes.any()
+	if !dirty && s.state == stored && hasMutable(s.values) {
 		var err error
 		if data, err = s.encode(); err != nil {
 			return fmt.Errorf("%w: encode: %w", ErrStoreSave, err)
 		}
-		dirty = !bytes.Equal(data, s.raw)
-		if dirty && s.sameAsLoaded(data) {
-			// The same values in another key order (a Flask-written record):
-			// compare with our own encoding from now on.
-			dirty, s.raw = false, data
-		}
+		dirty = s.changedInPlace(data)
 	}
 
 	switch {
-	case dirty && len(s.values) == 0: // cleared or destroyed
+	case !dirty:
+		if s.state == stored && beforeHeaders && !m.cfg.NoRefreshEachRequest {
+			if err := s.refresh(&ctx); err != nil {
+				return errors.Join(err, s.deleteStale(&ctx))
+			}
+		}
+		return s.deleteStale(&ctx)
+
+	case len(s.values) == 0 && (s.changes.cleared || s.state == absent):
+		// Cleared, destroyed, or emptied before it was ever stored.
 		s.retire()
-		s.modified = false
-		if beforeHeaders && s.hadCookie {
+		s.changes.reset()
+		if beforeHeaders && s.client.sent {
 			s.addHeader("Set-Cookie", m.cookies.expired, setCookieSlot)
 			// The client keeps no cookie naming this ID: data set after the
 			// headers can no longer be saved under it.
-			s.cookieID, s.cookieVal, s.hadCookie = "", "", false
+			s.client = clientCookie{}
 		}
-		return s.deleteStale()
+		return s.deleteStale(&ctx)
+	}
 
-	case dirty:
-		if s.id == "" {
-			s.id = newID(m.cfg.IDLength)
+	if s.id == "" {
+		s.id = newID(m.cfg.IDLength)
+	}
+	if !beforeHeaders && s.id != s.client.id {
+		// No cookie can name the new ID: the data is lost, but records
+		// retired by Destroy or Regenerate (or found corrupt) still go.
+		return errors.Join(ErrHeadersSent, s.deleteStale(&ctx))
+	}
+	now := m.now()
+	ttl := s.ttl(now)
+	if err := s.write(&ctx, data, ttl); err != nil {
+		return err
+	}
+	if s.state == gone {
+		m.log(s.r.Context(), slog.LevelInfo, "sessions: the session ended in another request (a logout, a new ID or its expiry); this request's changes to it are dropped", s.r)
+		return s.deleteStale(&ctx)
+	}
+	if beforeHeaders {
+		if s.id != s.client.id {
+			s.client.value = ""
 		}
-		if !beforeHeaders && s.id != s.cookieID {
-			// No cookie can name the new ID: the data is lost, but records
-			// retired by Destroy or Regenerate (or found corrupt) still go.
-			return errors.Join(ErrHeadersSent, s.deleteStale())
-		}
+		s.addHeader("Set-Cookie", m.setCookie(s.id, s.client.value, s.permanent, ttl, now), setCookieSlot)
+		s.client.id, s.client.sent = s.id, true
+	}
+	return s.deleteStale(&ctx)
+}
+
+// write saves the session: it creates the record of a session that has
+// none, or replaces the one it loaded. data is the session already
+// encoded, or nil. A replace that finds the record changed reloads it,
+// replays this request's changes over it and tries again, at most
+// writeTries times; one that finds the record gone leaves the state gone
+// and saves nothing. The caller holds s.mu.
+func (s *Session) write(sc *storeContext, data []byte, ttl time.Duration) error {
+	store, key, ctx := s.m.cfg.Store, s.key(), sc.get()
+	for try := 1; ; try++ {
 		if data == nil {
 			var err error
 			if data, err = s.encode(); err != nil {
 				return fmt.Errorf("%w: encode: %w", ErrStoreSave, err)
 			}
 		}
-		ttl := s.ttl(now)
 		var err error
-		if s.found {
-			err = m.cfg.Store.Replace(s.writeContext(), s.key(), Record{Data: s.raw}, data, ttl)
+		if s.state == absent {
+			err = store.Create(ctx, key, data, ttl)
 		} else {
-			err = m.cfg.Store.Create(s.writeContext(), s.key(), data, ttl)
+			err = store.Replace(ctx, key, s.base, data, ttl)
 		}
-		if err != nil {
+		if err == nil {
+			s.state, s.base = stored, Record{Data: data}
+			s.changes.reset()
+			return nil
+		}
+		if !errors.Is(err, ErrConflict) || s.state == absent || try == writeTries {
+			if try > 1 {
+				err = fmt.Errorf("after %d tries: %w", try, err)
+			}
 			return fmt.Errorf("%w: %w", ErrStoreSave, err)
 		}
-		s.found, s.raw, s.modified, s.immutable = true, data, false, false
-		if beforeHeaders {
-			if s.id != s.cookieID {
-				s.cookieVal = ""
-			}
-			s.addHeader("Set-Cookie", m.setCookie(s.id, s.cookieVal, s.permanent, ttl, now), setCookieSlot)
-			s.cookieID, s.hadCookie = s.id, true
+		if err := backoff(ctx, try); err != nil {
+			return fmt.Errorf("%w: %w", ErrStoreSave, err)
 		}
-		return s.deleteStale()
-
-	case s.found && beforeHeaders && !m.cfg.NoRefreshEachRequest:
-		ttl := s.ttl(now)
-		err := s.refresh(ttl)
-		if err == nil && s.permanent {
-			s.addHeader("Set-Cookie", m.setCookie(s.id, s.cookieVal, true, ttl, now), setCookieSlot)
+		cur, found, err := store.Load(ctx, key)
+		if err != nil {
+			return fmt.Errorf("%w: reload after a conflict: %w", ErrStoreSave, err)
 		}
-		return errors.Join(err, s.deleteStale())
-
-	default:
-		return s.deleteStale()
+		if !found {
+			s.state, s.base = gone, Record{}
+			return nil
+		}
+		if err := s.rebase(cur); err != nil {
+			// Another service wrote a record this codec cannot read: leave
+			// it, as load does, and report the save as failed.
+			return fmt.Errorf("%w: the record another request stored does not decode: %w", ErrStoreSave, err)
+		}
+		data = nil
 	}
 }
 
-// checkImmutable reports whether no value can change in place, and
-// remembers a yes: until a write marks the session modified (and the save
-// forgets it), the values stay those same scalars, so Finish need not look
-// again. The caller holds s.mu.
-func (s *Session) checkImmutable() bool {
-	s.immutable = !hasMutable(s.values)
-	return s.immutable
+// backoff waits before the retry of a conflicting write, a random time
+// that doubles with each try, so that requests racing on one session take
+// turns instead of colliding again.
+func backoff(ctx context.Context, try int) error {
+	d := time.Duration(rand.Int64N(int64(time.Millisecond) << min(try, 5)))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
 }
 
 // refresh extends the record's TTL without rewriting its data, unless the
-// load already did.
-func (s *Session) refresh(ttl time.Duration) error {
-	if s.touched {
-		return nil
-	}
+// load already did, and re-sends a permanent session's cookie. A store
+// without Touch gets the loaded bytes back, conditionally: if another
+// request changed the record meanwhile, its own write refreshed it; if
+// another request ended it, no cookie is sent for it. The caller holds s.mu.
+func (s *Session) refresh(sc *storeContext) error {
 	m := s.m
-	var err error
-	if m.toucher != nil {
-		err = m.toucher.Touch(s.writeContext(), s.key(), ttl)
-	} else {
-		err = m.cfg.Store.Replace(s.writeContext(), s.key(), Record{Data: s.raw}, s.raw, ttl) // the very bytes loaded
+	now := m.now()
+	ttl := s.ttl(now)
+	if m.loadToucher == nil {
+		var err error
+		if m.toucher != nil {
+			err = m.toucher.Touch(sc.get(), s.key(), ttl)
+		} else {
+			err = m.cfg.Store.Replace(sc.get(), s.key(), s.base, s.base.Data, ttl)
+			if errors.Is(err, ErrConflict) {
+				return nil
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("%w: refresh: %w", ErrStoreSave, err)
+		}
 	}
-	if err != nil {
-		return fmt.Errorf("%w: refresh: %w", ErrStoreSave, err)
+	if s.permanent {
+		s.addHeader("Set-Cookie", m.setCookie(s.id, s.client.value, true, ttl, now), setCookieSlot)
 	}
-	s.touched = true
 	return nil
 }
 
 // deleteStale deletes the records of retired IDs. One that fails to go stays
 // scheduled, so that Finish tries again after a Commit that had nothing to
 // report.
-func (s *Session) deleteStale() error {
+func (s *Session) deleteStale(sc *storeContext) error {
 	if len(s.stale) == 0 {
 		return nil
 	}
-	ctx := s.writeContext()
+	ctx := sc.get()
 	var errs []error
 	kept := s.stale[:0]
 	for _, id := range s.stale {
@@ -328,14 +401,36 @@ func (s *Session) deleteStale() error {
 	return nil
 }
 
-// writeContext is the context of the commit's store calls. Saves outlive
-// the request: a client that hangs up after its request was handled must
-// not lose the changes the handler made. The caller holds s.mu.
-func (s *Session) writeContext() context.Context {
-	if s.wctx == nil {
-		s.wctx = context.WithoutCancel(s.r.Context())
+// storeContext makes the context of one commit's store calls when the
+// first of them needs it, so that a commit that calls no store (a read
+// refreshed at load) costs nothing. Saves outlive the request's
+// cancellation: a client that hangs up after its request was handled must
+// not lose the changes the handler made. They keep its deadline, though, or
+// get SaveTimeout when it has none or has already ended.
+type storeContext struct {
+	r      *http.Request
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+// get returns the context, made on first use.
+func (c *storeContext) get() context.Context {
+	if c.ctx == nil {
+		rc := c.r.Context()
+		deadline, ok := rc.Deadline()
+		if !ok || rc.Err() != nil {
+			deadline = time.Now().Add(SaveTimeout)
+		}
+		c.ctx, c.cancel = context.WithDeadline(context.WithoutCancel(rc), deadline)
 	}
-	return s.wctx
+	return c.ctx
+}
+
+// end releases the context's timer once the commit is over.
+func (c *storeContext) end() {
+	if c.cancel != nil {
+		c.cancel()
+	}
 }
 
 // key returns the storage key of the session's current ID, built once per
@@ -374,7 +469,7 @@ func (m *Manager) fail(s *Session, err error, beforeHeaders bool) {
 	m.cfg.ErrorHandler(ew, r, err)
 	if ew.wrote {
 		s.mu.Lock()
-		s.replaced = true
+		s.stage = replaced
 		s.mu.Unlock()
 	}
 }
@@ -393,7 +488,7 @@ func (s *Session) redactLocked(err error) error {
 		return err
 	}
 	msg := err.Error()
-	for _, id := range append([]string{s.cookieID, s.id}, s.stale...) {
+	for _, id := range append([]string{s.client.id, s.id}, s.stale...) {
 		if id != "" {
 			msg = strings.ReplaceAll(msg, id, "[session-id]")
 		}
@@ -415,7 +510,7 @@ func (e *redactedError) Unwrap() error { return e.err }
 func (s *Session) isReplaced() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.replaced
+	return s.stage == replaced
 }
 
 // log writes one record about request r. It never includes the session ID,

@@ -500,10 +500,10 @@ func TestRegenerate(t *testing.T) {
 	}, cookie)
 }
 
-// DESIGN §4.6, §4.4: Destroy and Clear delete the record and expire the
-// cookie with the same Name, Domain, Path, Secure, SameSite and Partitioned.
+// Destroy and Clear delete the record and expire the cookie with the same
+// Name, Domain, Path, Secure, SameSite and Partitioned.
 func TestDestroyAndClear(t *testing.T) {
-	for _, end := range []string{"Destroy", "Clear", "Delete", "Pop", "Flashes"} {
+	for _, end := range []string{"Destroy", "Clear"} {
 		t.Run(end, func(t *testing.T) {
 			h := newHarness(t, withTouch, func(c *Config) {
 				c.CookieName = "sid"
@@ -514,11 +514,7 @@ func TestDestroyAndClear(t *testing.T) {
 				c.CookiePartitioned = true
 			})
 			resp := h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) {
-				if end == "Flashes" {
-					s.AddFlash("hi")
-				} else {
-					s.Set("a", 1)
-				}
+				s.Set("a", 1)
 			})
 			set := resp.cookie("sid")
 			cookie := &http.Cookie{Name: "sid", Value: set.Value}
@@ -530,12 +526,6 @@ func TestDestroyAndClear(t *testing.T) {
 					s.Destroy()
 				case "Clear":
 					s.Clear()
-				case "Delete":
-					s.Delete("a")
-				case "Pop":
-					s.Pop("a")
-				case "Flashes":
-					s.Flashes()
 				}
 			}, cookie)
 			if _, ok := h.store.get("session:" + cookie.Value); ok {
@@ -560,6 +550,51 @@ func TestDestroyAndClear(t *testing.T) {
 }
 
 // DESIGN §4.6: values set after Destroy start a new session under a new ID;
+
+// A session emptied key by key (Delete, Pop, Flashes) is not ended: its
+// record is replaced by an empty one and its cookie kept, so that keys a
+// concurrent request sets can still merge into it. Only Clear and Destroy
+// end a session.
+func TestEmptiedKeyByKeyKeepsItsRecord(t *testing.T) {
+	for _, end := range []string{"Delete", "Pop", "Flashes"} {
+		t.Run(end, func(t *testing.T) {
+			h := newHarness(t, withTouch, nil)
+			set := h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) {
+				if end == "Flashes" {
+					s.AddFlash("hi")
+				} else {
+					s.Set("a", 1)
+				}
+			}).sessionCookie()
+			cookie := &http.Cookie{Name: set.Name, Value: set.Value}
+			h.store.resetCounts()
+			resp := h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) {
+				switch end {
+				case "Delete":
+					s.Delete("a")
+				case "Pop":
+					s.Pop("a")
+				case "Flashes":
+					s.Flashes()
+				}
+			}, cookie)
+			if got := strings.Join(h.store.writes, " "); got != "replace" || h.store.count("delete") != 0 {
+				t.Errorf("store calls %v (writes %v), want one replace", h.store.order, h.store.writes)
+			}
+			data, ok := h.store.get(DefaultKeyPrefix + cookie.Value)
+			if !ok {
+				t.Fatal("record deleted")
+			}
+			if values, err := decodeRecord(Msgpack, data); err != nil || len(values) != 1 || values[keyPermanent] != true {
+				t.Errorf("record %q (%v), want only _permanent", data, err)
+			}
+			if c := resp.sessionCookie(); c == nil || c.Value != cookie.Value || c.MaxAge <= 0 {
+				t.Errorf("cookie %v, want the same session's cookie, not expired", c)
+			}
+		})
+	}
+}
+
 // the old record is deleted.
 func TestDestroyThenSet(t *testing.T) {
 	h := newHarness(t, nil, nil)

@@ -1,7 +1,6 @@
 package sessions
 
 import (
-	"bytes"
 	"encoding/json"
 	"math"
 	"time"
@@ -34,6 +33,16 @@ func (s *Session) encode() ([]byte, error) {
 	return encodeRecord(s.m.cfg.Codec, s.values, s.permanent, s.created)
 }
 
+// decode returns the values and metadata of a stored record.
+func (s *Session) decode(data []byte) (values map[string]any, permanent bool, created int64, err error) {
+	values, err = decodeRecord(s.m.cfg.Codec, data)
+	if err != nil {
+		return nil, false, 0, err
+	}
+	permanent, created = takeMeta(values)
+	return values, permanent, created, nil
+}
+
 // encodeRecord encodes values with the metadata keys added for the call.
 func encodeRecord(c Codec, values map[string]any, permanent bool, created int64) ([]byte, error) {
 	if permanent {
@@ -47,35 +56,27 @@ func encodeRecord(c Codec, values map[string]any, permanent bool, created int64)
 	return c.Marshal(values)
 }
 
-// sameAsLoaded reports whether data, the session encoded now, holds what
-// was loaded although its bytes differ: a record written by another encoder
-// (Flask-Session's msgspec keeps keys in insertion order, not sorted) is
-// compared in our encoding, so that reading it does not rewrite it. The
-// caller holds s.mu.
-func (s *Session) sameAsLoaded(data []byte) bool {
-	values, err := decodeRecord(s.m.cfg.Codec, s.raw)
-	if err != nil {
-		return false
-	}
-	permanent, created := takeMeta(values)
-	canon, err := encodeRecord(s.m.cfg.Codec, values, permanent, created)
-	return err == nil && bytes.Equal(canon, data)
-}
-
-// hasMutable reports whether any value could change in place (a map, a
-// slice, a pointer, a struct), which only comparing encodings can notice.
+// hasMutable reports whether any value could change in place.
 func hasMutable(values map[string]any) bool {
 	for _, v := range values {
-		switch v.(type) {
-		case nil, bool, string, json.Number, time.Time,
-			int, int8, int16, int32, int64,
-			uint, uint8, uint16, uint32, uint64,
-			float32, float64:
-		default:
+		if mutable(v) {
 			return true
 		}
 	}
 	return false
+}
+
+// mutable reports whether v could change in place (a map, a slice, a
+// pointer, a struct), which only comparing encodings can notice.
+func mutable(v any) bool {
+	switch v.(type) {
+	case nil, bool, string, json.Number, time.Time,
+		int, int8, int16, int32, int64,
+		uint, uint8, uint16, uint32, uint64,
+		float32, float64:
+		return false
+	}
+	return true
 }
 
 // toInt64 converts a decoded integer (or an integral float) to int64.

@@ -1,7 +1,6 @@
 package sessions
 
 import (
-	"context"
 	"log/slog"
 	"maps"
 	"net/http"
@@ -25,40 +24,61 @@ type Session struct {
 	m  *Manager // nil for the null session
 
 	// The request, as the middleware opened it.
-	w         http.ResponseWriter // the adapter's underlying writer: headers and error responses
-	r         *http.Request
-	req       http.Request // r as the handler sees it, its context carrying the session (see Init)
-	cookieID  string       // the verified ID the client sent; "" if none (read at load)
-	cookieVal string       // the cookie naming cookieID, to send back unchanged on refresh; "" to sign afresh
-	hadCookie bool         // the client sent a session cookie, valid or not
-	committed bool         // the commit before headers has run
-	failed    bool         // that commit failed and the ErrorHandler was called
-	replaced  bool         // the error handler wrote the response; the handler's output is discarded
-	abandoned bool         // the handler panicked: nothing is saved
+	w     http.ResponseWriter // the adapter's underlying writer: headers and error responses
+	r     *http.Request
+	req   http.Request   // r as the handler sees it, its context carrying the session (see Init)
+	ctx   sessionContext // the request context NewContext first made for this session
+	stage stage          // where the request is: serving, headers sent, done…
+	// client is the session cookie the client holds: as it sent it, then
+	// as this response leaves it.
+	client clientCookie
 
+	// The session.
+	state     recordState
+	id        string // current ID; "" until one is needed
+	base      Record // the record under id as this request last read or wrote it (state stored)
 	values    map[string]any
 	permanent bool
-	created   int64 // Unix seconds; 0 until known, kept only with AbsoluteTimeout
+	created   int64   // Unix seconds; 0 until known, kept only with AbsoluteTimeout
+	isNew     bool    // no record was loaded
+	changes   changes // what this request did to values, for the commit and for merges
+	stale     []string
+	loadErr   error // the store failed to load: the session is read-only
 
-	id    string   // current ID; "" until one is needed
-	found bool     // a record is stored under id
-	raw   []byte   // the record as loaded or last saved, to spot in-place changes
-	stale []string // IDs whose records must go: regenerated, destroyed, corrupt or expired
+	nullReason error     // set on null sessions: reads are empty, writes panic
+	headers    [2]string // backing for the Vary and Set-Cookie headers (see addHeader)
+	keyID      string    // the ID keyStr was built for
+	keyStr     string    // the storage key of keyID
+}
 
-	loaded          bool            // the store was asked (or had nothing to ask)
-	fresh           bool            // nothing was loaded: a new session
-	loadErr         error           // the store failed; the session is read-only
-	touched         bool            // the store already extended the record's TTL during load
-	wctx            context.Context // the commit's store calls' context, made when first needed
-	ctx             sessionContext  // the request context NewContext first made for this session
-	headers         [2]string       // backing for the Vary and Set-Cookie headers (see addHeader)
-	keyID           string          // the ID keyStr was built for
-	keyStr          string          // the storage key of keyID
-	modified        bool
-	finished        bool  // Finish ran: later writes cannot be saved
-	loadErrReported bool  // loadErr went to the ErrorHandler
-	immutable       bool  // no value can change in place (see checkImmutable)
-	nullReason      error // set on null sessions: reads are empty, writes panic
+// stage is where a request is in the lifecycle, as the adapter drives it.
+type stage uint8
+
+const (
+	serving   stage = iota // the handler runs; the headers are not out
+	sent                   // the commit before the headers succeeded; Finish saves later changes
+	failed                 // that commit failed and the ErrorHandler had its call: nothing more is saved
+	replaced               // as failed, and the ErrorHandler wrote the response: the handler's output is dropped
+	abandoned              // the handler panicked: nothing is saved
+	done                   // Finish ran: later changes cannot be saved
+)
+
+// recordState is what this request knows of the session's record.
+type recordState uint8
+
+const (
+	unloaded   recordState = iota // the cookie is not read yet
+	absent                        // no record under id (a new session, or one whose record was retired): a save creates it
+	stored                        // base is the record under id: a save replaces it, if it is still there
+	gone                          // another request ended the session (a logout, a new ID) or it expired: nothing is saved under id
+	unreadable                    // the store failed to load it: read-only, never saved over the record
+)
+
+// clientCookie is the session cookie the client holds.
+type clientCookie struct {
+	id    string // the verified session ID it names; "" if none
+	value string // its value, to send back unchanged on refresh; "" to sign id afresh
+	sent  bool   // the client sent a session cookie, valid or not
 }
 
 // Get returns the value stored under key.
@@ -91,13 +111,13 @@ func (s *Session) Set(key string, value any) {
 	case keyPermanent:
 		if b, ok := value.(bool); ok {
 			s.permanent = b
-			s.modified = true
+			s.changes.mark(keyPermanent)
 			return
 		}
 	case keyCreated:
 	default:
 		s.values[key] = value
-		s.modified = true
+		s.changes.mark(key)
 		return
 	}
 	s.m.log(s.r.Context(), slog.LevelWarn, "sessions: ignoring Set of a reserved key", s.r, slog.String("key", key))
@@ -110,7 +130,7 @@ func (s *Session) Delete(key string) {
 	if s.writable() {
 		if _, ok := s.values[key]; ok {
 			delete(s.values, key)
-			s.modified = true
+			s.changes.mark(key)
 		}
 	}
 }
@@ -125,7 +145,7 @@ func (s *Session) Pop(key string) (any, bool) {
 	v, ok := s.values[key]
 	if ok {
 		delete(s.values, key)
-		s.modified = true
+		s.changes.mark(key)
 	}
 	return v, ok
 }
@@ -146,15 +166,16 @@ func (s *Session) Len() int {
 	return len(s.values)
 }
 
-// Clear removes every key. An emptied session's record is deleted and its
-// cookie expired at commit, but its ID is kept: use Destroy to end a
-// session, and Regenerate after a login.
+// Clear removes every key, including keys other requests set concurrently:
+// a cleared session's record is deleted and its cookie expired at commit,
+// and values set afterwards are saved under the same ID. Use Destroy to end
+// a session, and Regenerate after a login.
 func (s *Session) Clear() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.writable() && len(s.values) > 0 {
+	if s.writable() && (len(s.values) > 0 || s.state == stored) {
 		clear(s.values)
-		s.modified = true
+		s.changes.clear()
 	}
 }
 
@@ -164,7 +185,7 @@ func (s *Session) ID() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.load()
-	if s.id == "" && s.nullReason == nil && s.loadErr == nil {
+	if s.id == "" && s.nullReason == nil && s.state != unreadable {
 		s.id = newID(s.m.cfg.IDLength)
 	}
 	return s.id
@@ -176,7 +197,7 @@ func (s *Session) IsNew() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.load()
-	return s.fresh
+	return s.isNew
 }
 
 // Permanent reports whether the session's cookie outlives the browser
@@ -195,7 +216,7 @@ func (s *Session) SetPermanent(permanent bool) {
 	defer s.mu.Unlock()
 	if s.writable() && s.permanent != permanent {
 		s.permanent = permanent
-		s.modified = true
+		s.changes.mark(keyPermanent)
 	}
 }
 
@@ -205,7 +226,7 @@ func (s *Session) MarkModified() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.writable() {
-		s.modified = true
+		s.changes.forced = true
 	}
 }
 
@@ -220,7 +241,7 @@ func (s *Session) Regenerate() {
 	}
 	s.retire()
 	s.id = newID(s.m.cfg.IDLength)
-	s.modified = true
+	s.changes.forced = true
 }
 
 // Destroy ends the session: its data is cleared, its record deleted and its
@@ -233,6 +254,7 @@ func (s *Session) Destroy() {
 		return
 	}
 	clear(s.values)
+	s.changes.clear()
 	s.retire()
 	s.id = ""
 	s.created = 0
@@ -240,7 +262,6 @@ func (s *Session) Destroy() {
 		s.created = s.m.now().Unix() // values set afterwards start a new session
 	}
 	s.permanent = !s.m.cfg.NonPermanent
-	s.modified = true
 }
 
 // Err returns why the session is empty and read-only: the store failed to
@@ -256,12 +277,13 @@ func (s *Session) Err() error {
 	return s.loadErr
 }
 
-// retire schedules the current record for deletion at commit.
+// retire schedules the current record for deletion at commit; what the
+// session holds now is saved, if at all, as a new record.
 func (s *Session) retire() {
-	if s.found {
+	if s.state == stored {
 		s.stale = append(s.stale, s.id)
 	}
-	s.found, s.raw = false, nil
+	s.state, s.base = absent, Record{}
 }
 
 // writable loads the session and reports whether it may change. A session
@@ -273,10 +295,10 @@ func (s *Session) writable() bool {
 	if s.nullReason != nil {
 		panic(s.nullReason.Error())
 	}
-	if s.finished {
+	if s.stage == done {
 		// Nothing commits after Finish: say so rather than drop it quietly.
 		s.m.log(s.r.Context(), slog.LevelWarn, "sessions: session changed after the request ended; the change is not saved", s.r)
 		return false
 	}
-	return s.loadErr == nil
+	return s.state != unreadable
 }

@@ -1,0 +1,127 @@
+package sessions
+
+import (
+	"bytes"
+	"slices"
+)
+
+// changes is what one request did to its session, key by key: the keys it
+// set or deleted (what it left under each is in Session.values), whether it
+// cleared the session, and whether MarkModified asked for a save. Changes
+// made inside nested values are found at commit (see markInPlace). The
+// commit rules ask it whether to write; a write that finds the record
+// changed by another request replays it over that record (see rebase).
+type changes struct {
+	keys    []string // set or deleted, in no particular order; "_permanent" for SetPermanent
+	cleared bool     // Clear or Destroy: the record's other keys are all gone
+	forced  bool     // MarkModified or Regenerate: save even if nothing changed
+}
+
+// mark records that key was set or deleted.
+func (c *changes) mark(key string) {
+	if !slices.Contains(c.keys, key) {
+		c.keys = append(c.keys, key)
+	}
+}
+
+// has reports whether key was set or deleted.
+func (c *changes) has(key string) bool { return slices.Contains(c.keys, key) }
+
+// clear records that every key went: what the session holds afterwards is
+// all there is.
+func (c *changes) clear() {
+	c.keys = c.keys[:0]
+	c.cleared = true
+}
+
+// any reports whether the request changed anything it knows of.
+func (c *changes) any() bool { return len(c.keys) > 0 || c.cleared || c.forced }
+
+// reset forgets the changes once they are saved.
+func (c *changes) reset() { *c = changes{keys: c.keys[:0]} }
+
+// changedInPlace reports whether a value loaded from the record was changed
+// inside (an item added to a stored map, say) although no key was set:
+// data, the session encoded now, differs from the record's bytes. A record
+// another encoder wrote (Flask-Session's msgspec keeps keys in insertion
+// order, not sorted) is compared in this codec's encoding. The caller holds
+// s.mu.
+func (s *Session) changedInPlace(data []byte) bool {
+	if bytes.Equal(data, s.base.Data) {
+		return false
+	}
+	values, permanent, created, err := s.decode(s.base.Data)
+	if err != nil {
+		return true
+	}
+	canon, err := encodeRecord(s.m.cfg.Codec, values, permanent, created)
+	return err != nil || !bytes.Equal(canon, data)
+}
+
+// markInPlace adds to the change set the keys whose values changed inside
+// since base was loaded: values neither set nor deleted whose encoding is no
+// longer the record's. The caller holds s.mu.
+func (s *Session) markInPlace(base map[string]any) {
+	if s.changes.cleared {
+		return // every value is this request's anyway
+	}
+	c := s.m.cfg.Codec
+	for k, v := range s.values {
+		if s.changes.has(k) || !mutable(v) {
+			continue
+		}
+		old, ok := base[k]
+		if !ok {
+			s.changes.mark(k)
+			continue
+		}
+		now, err1 := c.Marshal(v)
+		was, err2 := c.Marshal(old)
+		if err1 != nil || err2 != nil || !bytes.Equal(now, was) {
+			s.changes.mark(k)
+		}
+	}
+}
+
+// rebase replays this request's changes over cur, the record another
+// request stored since this one loaded base: keys this request set,
+// deleted or changed in place take its values; every other key keeps
+// theirs. Flash lists are merged, not replaced (see mergeFlashes). On the
+// same key, the last writer wins. The caller holds s.mu.
+func (s *Session) rebase(cur Record) error {
+	theirs, permanent, created, err := s.decode(cur.Data)
+	if err != nil {
+		return err
+	}
+	if !s.changes.cleared {
+		base, _, _, err := s.decode(s.base.Data)
+		if err != nil {
+			return err
+		}
+		s.markInPlace(base)
+		for _, k := range s.changes.keys {
+			switch v, ok := s.values[k]; {
+			case k == keyPermanent:
+			case k == keyFlashes:
+				if list := mergeFlashes(base[k], v, theirs[k]); len(list) > 0 {
+					theirs[k] = list
+				} else {
+					delete(theirs, k)
+				}
+			case ok:
+				theirs[k] = v
+			default:
+				delete(theirs, k)
+			}
+		}
+		s.values = theirs
+	}
+	if !s.changes.has(keyPermanent) {
+		s.permanent = permanent
+	}
+	if created != 0 {
+		s.created = created
+	}
+	s.base = cur
+	return nil
+}
