@@ -21,14 +21,19 @@ import (
 // fail. Wrap it with withTouch or withLoadTouch to give it the optional
 // interfaces.
 type testStore struct {
-	mu    sync.Mutex
-	data  map[string][]byte
-	ttl   map[string]time.Duration
-	calls map[string]int
+	mu     sync.Mutex
+	data   map[string][]byte
+	ttl    map[string]time.Duration
+	calls  map[string]int
 	order  []string // "op key", in call order
 	writes []string // "create" or "replace" for each "save", in call order
 
 	failLoad, failSave, failDelete, failTouch error
+
+	// onReplace, if set, runs at the start of every Replace, before the
+	// store locks: a test can stall a write there, or change the record
+	// under it.
+	onReplace func(ctx context.Context)
 }
 
 func newTestStore() *testStore {
@@ -68,7 +73,10 @@ func (s *testStore) Create(_ context.Context, key string, data []byte, ttl time.
 	return nil
 }
 
-func (s *testStore) Replace(_ context.Context, key string, old Record, data []byte, ttl time.Duration) error {
+func (s *testStore) Replace(ctx context.Context, key string, old Record, data []byte, ttl time.Duration) error {
+	if s.onReplace != nil {
+		s.onReplace(ctx)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.note("save", key)

@@ -338,6 +338,9 @@ func (s *Session) write(sc *storeContext, data []byte, ttl time.Duration) error 
 // that doubles with each try, so that requests racing on one session take
 // turns instead of colliding again.
 func backoff(ctx context.Context, try int) error {
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
 	d := time.Duration(rand.Int64N(int64(time.Millisecond) << min(try, 5)))
 	t := time.NewTimer(d)
 	defer t.Stop()
