@@ -1,3 +1,5 @@
+//go:build !nostoretest
+
 package redisstore_test
 
 import (
