@@ -38,7 +38,7 @@ func testKeyCharacters(t *testing.T, e *env) {
 	value := func(i int) []byte { return fmt.Appendf(nil, "record %d of %s", i, ids[i]) }
 	owner := map[string]int{} // value -> index of the ID it was saved under
 	for i, id := range ids {
-		e.mustSave(t, e.keys.key("session:"+id), value(i), time.Hour)
+		e.mustCreate(t, e.keys.key("session:"+id), value(i), time.Hour)
 		owner[string(value(i))] = i
 	}
 	var wrong, caseFolded int
