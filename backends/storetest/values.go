@@ -87,11 +87,13 @@ func testNoAliasing(t *testing.T, e *env) {
 		checkData(t, "Load after the caller changed the slice LoadTouch returned", e.mustLoad(t, k), want)
 	}
 
+	r := e.keys.key("replaced")
+	e.mustCreate(t, r, want, time.Hour)
 	replaced := []byte("replaced bytes")
 	buf = append([]byte(nil), replaced...)
-	e.mustReplace(t, k, sessions.Record{Data: want}, buf, time.Hour)
+	e.mustReplace(t, r, sessions.Record{Data: want}, buf, time.Hour)
 	scribble(buf)
-	checkData(t, "Load after the caller changed the slice it passed to Replace", e.mustLoad(t, k), replaced)
+	checkData(t, "Load after the caller changed the slice it passed to Replace", e.mustLoad(t, r), replaced)
 }
 
 // scribble overwrites b in place.
