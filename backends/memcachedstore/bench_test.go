@@ -1,5 +1,3 @@
-//go:build !nostoretest
-
 package memcachedstore_test
 
 import (

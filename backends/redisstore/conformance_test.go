@@ -1,5 +1,3 @@
-//go:build !nostoretest
-
 package redisstore_test
 
 import (
