@@ -19,7 +19,9 @@ import (
 )
 
 // Store is a sessions.Store that keeps one file per session in a directory.
-// It is safe for concurrent use. Create it with New.
+// It is safe for concurrent use, and its conditional writes stay atomic when
+// other processes (or other Stores) use the same directory. Create it with
+// New.
 type Store struct {
 	dir       string
 	mode      fs.FileMode
