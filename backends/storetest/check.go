@@ -29,8 +29,12 @@ func (e *env) mustCreate(t *testing.T, key string, data []byte, ttl time.Duratio
 func (e *env) mustReplace(t *testing.T, key string, old sessions.Record, data []byte, ttl time.Duration) {
 	t.Helper()
 	if err := e.store.Replace(e.ctx, key, old, data, ttl); err != nil {
-		t.Fatalf("Replace(%q, %s, %d bytes, ttl %v) over the record it names returned error: %v",
-			key, describeRecord(old), len(data), ttl, err)
+		hint := ""
+		if old.Version == 0 {
+			hint = "; a Record with a zero Version (as after the caller's own Create or Replace) must be compared by its Data"
+		}
+		t.Fatalf("Replace(%q, %s, %d bytes, ttl %v) over the record it names returned error: %v%s",
+			key, describeRecord(old), len(data), ttl, err, hint)
 	}
 }
 
