@@ -90,13 +90,15 @@
 //
 // # FerretDB
 //
-// FerretDB 1.x runs a filtered update as a find followed by a write of the
-// document by _id, not atomically. Everything above holds there one
-// operation at a time, and a Touch, LoadTouch or Replace never recreates a
-// deleted session, but two Replaces racing over the same loaded session
-// may both succeed, the later one overwriting the earlier. Inserts and
-// deletes are atomic there, so racing Creates still have one winner. On
-// MongoDB every write is atomic.
+// FerretDB 1.x runs an update or findAndModify as a find followed by a
+// write of the whole document by _id, not atomically. Everything above
+// holds there one operation at a time, and a Touch, LoadTouch or Replace
+// never recreates a deleted session, but concurrent writes to one session
+// are not safe: two Replaces over the same loaded record may both succeed,
+// the later overwriting the earlier, and a Touch or LoadTouch racing a
+// Replace may write back the data it found. Inserts and deletes are atomic
+// there, so racing Creates still have exactly one winner. On MongoDB every
+// write is atomic.
 //
 // On FerretDB 1.x with its SQLite handler, only equality on _id is pushed
 // down to SQLite; a filter on id reads every document of the collection.
