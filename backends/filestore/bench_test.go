@@ -23,9 +23,10 @@ func BenchmarkStore(b *testing.B) {
 	storetest.Benchmark(b, s)
 }
 
-// BenchmarkSavePastThreshold is the steady state of a full directory: every
-// Save of a new session goes past the threshold now and then, and prunes.
-func BenchmarkSavePastThreshold(b *testing.B) {
+// BenchmarkCreatePastThreshold is the steady state of a full directory:
+// every Create of a new session goes past the threshold now and then, and
+// prunes.
+func BenchmarkCreatePastThreshold(b *testing.B) {
 	s, err := filestore.New(b.TempDir(), filestore.WithThreshold(500))
 	if err != nil {
 		b.Fatal(err)
@@ -34,7 +35,7 @@ func BenchmarkSavePastThreshold(b *testing.B) {
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
-		if err := s.Save(ctx, "session:"+strconv.Itoa(i), benchValue, time.Hour); err != nil {
+		if err := s.Create(ctx, "session:"+strconv.Itoa(i), benchValue, time.Hour); err != nil {
 			b.Fatal(err)
 		}
 		i++
@@ -49,7 +50,7 @@ func BenchmarkDeleteExpired(b *testing.B) {
 	}
 	ctx := context.Background()
 	for i := range 500 {
-		if err := s.Save(ctx, "session:"+strconv.Itoa(i)+"-abcdefghijklmnopqrstuvwxyz0123456789ABCDE", benchValue, time.Hour); err != nil {
+		if err := s.Create(ctx, "session:"+strconv.Itoa(i)+"-abcdefghijklmnopqrstuvwxyz0123456789ABCDE", benchValue, time.Hour); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -17,7 +17,7 @@
 // The defaults are Flask-Session's:
 //
 //   - WithThreshold(n): at most about n session files (default 500, 0 for no
-//     limit). Past it, Save removes expired files first, then the sessions
+//     limit). Past it, Create removes expired files first, then the sessions
 //     that expire soonest.
 //   - WithFileMode(m): permission of session files (default 0600).
 //   - WithCleanupInterval(d): a background sweep of expired files every d
@@ -33,15 +33,32 @@
 // record.go for the layout. A file that is truncated, damaged or from an
 // unknown version is treated as missing and removed, never trusted.
 //
-// Save writes a temporary file in the same directory and renames it over
-// the old one, so readers see a whole record or none. Touch and LoadTouch
-// rewrite only the header, in place, so refreshing a session never copies
-// its data and never undoes a concurrent Save (see touch.go for why).
+// Create and Replace write a temporary file in the same directory and
+// rename it over the old one, so readers see a whole record or none. Touch
+// and LoadTouch rewrite only the header, in place, so refreshing a session
+// never copies its data and never undoes a concurrent Replace (see
+// touch.go for why).
+//
+// # Conditional writes
+//
+// Create writes only where no live file is (an expired or corrupt one counts
+// as absent), and Replace only over a live file whose data still equals the
+// Record the caller loaded (Versions are always zero: this store compares
+// bytes); otherwise they change nothing and return an error wrapping
+// sessions.ErrConflict. The check and the rename happen with the key's lock
+// stripe locked, both within the process and, through flock(2) on a lock
+// file in the directory's .locks subdirectory, across every process and
+// Store sharing the directory, so that of concurrent writes over one record
+// exactly one succeeds wherever they come from. Delete, Touch, LoadTouch and
+// the removals of expired files take the same lock, so a deleted record is
+// never brought back. See lock.go for the design. On systems without
+// flock(2) (Windows, Plan 9, Solaris) only the in-process lock exists, and
+// only one process should use a directory.
 //
 // # Expiry and cleanup
 //
 // An expired record is never returned; reading it removes the file. Files
-// nobody reads again are removed when a Save goes past the threshold, when
+// nobody reads again are removed when a Create goes past the threshold, when
 // DeleteExpired runs (call it on your own schedule) or by the background
 // sweep.
 //

@@ -2,12 +2,14 @@ package filestore_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/serversession/serversession/backends/filestore"
+	"github.com/serversession/serversession/sessions"
 )
 
 func Example() {
@@ -26,16 +28,34 @@ func Example() {
 	defer store.Close()
 	ctx := context.Background()
 
-	if err := store.Save(ctx, "session:abc", []byte("user=42"), 31*24*time.Hour); err != nil {
+	if err := store.Create(ctx, "session:abc", []byte("user=42"), 31*24*time.Hour); err != nil {
 		fmt.Println(err)
 		return
 	}
-	data, found, err := store.Load(ctx, "session:abc")
-	fmt.Printf("%s %v %v\n", data, found, err)
+	rec, found, err := store.Load(ctx, "session:abc")
+	fmt.Printf("%s %v %v\n", rec.Data, found, err)
+
+	// Writes are conditional: a second Create of the same key conflicts,
+	// and Replace succeeds only over the record as it was loaded, even
+	// when another process shares the directory.
+	err = store.Create(ctx, "session:abc", []byte("user=7"), time.Hour)
+	fmt.Println(errors.Is(err, sessions.ErrConflict))
+	if err := store.Replace(ctx, "session:abc", rec, []byte("user=42;cart=1"), time.Hour); err != nil {
+		fmt.Println(err)
+		return
+	}
 
 	// One file per session, named by a hash of the key, mode 0600.
-	files, _ := filepath.Glob(filepath.Join(dir, "sessions", "*"))
-	info, _ := os.Stat(files[0])
+	files, err := filepath.Glob(filepath.Join(dir, "sessions", "[0-9a-f]*"))
+	if err != nil || len(files) == 0 {
+		fmt.Println("glob:", files, err)
+		return
+	}
+	info, err := os.Stat(files[0])
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println(len(files), len(filepath.Base(files[0])), info.Mode())
 
 	// Refreshing rewrites only the expiry in the file's header.
@@ -51,6 +71,7 @@ func Example() {
 	fmt.Println(found, err)
 	// Output:
 	// user=42 true <nil>
+	// true
 	// 1 64 -rw-------
 	// false <nil>
 }

@@ -25,14 +25,14 @@ func TestKeysStayInsideDir(t *testing.T) {
 	}
 	ctx := t.Context()
 	for i, k := range keys {
-		if err := s.Save(ctx, k, []byte{byte(i)}, time.Hour); err != nil {
-			t.Fatalf("Save(%q): %v", k, err)
+		if err := s.Create(ctx, k, []byte{byte(i)}, time.Hour); err != nil {
+			t.Fatalf("Create(%q): %v", k, err)
 		}
 	}
 	for i, k := range keys {
-		data, found, err := s.Load(ctx, k)
-		if err != nil || !found || !bytes.Equal(data, []byte{byte(i)}) {
-			t.Errorf("Load(%q) = (%v, %v, %v); want ([%d], true, nil)", k, data, found, err, i)
+		rec, found, err := s.Load(ctx, k)
+		if err != nil || !found || !bytes.Equal(rec.Data, []byte{byte(i)}) {
+			t.Errorf("Load(%q) = (%v, %v, %v); want ([%d], true, nil)", k, rec.Data, found, err, i)
 		}
 	}
 	got := names(t, s)
@@ -69,7 +69,7 @@ func TestFileMode(t *testing.T) {
 		{[]Option{WithFileMode(0o640)}, 0o640},
 	} {
 		s := newTestStore(t, c.opts...)
-		if err := s.Save(ctx, "k", []byte("x"), time.Hour); err != nil {
+		if err := s.Create(ctx, "k", []byte("x"), time.Hour); err != nil {
 			t.Fatal(err)
 		}
 		fi, err := os.Stat(fileOf(s, "k"))
@@ -149,7 +149,7 @@ func TestTouchRewritesHeaderOnly(t *testing.T) {
 	s := newTestStore(t)
 	ctx := t.Context()
 	data := bytes.Repeat([]byte("0123456789"), 1000)
-	if err := s.Save(ctx, "k", data, time.Minute); err != nil {
+	if err := s.Create(ctx, "k", data, time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	p := fileOf(s, "k")
@@ -189,7 +189,7 @@ func TestTouchRewritesHeaderOnly(t *testing.T) {
 }
 
 // TestStaleTempFilesRemoved: DeleteExpired removes temporary files left by
-// a crash once they are old, and leaves young ones (a Save in progress).
+// a crash once they are old, and leaves young ones (a Create or Replace in progress).
 func TestStaleTempFilesRemoved(t *testing.T) {
 	s := newTestStore(t)
 	old := filepath.Join(s.dir, tempPrefix+"old")
@@ -224,7 +224,7 @@ func TestForeignFilesIgnored(t *testing.T) {
 	}
 	ctx := t.Context()
 	for _, k := range []string{"a", "b", "c", "d"} {
-		if err := s.Save(ctx, k, []byte(k), time.Hour); err != nil {
+		if err := s.Create(ctx, k, []byte(k), time.Hour); err != nil {
 			t.Fatal(err)
 		}
 	}

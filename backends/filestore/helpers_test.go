@@ -17,7 +17,7 @@ func newTestStore(t *testing.T, opts ...Option) *Store {
 	return s
 }
 
-// names lists the directory of s.
+// names lists the directory of s, but for the lock directory.
 func names(t *testing.T, s *Store) []string {
 	t.Helper()
 	entries, err := os.ReadDir(s.dir)
@@ -26,6 +26,9 @@ func names(t *testing.T, s *Store) []string {
 	}
 	var out []string
 	for _, e := range entries {
+		if e.Name() == lockDir && e.IsDir() {
+			continue
+		}
 		out = append(out, e.Name())
 	}
 	return out

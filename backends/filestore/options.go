@@ -5,8 +5,8 @@ import (
 	"time"
 )
 
-// DefaultThreshold is the number of session files past which Save prunes,
-// Flask-Session's SESSION_FILE_THRESHOLD.
+// DefaultThreshold is the number of session files past which Create
+// prunes, Flask-Session's SESSION_FILE_THRESHOLD.
 const DefaultThreshold = 500
 
 // DefaultFileMode is the permission of session files, Flask-Session's
@@ -30,9 +30,9 @@ func defaultOptions() options {
 }
 
 // WithThreshold sets how many session files the directory may hold before
-// Save prunes it: expired and corrupt files first, then the sessions that
+// Create prunes it: expired and corrupt files first, then the sessions that
 // expire soonest, down to 90% of n so that pruning is not paid on every
-// Save. Zero means no limit; a negative n makes New fail. The count is kept
+// Create. Zero means no limit; a negative n makes New fail. The count is kept
 // in memory and corrected at each prune, so with several processes sharing
 // the directory the limit is approximate.
 func WithThreshold(n int) Option {
@@ -47,13 +47,13 @@ func WithFileMode(m fs.FileMode) Option {
 
 // WithCleanupInterval starts a background goroutine that calls
 // DeleteExpired every d, until Close. Zero or less (the default) starts
-// none; expired files are then removed when they are read, when Save
+// none; expired files are then removed when they are read, when Create
 // prunes, or when you call DeleteExpired.
 func WithCleanupInterval(d time.Duration) Option {
 	return func(o *options) { o.cleanupInterval = d }
 }
 
-// WithSync makes Save and Touch call fsync before returning, on the file
+// WithSync makes Create, Replace and Touch call fsync before returning, on the file
 // and, after a rename, on the directory, so that a record survives a
 // power cut. It is off by default: a session lost in a crash only means a
 // new login, and fsync costs milliseconds on many disks.

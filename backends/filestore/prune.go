@@ -43,12 +43,13 @@ func (s *Store) DeleteExpired(ctx context.Context) (int64, error) {
 	return removed, nil
 }
 
-// prune runs after a Save has taken the file count past the threshold. It
+// prune runs after a Create has taken the file count past the threshold. It
 // removes expired and corrupt files, then the live sessions that expire
 // soonest, until 90% of the threshold is left, so that the next prune is a
-// while away. keep is the file just saved, which is never evicted. Only one
-// prune runs at a time; a Save that finds one running does not wait. Errors
-// are dropped: the Save itself has succeeded, and the next one tries again.
+// while away. keep is the file just created, which is never evicted. Only
+// one prune runs at a time; a Create that finds one running does not wait.
+// Errors are dropped: the Create itself has succeeded, and the next one
+// tries again.
 func (s *Store) prune(ctx context.Context, keep string) {
 	if !s.pruning.TryLock() {
 		return
@@ -69,7 +70,7 @@ func (s *Store) prune(ctx context.Context, keep string) {
 			if remaining <= target || ctx.Err() != nil {
 				break
 			}
-			if s.evict(f) {
+			if s.evict(ctx, f) {
 				remaining--
 			}
 		}
@@ -114,7 +115,7 @@ func (s *Store) scan(ctx context.Context) ([]liveFile, int64, error) {
 				firstErr = err
 			}
 		case h == nil || h.expires <= now.UnixNano():
-			if s.removeIfDead(name, stripe, now.UnixNano()) {
+			if s.removeIfDead(ctx, name, stripe, now.UnixNano()) {
 				removed++
 			} else {
 				live = append(live, liveFile{name: name, stripe: stripe})
@@ -165,12 +166,16 @@ func readHeader(p string) (*header, error) {
 }
 
 // removeIfDead removes a session file that a scan found expired or
-// corrupt, after checking again under its lock (a Save or Touch may have
-// revived it since). It reports whether the file is gone.
-func (s *Store) removeIfDead(name string, stripe uint8, now int64) bool {
+// corrupt, after checking again with its stripe locked (a Create may have
+// written a new record since, or another process may have been rewriting
+// the header). It reports whether the file is gone.
+func (s *Store) removeIfDead(ctx context.Context, name string, stripe uint8, now int64) bool {
 	p := filepath.Join(s.dir, name)
-	s.locks[stripe].Lock()
-	defer s.locks[stripe].Unlock()
+	lf, err := s.lock(ctx, stripe)
+	if err != nil {
+		return false
+	}
+	defer s.unlock(stripe, lf)
 	h, err := readHeader(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		return true
@@ -183,12 +188,15 @@ func (s *Store) removeIfDead(name string, stripe uint8, now int64) bool {
 }
 
 // evict removes a live session file to make room, unless it changed since
-// the scan (touched or saved again, so no longer among the oldest). It
+// the scan (touched or replaced, so no longer among the oldest). It
 // reports whether the file is gone.
-func (s *Store) evict(f liveFile) bool {
+func (s *Store) evict(ctx context.Context, f liveFile) bool {
 	p := filepath.Join(s.dir, f.name)
-	s.locks[f.stripe].Lock()
-	defer s.locks[f.stripe].Unlock()
+	lf, err := s.lock(ctx, f.stripe)
+	if err != nil {
+		return false
+	}
+	defer s.unlock(f.stripe, lf)
 	h, err := readHeader(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		return true

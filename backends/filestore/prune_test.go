@@ -5,6 +5,8 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"github.com/serversession/serversession/sessions"
 )
 
 // exists reports whether key has a file in s.
@@ -23,13 +25,13 @@ func TestThresholdPrunesExpiredFirst(t *testing.T) {
 	s := newTestStore(t, WithThreshold(10))
 	ctx := t.Context()
 	for i := range 3 {
-		if err := s.Save(ctx, fmt.Sprint("dead-", i), []byte("x"), time.Millisecond); err != nil {
+		if err := s.Create(ctx, fmt.Sprint("dead-", i), []byte("x"), time.Millisecond); err != nil {
 			t.Fatal(err)
 		}
 	}
 	time.Sleep(5 * time.Millisecond)
 	for i := range 8 { // the 11th file goes past the threshold
-		if err := s.Save(ctx, fmt.Sprint("live-", i), []byte("x"), time.Duration(i+1)*time.Hour); err != nil {
+		if err := s.Create(ctx, fmt.Sprint("live-", i), []byte("x"), time.Duration(i+1)*time.Hour); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -53,10 +55,10 @@ func TestThresholdPrunesExpiredFirst(t *testing.T) {
 func TestThresholdEvictsSoonestToExpire(t *testing.T) {
 	s := newTestStore(t, WithThreshold(10))
 	ctx := t.Context()
-	// Saved in an order unrelated to their expiry.
+	// Created in an order unrelated to their expiry.
 	order := []int{5, 2, 9, 0, 7, 3, 10, 1, 8, 4, 6}
 	for _, i := range order {
-		if err := s.Save(ctx, fmt.Sprint("s-", i), []byte("x"), time.Duration(i+1)*time.Hour); err != nil {
+		if err := s.Create(ctx, fmt.Sprint("s-", i), []byte("x"), time.Duration(i+1)*time.Hour); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -72,21 +74,21 @@ func TestThresholdEvictsSoonestToExpire(t *testing.T) {
 	}
 }
 
-// TestThresholdKeepsJustSaved: the file being saved is never evicted, even
-// when it expires soonest.
-func TestThresholdKeepsJustSaved(t *testing.T) {
+// TestThresholdKeepsJustCreated: the file being created is never evicted,
+// even when it expires soonest.
+func TestThresholdKeepsJustCreated(t *testing.T) {
 	s := newTestStore(t, WithThreshold(3))
 	ctx := t.Context()
 	for i, ttl := range []time.Duration{3 * time.Hour, 2 * time.Hour, time.Hour} {
-		if err := s.Save(ctx, fmt.Sprint("old-", i), []byte("x"), ttl); err != nil {
+		if err := s.Create(ctx, fmt.Sprint("old-", i), []byte("x"), ttl); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := s.Save(ctx, "new", []byte("x"), time.Minute); err != nil {
+	if err := s.Create(ctx, "new", []byte("x"), time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	if !exists(t, s, "new") {
-		t.Error("the session just saved was evicted")
+		t.Error("the session just created was evicted")
 	}
 	if exists(t, s, "old-2") {
 		t.Error("old-2, the oldest other session, survived")
@@ -101,7 +103,7 @@ func TestThresholdZeroIsUnlimited(t *testing.T) {
 	s := newTestStore(t, WithThreshold(0))
 	ctx := t.Context()
 	for i := range 30 {
-		if err := s.Save(ctx, fmt.Sprint("k-", i), []byte("x"), time.Hour); err != nil {
+		if err := s.Create(ctx, fmt.Sprint("k-", i), []byte("x"), time.Hour); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -111,12 +113,12 @@ func TestThresholdZeroIsUnlimited(t *testing.T) {
 }
 
 // TestThresholdCountsExistingFiles: files already in the directory when the
-// store is made count toward the threshold, and overwrites do not.
+// store is made count toward the threshold, and replacements do not.
 func TestThresholdCountsExistingFiles(t *testing.T) {
 	s := newTestStore(t, WithThreshold(0))
 	ctx := t.Context()
 	for i := range 5 {
-		if err := s.Save(ctx, fmt.Sprint("k-", i), []byte("x"), time.Hour); err != nil {
+		if err := s.Create(ctx, fmt.Sprint("k-", i), []byte("x"), time.Hour); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -127,15 +129,18 @@ func TestThresholdCountsExistingFiles(t *testing.T) {
 	if got := s2.count.Load(); got != 5 {
 		t.Fatalf("count of a store opened on 5 files = %d", got)
 	}
-	for range 3 {
-		if err := s2.Save(ctx, "k-0", []byte("y"), time.Hour); err != nil {
+	prev := []byte("x")
+	for i := range 3 {
+		next := []byte{byte('a' + i)}
+		if err := s2.Replace(ctx, "k-0", sessions.Record{Data: prev}, next, time.Hour); err != nil {
 			t.Fatal(err)
 		}
+		prev = next
 	}
 	if got := s2.count.Load(); got != 5 {
-		t.Errorf("count after overwriting a file = %d; want 5", got)
+		t.Errorf("count after replacing a file = %d; want 5", got)
 	}
-	if err := s2.Save(ctx, "k-new", []byte("x"), time.Hour); err != nil {
+	if err := s2.Create(ctx, "k-new", []byte("x"), time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(names(t, s2)); n > 5 {
@@ -149,11 +154,11 @@ func TestDeleteExpired(t *testing.T) {
 	s := newTestStore(t, WithThreshold(0))
 	ctx := t.Context()
 	for i := range 5 {
-		if err := s.Save(ctx, fmt.Sprint("dead-", i), []byte("x"), time.Millisecond); err != nil {
+		if err := s.Create(ctx, fmt.Sprint("dead-", i), []byte("x"), time.Millisecond); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := s.Save(ctx, "live", []byte("x"), time.Hour); err != nil {
+	if err := s.Create(ctx, "live", []byte("x"), time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(5 * time.Millisecond)

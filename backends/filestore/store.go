@@ -1,6 +1,7 @@
 package filestore
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -14,10 +15,13 @@ import (
 	"time"
 
 	"github.com/serversession/serversession/internal/sweep"
+	"github.com/serversession/serversession/sessions"
 )
 
 // Store is a sessions.Store that keeps one file per session in a directory.
-// It is safe for concurrent use. Create it with New.
+// It is safe for concurrent use, and its conditional writes stay atomic when
+// other processes (or other Stores) use the same directory. Create it with
+// New.
 type Store struct {
 	dir       string
 	mode      fs.FileMode
@@ -25,9 +29,9 @@ type Store struct {
 	sync      bool
 
 	// locks orders, within this process, the operations on one file: Load
-	// reads under a read lock, while Save's rename, Touch's header rewrite
-	// and removals take the write lock. A file's stripe is the first byte
-	// of its name's hash.
+	// reads under a read lock, while every change takes the write lock and
+	// then the stripe's flock (see lock.go). A file's stripe is the first
+	// byte of its name's hash.
 	locks [256]sync.RWMutex
 
 	count   atomic.Int64 // session files in dir, as far as this process knows
@@ -79,6 +83,11 @@ func (s *Store) prepareDir() error {
 	if err := s.checkDir(); err != nil {
 		return err
 	}
+	if useFlock {
+		if err := s.makeLockDir(); err != nil {
+			return err
+		}
+	}
 	f, err := os.CreateTemp(s.dir, tempPrefix+"probe-*")
 	if err != nil {
 		return err
@@ -113,84 +122,163 @@ func (s *Store) checkDir() error {
 	return nil
 }
 
-// Load returns the record stored under key. A missing, expired or corrupt
-// record is (nil, false, nil); an expired or corrupt file is removed.
-func (s *Store) Load(ctx context.Context, key string) ([]byte, bool, error) {
+// Load returns the record stored under key, with a zero Version: Replace
+// compares bytes. A missing, expired or corrupt record is (Record{}, false,
+// nil); an expired or corrupt file is removed.
+func (s *Store) Load(ctx context.Context, key string) (sessions.Record, bool, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, false, fmt.Errorf("filestore: load %q: %w", key, err)
+		return sessions.Record{}, false, fmt.Errorf("filestore: load %q: %w", key, err)
 	}
 	p, stripe := s.path(key)
-	lock := &s.locks[stripe]
-	lock.RLock()
+	mu := &s.locks[stripe]
+	mu.RLock()
 	raw, err := readFile(p)
-	lock.RUnlock()
+	mu.RUnlock()
 	if err != nil {
 		if err := s.classify(err); err != nil {
-			return nil, false, fmt.Errorf("filestore: load %q: %w", key, err)
+			return sessions.Record{}, false, fmt.Errorf("filestore: load %q: %w", key, err)
 		}
-		return nil, false, nil
+		return sessions.Record{}, false, nil
 	}
 	now := time.Now().UnixNano()
 	if expires, data, err := parseRecord(raw); err == nil && expires > now {
-		return data, true, nil
+		return sessions.Record{Data: data}, true, nil
 	}
 
-	// Expired or unreadable. Look again under the write lock before
+	// Expired or unreadable. Look again with the stripe locked before
 	// removing it: another process may have been rewriting the header
 	// (a torn read), or replaced the file since.
-	lock.Lock()
-	defer lock.Unlock()
-	raw, err = readFile(p)
+	lf, err := s.lock(ctx, stripe)
 	if err != nil {
-		if err := s.classify(err); err != nil {
-			return nil, false, fmt.Errorf("filestore: load %q: %w", key, err)
-		}
-		return nil, false, nil
+		return sessions.Record{}, false, fmt.Errorf("filestore: load %q: %w", key, err)
 	}
-	if expires, data, err := parseRecord(raw); err == nil && expires > now {
+	defer s.unlock(stripe, lf)
+	data, live, err := s.readLive(p)
+	if err != nil {
+		return sessions.Record{}, false, fmt.Errorf("filestore: load %q: %w", key, err)
+	}
+	if !live {
+		return sessions.Record{}, false, nil
+	}
+	return sessions.Record{Data: data}, true, nil
+}
+
+// readLive reads the record at p, with its stripe locked, and returns its
+// data if it is live. An expired or corrupt file is removed; a missing file
+// is not live; an error is the store failing to answer (including a
+// directory that is gone).
+func (s *Store) readLive(p string) (data []byte, live bool, err error) {
+	raw, err := readFile(p)
+	if err != nil {
+		return nil, false, s.classify(err)
+	}
+	if expires, data, err := parseRecord(raw); err == nil && expires > time.Now().UnixNano() {
 		return data, true, nil
 	}
 	s.removeLocked(p)
 	return nil, false, nil
 }
 
-// Save stores data under key, replacing any record, to expire after ttl.
-// It writes a temporary file in the directory and renames it over the old
-// one, so a reader sees either the old record or the new one, whole. A ttl
-// of zero or less is an error.
-func (s *Store) Save(ctx context.Context, key string, data []byte, ttl time.Duration) error {
+// Create stores data under key, to expire after ttl, if no live record is
+// stored there (an expired or corrupt file counts as absent and is written
+// over). Otherwise it changes nothing and returns an error wrapping
+// sessions.ErrConflict. The check and the rename that puts the new file in
+// place happen with the key's stripe locked, against other goroutines and
+// other processes alike. A ttl of zero or less is an error.
+func (s *Store) Create(ctx context.Context, key string, data []byte, ttl time.Duration) error {
+	return s.write(ctx, "create", key, nil, data, ttl)
+}
+
+// Replace stores data under key, to expire after ttl, if the live record
+// under key holds exactly old.Data (old.Version is not used: this store
+// compares bytes). If the record changed, expired or was deleted, it
+// changes nothing, creates nothing and returns an error wrapping
+// sessions.ErrConflict. The new record is written to a temporary file
+// first; reading and comparing the current file and renaming the new one
+// over it happen with the key's stripe locked, against other goroutines and
+// other processes alike. A ttl of zero or less is an error.
+func (s *Store) Replace(ctx context.Context, key string, old sessions.Record, data []byte, ttl time.Duration) error {
+	return s.write(ctx, "replace", key, &old, data, ttl)
+}
+
+// write is Create (old == nil) and Replace.
+func (s *Store) write(ctx context.Context, op, key string, old *sessions.Record, data []byte, ttl time.Duration) error {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("filestore: save %q: %w", key, err)
+		return fmt.Errorf("filestore: %s %q: %w", op, key, err)
 	}
 	if ttl <= 0 {
-		return fmt.Errorf("filestore: save %q: ttl %v is not positive", key, ttl)
+		return fmt.Errorf("filestore: %s %q: ttl %v is not positive", op, key, ttl)
 	}
 	p, stripe := s.path(key)
 	tmp, err := s.writeTemp(data, expiry(time.Now(), ttl))
 	if err != nil {
-		return fmt.Errorf("filestore: save %q: %w", key, err)
+		return fmt.Errorf("filestore: %s %q: %w", op, key, err)
 	}
-	lock := &s.locks[stripe]
-	lock.Lock()
-	_, statErr := os.Lstat(p)
-	err = os.Rename(tmp, p)
-	lock.Unlock()
+	created, err := s.renameIf(ctx, p, stripe, tmp, old)
 	if err != nil {
 		_ = os.Remove(tmp)
-		return fmt.Errorf("filestore: save %q: %w", key, err)
+		return fmt.Errorf("filestore: %s %q: %w", op, key, err)
 	}
 	if s.sync {
 		if err := syncDir(s.dir); err != nil {
-			return fmt.Errorf("filestore: save %q: %w", key, err)
+			return fmt.Errorf("filestore: %s %q: %w", op, key, err)
 		}
 	}
-	if errors.Is(statErr, fs.ErrNotExist) {
+	if created {
 		if n := s.count.Add(1); s.threshold > 0 && n > int64(s.threshold) {
 			s.prune(ctx, filepath.Base(p))
 		}
 	}
 	return nil
 }
+
+// renameIf renames tmp over p if p's record is as old says: absent or dead
+// when old is nil, live and holding old.Data otherwise. It holds the
+// stripe's lock from the check to the rename. It reports whether p did
+// not exist before, and returns an error wrapping sessions.ErrConflict when
+// the condition fails.
+func (s *Store) renameIf(ctx context.Context, p string, stripe uint8, tmp string, old *sessions.Record) (created bool, err error) {
+	lf, err := s.lock(ctx, stripe)
+	if err != nil {
+		return false, err
+	}
+	defer s.unlock(stripe, lf)
+	raw, err := readFile(p)
+	switch {
+	case err == nil:
+	case errors.Is(err, fs.ErrNotExist):
+		if err := s.checkDir(); err != nil {
+			return false, err
+		}
+		if old != nil {
+			return false, errGone
+		}
+		return true, os.Rename(tmp, p)
+	default:
+		return false, err
+	}
+	expires, current, perr := parseRecord(raw)
+	live := perr == nil && expires > time.Now().UnixNano()
+	switch {
+	case old == nil && live:
+		return false, errExists
+	case old != nil && !live:
+		s.removeLocked(p)
+		return false, errGone
+	case old != nil && !bytes.Equal(current, old.Data):
+		return false, errChanged
+	}
+	// A dead file that Create writes over is neither counted nor
+	// uncounted: one file replaces another.
+	return false, os.Rename(tmp, p)
+}
+
+// The conditions that Create and Replace find failed.
+var (
+	errExists  = fmt.Errorf("a live record exists: %w", sessions.ErrConflict)
+	errGone    = fmt.Errorf("no live record (deleted or expired): %w", sessions.ErrConflict)
+	errChanged = fmt.Errorf("the record changed: %w", sessions.ErrConflict)
+)
 
 // Delete removes the record under key. A missing record is not an error,
 // but a missing directory is.
@@ -199,9 +287,12 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 		return fmt.Errorf("filestore: delete %q: %w", key, err)
 	}
 	p, stripe := s.path(key)
-	s.locks[stripe].Lock()
-	err := os.Remove(p)
-	s.locks[stripe].Unlock()
+	lf, err := s.lock(ctx, stripe)
+	if err != nil {
+		return fmt.Errorf("filestore: delete %q: %w", key, err)
+	}
+	err = os.Remove(p)
+	s.unlock(stripe, lf)
 	if err != nil {
 		if err := s.classify(err); err != nil {
 			return fmt.Errorf("filestore: delete %q: %w", key, err)
@@ -293,8 +384,8 @@ func readFile(p string) ([]byte, error) {
 	return buf[:n], nil
 }
 
-// removeLocked removes the file at p. The caller holds its stripe's write
-// lock. A file that is already gone is fine.
+// removeLocked removes the file at p. The caller holds its stripe's lock.
+// A file that is already gone is fine.
 func (s *Store) removeLocked(p string) {
 	if err := os.Remove(p); err == nil {
 		s.count.Add(-1)

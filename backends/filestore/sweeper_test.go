@@ -18,10 +18,10 @@ func contextWithCancel(t *testing.T) (context.Context, context.CancelFunc) {
 func TestSweeperRemovesExpired(t *testing.T) {
 	s := newTestStore(t, WithCleanupInterval(10*time.Millisecond))
 	ctx := t.Context()
-	if err := s.Save(ctx, "dead", []byte("x"), time.Millisecond); err != nil {
+	if err := s.Create(ctx, "dead", []byte("x"), time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Save(ctx, "live", []byte("x"), time.Hour); err != nil {
+	if err := s.Create(ctx, "live", []byte("x"), time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(5 * time.Second)
@@ -42,8 +42,8 @@ func TestCloseStopsSweeper(t *testing.T) {
 	s := newTestStore(t, WithCleanupInterval(time.Millisecond))
 	time.Sleep(5 * time.Millisecond)
 	sweeptest.CloseStops(t, s.Close, s.sweeper.Done())
-	if err := s.Save(t.Context(), "k", []byte("x"), time.Hour); err != nil {
-		t.Fatalf("Save after Close: %v", err)
+	if err := s.Create(t.Context(), "k", []byte("x"), time.Hour); err != nil {
+		t.Fatalf("Create after Close: %v", err)
 	}
 	// Without the option, Close is a no-op.
 	if err := newTestStore(t).Close(); err != nil {

@@ -6,26 +6,30 @@ import (
 	"io"
 	"os"
 	"time"
+
+	"github.com/serversession/serversession/sessions"
 )
 
 // Touch and LoadTouch extend a session by rewriting the 29-byte header of
 // its file in place (one WriteAt at offset 0), not by writing a new file.
 //
-// Why in place rather than a temporary file and a rename, as Save does:
+// Why in place rather than a temporary file and a rename, as Create and
+// Replace do:
 //
 //   - It costs one small write whatever the session's size, where a rename
 //     would copy all of the data.
-//   - It cannot lose an update. A rewrite would read the data, then write it
-//     back under a new expiry; a Save that lands in between (another
-//     request of the same user, maybe in another process) would be
-//     overwritten with the older data, Flask-Session's bug #71. Written in
-//     place, a Touch that races a Save lands on the replaced file, which is
-//     already unlinked, and the new record keeps the fresh expiry Save gave
-//     it.
+//   - It cannot lose an update, nor bring back a deleted record. A rewrite
+//     would read the data, then write it back under a new expiry; a Replace
+//     or Delete that landed in between (another request of the same user)
+//     would be undone, a known flaw of Flask-Session's file backend. Touch
+//     holds the stripe's lock (in-process and flock, see lock.go) from
+//     opening the file to writing its header, so no Replace or Delete of
+//     any process falls in between, and it only ever writes into a file
+//     that exists: a missing file stays missing.
 //   - A torn header is detected. Within this process, readers of the file
 //     wait on its lock. Another process could read the header half written;
-//     the header checksum then fails, and that reader looks again under its
-//     write lock before it gives up on the file.
+//     the header checksum then fails, and that reader looks again with the
+//     stripe locked before it gives up on the file.
 
 // Touch sets the record under key to expire after ttl, without rewriting
 // its data. A missing, expired or corrupt record is not an error and stays
@@ -39,38 +43,44 @@ func (s *Store) Touch(ctx context.Context, key string, ttl time.Duration) error 
 	if ttl <= 0 {
 		return fmt.Errorf("filestore: touch %q: ttl %v is not positive", key, ttl)
 	}
-	_, _, err := s.touch(key, ttl, false)
+	_, _, err := s.touch(ctx, key, ttl, false)
 	if err != nil {
 		return fmt.Errorf("filestore: touch %q: %w", key, err)
 	}
 	return nil
 }
 
-// LoadTouch returns the record under key and sets it to expire after ttl,
-// opening the file once. A missing, expired or corrupt record is (nil,
-// false, nil).
-func (s *Store) LoadTouch(ctx context.Context, key string, ttl time.Duration) ([]byte, bool, error) {
+// LoadTouch returns the record under key, with a zero Version, and sets it
+// to expire after ttl, opening the file once. A missing, expired or corrupt
+// record is (Record{}, false, nil) and stays missing.
+func (s *Store) LoadTouch(ctx context.Context, key string, ttl time.Duration) (sessions.Record, bool, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, false, fmt.Errorf("filestore: load-touch %q: %w", key, err)
+		return sessions.Record{}, false, fmt.Errorf("filestore: load-touch %q: %w", key, err)
 	}
 	if ttl <= 0 {
-		return nil, false, fmt.Errorf("filestore: load-touch %q: ttl %v is not positive", key, ttl)
+		return sessions.Record{}, false, fmt.Errorf("filestore: load-touch %q: ttl %v is not positive", key, ttl)
 	}
-	data, found, err := s.touch(key, ttl, true)
+	data, found, err := s.touch(ctx, key, ttl, true)
 	if err != nil {
-		return nil, false, fmt.Errorf("filestore: load-touch %q: %w", key, err)
+		return sessions.Record{}, false, fmt.Errorf("filestore: load-touch %q: %w", key, err)
 	}
-	return data, found, nil
+	if !found {
+		return sessions.Record{}, false, nil
+	}
+	return sessions.Record{Data: data}, true, nil
 }
 
 // touch rewrites the header of key's file with a new expiry, and with load
 // also reads and checks the data and returns it. A missing file answers
-// not found (or the directory's error, when the directory is gone).
-func (s *Store) touch(key string, ttl time.Duration, load bool) (data []byte, found bool, err error) {
+// not found (or the directory's error, when the directory is gone), and is
+// never created: the file is opened without O_CREATE.
+func (s *Store) touch(ctx context.Context, key string, ttl time.Duration, load bool) (data []byte, found bool, err error) {
 	p, stripe := s.path(key)
-	lock := &s.locks[stripe]
-	lock.Lock()
-	defer lock.Unlock()
+	lf, err := s.lock(ctx, stripe)
+	if err != nil {
+		return nil, false, err
+	}
+	defer s.unlock(stripe, lf)
 	f, err := os.OpenFile(p, os.O_RDWR, 0)
 	if err != nil {
 		return nil, false, s.classify(err)

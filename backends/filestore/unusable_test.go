@@ -1,11 +1,14 @@
 package filestore
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/serversession/serversession/sessions"
 )
 
 // TestNewRejects: New fails with a message that says what is wrong.
@@ -54,7 +57,8 @@ func TestNewCreatesDir(t *testing.T) {
 
 // TestUnusableDirectory: when the directory is removed or replaced after
 // New, every method returns an error. "Not found" would be wrong: the
-// store cannot tell, and the lifecycle would log users out (DESIGN §5).
+// store cannot tell, and the lifecycle would log users out. "Conflict"
+// would be wrong too: the store did not look.
 func TestUnusableDirectory(t *testing.T) {
 	for _, c := range []struct {
 		name     string
@@ -86,7 +90,7 @@ func TestUnusableDirectory(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			s := newTestStore(t)
 			ctx := t.Context()
-			if err := s.Save(ctx, "saved", []byte("x"), time.Hour); err != nil {
+			if err := s.Create(ctx, "saved", []byte("x"), time.Hour); err != nil {
 				t.Fatal(err)
 			}
 			c.breakDir(t, s.dir)
@@ -103,8 +107,11 @@ func TestUnusableDirectory(t *testing.T) {
 				if err := s.Delete(ctx, key); err == nil {
 					t.Errorf("Delete(%q) returned nil; want an error", key)
 				}
-				if err := s.Save(ctx, key, []byte("y"), time.Hour); err == nil {
-					t.Errorf("Save(%q) returned nil; want an error", key)
+				if err := s.Create(ctx, key, []byte("y"), time.Hour); err == nil || errors.Is(err, sessions.ErrConflict) {
+					t.Errorf("Create(%q) returned %v; want an error that is not a conflict", key, err)
+				}
+				if err := s.Replace(ctx, key, sessions.Record{Data: []byte("x")}, []byte("y"), time.Hour); err == nil || errors.Is(err, sessions.ErrConflict) {
+					t.Errorf("Replace(%q) returned %v; want an error that is not a conflict", key, err)
 				}
 			}
 			if _, err := s.DeleteExpired(ctx); err == nil {
@@ -115,7 +122,7 @@ func TestUnusableDirectory(t *testing.T) {
 }
 
 // TestNewRejectsReadOnlyDir: a directory the process cannot write to fails
-// at New, not at the first Save.
+// at New, not at the first Create.
 func TestNewRejectsReadOnlyDir(t *testing.T) {
 	if os.Geteuid() == 0 {
 		t.Skip("root writes to a directory whatever its mode")

@@ -14,11 +14,11 @@ func TestDeleteExpired(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		for _, k := range []string{"a", "b", "c"} {
-			if err := s.Save(ctx, k, []byte(k), time.Second); err != nil {
+			if err := s.Create(ctx, k, []byte(k), time.Second); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if err := s.Save(ctx, "live", []byte("live"), time.Hour); err != nil {
+		if err := s.Create(ctx, "live", []byte("live"), time.Hour); err != nil {
 			t.Fatal(err)
 		}
 		if n, err := s.DeleteExpired(ctx); err != nil || n != 0 {
@@ -28,8 +28,8 @@ func TestDeleteExpired(t *testing.T) {
 		if n, err := s.DeleteExpired(ctx); err != nil || n != 3 {
 			t.Fatalf("DeleteExpired = (%d, %v); want (3, nil)", n, err)
 		}
-		if data, found, err := s.Load(ctx, "live"); err != nil || !found || string(data) != "live" {
-			t.Fatalf("Load(live) after DeleteExpired = (%q, %v, %v); want the record", data, found, err)
+		if rec, found, err := s.Load(ctx, "live"); err != nil || !found || string(rec.Data) != "live" {
+			t.Fatalf("Load(live) after DeleteExpired = (%q, %v, %v); want the record", rec.Data, found, err)
 		}
 		canceled, cancelNow := context.WithCancel(ctx)
 		cancelNow()
@@ -47,10 +47,10 @@ func TestSweep(t *testing.T) {
 	s := newTestStore(t, db, WithCleanupInterval(50*time.Millisecond))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := s.Save(ctx, "short", []byte("x"), time.Millisecond); err != nil {
+	if err := s.Create(ctx, "short", []byte("x"), time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Save(ctx, "long", []byte("y"), time.Hour); err != nil {
+	if err := s.Create(ctx, "long", []byte("y"), time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(10 * time.Second)
@@ -70,8 +70,8 @@ func TestSweep(t *testing.T) {
 
 	sweeptest.CloseStops(t, s.Close, s.sweeper.Done())
 	// The store stays usable; only the sweep stopped.
-	if data, found, err := s.Load(ctx, "long"); err != nil || !found || string(data) != "y" {
-		t.Fatalf("Load after Close = (%q, %v, %v)", data, found, err)
+	if rec, found, err := s.Load(ctx, "long"); err != nil || !found || string(rec.Data) != "y" {
+		t.Fatalf("Load after Close = (%q, %v, %v)", rec.Data, found, err)
 	}
 }
 

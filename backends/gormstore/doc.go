@@ -52,6 +52,53 @@
 // on a schedule, or set WithCleanupInterval. DeleteExpired also removes rows
 // without an expiry, which Flask-Session treats as expired.
 //
+// # Conditional writes
+//
+// Writes never overwrite a record blindly, so that concurrent requests on
+// one session cannot silently undo each other and a deleted session never
+// comes back. Create writes only where no live row is, Replace only over
+// the row the request loaded, compared byte for byte (BLOB on SQLite, BYTEA
+// on PostgreSQL, a binary BLOB on MySQL); no version column is needed, so
+// Flask-Session's table stays as it is. A write whose condition fails
+// changes nothing and returns an error wrapping sessions.ErrConflict, and
+// the session middleware reloads the session and applies its changes
+// again. Each is one statement:
+//
+//	Create on PostgreSQL and SQLite:
+//	  INSERT INTO sessions AS cur (session_id, data, expiry) VALUES (?, ?, ?)
+//	  ON CONFLICT (session_id) DO UPDATE SET data = excluded.data, expiry = excluded.expiry
+//	  WHERE cur.expiry <= ? OR cur.expiry IS NULL
+//	Create on MySQL and MariaDB:
+//	  INSERT INTO sessions (session_id, data, expiry) VALUES (?, ?, ?)
+//	  ON DUPLICATE KEY UPDATE
+//	    data = IF(expiry > ? AND LAST_INSERT_ID(0) = 0, data, VALUES(data)),
+//	    expiry = IF(expiry > ?, expiry, VALUES(expiry))
+//	Replace:
+//	  UPDATE sessions SET data = ?, expiry = ? WHERE session_id = ? AND data = ? AND expiry > ?
+//
+// An expired row that DeleteExpired has not removed yet, or a row without
+// an expiry, counts as absent: Create overwrites it. A live row makes
+// Create affect no row, and a Replace whose row changed, expired or went
+// away affects none either; that is the conflict.
+//
+// MySQL has no WHERE on ON DUPLICATE KEY UPDATE, so each assignment keeps
+// its value while the row is live. MySQL assigns left to right, each
+// assignment seeing the ones before it, so expiry comes last and both
+// tests see the old expiry. MySQL also counts the rows a statement changed,
+// not those it matched, unless the client sets CLIENT_FOUND_ROWS
+// (go-sql-driver's clientFoundRows=true), and the store works either way:
+//
+//   - Create: an insert counts 1 and an overwrite 2; a live row counts 0,
+//     or 1 with CLIENT_FOUND_ROWS. LAST_INSERT_ID(0), evaluated only for a
+//     live row, sets the statement's insert ID to 0, where an insert
+//     reports the new row's id, so the two are told apart.
+//   - Replace: a Replace that writes exactly what the row holds (the same
+//     bytes and the same expiry second) changes nothing and counts 0
+//     without CLIENT_FOUND_ROWS. Only then, when the new data equals the
+//     old, a second statement (SELECT 1 … WHERE session_id = ? AND data = ?
+//     AND expiry = ? AND expiry > ?) checks that the row holds what Replace
+//     would have written.
+//
 // # Round trips
 //
 // Each operation is one SQL statement, run outside a transaction:
@@ -59,10 +106,15 @@
 //	Load           SELECT data … WHERE session_id = ? AND expiry > ?
 //	LoadTouch      UPDATE … SET expiry … RETURNING data (PostgreSQL, SQLite);
 //	               on MySQL, which has no UPDATE … RETURNING, a SELECT then an UPDATE
-//	Save           INSERT … ON CONFLICT (session_id) DO UPDATE (MySQL: ON DUPLICATE KEY UPDATE)
+//	Create         INSERT … ON CONFLICT … DO UPDATE … WHERE (MySQL: ON DUPLICATE KEY UPDATE with IF())
+//	Replace        UPDATE … WHERE session_id = ? AND data = ? AND expiry > ?
+//	               (on MySQL, plus the SELECT above for an unchanged row)
 //	Touch          UPDATE … SET expiry = ? WHERE session_id = ? AND expiry > ?
 //	Delete         DELETE … WHERE session_id = ?
 //	DeleteExpired  DELETE … WHERE expiry <= ? OR expiry IS NULL
+//
+// Touch and LoadTouch extend a live row only: a deleted or expired session
+// is never brought back.
 //
 // A statement is one round trip when the driver sends its parameters with
 // the query: pgx (gorm's postgres driver) caches prepared statements, so it
@@ -71,10 +123,12 @@
 // interpolateParams=true, which is recommended here and halves the cost of
 // a write in our benchmarks.
 //
-// InnoDB sometimes resolves concurrent upserts and deletes of neighbouring
-// keys by rolling one back as a deadlock victim; the store runs such a
-// statement again (up to five attempts), which is safe because each is a
-// single autocommit statement.
+// InnoDB sometimes resolves concurrent inserts and deletes of neighbouring
+// keys by rolling one back as a deadlock victim, and PostgreSQL at
+// REPEATABLE READ or SERIALIZABLE aborts a write that raced another; the
+// store runs such a statement again (up to five attempts), which is safe
+// because each is a single autocommit statement whose condition is
+// evaluated afresh.
 //
 // # SQLite
 //

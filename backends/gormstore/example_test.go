@@ -2,6 +2,7 @@ package gormstore_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"gorm.io/gorm/logger"
 
 	"github.com/serversession/serversession/backends/gormstore"
+	"github.com/serversession/serversession/sessions"
 )
 
 // Example keeps sessions in an SQLite file, in Flask-Session's "sessions"
@@ -44,15 +46,27 @@ func Example() {
 	defer store.Close() // stops the sweep; the *gorm.DB stays yours
 
 	// The session middleware makes these calls; here by hand, to show them.
+	// Create writes only where no live session is, Replace only over the
+	// record that was loaded.
 	ctx := context.Background()
-	if err := store.Save(ctx, "session:abc", []byte("record"), 31*24*time.Hour); err != nil {
+	const ttl = 31 * 24 * time.Hour
+	if err := store.Create(ctx, "session:abc", []byte("record"), ttl); err != nil {
 		log.Fatal(err)
 	}
-	data, found, err := store.LoadTouch(ctx, "session:abc", 31*24*time.Hour)
+	rec, found, err := store.LoadTouch(ctx, "session:abc", ttl)
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Printf("%s %v\n", data, found)
+	fmt.Printf("%s %v\n", rec.Data, found)
+
+	if err := store.Replace(ctx, "session:abc", rec, []byte("changed"), ttl); err != nil {
+		log.Fatal(err)
+	}
+	// rec is stale now: a second Replace over it is refused.
+	err = store.Replace(ctx, "session:abc", rec, []byte("lost update"), ttl)
+	fmt.Println(errors.Is(err, sessions.ErrConflict))
+	err = store.Create(ctx, "session:abc", []byte("lost update"), ttl)
+	fmt.Println(errors.Is(err, sessions.ErrConflict))
 
 	if err := store.Delete(ctx, "session:abc"); err != nil {
 		log.Fatal(err)
@@ -64,5 +78,7 @@ func Example() {
 	fmt.Println(found)
 	// Output:
 	// record true
+	// true
+	// true
 	// false
 }

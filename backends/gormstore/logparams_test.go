@@ -3,6 +3,7 @@ package gormstore
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,8 @@ import (
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
+
+	"github.com/serversession/serversession/sessions"
 )
 
 // The application's gorm logger sees this store's SQL without its
@@ -30,8 +33,15 @@ func TestLoggedSQLHidesSessionIDs(t *testing.T) {
 	defer s.Close()
 	const key = "session:SECRET-session-id-0123456789abcdefghijklmn"
 	ctx := context.Background()
-	if err := s.Save(ctx, key, []byte("data"), time.Hour); err != nil {
+	if err := s.Create(ctx, key, []byte("data"), time.Hour); err != nil {
 		t.Fatal(err)
+	}
+	if err := s.Replace(ctx, key, sessions.Record{Data: []byte("data")}, []byte("new"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	// A conflict is not an error of the statement, and logs no parameter either.
+	if err := s.Create(ctx, key, []byte("again"), time.Hour); !errors.Is(err, sessions.ErrConflict) {
+		t.Fatalf("Create over a live row = %v; want ErrConflict", err)
 	}
 	if _, _, err := s.LoadTouch(ctx, key, time.Hour); err != nil {
 		t.Fatal(err)

@@ -3,12 +3,17 @@ package gormstore
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/serversession/serversession/sessions"
 )
 
 // countingPool records every statement (and transaction) gorm sends to the
@@ -70,20 +75,39 @@ func TestStatements(t *testing.T) {
 		pool := &countingPool{ConnPool: db.Statement.ConnPool}
 		db.Statement.ConnPool = pool
 		s := newTestStore(t, db)
+		// Registered after newTestStore's, so run before: the table is
+		// dropped through the pool New was given, which the MySQL
+		// migrator needs to be a *sql.DB.
+		t.Cleanup(func() { db.Statement.ConnPool = pool.ConnPool })
 		pool.take()
 
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		loadTouch := "UPDATE"
-		if d.name == "mysql" {
+		// A Replace whose data equals old.Data may change no row on
+		// MySQL, which then counts none; it checks the row with a SELECT.
+		identical := "UPDATE"
+		if d.engine == "mysql" {
 			loadTouch = "SELECT UPDATE"
+			identical = "UPDATE SELECT"
 		}
 		for _, c := range []struct {
 			op   string
 			want string
 			run  func() error
 		}{
-			{"Save", "INSERT", func() error { return s.Save(ctx, "k", []byte("v"), time.Hour) }},
+			{"Create", "INSERT", func() error { return s.Create(ctx, "k", []byte("v"), time.Hour) }},
+			{"Create (conflict)", "INSERT", func() error { return wantConflict(s.Create(ctx, "k", []byte("w"), time.Hour)) }},
+			{"Replace", "UPDATE", func() error { return s.Replace(ctx, "k", sessions.Record{Data: []byte("v")}, []byte("w"), time.Hour) }},
+			{"Replace (conflict)", "UPDATE", func() error {
+				return wantConflict(s.Replace(ctx, "k", sessions.Record{Data: []byte("v")}, []byte("x"), time.Hour))
+			}},
+			{"Replace (identical, conflict)", identical, func() error {
+				return wantConflict(s.Replace(ctx, "k", sessions.Record{Data: []byte("v")}, []byte("v"), time.Hour))
+			}},
+			{"Replace (identical)", identical + "|UPDATE", func() error {
+				return s.Replace(ctx, "k", sessions.Record{Data: []byte("w")}, []byte("w"), time.Hour)
+			}},
 			{"Load", "SELECT", func() error { _, _, err := s.Load(ctx, "k"); return err }},
 			{"Load (missing)", "SELECT", func() error { _, _, err := s.Load(ctx, "missing"); return err }},
 			{"LoadTouch", loadTouch, func() error { _, _, err := s.LoadTouch(ctx, "k", time.Hour); return err }},
@@ -95,9 +119,21 @@ func TestStatements(t *testing.T) {
 			if err := c.run(); err != nil {
 				t.Fatalf("%s: %v", c.op, err)
 			}
-			if got := strings.Join(pool.take(), " "); got != c.want {
+			// want may list alternatives: a Replace of identical data
+			// changes the row on MySQL if the second has turned since the
+			// last write, and needs no SELECT then.
+			if got := strings.Join(pool.take(), " "); !slices.Contains(strings.Split(c.want, "|"), got) {
 				t.Errorf("%s sent [%s]; want [%s]", c.op, got, c.want)
 			}
 		}
 	})
+}
+
+// wantConflict turns the ErrConflict an operation should have returned into
+// success, and its absence into an error.
+func wantConflict(err error) error {
+	if errors.Is(err, sessions.ErrConflict) {
+		return nil
+	}
+	return fmt.Errorf("got %v; want an error wrapping sessions.ErrConflict", err)
 }

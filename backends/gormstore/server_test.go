@@ -31,6 +31,8 @@ func init() { _ = mysql.SetLogger(log.New(io.Discard, "", 0)) }
 // dialect is one database the tests run on.
 type dialect struct {
 	name string
+	// engine is the SQL dialect: sqlite, postgres or mysql.
+	engine string
 	// open returns a handle on a database that answers, or skips (fails
 	// when servers are required) when the server is absent. The handle is
 	// closed when t ends.
@@ -42,11 +44,15 @@ type dialect struct {
 }
 
 // dialects lists SQLite (always there) and the servers found through
-// SERVERSESSION_POSTGRES_DSN and SERVERSESSION_MYSQL_DSN.
+// SERVERSESSION_POSTGRES_DSN and SERVERSESSION_MYSQL_DSN. MySQL runs twice:
+// as the DSN says, and with clientFoundRows=true, which makes the server
+// count the rows an UPDATE matched instead of those it changed, so that
+// both ways of counting are tested whatever the DSN says.
 var dialects = []dialect{
-	{name: "sqlite", open: openSQLite},
-	{name: "postgres", open: openPostgres, openVia: openPostgresVia},
-	{name: "mysql", open: openMySQL, openVia: openMySQLVia},
+	{name: "sqlite", engine: "sqlite", open: openSQLite},
+	{name: "postgres", engine: "postgres", open: openPostgres, openVia: openPostgresVia},
+	{name: "mysql", engine: "mysql", open: openMySQL, openVia: openMySQLVia},
+	{name: "mysql_foundrows", engine: "mysql", open: openMySQLFoundRows, openVia: openMySQLFoundRowsVia},
 }
 
 // forEachDialect runs f as a subtest per dialect.
@@ -152,10 +158,32 @@ func mysqlConfig(t testing.TB) *mysql.Config {
 	return cfg
 }
 
-func openMySQL(t testing.TB) *gorm.DB {
+func openMySQL(t testing.TB) *gorm.DB { return openMySQLCfg(t, nil, false) }
+
+func openMySQLVia(t testing.TB, via func(string) string) *gorm.DB {
+	return openMySQLCfg(t, via, false)
+}
+
+// openMySQLFoundRows opens the MySQL DSN with clientFoundRows=true.
+func openMySQLFoundRows(t testing.TB) *gorm.DB { return openMySQLCfg(t, nil, true) }
+
+func openMySQLFoundRowsVia(t testing.TB, via func(string) string) *gorm.DB {
+	return openMySQLCfg(t, via, true)
+}
+
+// openMySQLCfg opens the MySQL DSN, reached through via(server address)
+// unless via is nil, and with clientFoundRows set as foundRows says.
+func openMySQLCfg(t testing.TB, via func(string) string, foundRows bool) *gorm.DB {
 	t.Helper()
 	cfg := mysqlConfig(t)
 	testserver.Reachable(t, cfg.Addr, "MariaDB/MySQL (SERVERSESSION_MYSQL_DSN)")
+	if via != nil {
+		cfg.Addr = via(cfg.Addr)
+		cfg.Timeout = 2 * time.Second
+	}
+	if foundRows {
+		cfg.ClientFoundRows = true
+	}
 	return openMySQLDSN(t, cfg.FormatDSN())
 }
 
@@ -167,15 +195,6 @@ func openMySQLDSN(t testing.TB, dsn string) *gorm.DB {
 	}
 	closeOnCleanup(t, db)
 	return db
-}
-
-func openMySQLVia(t testing.TB, via func(string) string) *gorm.DB {
-	t.Helper()
-	cfg := mysqlConfig(t)
-	testserver.Reachable(t, cfg.Addr, "MariaDB/MySQL (SERVERSESSION_MYSQL_DSN)")
-	cfg.Addr = via(cfg.Addr)
-	cfg.Timeout = 2 * time.Second
-	return openMySQLDSN(t, cfg.FormatDSN())
 }
 
 func closeOnCleanup(t testing.TB, db *gorm.DB) {

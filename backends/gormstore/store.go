@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/serversession/serversession/internal/sweep"
 	"github.com/serversession/serversession/sessions"
@@ -30,6 +29,10 @@ type Store struct {
 	selectData   string // SELECT data … for Load
 	updateExpiry string // UPDATE … SET expiry for Touch
 	updateData   string // UPDATE … RETURNING data for LoadTouch; "" where unsupported
+	insert       string // INSERT … unless a live row is there, for Create
+	replace      string // UPDATE … WHERE data = ? for Replace
+	replaceEmpty string // the same, where an empty old record may also be a NULL data
+	matchesNew   string // SELECT 1 … for a MySQL Replace that changed no row
 
 	sweeper *sweep.Sweeper // the background sweep; nil when there is none
 }
@@ -39,13 +42,6 @@ var (
 	_ sessions.Toucher     = (*Store)(nil)
 	_ sessions.LoadToucher = (*Store)(nil)
 )
-
-// row is what Save writes: the columns of a session apart from id.
-type row struct {
-	SessionID string    `gorm:"column:session_id"`
-	Data      []byte    `gorm:"column:data"`
-	Expiry    time.Time `gorm:"column:expiry"`
-}
 
 // errNilDB is returned by New for a nil *gorm.DB.
 var errNilDB = errors.New("gormstore: New: the *gorm.DB is nil; pass the handle gorm.Open returned")
@@ -81,6 +77,7 @@ func New(db *gorm.DB, opts ...Option) (*Store, error) {
 	if s.dialect == "postgres" || s.dialect == "sqlite" {
 		s.updateData = "UPDATE " + s.quoted + " SET expiry = ? WHERE session_id = ? AND expiry > ? RETURNING data"
 	}
+	s.buildWrites()
 
 	ctx := db.Statement.Context
 	if ctx == nil {
@@ -97,15 +94,15 @@ func New(db *gorm.DB, opts ...Option) (*Store, error) {
 
 // Load returns the record stored under key, or found == false when there is
 // none or it has expired. One round trip (SELECT).
-func (s *Store) Load(ctx context.Context, key string) ([]byte, bool, error) {
+func (s *Store) Load(ctx context.Context, key string) (sessions.Record, bool, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, false, fmt.Errorf("gormstore: load %q: %w", key, err)
+		return sessions.Record{}, false, fmt.Errorf("gormstore: load %q: %w", key, err)
 	}
 	data, found, err := s.query(ctx, s.selectData, key, time.Now().UTC())
 	if err != nil {
-		return nil, false, fmt.Errorf("gormstore: load %q: %w", key, err)
+		return sessions.Record{}, false, fmt.Errorf("gormstore: load %q: %w", key, err)
 	}
-	return data, found, nil
+	return sessions.Record{Data: data}, found, nil
 }
 
 // LoadTouch returns the record stored under key and sets it to expire after
@@ -113,26 +110,28 @@ func (s *Store) Load(ctx context.Context, key string) ([]byte, bool, error) {
 // data). MySQL and MariaDB have no UPDATE … RETURNING, so there it is a
 // SELECT followed, when the record is found, by an UPDATE of expiry. A
 // missing or expired record is found == false and is not brought back.
-func (s *Store) LoadTouch(ctx context.Context, key string, ttl time.Duration) ([]byte, bool, error) {
+func (s *Store) LoadTouch(ctx context.Context, key string, ttl time.Duration) (sessions.Record, bool, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, false, fmt.Errorf("gormstore: load-touch %q: %w", key, err)
+		return sessions.Record{}, false, fmt.Errorf("gormstore: load-touch %q: %w", key, err)
 	}
 	now := time.Now().UTC()
+	var (
+		data  []byte
+		found bool
+		err   error
+	)
 	if s.updateData == "" {
-		data, found, err := s.query(ctx, s.selectData, key, now)
+		data, found, err = s.query(ctx, s.selectData, key, now)
 		if err == nil && found {
 			err = s.touch(ctx, key, now, ttl)
 		}
-		if err != nil {
-			return nil, false, fmt.Errorf("gormstore: load-touch %q: %w", key, err)
-		}
-		return data, found, nil
+	} else {
+		data, found, err = s.query(ctx, s.updateData, expiry(now, ttl), key, now)
 	}
-	data, found, err := s.query(ctx, s.updateData, expiry(now, ttl), key, now)
 	if err != nil {
-		return nil, false, fmt.Errorf("gormstore: load-touch %q: %w", key, err)
+		return sessions.Record{}, false, fmt.Errorf("gormstore: load-touch %q: %w", key, err)
 	}
-	return data, found, nil
+	return sessions.Record{Data: data}, found, nil
 }
 
 // query runs a statement that returns the data column of at most one row.
@@ -164,29 +163,6 @@ func (s *Store) query(ctx context.Context, sql string, args ...any) ([]byte, boo
 		return []byte{}, true, nil
 	}
 	return data, true, nil // database/sql copies what it scans into a []byte
-}
-
-// Save stores data under key, replacing any record, to expire after ttl:
-// one INSERT … ON CONFLICT (session_id) DO UPDATE (ON DUPLICATE KEY UPDATE
-// on MySQL), so one round trip.
-func (s *Store) Save(ctx context.Context, key string, data []byte, ttl time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("gormstore: save %q: %w", key, err)
-	}
-	if data == nil {
-		data = []byte{} // nil would be stored as NULL
-	}
-	r := row{SessionID: key, Data: data, Expiry: expiry(time.Now().UTC(), ttl)}
-	err := retry(ctx, func() error {
-		return s.db.WithContext(ctx).Table(s.table).Clauses(clause.OnConflict{
-			Columns:   []clause.Column{{Name: "session_id"}},
-			DoUpdates: clause.AssignmentColumns([]string{"data", "expiry"}),
-		}).Create(&r).Error
-	})
-	if err != nil {
-		return fmt.Errorf("gormstore: save %q: %w", key, err)
-	}
-	return nil
 }
 
 // Touch sets the record under key to expire after ttl without rewriting its

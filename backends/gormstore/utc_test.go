@@ -32,7 +32,7 @@ func TestExpiryIsUTC(t *testing.T) {
 			t.Fatal(err)
 		}
 		sqlDB.SetMaxOpenConns(1) // one connection, so the zone set below applies to every statement
-		switch d.name {
+		switch d.engine {
 		case "postgres":
 			err = db.Exec("SET TIME ZONE 'Pacific/Kiritimati'").Error // +14:00
 		case "mysql":
@@ -46,11 +46,11 @@ func TestExpiryIsUTC(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		const ttl = time.Hour
-		if err := s.Save(ctx, "k", []byte("v"), ttl); err != nil {
+		if err := s.Create(ctx, "k", []byte("v"), ttl); err != nil {
 			t.Fatal(err)
 		}
 		var left float64
-		if err := db.Raw("SELECT "+secondsLeftSQL[d.name]+" FROM "+s.quoted+" WHERE session_id = ?", "k").Scan(&left).Error; err != nil {
+		if err := db.Raw("SELECT "+secondsLeftSQL[d.engine]+" FROM "+s.quoted+" WHERE session_id = ?", "k").Scan(&left).Error; err != nil {
 			t.Fatalf("read expiry: %v", err)
 		}
 		if math.Abs(left-ttl.Seconds()) > 5 {
@@ -58,7 +58,7 @@ func TestExpiryIsUTC(t *testing.T) {
 		}
 
 		// A row that expired a minute ago by the database's UTC clock.
-		if err := db.Exec("UPDATE "+s.quoted+" SET expiry = "+flaskExpiry(d.name, -time.Minute)+" WHERE session_id = ?", "k").Error; err != nil {
+		if err := db.Exec("UPDATE "+s.quoted+" SET expiry = "+flaskExpiry(d.engine, -time.Minute)+" WHERE session_id = ?", "k").Error; err != nil {
 			t.Fatal(err)
 		}
 		if _, found, err := s.Load(ctx, "k"); err != nil || found {

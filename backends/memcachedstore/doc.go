@@ -7,17 +7,17 @@
 //
 //	mc := memcache.New("127.0.0.1:11211")
 //	mc.Timeout = 200 * time.Millisecond // bounds every call; see Deadlines
-//	store := memcachedstore.New(mc)
+//	store := memcachedstore.New(mc, memcachedstore.WithItemSizeLimit(4<<20)) // memcached -I 4m
 //	mw := ginsession.New(sessions.Config{Store: store, SecretKey: key})
 //
-// Start memcached with an item size limit above your largest session
-// (-I 4m, say; the default is 1 MiB, key and overhead included). The Store
+// Memcached must run with CAS enabled (the default; not -C). The Store
 // does not own the client: close it yourself when the app stops.
 //
 // # Options
 //
-// None are defined yet; New takes ...Option so that settings can be added
-// without breaking callers.
+// WithItemSizeLimit tells the Store memcached's item size limit (-I), which
+// it enforces itself; see Record size below. Without it the Store assumes
+// memcached's default, 1 MiB.
 //
 // # Storage format and expiry
 //
@@ -36,26 +36,75 @@
 // app's clock, so keep the app's and memcached's clocks in sync. Lifetimes
 // that end after 2038-01-19 (memcached's 32-bit time) are an error.
 //
+// # Conditional writes
+//
+// Writes never overwrite blindly, so that two requests on one session cannot
+// silently undo each other and a deleted (logged-out) session never comes
+// back. A refused write changes nothing and returns an error wrapping
+// sessions.ErrConflict.
+//
+//   - Create is memcached's add, which stores only where no live item is.
+//   - Load reads with gets and returns the item's CAS value as the Record's
+//     Version. Replace of such a Record is cas with that value: memcached
+//     writes only if the item is still the one loaded (answering EXISTS if
+//     it was overwritten, NOT_FOUND if it expired or was deleted; cas never
+//     creates an item). touch and gat keep the CAS value, so a refresh in
+//     between does not make the Record stale.
+//   - LoadTouch uses gat, whose answer carries no CAS value, so its Record
+//     has Version 0, as has the Record{Data: d} the session core builds
+//     after its own write. memcached cannot compare bytes, so Replace of a
+//     Record with Version 0 reads the item with gets first, compares its
+//     bytes with Data in the client, and then sends cas with the CAS value
+//     it read: two round trips instead of one, and the full record read
+//     back over the network. The cas still makes the write atomic: an item
+//     changed between the gets and the cas is refused.
+//
 // # Round trips
 //
-//	Load       1 round trip  gets key
-//	LoadTouch  1 round trip  gat exptime key   (load and TTL refresh together)
-//	Save       1 round trip  set key 0 exptime len
-//	Touch      1 round trip  touch key exptime (the data is not rewritten)
-//	Delete     1 round trip  delete key
+//	Load       1 round trip   gets key
+//	LoadTouch  1 round trip   gat exptime key   (load and TTL refresh together)
+//	Create     1 round trip   add key 0 exptime len
+//	Replace    1 round trip   cas key 0 exptime len casid  (Record from Load)
+//	           2 round trips  gets key, then cas             (Version 0: from
+//	                          LoadTouch, or the bytes of an earlier write;
+//	                          1 when the bytes already differ)
+//	Touch      1 round trip   touch key exptime (the data is not rewritten)
+//	Delete     1 round trip   delete key
+//
+// None of touch, gat and cas ever creates an item that is not there.
+//
+// # Record size
+//
+// memcached refuses an item larger than its -I limit, and counts against it
+// the key and an item header as well as the value: an item is the value,
+// the key and 59 bytes (memcached 1.6 on 64-bit: a 48-byte header, the
+// key's NUL, the 8-byte CAS value and the value's CRLF). Under the default
+// -I 1m, the largest record under a 44-byte key is 1048576 - 59 - 44 =
+// 1048473 bytes. Create and Replace refuse a larger record before sending
+// anything, with an error wrapping ErrTooLarge. That is not only to save the
+// upload: when memcached refuses an oversized set, it also deletes the item
+// stored under that key, which would log the user out. (memcached 1.6 keeps
+// the item when it refuses an add or cas, but the Store does not rely on
+// that.) The limit it checks against is the one given with
+// WithItemSizeLimit, so give the smallest -I of your servers; older or
+// differently built memcached servers may count a few bytes more.
 //
 // # Errors
 //
-// A missing or expired record is (nil, false, nil). Any other failure is
+// A missing or expired record is found == false with a nil error. A refused
+// Create or Replace wraps sessions.ErrConflict. Any other failure is
 // returned wrapped with the operation and key, so the session core never
-// mistakes an outage for a logged-out user. Two failures have sentinels:
+// mistakes an outage for a logged-out user. Two failures have sentinels of
+// this package:
 //
 //   - ErrBadKey: the key breaks memcached's rules (empty, over 250 bytes, or
 //     holding a space, a control character or DEL). Such a key is rejected
 //     before anything is sent, for every operation, Load included: it is
 //     never reported as a missing record.
-//   - ErrTooLarge: memcached refused a value above its item size limit
-//     (-I), answering "SERVER_ERROR object too large for cache".
+//   - ErrTooLarge: a record too large for the item size limit, refused by
+//     the Store before sending (see Record size), or by memcached itself,
+//     answering "SERVER_ERROR object too large for cache", when the limit
+//     given to the Store is above the server's.
 //
 // # Deadlines
 //
@@ -68,6 +117,7 @@
 // afford. When a call fails after the context ended, the error wraps the
 // context's error too, so errors.Is(err, context.DeadlineExceeded) holds.
 //
-// Data returned by Load and LoadTouch is a fresh slice the caller owns.
+// Data returned by Load and LoadTouch is a fresh slice the caller owns, and
+// no method keeps a slice it was given.
 // Corrupt bytes come back as stored: decoding them is the session core's job.
 package memcachedstore

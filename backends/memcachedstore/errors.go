@@ -7,12 +7,16 @@ import (
 	"strings"
 
 	"github.com/bradfitz/gomemcache/memcache"
+
+	"github.com/serversession/serversession/sessions"
 )
 
-// ErrTooLarge reports a value that memcached refused because it is larger
-// than the server's item size limit (memcached's -I option, 1 MiB by
-// default, key and item overhead included). Errors that wrap it say which
-// operation and key, and carry memcached's answer.
+// ErrTooLarge reports a record too large for memcached's item size limit
+// (its -I option, 1 MiB by default, key and item header included). Create
+// and Replace refuse such a record before sending it, against the limit
+// given with WithItemSizeLimit; a record that memcached itself refuses,
+// answering "SERVER_ERROR object too large for cache", wraps it too. Errors
+// that wrap it say which operation and key, and why.
 var ErrTooLarge = errors.New("value larger than memcached's item size limit")
 
 // wrap gives err the operation and key as context, maps memcached's answers
@@ -31,4 +35,10 @@ func wrap(ctx context.Context, op, key string, err error) error {
 		err = fmt.Errorf("%w (%w)", err, cerr)
 	}
 	return fmt.Errorf("memcachedstore: %s %q: %w", op, key, err)
+}
+
+// conflict is the error of a Create or Replace whose condition failed: it
+// wraps sessions.ErrConflict, with the operation, key and reason.
+func conflict(op, key, reason string) error {
+	return fmt.Errorf("memcachedstore: %s %q: %s: %w", op, key, reason, sessions.ErrConflict)
 }

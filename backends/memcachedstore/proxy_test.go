@@ -18,7 +18,14 @@ type tap struct {
 // clients send through it.
 func tappedProxy(t testing.TB) (*testserver.Proxy, *tap) {
 	t.Helper()
-	p := testserver.StartProxy(t, mcAddr(t))
+	return tappedProxyTo(t, mcAddr(t))
+}
+
+// tappedProxyTo starts a proxy to the memcached at addr that records what
+// clients send through it.
+func tappedProxyTo(t testing.TB, addr string) (*testserver.Proxy, *tap) {
+	t.Helper()
+	p := testserver.StartProxy(t, addr)
 	r := &tap{}
 	p.Tap(r.record)
 	return p, r

@@ -1,6 +1,7 @@
 package memcachedstore
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -15,8 +16,9 @@ import (
 // sessions.Toucher (touch) and sessions.LoadToucher (gat). It is safe for
 // concurrent use.
 type Store struct {
-	client *memcache.Client
-	now    func() time.Time // the clock for absolute expirations
+	client        *memcache.Client
+	now           func() time.Time // the clock for absolute expirations
+	itemSizeLimit int              // the server's -I, in bytes
 }
 
 var (
@@ -28,7 +30,7 @@ var (
 // New returns a Store that keeps records through client. The client stays
 // the caller's: the Store never closes it.
 func New(client *memcache.Client, opts ...Option) *Store {
-	s := &Store{client: client, now: time.Now}
+	s := &Store{client: client, now: time.Now, itemSizeLimit: DefaultItemSizeLimit}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(s)
@@ -49,33 +51,105 @@ func begin(ctx context.Context, op, key string) error {
 	return nil
 }
 
-// Load returns the record under key. A missing or expired record is
-// (nil, false, nil).
-func (s *Store) Load(ctx context.Context, key string) ([]byte, bool, error) {
+// Load returns the record under key with gets, and its CAS value as the
+// Record's Version, which lets Replace write over it in one round trip. A
+// missing or expired record is found == false with a nil error.
+func (s *Store) Load(ctx context.Context, key string) (sessions.Record, bool, error) {
 	if err := begin(ctx, "load", key); err != nil {
-		return nil, false, err
+		return sessions.Record{}, false, err
 	}
 	item, err := s.client.Get(key)
 	return found(ctx, "load", key, item, err)
 }
 
-// Save stores data under key to expire after ttl, rounded up to whole
-// seconds. A value over the server's item size limit is an error wrapping
-// ErrTooLarge.
-func (s *Store) Save(ctx context.Context, key string, data []byte, ttl time.Duration) error {
-	if err := begin(ctx, "save", key); err != nil {
-		return err
+// write checks what Create and Replace check before they send anything:
+// the context, the key, the size of the item and the TTL, which it returns
+// as memcached's exptime.
+func (s *Store) write(ctx context.Context, op, key string, data []byte, ttl time.Duration) (int32, error) {
+	if err := begin(ctx, op, key); err != nil {
+		return 0, err
+	}
+	if err := s.checkSize(key, len(data)); err != nil {
+		return 0, fmt.Errorf("memcachedstore: %s %q: %w", op, key, err)
 	}
 	exp, err := expiration(ttl, s.now())
 	if err != nil {
-		return fmt.Errorf("memcachedstore: save %q: %w", key, err)
+		return 0, fmt.Errorf("memcachedstore: %s %q: %w", op, key, err)
 	}
-	// gomemcache writes Value to the socket before Set returns and keeps no
+	return exp, nil
+}
+
+// Create stores data under key, to expire after ttl (rounded up to whole
+// seconds), with memcached's add, which writes only where no live item is.
+// When one is, memcached answers NOT_STORED, nothing changes, and the error
+// wraps sessions.ErrConflict. A record whose item would exceed the item size
+// limit is refused before anything is sent, with an error wrapping
+// ErrTooLarge.
+func (s *Store) Create(ctx context.Context, key string, data []byte, ttl time.Duration) error {
+	exp, err := s.write(ctx, "create", key, data, ttl)
+	if err != nil {
+		return err
+	}
+	// gomemcache writes Value to the socket before Add returns and keeps no
 	// reference to it, so the caller's slice is not retained.
-	if err := s.client.Set(&memcache.Item{Key: key, Value: data, Expiration: exp}); err != nil {
-		return wrap(ctx, "save", key, err)
+	err = s.client.Add(&memcache.Item{Key: key, Value: data, Expiration: exp})
+	if errors.Is(err, memcache.ErrNotStored) {
+		return conflict("create", key, "a record already exists")
+	}
+	if err != nil {
+		return wrap(ctx, "create", key, err)
 	}
 	return nil
+}
+
+// Replace stores data under key, to expire after ttl, if the record there
+// is still old, with memcached's cas. If the record changed, expired or was
+// deleted, nothing is written or created, and the error wraps
+// sessions.ErrConflict. A record whose item would exceed the item size
+// limit is refused before anything is sent, with an error wrapping
+// ErrTooLarge.
+//
+// With old.Version set (a Record from Load), Replace is one round trip: cas
+// with that CAS value. With a zero Version (a Record from LoadTouch, whose
+// gat returns no CAS value, or one built from the bytes of an earlier
+// write) memcached has nothing to compare bytes with, so Replace first
+// reads the item with gets, compares its bytes with old.Data, and then
+// sends cas with the CAS value it read: two round trips.
+func (s *Store) Replace(ctx context.Context, key string, old sessions.Record, data []byte, ttl time.Duration) error {
+	exp, err := s.write(ctx, "replace", key, data, ttl)
+	if err != nil {
+		return err
+	}
+	cas := old.Version
+	if cas == 0 {
+		item, err := s.client.Get(key)
+		if errors.Is(err, memcache.ErrCacheMiss) {
+			return conflict("replace", key, "no record is stored (it expired or was deleted)")
+		}
+		if err != nil {
+			return wrap(ctx, "replace", key, err)
+		}
+		if !bytes.Equal(item.Value, old.Data) {
+			return conflict("replace", key, "the record changed since it was loaded")
+		}
+		if item.CasID == 0 {
+			// memcached -C: cas would then match any item, and the write
+			// would no longer be conditional.
+			return fmt.Errorf("memcachedstore: replace %q: memcached answered gets with no CAS value; it must run with CAS enabled (without -C)", key)
+		}
+		cas = item.CasID
+	}
+	err = s.client.CompareAndSwap(&memcache.Item{Key: key, Value: data, Expiration: exp, CasID: cas})
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, memcache.ErrCASConflict):
+		return conflict("replace", key, "the record changed since it was loaded")
+	case errors.Is(err, memcache.ErrCacheMiss), errors.Is(err, memcache.ErrNotStored):
+		// cas answers NOT_FOUND for a missing item.
+		return conflict("replace", key, "no record is stored (it expired or was deleted)")
+	}
+	return wrap(ctx, "replace", key, err)
 }
 
 // Delete removes the record under key. A missing record is not an error.
@@ -90,17 +164,19 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 }
 
 // found turns the outcome of a get-like call into Load's results:
-// ErrCacheMiss is a missing record, any other error is wrapped.
-func found(ctx context.Context, op, key string, item *memcache.Item, err error) ([]byte, bool, error) {
+// ErrCacheMiss is a missing record, any other error is wrapped. The item's
+// CAS value becomes the Record's Version: gets returns one, gat does not
+// (0).
+func found(ctx context.Context, op, key string, item *memcache.Item, err error) (sessions.Record, bool, error) {
 	if errors.Is(err, memcache.ErrCacheMiss) {
-		return nil, false, nil
+		return sessions.Record{}, false, nil
 	}
 	if err != nil {
-		return nil, false, wrap(ctx, op, key, err)
+		return sessions.Record{}, false, wrap(ctx, op, key, err)
 	}
 	if item == nil { // gomemcache reports a miss as ErrCacheMiss; be safe
-		return nil, false, nil
+		return sessions.Record{}, false, nil
 	}
 	// gomemcache reads each value into a slice of its own: no copy needed.
-	return item.Value, true, nil
+	return sessions.Record{Data: item.Value, Version: item.CasID}, true, nil
 }

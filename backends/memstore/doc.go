@@ -25,12 +25,24 @@
 // sweeper; a Store that is dropped without Close has its sweeper stopped when
 // the garbage collector frees it, so no goroutine is leaked either way.
 //
+// # Conditional writes
+//
+// Create writes only where no live record is, and Replace only over a live
+// record whose bytes still equal the Record the caller loaded (Versions are
+// always zero: this store compares bytes). Each checks and writes under the
+// lock of the key's shard, so of concurrent writes over the same record
+// exactly one succeeds and the others get an error wrapping
+// sessions.ErrConflict. Touch and LoadTouch never recreate a deleted or
+// expired record.
+//
 // # Cost
 //
 // Records are spread over 64 shards, each behind its own sync.RWMutex, so
 // concurrent requests for different sessions rarely wait for each other.
-// Save copies the data it is given and Load returns a fresh copy (one
-// allocation each), so callers and the store never share bytes. Memory is
+// Create and Replace copy the data they are given and Load returns a fresh
+// copy (one allocation each), so callers and the store never share bytes;
+// Replace also compares the stored bytes with the caller's, in time
+// proportional to their length. Memory is
 // the size of the live records plus about a hundred bytes of key and map
 // overhead each. A sweep visits every record, one shard at a time, holding
 // that shard's lock.

@@ -2,10 +2,12 @@ package memstore_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/serversession/serversession/backends/memstore"
+	"github.com/serversession/serversession/sessions"
 )
 
 func Example() {
@@ -13,12 +15,21 @@ func Example() {
 	defer store.Close()
 	ctx := context.Background()
 
-	if err := store.Save(ctx, "session:abc", []byte("user=42"), 30*time.Minute); err != nil {
-		fmt.Println("save:", err)
+	if err := store.Create(ctx, "session:abc", []byte("user=42"), 30*time.Minute); err != nil {
+		fmt.Println("create:", err)
 		return
 	}
-	data, found, err := store.Load(ctx, "session:abc")
-	fmt.Printf("%s %v %v\n", data, found, err)
+	rec, found, err := store.Load(ctx, "session:abc")
+	fmt.Printf("%s %v %v\n", rec.Data, found, err)
+
+	// Writes are conditional: Replace succeeds over the record just loaded,
+	// and a second Replace over that same (now stale) record conflicts.
+	if err := store.Replace(ctx, "session:abc", rec, []byte("user=42;cart=1"), 30*time.Minute); err != nil {
+		fmt.Println("replace:", err)
+		return
+	}
+	err = store.Replace(ctx, "session:abc", rec, []byte("user=42;cart=2"), 30*time.Minute)
+	fmt.Println(errors.Is(err, sessions.ErrConflict))
 
 	// A refresh extends the lifetime without rewriting the data.
 	if err := store.Touch(ctx, "session:abc", time.Hour); err != nil {
@@ -34,5 +45,6 @@ func Example() {
 	fmt.Println(found, err)
 	// Output:
 	// user=42 true <nil>
+	// true
 	// false <nil>
 }

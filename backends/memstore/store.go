@@ -1,6 +1,7 @@
 package memstore
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"hash/maphash"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/serversession/serversession/internal/sweep"
+	"github.com/serversession/serversession/sessions"
 )
 
 // shardCount is the number of independently locked parts of the map.
@@ -65,11 +67,12 @@ func New(opts ...Option) *Store {
 	return s
 }
 
-// Load returns a copy of the record stored under key. A missing or expired
-// record is (nil, false, nil).
-func (s *Store) Load(ctx context.Context, key string) ([]byte, bool, error) {
+// Load returns a copy of the record stored under key, with a zero
+// Version: Replace compares bytes. A missing or expired record is
+// (Record{}, false, nil).
+func (s *Store) Load(ctx context.Context, key string) (sessions.Record, bool, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, false, fmt.Errorf("memstore: load %q: %w", key, err)
+		return sessions.Record{}, false, fmt.Errorf("memstore: load %q: %w", key, err)
 	}
 	r := s.records
 	sh := r.shard(key)
@@ -78,31 +81,64 @@ func (s *Store) Load(ctx context.Context, key string) ([]byte, bool, error) {
 	e, ok := sh.m[key]
 	sh.mu.RUnlock()
 	if !ok {
-		return nil, false, nil
+		return sessions.Record{}, false, nil
 	}
 	if e.expires <= now {
 		sh.deleteIfExpired(key, now)
-		return nil, false, nil
+		return sessions.Record{}, false, nil
 	}
-	return clone(e.data), true, nil
+	return sessions.Record{Data: clone(e.data)}, true, nil
 }
 
-// Save stores a copy of data under key, replacing any record, to expire
-// after ttl. A ttl of zero or less is an error: the lifecycle never passes
-// one, and storing a record that is already dead would hide the bug.
-func (s *Store) Save(ctx context.Context, key string, data []byte, ttl time.Duration) error {
+// Create stores a copy of data under key, to expire after ttl, if no live
+// record is stored there (an expired one that is not swept yet counts as
+// absent). Otherwise it changes nothing and returns an error wrapping
+// sessions.ErrConflict. A ttl of zero or less is an error: the lifecycle
+// never passes one, and storing a record that is already dead would hide
+// the bug.
+func (s *Store) Create(ctx context.Context, key string, data []byte, ttl time.Duration) error {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("memstore: save %q: %w", key, err)
+		return fmt.Errorf("memstore: create %q: %w", key, err)
 	}
 	if ttl <= 0 {
-		return fmt.Errorf("memstore: save %q: ttl %v is not positive", key, ttl)
+		return fmt.Errorf("memstore: create %q: ttl %v is not positive", key, ttl)
 	}
 	r := s.records
-	e := entry{data: clone(data), expires: r.deadline(ttl)}
+	data = clone(data)
 	sh := r.shard(key)
 	sh.mu.Lock()
-	sh.m[key] = e
-	sh.mu.Unlock()
+	defer sh.mu.Unlock()
+	if e, ok := sh.m[key]; ok && e.expires > r.now() {
+		return fmt.Errorf("memstore: create %q: %w", key, sessions.ErrConflict)
+	}
+	sh.m[key] = entry{data: data, expires: r.deadline(ttl)}
+	return nil
+}
+
+// Replace stores a copy of data under key, to expire after ttl, if the
+// live record under key holds exactly old.Data (old.Version is not used:
+// this store compares bytes). If the record changed, expired or was
+// deleted, it changes nothing, creates nothing and returns an error
+// wrapping sessions.ErrConflict. The comparison and the write happen under
+// the lock of key's shard, so of two Replaces over the same record exactly
+// one succeeds. A ttl of zero or less is an error.
+func (s *Store) Replace(ctx context.Context, key string, old sessions.Record, data []byte, ttl time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("memstore: replace %q: %w", key, err)
+	}
+	if ttl <= 0 {
+		return fmt.Errorf("memstore: replace %q: ttl %v is not positive", key, ttl)
+	}
+	r := s.records
+	data = clone(data)
+	sh := r.shard(key)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	e, ok := sh.m[key]
+	if !ok || e.expires <= r.now() || !bytes.Equal(e.data, old.Data) {
+		return fmt.Errorf("memstore: replace %q: %w", key, sessions.ErrConflict)
+	}
+	sh.m[key] = entry{data: data, expires: r.deadline(ttl)}
 	return nil
 }
 
@@ -139,7 +175,7 @@ func (r *records) deadline(ttl time.Duration) int64 {
 }
 
 // deleteIfExpired removes key if it is still expired at now; a concurrent
-// Save may have replaced it since the caller looked.
+// Create may have replaced it since the caller looked.
 func (sh *shard) deleteIfExpired(key string, now int64) {
 	sh.mu.Lock()
 	if e, ok := sh.m[key]; ok && e.expires <= now {

@@ -2,11 +2,13 @@ package memstore
 
 import (
 	"context"
+	"errors"
 	"runtime"
 	"testing"
 	"time"
 
 	"github.com/serversession/serversession/internal/sweep/sweeptest"
+	"github.com/serversession/serversession/sessions"
 )
 
 // count returns how many entries the store holds, expired or not.
@@ -40,11 +42,11 @@ func TestSweeperRemovesExpired(t *testing.T) {
 	t.Cleanup(func() { _ = s.Close() })
 	ctx := t.Context()
 	for i := range 100 {
-		if err := s.Save(ctx, "dead:"+string(rune('a'+i%26))+string(rune('0'+i/26)), []byte("x"), time.Millisecond); err != nil {
+		if err := s.Create(ctx, "dead:"+string(rune('a'+i%26))+string(rune('0'+i/26)), []byte("x"), time.Millisecond); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := s.Save(ctx, "live", []byte("y"), time.Hour); err != nil {
+	if err := s.Create(ctx, "live", []byte("y"), time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "sweeper removed the 100 expired entries", 5*time.Second, func() bool { return s.count() == 1 })
@@ -58,15 +60,15 @@ func TestSweeperRemovesExpired(t *testing.T) {
 func TestExpiredNeverReturned(t *testing.T) {
 	s := New(WithCleanupInterval(0))
 	ctx := t.Context()
-	if err := s.Save(ctx, "k", []byte("x"), time.Millisecond); err != nil {
+	if err := s.Create(ctx, "k", []byte("x"), time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(5 * time.Millisecond)
 	if s.count() != 1 {
 		t.Fatalf("count = %d before Load; want the expired entry still held (no sweeper)", s.count())
 	}
-	if data, found, err := s.Load(ctx, "k"); err != nil || found || data != nil {
-		t.Fatalf("Load of an expired entry = (%q, %v, %v); want (nil, false, nil)", data, found, err)
+	if rec, found, err := s.Load(ctx, "k"); err != nil || found || rec.Data != nil {
+		t.Fatalf("Load of an expired entry = (%q, %v, %v); want (Record{}, false, nil)", rec.Data, found, err)
 	}
 	if s.count() != 0 {
 		t.Fatalf("count = %d after loading an expired entry; want it removed", s.count())
@@ -79,11 +81,11 @@ func TestDeleteExpired(t *testing.T) {
 	s := New(WithCleanupInterval(0))
 	ctx := t.Context()
 	for _, k := range []string{"a", "b", "c"} {
-		if err := s.Save(ctx, k, []byte(k), time.Millisecond); err != nil {
+		if err := s.Create(ctx, k, []byte(k), time.Millisecond); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := s.Save(ctx, "live", []byte("live"), time.Hour); err != nil {
+	if err := s.Create(ctx, "live", []byte("live"), time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(5 * time.Millisecond)
@@ -106,8 +108,11 @@ func TestNonPositiveTTL(t *testing.T) {
 	s := New(WithCleanupInterval(0))
 	ctx := t.Context()
 	for _, ttl := range []time.Duration{0, -time.Second} {
-		if err := s.Save(ctx, "k", []byte("x"), ttl); err == nil {
-			t.Errorf("Save with ttl %v returned nil; want an error", ttl)
+		if err := s.Create(ctx, "k", []byte("x"), ttl); err == nil {
+			t.Errorf("Create with ttl %v returned nil; want an error", ttl)
+		}
+		if err := s.Replace(ctx, "k", sessions.Record{Data: []byte("x")}, []byte("x"), ttl); err == nil || errors.Is(err, sessions.ErrConflict) {
+			t.Errorf("Replace with ttl %v returned %v; want an error about the ttl", ttl, err)
 		}
 		if err := s.Touch(ctx, "k", ttl); err == nil {
 			t.Errorf("Touch with ttl %v returned nil; want an error", ttl)
@@ -116,11 +121,11 @@ func TestNonPositiveTTL(t *testing.T) {
 			t.Errorf("LoadTouch with ttl %v returned nil; want an error", ttl)
 		}
 	}
-	if err := s.Save(ctx, "max", []byte("x"), time.Duration(1<<63-1)); err != nil {
-		t.Fatalf("Save with the largest ttl: %v", err)
+	if err := s.Create(ctx, "max", []byte("x"), time.Duration(1<<63-1)); err != nil {
+		t.Fatalf("Create with the largest ttl: %v", err)
 	}
 	if _, found, err := s.Load(ctx, "max"); err != nil || !found {
-		t.Fatalf("Load after Save with the largest ttl = (found %v, err %v); want the record (no overflow)", found, err)
+		t.Fatalf("Load after Create with the largest ttl = (found %v, err %v); want the record (no overflow)", found, err)
 	}
 }
 
@@ -132,8 +137,8 @@ func TestCloseStopsSweeper(t *testing.T) {
 	time.Sleep(5 * time.Millisecond) // let it sweep a few times
 	sweeptest.CloseStops(t, s.Close, s.sweeper.Done())
 	ctx := t.Context()
-	if err := s.Save(ctx, "k", []byte("x"), time.Hour); err != nil {
-		t.Fatalf("Save after Close: %v", err)
+	if err := s.Create(ctx, "k", []byte("x"), time.Hour); err != nil {
+		t.Fatalf("Create after Close: %v", err)
 	}
 	if _, found, err := s.Load(ctx, "k"); err != nil || !found {
 		t.Fatalf("Load after Close = (found %v, err %v); want the record", found, err)

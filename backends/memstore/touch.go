@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/serversession/serversession/sessions"
 )
 
 // Touch sets the record under key to expire after ttl, without copying its
@@ -19,21 +21,21 @@ func (s *Store) Touch(ctx context.Context, key string, ttl time.Duration) error 
 	return nil
 }
 
-// LoadTouch returns a copy of the record under key and sets it to expire
-// after ttl, under one lock. A missing or expired record is (nil, false,
-// nil) and stays missing.
-func (s *Store) LoadTouch(ctx context.Context, key string, ttl time.Duration) ([]byte, bool, error) {
+// LoadTouch returns a copy of the record under key, with a zero Version,
+// and sets it to expire after ttl, under one lock. A missing or expired
+// record is (Record{}, false, nil) and stays missing.
+func (s *Store) LoadTouch(ctx context.Context, key string, ttl time.Duration) (sessions.Record, bool, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, false, fmt.Errorf("memstore: load-touch %q: %w", key, err)
+		return sessions.Record{}, false, fmt.Errorf("memstore: load-touch %q: %w", key, err)
 	}
 	if ttl <= 0 {
-		return nil, false, fmt.Errorf("memstore: load-touch %q: ttl %v is not positive", key, ttl)
+		return sessions.Record{}, false, fmt.Errorf("memstore: load-touch %q: ttl %v is not positive", key, ttl)
 	}
 	data, ok := s.touch(key, ttl)
 	if !ok {
-		return nil, false, nil
+		return sessions.Record{}, false, nil
 	}
-	return clone(data), true, nil
+	return sessions.Record{Data: clone(data)}, true, nil
 }
 
 // touch extends a live record and returns its (shared, read-only) data.

@@ -24,7 +24,8 @@
 //
 // id is the storage key (prefix + session ID), val the encoded record, and
 // expiration the moment the session ends, in UTC with millisecond precision.
-// _id is left to the server, as pymongo leaves it.
+// _id is an ObjectId that the driver assigns at insert, as pymongo does; the
+// store never reads or sets it.
 //
 // # Options
 //
@@ -46,20 +47,58 @@
 // stay on disk until something deletes them: call DeleteExpired on a
 // schedule (a time.Ticker in a goroutine you own, or a cron job).
 //
+// # Conditional writes
+//
+// Writes never overwrite a record blindly, so that concurrent requests on
+// one session cannot silently undo each other and a deleted session never
+// comes back:
+//
+//   - Create inserts {id, val, expiration}. If a document of that id is
+//     already there, the unique index on id rejects the insert (a
+//     duplicate key error); Create then deletes that document only if it
+//     has expired (delete {id: key, expiration: {$lte: now}}) and inserts
+//     again. A live document is left alone and Create returns an error
+//     wrapping sessions.ErrConflict.
+//   - Replace is an update without upsert, filtered on
+//     {id: key, val: <the bytes loaded>, expiration: {$gt: now}}, that
+//     $sets val and expiration. If it matched nothing, because the session
+//     changed, expired or was deleted since it was loaded, nothing is
+//     written or created and the error wraps sessions.ErrConflict.
+//
+// The session middleware then reloads the session and applies its changes
+// again. Record.Version is not used: Replace compares val itself.
+//
 // # Round trips
 //
-// Every operation is one round trip to the server:
+// Every operation is one round trip to the server in the normal case:
 //
-//	Load         find (filter id, expiration > now; projection val)
-//	LoadTouch    findAndModify (same filter, $set expiration)
-//	Save         update with upsert ($set id, val, expiration)
-//	Touch        update without upsert ($set expiration; an expired or missing session is left alone)
-//	Delete       delete (limit 1)
+//	Load           find (filter id, expiration > now; projection val)
+//	LoadTouch      findAndModify (same filter, $set expiration)
+//	Create         insert; only when a document of the id is there: delete (if expired), then insert again
+//	Replace        update without upsert (filter id, val, expiration > now; $set val, expiration)
+//	Touch          update without upsert ($set expiration; an expired or missing session is left alone)
+//	Delete         delete (limit 1)
 //	DeleteExpired  delete (expiration <= now, every match)
+//
+// A Create that finds a live document costs two round trips, one that
+// overwrites an expired document three; sessions are created under new,
+// random IDs, so that is rare.
 //
 // The session middleware uses LoadTouch when sessions are refreshed on each
 // request, so a read with refresh costs one round trip, as a Redis GETEX
 // does.
+//
+// # FerretDB
+//
+// FerretDB 1.x runs an update or findAndModify as a find followed by a
+// write of the whole document by _id, not atomically. Everything above
+// holds there one operation at a time, and a Touch, LoadTouch or Replace
+// never recreates a deleted session, but concurrent writes to one session
+// are not safe: two Replaces over the same loaded record may both succeed,
+// the later overwriting the earlier, and a Touch or LoadTouch racing a
+// Replace may write back the data it found. Inserts and deletes are atomic
+// there, so racing Creates still have exactly one winner. On MongoDB every
+// write is atomic.
 //
 // On FerretDB 1.x with its SQLite handler, only equality on _id is pushed
 // down to SQLite; a filter on id reads every document of the collection.

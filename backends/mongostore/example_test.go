@@ -2,6 +2,7 @@ package mongostore_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/serversession/serversession/backends/mongostore"
+	"github.com/serversession/serversession/sessions"
 )
 
 // Example connects to a local MongoDB (or FerretDB) and keeps sessions in
@@ -30,12 +32,22 @@ func Example() {
 	}
 
 	// The session middleware calls these; shown here for what they store.
-	if err := store.Save(ctx, "session:abc", []byte("record"), 31*24*time.Hour); err != nil {
+	// Create writes only where no live session is; Replace only over the
+	// record that was loaded, so concurrent requests never overwrite each
+	// other unnoticed.
+	const ttl = 31 * 24 * time.Hour
+	if err := store.Create(ctx, "session:abc", []byte("record"), ttl); err != nil {
 		log.Fatal(err)
 	}
-	data, found, err := store.LoadTouch(ctx, "session:abc", 31*24*time.Hour)
+	rec, found, err := store.LoadTouch(ctx, "session:abc", ttl)
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(string(data), found)
+	fmt.Println(string(rec.Data), found)
+	err = store.Replace(ctx, "session:abc", rec, []byte("changed"), ttl)
+	if errors.Is(err, sessions.ErrConflict) {
+		fmt.Println("another request changed the session first")
+	} else if err != nil {
+		log.Fatal(err)
+	}
 }

@@ -12,11 +12,11 @@ func TestDeleteExpired(t *testing.T) {
 	defer cancel()
 
 	for _, k := range []string{"a", "b", "c"} {
-		if err := s.Save(ctx, k, []byte(k), time.Millisecond); err != nil {
+		if err := s.Create(ctx, k, []byte(k), time.Millisecond); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := s.Save(ctx, "live", []byte("live"), time.Hour); err != nil {
+	if err := s.Create(ctx, "live", []byte("live"), time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(10 * time.Millisecond)
@@ -24,8 +24,8 @@ func TestDeleteExpired(t *testing.T) {
 	if err != nil || n != 3 {
 		t.Fatalf("DeleteExpired = (%d, %v); want (3, nil)", n, err)
 	}
-	if data, found, err := s.Load(ctx, "live"); err != nil || !found || string(data) != "live" {
-		t.Fatalf("Load(live) after DeleteExpired = (%q, %v, %v); want the record", data, found, err)
+	if rec, found, err := s.Load(ctx, "live"); err != nil || !found || string(rec.Data) != "live" {
+		t.Fatalf("Load(live) after DeleteExpired = (%q, %v, %v); want the record", rec.Data, found, err)
 	}
 	if n, err := s.DeleteExpired(ctx); err != nil || n != 0 {
 		t.Fatalf("second DeleteExpired = (%d, %v); want (0, nil)", n, err)

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/serversession/serversession/sessions"
 )
 
 // TestFlaskSessionDocuments inserts documents as Flask-Session 0.8 writes
@@ -40,17 +42,31 @@ func TestFlaskSessionDocuments(t *testing.T) {
 		t.Fatalf("insert Flask-Session documents: %v", err)
 	}
 
-	data, found, err := s.Load(ctx, "session:flask-live")
-	if err != nil || !found || !bytes.Equal(data, record) {
-		t.Fatalf("Load(flask-live) = (%x, %v, %v); want (%x, true, nil)", data, found, err, record)
+	rec, found, err := s.Load(ctx, "session:flask-live")
+	if err != nil || !found || !bytes.Equal(rec.Data, record) {
+		t.Fatalf("Load(flask-live) = (%x, %v, %v); want (%x, true, nil)", rec.Data, found, err, record)
 	}
-	data, found, err = s.Load(ctx, "session:flask-expired")
-	if err != nil || found || data != nil {
-		t.Fatalf("Load(flask-expired) = (%x, %v, %v); want (nil, false, nil)", data, found, err)
+	rec, found, err = s.Load(ctx, "session:flask-expired")
+	if err != nil || found || rec.Data != nil {
+		t.Fatalf("Load(flask-expired) = (%x, %v, %v); want (nil, false, nil)", rec.Data, found, err)
 	}
-	data, found, err = s.LoadTouch(ctx, "session:flask-live", 2*time.Hour)
-	if err != nil || !found || !bytes.Equal(data, record) {
-		t.Fatalf("LoadTouch(flask-live) = (%x, %v, %v); want (%x, true, nil)", data, found, err, record)
+	rec, found, err = s.LoadTouch(ctx, "session:flask-live", 2*time.Hour)
+	if err != nil || !found || !bytes.Equal(rec.Data, record) {
+		t.Fatalf("LoadTouch(flask-live) = (%x, %v, %v); want (%x, true, nil)", rec.Data, found, err, record)
+	}
+	// A Go write over Flask's document keeps it one document, of its shape.
+	if err := s.Replace(ctx, "session:flask-live", rec, []byte("from Go"), time.Hour); err != nil {
+		t.Fatalf("Replace(flask-live): %v", err)
+	}
+	if rec, found, err = s.Load(ctx, "session:flask-live"); err != nil || !found || string(rec.Data) != "from Go" {
+		t.Fatalf("Load(flask-live) after Replace = (%q, %v, %v); want (\"from Go\", true, nil)", rec.Data, found, err)
+	}
+	// Flask's expired document is overwritten by Create, not duplicated.
+	if err := s.Create(ctx, "session:flask-expired", []byte("new"), time.Hour); err != nil {
+		t.Fatalf("Create over Flask's expired document: %v", err)
+	}
+	if n, err := s.coll.CountDocuments(ctx, bson.D{{Key: "id", Value: "session:flask-expired"}}); err != nil || n != 1 {
+		t.Fatalf("after Create over the expired document, %d documents (err %v); want 1", n, err)
 	}
 	if err := s.Delete(ctx, "session:flask-live"); err != nil {
 		t.Fatalf("Delete(flask-live): %v", err)
@@ -83,16 +99,16 @@ func TestCorruptDocument(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, op := range []string{"Load", "LoadTouch"} {
-			var data []byte
+			var rec sessions.Record
 			var found bool
 			var err error
 			if op == "Load" {
-				data, found, err = s.Load(ctx, "bad")
+				rec, found, err = s.Load(ctx, "bad")
 			} else {
-				data, found, err = s.LoadTouch(ctx, "bad", time.Hour)
+				rec, found, err = s.LoadTouch(ctx, "bad", time.Hour)
 			}
-			if err != nil || found || data != nil {
-				t.Errorf("%s of a document with val %v = (%x, %v, %v); want (nil, false, nil)", op, val, data, found, err)
+			if err != nil || found || rec.Data != nil {
+				t.Errorf("%s of a document with val %v = (%x, %v, %v); want (nil, false, nil)", op, val, rec.Data, found, err)
 			}
 		}
 		if !strings.Contains(logged.String(), "without binary val") {

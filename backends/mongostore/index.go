@@ -22,7 +22,7 @@ const (
 // ensureIndexes creates the unique index on id and the TTL index on
 // expiration. A server that answers the TTL request with a command error
 // (FerretDB 1.x: NotImplemented) is tolerated and logged; the unique index
-// is required, because without it concurrent upserts could create two
+// is required, because without it concurrent Creates could insert two
 // documents for one session.
 func (s *Store) ensureIndexes(ctx context.Context) error {
 	iv := s.coll.Indexes()

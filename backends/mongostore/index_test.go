@@ -37,11 +37,11 @@ func TestTTLIndexRejectionIsLogged(t *testing.T) {
 	}
 	t.Logf("logged: %s", out)
 
-	if err := s.Save(ctx, "k", []byte("v"), time.Minute); err != nil {
-		t.Fatalf("Save after the rejection: %v", err)
+	if err := s.Create(ctx, "k", []byte("v"), time.Minute); err != nil {
+		t.Fatalf("Create after the rejection: %v", err)
 	}
-	if data, found, err := s.Load(ctx, "k"); err != nil || !found || string(data) != "v" {
-		t.Fatalf("Load after the rejection = (%q, %v, %v); want (\"v\", true, nil)", data, found, err)
+	if rec, found, err := s.Load(ctx, "k"); err != nil || !found || string(rec.Data) != "v" {
+		t.Fatalf("Load after the rejection = (%q, %v, %v); want (\"v\", true, nil)", rec.Data, found, err)
 	}
 }
 

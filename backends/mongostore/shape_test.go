@@ -9,7 +9,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
-// TestDocumentShape reads back what Save wrote with the driver alone and
+// TestDocumentShape reads back what Create wrote with the driver alone and
 // checks Flask-Session's shape: {_id, id: string, val: binary subtype 0,
 // expiration: date}, and nothing else.
 func TestDocumentShape(t *testing.T) {
@@ -20,8 +20,8 @@ func TestDocumentShape(t *testing.T) {
 	key := "session:abc-DEF_123"
 	data := []byte{0x81, 0xa1, 'k', 0x00, 0xff}
 	before := time.Now()
-	if err := s.Save(ctx, key, data, time.Hour); err != nil {
-		t.Fatalf("Save: %v", err)
+	if err := s.Create(ctx, key, data, time.Hour); err != nil {
+		t.Fatalf("Create: %v", err)
 	}
 	after := time.Now()
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+	"unicode/utf8"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -54,10 +55,10 @@ func New(ctx context.Context, coll *mongo.Collection, opts ...Option) (*Store, e
 }
 
 // Load returns the record stored under key, or found == false when there is
-// none or it has expired. One round trip.
-func (s *Store) Load(ctx context.Context, key string) ([]byte, bool, error) {
+// none or it has expired. One round trip (find).
+func (s *Store) Load(ctx context.Context, key string) (sessions.Record, bool, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, false, fmt.Errorf("mongostore: load %q: %w", key, err)
+		return sessions.Record{}, false, fmt.Errorf("mongostore: load %q: %w", key, err)
 	}
 	res := s.coll.FindOne(ctx, liveFilter(key, time.Now()),
 		options.FindOne().SetProjection(valProjection))
@@ -67,9 +68,9 @@ func (s *Store) Load(ctx context.Context, key string) ([]byte, bool, error) {
 // LoadTouch returns the record stored under key and sets it to expire after
 // ttl, in one round trip (findAndModify). A missing or expired record is
 // found == false and is not brought back.
-func (s *Store) LoadTouch(ctx context.Context, key string, ttl time.Duration) ([]byte, bool, error) {
+func (s *Store) LoadTouch(ctx context.Context, key string, ttl time.Duration) (sessions.Record, bool, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, false, fmt.Errorf("mongostore: load-touch %q: %w", key, err)
+		return sessions.Record{}, false, fmt.Errorf("mongostore: load-touch %q: %w", key, err)
 	}
 	now := time.Now()
 	res := s.coll.FindOneAndUpdate(ctx, liveFilter(key, now),
@@ -79,30 +80,100 @@ func (s *Store) LoadTouch(ctx context.Context, key string, ttl time.Duration) ([
 	return s.value(ctx, "load-touch", key, res)
 }
 
-// Save stores data under key, replacing any record, to expire after ttl. It
-// is an upsert, as Flask-Session's update_one(..., upsert=True). One round
-// trip.
-func (s *Store) Save(ctx context.Context, key string, data []byte, ttl time.Duration) error {
+// Create stores data under key, to expire after ttl, unless a live record
+// is stored there; then it changes nothing and returns an error wrapping
+// sessions.ErrConflict.
+//
+// It inserts the document, which the unique index on id rejects with a
+// duplicate key error if a document of key is already there: one round trip
+// when there is none, as for every new session. Only then does it delete
+// that document if it has expired ({id: key, expiration: {$lte: now}}) and
+// insert again. A live document is never deleted, so it costs two round
+// trips to find out that one is there, and three to overwrite an expired one
+// that the TTL monitor (or DeleteExpired) has not removed yet. Each step is
+// atomic on its own on every server, FerretDB 1.x included, so of several
+// Creates racing on one key exactly one succeeds.
+func (s *Store) Create(ctx context.Context, key string, data []byte, ttl time.Duration) error {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("mongostore: save %q: %w", key, err)
+		return fmt.Errorf("mongostore: create %q: %w", key, err)
 	}
-	if data == nil {
-		data = []byte{} // a nil slice would be stored as null, not as binary
-	}
-	update := bson.D{{Key: "$set", Value: bson.D{
+	now := time.Now()
+	doc := bson.D{
 		{Key: "id", Value: key},
-		{Key: "val", Value: data},
-		{Key: "expiration", Value: expiration(time.Now(), ttl)},
-	}}}
-	upsert := options.UpdateOne().SetUpsert(true)
-	_, err := s.coll.UpdateOne(ctx, bson.D{{Key: "id", Value: key}}, update, upsert)
-	if mongo.IsDuplicateKeyError(err) && ctx.Err() == nil {
-		// Two upserts of a new key raced: the other one inserted the
-		// document first, so this one now updates it.
-		_, err = s.coll.UpdateOne(ctx, bson.D{{Key: "id", Value: key}}, update, upsert)
+		{Key: "val", Value: binary(data)},
+		{Key: "expiration", Value: expiration(now, ttl)},
+	}
+	err := s.insert(ctx, doc)
+	if errors.Is(err, sessions.ErrConflict) {
+		var res *mongo.DeleteResult
+		res, err = s.coll.DeleteOne(ctx, bson.D{
+			{Key: "id", Value: key},
+			{Key: "expiration", Value: bson.D{{Key: "$lte", Value: now}}},
+		})
+		switch {
+		case err != nil:
+		case res.DeletedCount == 0:
+			// The document is live (or a racing Create replaced the
+			// expired one first).
+			err = sessions.ErrConflict
+		default:
+			err = s.insert(ctx, doc)
+		}
 	}
 	if err != nil {
-		return fmt.Errorf("mongostore: save %q: %w", key, err)
+		return fmt.Errorf("mongostore: create %q: %w", key, err)
+	}
+	return nil
+}
+
+// insert inserts doc; a duplicate key error is sessions.ErrConflict. The
+// driver gives the document an ObjectId _id, as pymongo does.
+func (s *Store) insert(ctx context.Context, doc bson.D) error {
+	_, err := s.coll.InsertOne(ctx, doc)
+	if mongo.IsDuplicateKeyError(err) {
+		return sessions.ErrConflict
+	}
+	return err
+}
+
+// Replace stores data under key, to expire after ttl, if the live document
+// of key still holds old.Data: one update without upsert, filtered on
+// {id: key, val: old.Data, expiration: {$gt: now}}. When nothing matched
+// (the record changed, expired or was deleted), nothing is changed or
+// created, and the error wraps sessions.ErrConflict. old.Version is not
+// used. One round trip.
+//
+// val is compared as Load reads it: binary data, or a string, which Load
+// also accepts, holding the same bytes.
+//
+// On MongoDB the update is atomic, so of several Replaces racing over one
+// record exactly one succeeds. FerretDB 1.x is weaker: it finds the
+// matching document and then writes it by _id, so two Replaces that both
+// found the old record may both succeed, the later overwriting the earlier.
+func (s *Store) Replace(ctx context.Context, key string, old sessions.Record, data []byte, ttl time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("mongostore: replace %q: %w", key, err)
+	}
+	now := time.Now()
+	var val any = binary(old.Data)
+	if utf8.Valid(old.Data) {
+		val = bson.D{{Key: "$in", Value: bson.A{val, string(old.Data)}}}
+	}
+	filter := bson.D{
+		{Key: "id", Value: key},
+		{Key: "val", Value: val},
+		{Key: "expiration", Value: bson.D{{Key: "$gt", Value: now}}},
+	}
+	update := bson.D{{Key: "$set", Value: bson.D{
+		{Key: "val", Value: binary(data)},
+		{Key: "expiration", Value: expiration(now, ttl)},
+	}}}
+	res, err := s.coll.UpdateOne(ctx, filter, update)
+	if err != nil {
+		return fmt.Errorf("mongostore: replace %q: %w", key, err)
+	}
+	if res.MatchedCount == 0 {
+		return fmt.Errorf("mongostore: replace %q: %w", key, sessions.ErrConflict)
 	}
 	return nil
 }
@@ -158,28 +229,37 @@ func expiration(now time.Time, ttl time.Duration) time.Time {
 // whose val is neither binary data nor a string cannot be a session record:
 // it is logged and reported as not found, so that the session starts afresh
 // instead of failing every request that carries its cookie.
-func (s *Store) value(ctx context.Context, op, key string, res *mongo.SingleResult) ([]byte, bool, error) {
+func (s *Store) value(ctx context.Context, op, key string, res *mongo.SingleResult) (sessions.Record, bool, error) {
 	raw, err := res.Raw()
 	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, false, nil
+		return sessions.Record{}, false, nil
 	}
 	if err != nil {
-		return nil, false, fmt.Errorf("mongostore: %s %q: %w", op, key, err)
+		return sessions.Record{}, false, fmt.Errorf("mongostore: %s %q: %w", op, key, err)
 	}
 	v, err := raw.LookupErr("val")
 	if err == nil {
 		if _, data, ok := v.BinaryOK(); ok {
-			return cloneNonNil(data), true, nil
+			return sessions.Record{Data: cloneNonNil(data)}, true, nil
 		}
 		if str, ok := v.StringValueOK(); ok {
-			return []byte(str), true, nil
+			return sessions.Record{Data: []byte(str)}, true, nil
 		}
 	}
 	s.logger.LogAttrs(ctx, slog.LevelWarn, "mongostore: ignoring a session document without binary val",
 		slog.String("collection", s.coll.Name()),
 		slog.String("val_type", v.Type.String()),
 	)
-	return nil, false, nil
+	return sessions.Record{}, false, nil
+}
+
+// binary is data as a BSON binary of subtype 0, as pymongo stores bytes; a
+// nil slice is empty binary data, not null.
+func binary(data []byte) bson.Binary {
+	if data == nil {
+		data = []byte{}
+	}
+	return bson.Binary{Subtype: bson.TypeBinaryGeneric, Data: data}
 }
 
 // cloneNonNil copies b into memory of its own; an empty record is an empty,

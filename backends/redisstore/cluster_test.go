@@ -2,6 +2,8 @@ package redisstore_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net"
 	"strconv"
 	"strings"
@@ -11,26 +13,63 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/serversession/serversession/backends/redisstore"
-	"github.com/serversession/serversession/backends/storetest"
 	"github.com/serversession/serversession/sessions"
 )
 
-// TestConformanceCluster runs the suite through a *redis.ClusterClient, on a
-// three-node Redis Cluster of the test's own, so that keys spread over
-// every node: the Store's commands must carry their key where go-redis
-// routes by it.
-func TestConformanceCluster(t *testing.T) {
+// TestClusterConditionalWrites runs Create, Replace and their refusals
+// through a *redis.ClusterClient on a three-node Redis Cluster of the test's
+// own, for keys in slots on every node: the Replace script names its one
+// key, so go-redis sends it to the node that holds it, and each call is one
+// round trip there.
+func TestClusterConditionalWrites(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a three-node Redis Cluster; skipped with -short")
 	}
 	addrs := privateCluster(t, 3)
-	storetest.Run(t, storetest.Harness{
-		New: func(t *testing.T) sessions.Store {
-			c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs, ContextTimeoutEnabled: true})
-			t.Cleanup(func() { _ = c.Close() })
-			return redisstore.New(c)
-		},
-	})
+	c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs, ContextTimeoutEnabled: true})
+	t.Cleanup(func() { _ = c.Close() })
+	s := redisstore.New(c)
+	ctx := context.Background()
+	nodes := map[string]bool{}
+	for i := 0; i < 30; i++ {
+		key := fmt.Sprintf("%s%d", prefix(t), i)
+		if err := s.Create(ctx, key, []byte("v1"), time.Hour); err != nil {
+			t.Fatalf("Create(%s): %v", key, err)
+		}
+		if err := s.Create(ctx, key, []byte("x"), time.Hour); !errors.Is(err, sessions.ErrConflict) {
+			t.Fatalf("Create(%s) over a live record = %v; want ErrConflict", key, err)
+		}
+		old, ok, err := s.Load(ctx, key)
+		if err != nil || !ok {
+			t.Fatalf("Load(%s) = %v, %v", key, ok, err)
+		}
+		if err := s.Replace(ctx, key, old, []byte("v2"), time.Hour); err != nil {
+			t.Fatalf("Replace(%s): %v", key, err)
+		}
+		if err := s.Replace(ctx, key, old, []byte("v3"), time.Hour); !errors.Is(err, sessions.ErrConflict) {
+			t.Fatalf("Replace(%s) from a stale record = %v; want ErrConflict", key, err)
+		}
+		if rec, _, _ := s.Load(ctx, key); string(rec.Data) != "v2" {
+			t.Fatalf("Load(%s) = %q; want v2", key, rec.Data)
+		}
+		if err := s.Delete(ctx, key); err != nil {
+			t.Fatalf("Delete(%s): %v", key, err)
+		}
+		if err := s.Replace(ctx, key, sessions.Record{Data: []byte("v2")}, []byte("v4"), time.Hour); !errors.Is(err, sessions.ErrConflict) {
+			t.Fatalf("Replace(%s) after Delete = %v; want ErrConflict", key, err)
+		}
+		if n := c.Exists(ctx, key).Val(); n != 0 {
+			t.Fatalf("Replace(%s) after Delete created the key", key)
+		}
+		node, err := c.MasterForKey(ctx, key)
+		if err != nil {
+			t.Fatalf("MasterForKey(%s): %v", key, err)
+		}
+		nodes[node.Options().Addr] = true
+	}
+	if len(nodes) != 3 {
+		t.Fatalf("the keys landed on %d nodes; want all 3", len(nodes))
+	}
 }
 
 // privateCluster starts n redis-server nodes in cluster mode, splits the

@@ -26,3 +26,21 @@ func TestConformance(t *testing.T) {
 		},
 	})
 }
+
+// TestConformanceCluster runs the suite through a *redis.ClusterClient, on a
+// three-node Redis Cluster of the test's own, so that keys spread over
+// every node: the Store's commands must carry their key where go-redis
+// routes by it.
+func TestConformanceCluster(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a three-node Redis Cluster; skipped with -short")
+	}
+	addrs := privateCluster(t, 3)
+	storetest.Run(t, storetest.Harness{
+		New: func(t *testing.T) sessions.Store {
+			c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs, ContextTimeoutEnabled: true})
+			t.Cleanup(func() { _ = c.Close() })
+			return redisstore.New(c)
+		},
+	})
+}

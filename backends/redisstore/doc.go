@@ -27,21 +27,48 @@
 // (the configured prefix plus the session ID, "session:<id>" by default), as
 // Flask-Session writes it, so a Flask service and a Go service can share
 // sessions. Redis expires records itself: every write carries the lifetime as
-// a millisecond TTL (SET key val PX ms), rounded up to whole milliseconds.
-// There is nothing to clean up.
+// a millisecond TTL (PX ms), rounded up to whole milliseconds. There is
+// nothing to clean up.
+//
+// # Conditional writes
+//
+// Writes never overwrite blindly, so that two requests on one session cannot
+// silently undo each other and a deleted (logged-out) session never comes
+// back:
+//
+//   - Create is SET key data PX ms NX: it writes only where no live record
+//     is, and Redis's nil answer becomes an error wrapping
+//     sessions.ErrConflict.
+//   - Replace runs a small Lua script (EVALSHA) that GETs the record,
+//     compares it byte for byte with the one the request loaded, and SETs
+//     the new data with PX only if they are equal. A missing, expired,
+//     deleted or changed record is left as it is (nothing is created) and
+//     the error wraps sessions.ErrConflict. The script touches exactly one
+//     key, which it declares, so it runs on Cluster as on a single node.
+//     The old record travels with the new one in the same request: Redis
+//     compares bytes, not a hash.
+//
+// Redis strings carry no version, so Load and LoadTouch return Records with
+// Version 0, and Replace always compares Data.
 //
 // # Round trips
 //
 //	Load       1 round trip  GET key
 //	LoadTouch  1 round trip  GETEX key PX ms   (load and TTL refresh together)
-//	Save       1 round trip  SET key val PX ms
+//	Create     1 round trip  SET key val PX ms NX
+//	Replace    1 round trip  EVALSHA sha 1 key old val ms
 //	Touch      1 round trip  PEXPIRE key ms    (the data is not rewritten)
 //	Delete     1 round trip  DEL key
+//
+// The first Replace on a server (or node) whose script cache does not hold
+// the script yet gets NOSCRIPT, and go-redis sends it once with EVAL: two
+// round trips that one time, and after every SCRIPT FLUSH or restart.
 //
 // GETEX needs Redis 6.2 or later. Against an older server (or a proxy
 // without GETEX) the first LoadTouch that gets "unknown command" switches the
 // Store, for its lifetime, to a pipelined GET + PEXPIRE: still one round
-// trip, two commands.
+// trip, two commands. None of GETEX, PEXPIRE and the Replace script ever
+// creates a key that is not there.
 //
 // Besides these, go-redis sends its own handshake (HELLO, CLIENT SETINFO)
 // once per new pooled connection, not per operation.
@@ -58,7 +85,8 @@
 //
 // # Errors and deadlines
 //
-// A missing or expired record is (nil, false, nil); redis.Nil never escapes.
+// A missing or expired record is found == false with a nil error; redis.Nil
+// never escapes. A refused Create or Replace wraps sessions.ErrConflict.
 // Any other failure is returned wrapped with the operation and key, e.g.
 // `redisstore: load "session:abc": dial tcp 127.0.0.1:6379: connect:
 // connection refused`, so the session core never mistakes an outage for a
@@ -68,6 +96,13 @@
 // writes when ContextTimeoutEnabled is set; otherwise ReadTimeout and
 // WriteTimeout (5 s by default in go-redis v9.23) bound each command.
 //
-// Data returned by Load and LoadTouch is a fresh slice the caller owns.
+// go-redis retries a command whose connection failed (MaxRetries, 3 by
+// default). If a Create or Replace reached Redis and only its answer was
+// lost, the retry finds the store's own write and reports ErrConflict; the
+// session core then reloads and applies its changes again. Set MaxRetries
+// to -1 if such a repeat must not happen.
+//
+// Data returned by Load and LoadTouch is a fresh slice the caller owns, and
+// no method keeps a slice it was given.
 // Corrupt bytes come back as stored: decoding them is the session core's job.
 package redisstore

@@ -2,12 +2,14 @@ package redisstore_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/serversession/serversession/backends/redisstore"
+	"github.com/serversession/serversession/sessions"
 )
 
 // Example keeps a session record in a local Redis. In an app the store goes
@@ -26,18 +28,24 @@ func Example() {
 	const key = "session:example-id" // prefix + session ID, as the core builds it
 	lifetime := 31 * 24 * time.Hour  // Flask's PERMANENT_SESSION_LIFETIME
 
-	// SET session:example-id <record> PX 2678400000
-	if err := store.Save(ctx, key, []byte("\x81\xa7user_id\x2a"), lifetime); err != nil {
-		fmt.Println(err)
+	// SET session:example-id <record> PX 2678400000 NX: only if no record is there.
+	if err := store.Create(ctx, key, []byte("\x81\xa7user_id\x2a"), lifetime); err != nil {
+		fmt.Println(err) // errors.Is(err, sessions.ErrConflict) when the ID is taken
 		return
 	}
 	// GETEX session:example-id PX 2678400000: load and refresh, one round trip.
-	data, found, err := store.LoadTouch(ctx, key, lifetime)
+	rec, found, err := store.LoadTouch(ctx, key, lifetime)
 	if err != nil {
 		fmt.Println(err) // Redis is down: not the same as a missing session
 		return
 	}
-	fmt.Println(found, len(data))
+	fmt.Println(found, len(rec.Data))
+	// EVALSHA <script> 1 session:example-id <old> <new> 2678400000: writes only
+	// if the record still holds rec.Data.
+	err = store.Replace(ctx, key, rec, []byte("\x81\xa7user_id\x2b"), lifetime)
+	if errors.Is(err, sessions.ErrConflict) {
+		fmt.Println("another request changed or deleted the session first")
+	}
 	// DEL session:example-id
 	if err := store.Delete(ctx, key); err != nil {
 		fmt.Println(err)

@@ -41,29 +41,93 @@ func New(client redis.UniversalClient, opts ...Option) *Store {
 }
 
 // Load returns the record under key with GET. A missing or expired record is
-// (nil, false, nil).
-func (s *Store) Load(ctx context.Context, key string) ([]byte, bool, error) {
+// found == false with a nil error. Redis has no version of its own for a
+// string, so the Record's Version is always 0 and Replace compares Data.
+func (s *Store) Load(ctx context.Context, key string) (sessions.Record, bool, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, false, fmt.Errorf("redisstore: load %q: %w", key, err)
+		return sessions.Record{}, false, fmt.Errorf("redisstore: load %q: %w", key, err)
 	}
 	cmd := redis.NewStringCmd(ctx, "get", key)
 	return found(s.client.Process(ctx, cmd), cmd, "load", key)
 }
 
-// Save stores data under key with SET key data PX ttl; ttl is rounded up to
-// whole milliseconds and must be positive.
-func (s *Store) Save(ctx context.Context, key string, data []byte, ttl time.Duration) error {
+// Create stores data under key with SET key data PX ttl NX, if no live
+// record is stored there; ttl is rounded up to whole milliseconds and must be
+// positive. When a record exists, Redis answers nil, nothing changes, and the
+// error wraps sessions.ErrConflict.
+func (s *Store) Create(ctx context.Context, key string, data []byte, ttl time.Duration) error {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("redisstore: save %q: %w", key, err)
+		return fmt.Errorf("redisstore: create %q: %w", key, err)
 	}
 	ms, err := millis(ttl)
 	if err != nil {
-		return fmt.Errorf("redisstore: save %q: %w", key, err)
+		return fmt.Errorf("redisstore: create %q: %w", key, err)
 	}
-	if err := s.client.Process(ctx, redis.NewStatusCmd(ctx, "set", key, data, "px", ms)); err != nil {
-		return fmt.Errorf("redisstore: save %q: %w", key, err)
+	err = s.client.Process(ctx, redis.NewStatusCmd(ctx, "set", key, data, "px", ms, "nx"))
+	if errors.Is(err, redis.Nil) {
+		return fmt.Errorf("redisstore: create %q: a record already exists: %w", key, sessions.ErrConflict)
+	}
+	if err != nil {
+		return fmt.Errorf("redisstore: create %q: %w", key, err)
 	}
 	return nil
+}
+
+// replaceScript is Replace's compare-and-set, run atomically by Redis. It
+// names its one key in KEYS, so that a Cluster client routes it to the node
+// holding that key's slot. It answers 1 when it wrote, 0 when no live record
+// was there (nothing is created) and -1 when the record differs from the one
+// the caller loaded (nothing is written).
+//
+// The script compares the stored bytes with the old bytes themselves, sent
+// along as ARGV[1], rather than with a SHA-1 of them that the client would
+// compute. Equality is then exact, with no reliance on a hash, and the work
+// on Redis's single thread is one memory comparison, where redis.sha1hex
+// would hash the whole stored record on every write. The price is upload: a
+// Replace sends the old record next to the new one. For session records,
+// typically a few hundred bytes to a few KiB, that is a few more bytes in the
+// same round trip.
+var replaceScript = redis.NewScript(`local cur = redis.call('GET', KEYS[1])
+if not cur then
+	return 0
+end
+if cur ~= ARGV[1] then
+	return -1
+end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1
+`)
+
+// Replace stores data under key, to expire after ttl, if the record stored
+// there still holds old.Data, in one round trip: EVALSHA of a script that
+// compares and SETs with PX atomically. (go-redis falls back to EVAL, with
+// the script's text, once, when the server does not know the script yet.)
+// old.Version is ignored: Redis records have none. If the record changed,
+// expired or was deleted, nothing is written or created, and the error wraps
+// sessions.ErrConflict.
+func (s *Store) Replace(ctx context.Context, key string, old sessions.Record, data []byte, ttl time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("redisstore: replace %q: %w", key, err)
+	}
+	ms, err := millis(ttl)
+	if err != nil {
+		return fmt.Errorf("redisstore: replace %q: %w", key, err)
+	}
+	// A nil Data would go out as an empty string, which is what a record
+	// of no bytes holds, so it needs no special case.
+	n, err := replaceScript.Run(ctx, s.client, []string{key}, old.Data, data, ms).Int64()
+	if err != nil {
+		return fmt.Errorf("redisstore: replace %q: %w", key, err)
+	}
+	switch n {
+	case 1:
+		return nil
+	case 0:
+		return fmt.Errorf("redisstore: replace %q: no record is stored (it expired or was deleted): %w", key, sessions.ErrConflict)
+	case -1:
+		return fmt.Errorf("redisstore: replace %q: the record changed since it was loaded: %w", key, sessions.ErrConflict)
+	}
+	return fmt.Errorf("redisstore: replace %q: unexpected script answer %d", key, n)
 }
 
 // Delete removes the record under key with DEL. A missing record is not an
@@ -80,17 +144,17 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 
 // found turns the outcome of a GET-like command into Load's results:
 // redis.Nil is a missing record, any other error is wrapped with op and key.
-func found(err error, cmd *redis.StringCmd, op, key string) ([]byte, bool, error) {
+func found(err error, cmd *redis.StringCmd, op, key string) (sessions.Record, bool, error) {
 	if errors.Is(err, redis.Nil) {
-		return nil, false, nil
+		return sessions.Record{}, false, nil
 	}
 	if err != nil {
-		return nil, false, fmt.Errorf("redisstore: %s %q: %w", op, key, err)
+		return sessions.Record{}, false, fmt.Errorf("redisstore: %s %q: %w", op, key, err)
 	}
 	// Bytes copies the reply string: the caller owns the slice.
 	data, err := cmd.Bytes()
 	if err != nil {
-		return nil, false, fmt.Errorf("redisstore: %s %q: %w", op, key, err)
+		return sessions.Record{}, false, fmt.Errorf("redisstore: %s %q: %w", op, key, err)
 	}
-	return data, true, nil
+	return sessions.Record{Data: data}, true, nil
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/serversession/serversession/sessions"
 )
 
 // Touch sets the record under key to expire after ttl with PEXPIRE, without
@@ -28,16 +30,16 @@ func (s *Store) Touch(ctx context.Context, key string, ttl time.Duration) error 
 }
 
 // LoadTouch returns the record under key and sets it to expire after ttl in
-// one round trip: GETEX key PX ttl. A missing record is (nil, false, nil) and
-// is not created. Against a server without GETEX (before Redis 6.2) it
+// one round trip: GETEX key PX ttl. A missing record is found == false with a
+// nil error, and is not created (GETEX and PEXPIRE never create a key). Against a server without GETEX (before Redis 6.2) it
 // pipelines GET and PEXPIRE instead, still in one round trip.
-func (s *Store) LoadTouch(ctx context.Context, key string, ttl time.Duration) ([]byte, bool, error) {
+func (s *Store) LoadTouch(ctx context.Context, key string, ttl time.Duration) (sessions.Record, bool, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, false, fmt.Errorf("redisstore: load-touch %q: %w", key, err)
+		return sessions.Record{}, false, fmt.Errorf("redisstore: load-touch %q: %w", key, err)
 	}
 	ms, err := millis(ttl)
 	if err != nil {
-		return nil, false, fmt.Errorf("redisstore: load-touch %q: %w", key, err)
+		return sessions.Record{}, false, fmt.Errorf("redisstore: load-touch %q: %w", key, err)
 	}
 	if !s.noGetEx.Load() {
 		cmd := redis.NewStringCmd(ctx, "getex", key, "px", ms)
@@ -52,13 +54,13 @@ func (s *Store) LoadTouch(ctx context.Context, key string, ttl time.Duration) ([
 
 // getPExpire is LoadTouch for servers without GETEX: GET and PEXPIRE sent
 // together in one pipeline, one round trip.
-func (s *Store) getPExpire(ctx context.Context, key string, ms int64) ([]byte, bool, error) {
+func (s *Store) getPExpire(ctx context.Context, key string, ms int64) (sessions.Record, bool, error) {
 	pipe := s.client.Pipeline()
 	get := redis.NewStringCmd(ctx, "get", key)
 	_ = pipe.Process(ctx, get)
 	_ = pipe.Process(ctx, redis.NewBoolCmd(ctx, "pexpire", key, ms))
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-		return nil, false, fmt.Errorf("redisstore: load-touch %q: %w", key, err)
+		return sessions.Record{}, false, fmt.Errorf("redisstore: load-touch %q: %w", key, err)
 	}
 	return found(get.Err(), get, "load-touch", key)
 }

@@ -10,9 +10,9 @@ import (
 	"github.com/serversession/serversession/sessions"
 )
 
-// benchRecords is how many records each benchmark saves before it measures,
-// and benchValue a record: about the size of a small session (a user ID, a
-// CSRF token and a flash message, msgpack-encoded).
+// benchRecords is how many records each benchmark writes before it
+// measures, and benchValue a record: about the size of a small session (a
+// user ID, a CSRF token and a flash message, msgpack-encoded).
 const benchRecords = 100
 
 var benchValue = make([]byte, 256)
@@ -32,11 +32,15 @@ func CountCommands(count func() int64) BenchOption {
 }
 
 // Benchmark measures the operations every store has, as sub-benchmarks of b
-// run against s: Load, Save, and, when s implements them, Touch, LoadTouch
+// run against s: Load; Replace over the bytes of the previous write
+// (Record{Data}, as after a Create or Replace of one's own); LoadThenReplace,
+// a request's save (Replace over the record Load returned); CreateDelete, a
+// new session and its logout; and, when s implements them, Touch, LoadTouch
 // and LoadThenTouch (the two calls that LoadTouch does in one). Each reports
-// allocations. Before it measures, each saves 100 records of 256 bytes with
-// a TTL of an hour under keys of its own, which its operations then take in
-// turn; it deletes them when it ends, so that s may be on a shared server.
+// allocations. Before it measures, each creates 100 records of 256 bytes
+// with a TTL of an hour under keys of its own, which its operations then
+// take in turn; it deletes them when it ends, so that s may be on a shared
+// server.
 //
 // A store's benchmark file needs one function:
 //
@@ -48,20 +52,38 @@ func Benchmark(b *testing.B, s sessions.Store, opts ...BenchOption) {
 	}
 	toucher, _ := s.(sessions.Toucher)
 	lt, _ := s.(sessions.LoadToucher)
-	load := func(ctx context.Context, k string) error {
-		if _, found, err := s.Load(ctx, k); err != nil || !found {
-			return benchError("Load", k, found, err)
+	load := func(ctx context.Context, k string) (sessions.Record, error) {
+		rec, found, err := s.Load(ctx, k)
+		if err != nil || !found {
+			return rec, benchError("Load", k, found, err)
 		}
-		return nil
+		return rec, nil
 	}
 	ops := []struct {
 		name string
 		skip bool
 		op   func(ctx context.Context, k string) error
 	}{
-		{"Load", false, load},
-		{"Save", false, func(ctx context.Context, k string) error {
-			return s.Save(ctx, k, benchValue, time.Hour)
+		{"Load", false, func(ctx context.Context, k string) error {
+			_, err := load(ctx, k)
+			return err
+		}},
+		{"Replace", false, func(ctx context.Context, k string) error {
+			return s.Replace(ctx, k, sessions.Record{Data: benchValue}, benchValue, time.Hour)
+		}},
+		{"LoadThenReplace", false, func(ctx context.Context, k string) error {
+			rec, err := load(ctx, k)
+			if err != nil {
+				return err
+			}
+			return s.Replace(ctx, k, rec, benchValue, time.Hour)
+		}},
+		{"CreateDelete", false, func(ctx context.Context, k string) error {
+			k += ":new"
+			if err := s.Create(ctx, k, benchValue, time.Hour); err != nil {
+				return err
+			}
+			return s.Delete(ctx, k)
 		}},
 		{"Touch", toucher == nil, func(ctx context.Context, k string) error {
 			return toucher.Touch(ctx, k, time.Hour)
@@ -73,7 +95,7 @@ func Benchmark(b *testing.B, s sessions.Store, opts ...BenchOption) {
 			return nil
 		}},
 		{"LoadThenTouch", toucher == nil || lt == nil, func(ctx context.Context, k string) error {
-			if err := load(ctx, k); err != nil {
+			if _, err := load(ctx, k); err != nil {
 				return err
 			}
 			return toucher.Touch(ctx, k, time.Hour)
@@ -104,7 +126,7 @@ func Benchmark(b *testing.B, s sessions.Store, opts ...BenchOption) {
 	}
 }
 
-// benchKeys saves the records of one benchmark, registers their deletion
+// benchKeys creates the records of one benchmark, registers their deletion
 // and turns allocation reporting on.
 func benchKeys(b *testing.B, s sessions.Store, name string) []string {
 	b.Helper()
@@ -112,13 +134,14 @@ func benchKeys(b *testing.B, s sessions.Store, name string) []string {
 	keys := make([]string, benchRecords)
 	for i := range keys {
 		keys[i] = ks.key(strconv.Itoa(i))
-		if err := s.Save(context.Background(), keys[i], benchValue, time.Hour); err != nil {
-			b.Fatalf("Save(%q) before the benchmark: %v", keys[i], err)
+		if err := s.Create(context.Background(), keys[i], benchValue, time.Hour); err != nil {
+			b.Fatalf("Create(%q) before the benchmark: %v", keys[i], err)
 		}
 	}
 	b.Cleanup(func() {
 		for _, k := range keys {
 			_ = s.Delete(context.Background(), k)
+			_ = s.Delete(context.Background(), k+":new")
 		}
 	})
 	b.ReportAllocs()
@@ -130,5 +153,5 @@ func benchError(op, key string, found bool, err error) error {
 	if err != nil {
 		return fmt.Errorf("%s(%q): %w", op, key, err)
 	}
-	return fmt.Errorf("%s(%q) reported not found; want the record saved before the benchmark", op, key)
+	return fmt.Errorf("%s(%q) reported not found; want the record created before the benchmark", op, key)
 }

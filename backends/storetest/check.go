@@ -2,50 +2,83 @@ package storetest
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/serversession/serversession/sessions"
 )
 
 // The helpers below fail the subtest with a message that names the call, the
 // key and what was expected, so that a failure reads as a sentence about the
 // store. They use t.Fatalf: they are only called from the subtest's own
-// goroutine (the concurrency subtest reports through t.Errorf instead).
+// goroutine (the concurrency subtests report through t.Errorf instead).
 
-// mustSave saves data under key or fails the subtest.
-func (e *env) mustSave(t *testing.T, key string, data []byte, ttl time.Duration) {
+// mustCreate creates the record under key, which must not hold a live one,
+// or fails the subtest.
+func (e *env) mustCreate(t *testing.T, key string, data []byte, ttl time.Duration) {
 	t.Helper()
-	if err := e.store.Save(e.ctx, key, data, ttl); err != nil {
-		t.Fatalf("Save(%q, %d bytes, ttl %v) returned error: %v", key, len(data), ttl, err)
+	if err := e.store.Create(e.ctx, key, data, ttl); err != nil {
+		t.Fatalf("Create(%q, %d bytes, ttl %v) of a key with no live record returned error: %v", key, len(data), ttl, err)
 	}
 }
 
-// mustLoad loads key, fails the subtest unless it is found, and returns it.
-func (e *env) mustLoad(t *testing.T, key string) []byte {
+// mustReplace replaces the record under key, which must still be old, or
+// fails the subtest.
+func (e *env) mustReplace(t *testing.T, key string, old sessions.Record, data []byte, ttl time.Duration) {
 	t.Helper()
-	data, found, err := e.store.Load(e.ctx, key)
+	if err := e.store.Replace(e.ctx, key, old, data, ttl); err != nil {
+		hint := ""
+		if old.Version == 0 {
+			hint = "; a Record with a zero Version (as after the caller's own Create or Replace) must be compared by its Data"
+		}
+		t.Fatalf("Replace(%q, %s, %d bytes, ttl %v) over the record it names returned error: %v%s",
+			key, describeRecord(old), len(data), ttl, err, hint)
+	}
+}
+
+// load loads key, failing the subtest on an error.
+func (e *env) load(t *testing.T, key string) (sessions.Record, bool) {
+	t.Helper()
+	rec, found, err := e.store.Load(e.ctx, key)
 	if err != nil {
 		t.Fatalf("Load(%q) returned error: %v", key, err)
 	}
+	return rec, found
+}
+
+// mustLoad loads key, fails the subtest unless it is found, and returns its
+// data.
+func (e *env) mustLoad(t *testing.T, key string) []byte {
+	t.Helper()
+	return e.mustLoadRecord(t, key).Data
+}
+
+// mustLoadRecord loads key, fails the subtest unless it is found, and
+// returns the record.
+func (e *env) mustLoadRecord(t *testing.T, key string) sessions.Record {
+	t.Helper()
+	rec, found := e.load(t, key)
 	if !found {
-		t.Fatalf("Load(%q) reported not found; want the record saved under it", key)
+		t.Fatalf("Load(%q) reported not found; want the record written under it", key)
 	}
-	return data
+	return rec
 }
 
 // mustMiss loads key and fails the subtest unless the store answers
-// (nil, false, nil).
+// (Record{}, false, nil).
 func (e *env) mustMiss(t *testing.T, key string, why string) {
 	t.Helper()
-	data, found, err := e.store.Load(e.ctx, key)
+	rec, found, err := e.store.Load(e.ctx, key)
 	if err != nil {
-		t.Fatalf("Load(%q) returned error: %v; want (nil, false, nil) since %s", key, err, why)
+		t.Fatalf("Load(%q) returned error: %v; want (Record{}, false, nil) since %s", key, err, why)
 	}
 	if found {
-		t.Fatalf("Load(%q) found %s; want not found since %s", key, describe(data), why)
+		t.Fatalf("Load(%q) found %s; want not found since %s", key, describe(rec.Data), why)
 	}
-	if data != nil {
-		t.Errorf("Load(%q) reported not found but returned %s; want nil data", key, describe(data))
+	if rec.Data != nil || rec.Version != 0 {
+		t.Errorf("Load(%q) reported not found but returned %s; want a zero Record", key, describeRecord(rec))
 	}
 }
 
@@ -54,6 +87,21 @@ func (e *env) mustDelete(t *testing.T, key string) {
 	t.Helper()
 	if err := e.store.Delete(e.ctx, key); err != nil {
 		t.Fatalf("Delete(%q) returned error: %v", key, err)
+	}
+}
+
+// checkConflict reports an error unless err wraps sessions.ErrConflict.
+// call names the call and why it had to fail, e.g. `Create("k") over a live
+// record`.
+func checkConflict(t *testing.T, call string, err error) {
+	t.Helper()
+	switch {
+	case err == nil:
+		t.Errorf("%s returned nil; want an error wrapping sessions.ErrConflict, and no write", call)
+	case !errors.Is(err, sessions.ErrConflict):
+		t.Errorf("%s returned error %v, which does not wrap sessions.ErrConflict; a failed condition must be "+
+			"reported with an error for which errors.Is(err, sessions.ErrConflict) holds (e.g. fmt.Errorf(\"…: %%w\", "+
+			"sessions.ErrConflict)), or the lifecycle takes it for an outage instead of reloading", call, err)
 	}
 }
 
@@ -97,4 +145,12 @@ func describe(data []byte) string {
 		return fmt.Sprintf("%q", data)
 	}
 	return fmt.Sprintf("%d bytes starting %q", len(data), data[:32])
+}
+
+// describeRecord prints a record briefly for a failure message.
+func describeRecord(r sessions.Record) string {
+	if r.Version == 0 {
+		return fmt.Sprintf("Record{Data: %s}", describe(r.Data))
+	}
+	return fmt.Sprintf("Record{Data: %s, Version: %d}", describe(r.Data), r.Version)
 }

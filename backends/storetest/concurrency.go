@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -24,9 +25,11 @@ const (
 )
 
 // testConcurrency: 16 goroutines × 50 mixed operations, on keys of their own
-// (where each must read back what it wrote) and on keys they share (where a
-// read must return one whole value some worker wrote, never a mix). Run it
-// under -race to catch unsynchronized stores.
+// (where each must read back what it wrote, and its Create and Replace must
+// never conflict) and on keys they share (where each loads and writes back,
+// as requests do: a write may conflict, and a read must return one whole
+// value some worker wrote, never a mix). Run it under -race to catch
+// unsynchronized stores.
 func testConcurrency(t *testing.T, e *env) {
 	shared := make([]string, sharedKeys)
 	for i := range shared {
@@ -60,31 +63,54 @@ func testConcurrency(t *testing.T, e *env) {
 				switch i % 8 {
 				case 0, 3, 6:
 					v := concValue(w, i)
-					if err := e.store.Save(e.ctx, own, v, time.Hour); err != nil {
-						fail("worker %d: Save(%q): %v", w, own, err)
+					if last == nil {
+						if err := e.store.Create(e.ctx, own, v, time.Hour); err != nil {
+							fail("worker %d: Create(%q) of its own key, which no one else writes: %v", w, own, err)
+							continue
+						}
+					} else if err := e.store.Replace(e.ctx, own, sessions.Record{Data: last}, v, time.Hour); err != nil {
+						fail("worker %d: Replace(%q) of its own key over its own last write: %v", w, own, err)
 						continue
 					}
 					last = v
 				case 1, 4:
-					data, found, err := e.store.Load(e.ctx, own)
+					rec, found, err := e.store.Load(e.ctx, own)
 					switch {
 					case err != nil:
 						fail("worker %d: Load(%q): %v", w, own, err)
 					case found != (last != nil):
 						fail("worker %d: Load(%q) found=%v, want %v", w, own, found, last != nil)
-					case !bytes.Equal(data, last):
-						fail("worker %d: Load(%q): %s", w, own, diff(data, last))
+					case !bytes.Equal(rec.Data, last):
+						fail("worker %d: Load(%q): %s", w, own, diff(rec.Data, last))
 					}
 				case 2:
-					if err := e.store.Save(e.ctx, sk, concValue(w, i), time.Hour); err != nil {
-						fail("worker %d: Save(%q): %v", w, sk, err)
-					}
-				case 5:
-					data, found, err := e.store.Load(e.ctx, sk)
+					// Load and write back, as a request does: a conflict
+					// means another worker wrote in between, and is fine.
+					rec, found, err := e.store.Load(e.ctx, sk)
 					if err != nil {
 						fail("worker %d: Load(%q): %v", w, sk, err)
-					} else if found && !validConcValue(data) {
-						fail("worker %d: Load(%q) returned %s, which no worker wrote", w, sk, describe(data))
+						continue
+					}
+					if found && !validConcValue(rec.Data) {
+						fail("worker %d: Load(%q) returned %s, which no worker wrote", w, sk, describe(rec.Data))
+						continue
+					}
+					op := "Replace"
+					if found {
+						err = e.store.Replace(e.ctx, sk, rec, concValue(w, i), time.Hour)
+					} else {
+						op = "Create"
+						err = e.store.Create(e.ctx, sk, concValue(w, i), time.Hour)
+					}
+					if err != nil && !errors.Is(err, sessions.ErrConflict) {
+						fail("worker %d: %s(%q): %v", w, op, sk, err)
+					}
+				case 5:
+					rec, found, err := e.store.Load(e.ctx, sk)
+					if err != nil {
+						fail("worker %d: Load(%q): %v", w, sk, err)
+					} else if found && !validConcValue(rec.Data) {
+						fail("worker %d: Load(%q) returned %s, which no worker wrote", w, sk, describe(rec.Data))
 					}
 				case 7:
 					switch {
@@ -99,11 +125,11 @@ func testConcurrency(t *testing.T, e *env) {
 							fail("worker %d: Touch(%q): %v", w, sk, err)
 						}
 					case canLoadTouch:
-						data, found, err := lt.LoadTouch(e.ctx, sk, time.Hour)
+						rec, found, err := lt.LoadTouch(e.ctx, sk, time.Hour)
 						if err != nil {
 							fail("worker %d: LoadTouch(%q): %v", w, sk, err)
-						} else if found && !validConcValue(data) {
-							fail("worker %d: LoadTouch(%q) returned %s, which no worker wrote", w, sk, describe(data))
+						} else if found && !validConcValue(rec.Data) {
+							fail("worker %d: LoadTouch(%q) returned %s, which no worker wrote", w, sk, describe(rec.Data))
 						}
 					}
 				}

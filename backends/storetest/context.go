@@ -30,7 +30,8 @@ func testCanceledContext(t *testing.T, e *env) {
 			k := e.keys.key(c.name + "-saved")
 			fresh := e.keys.key(c.name + "-fresh")
 			want := []byte("saved before the context ended")
-			e.mustSave(t, k, want, time.Hour)
+			e.mustCreate(t, k, want, time.Hour)
+			loaded := e.mustLoadRecord(t, k)
 
 			check := func(call string, err error) {
 				t.Helper()
@@ -38,27 +39,28 @@ func testCanceledContext(t *testing.T, e *env) {
 					t.Errorf("%s with a %s context returned error %v; want an error wrapping %v", call, c.name, err, c.want)
 				}
 			}
-			check("Save(existing key)", e.store.Save(c.ctx, k, []byte("must not be written"), time.Millisecond))
-			check("Save(new key)", e.store.Save(c.ctx, fresh, []byte("must not be written"), time.Hour))
-			data, found, err := e.store.Load(c.ctx, k)
+			check("Create(new key)", e.store.Create(c.ctx, fresh, []byte("must not be written"), time.Hour))
+			check("Replace(existing key, the record Load returned)", e.store.Replace(c.ctx, k, loaded, []byte("must not be written"), time.Millisecond))
+			check("Replace(existing key, Record{Data})", e.store.Replace(c.ctx, k, sessions.Record{Data: want}, []byte("must not be written"), time.Millisecond))
+			rec, found, err := e.store.Load(c.ctx, k)
 			check("Load", err)
-			if found || data != nil {
-				t.Errorf("Load with a %s context returned (%s, found %v); want (nil, false) with the error", c.name, describe(data), found)
+			if found || rec.Data != nil {
+				t.Errorf("Load with a %s context returned (%s, found %v); want (Record{}, false) with the error", c.name, describeRecord(rec), found)
 			}
 			check("Delete", e.store.Delete(c.ctx, k))
 			if toucher, ok := e.store.(sessions.Toucher); ok {
 				check("Touch", toucher.Touch(c.ctx, k, time.Millisecond))
 			}
 			if lt, ok := e.store.(sessions.LoadToucher); ok {
-				data, found, err := lt.LoadTouch(c.ctx, k, time.Millisecond)
+				rec, found, err := lt.LoadTouch(c.ctx, k, time.Millisecond)
 				check("LoadTouch", err)
-				if found || data != nil {
-					t.Errorf("LoadTouch with a %s context returned (%s, found %v); want (nil, false) with the error", c.name, describe(data), found)
+				if found || rec.Data != nil {
+					t.Errorf("LoadTouch with a %s context returned (%s, found %v); want (Record{}, false) with the error", c.name, describeRecord(rec), found)
 				}
 			}
 
 			checkData(t, "Load after the calls with a "+c.name+" context", e.mustLoad(t, k), want)
-			e.mustMiss(t, fresh, "Save with a "+c.name+" context must not write")
+			e.mustMiss(t, fresh, "Create with a "+c.name+" context must not write")
 		})
 	}
 }

@@ -10,7 +10,8 @@ import (
 
 // Counter counts the calls a store receives, for tests of round-trip
 // budgets: each call to a store of this module is one round trip
-// (gormstore's LoadTouch on MySQL aside, which takes two).
+// (gormstore's LoadTouch on MySQL aside, which takes two). Load, Create,
+// Replace, Delete, Touch and LoadTouch each count one.
 type Counter struct{ calls atomic.Int64 }
 
 // Calls returns the number of calls counted so far.
@@ -53,14 +54,19 @@ type counted struct {
 	c *Counter
 }
 
-func (w counted) Load(ctx context.Context, key string) ([]byte, bool, error) {
+func (w counted) Load(ctx context.Context, key string) (sessions.Record, bool, error) {
 	w.c.calls.Add(1)
 	return w.s.Load(ctx, key)
 }
 
-func (w counted) Save(ctx context.Context, key string, data []byte, ttl time.Duration) error {
+func (w counted) Create(ctx context.Context, key string, data []byte, ttl time.Duration) error {
 	w.c.calls.Add(1)
-	return w.s.Save(ctx, key, data, ttl)
+	return w.s.Create(ctx, key, data, ttl)
+}
+
+func (w counted) Replace(ctx context.Context, key string, old sessions.Record, data []byte, ttl time.Duration) error {
+	w.c.calls.Add(1)
+	return w.s.Replace(ctx, key, old, data, ttl)
 }
 
 func (w counted) Delete(ctx context.Context, key string) error {
@@ -83,7 +89,7 @@ type countedLoadTouch struct {
 	c  *Counter
 }
 
-func (w countedLoadTouch) LoadTouch(ctx context.Context, key string, ttl time.Duration) ([]byte, bool, error) {
+func (w countedLoadTouch) LoadTouch(ctx context.Context, key string, ttl time.Duration) (sessions.Record, bool, error) {
 	w.c.calls.Add(1)
 	return w.lt.LoadTouch(ctx, key, ttl)
 }

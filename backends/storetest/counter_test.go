@@ -2,6 +2,7 @@ package storetest_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -13,41 +14,94 @@ import (
 // plainStore hides memstore's Touch and LoadTouch.
 type plainStore struct{ s *memstore.Store }
 
-func (p plainStore) Load(ctx context.Context, k string) ([]byte, bool, error) {
+func (p plainStore) Load(ctx context.Context, k string) (sessions.Record, bool, error) {
 	return p.s.Load(ctx, k)
 }
-func (p plainStore) Save(ctx context.Context, k string, d []byte, ttl time.Duration) error {
-	return p.s.Save(ctx, k, d, ttl)
+func (p plainStore) Create(ctx context.Context, k string, d []byte, ttl time.Duration) error {
+	return p.s.Create(ctx, k, d, ttl)
+}
+func (p plainStore) Replace(ctx context.Context, k string, old sessions.Record, d []byte, ttl time.Duration) error {
+	return p.s.Replace(ctx, k, old, d, ttl)
 }
 func (p plainStore) Delete(ctx context.Context, k string) error { return p.s.Delete(ctx, k) }
 
+// touchOnly has Touch but not LoadTouch.
+type touchOnly struct {
+	plainStore
+	t sessions.Toucher
+}
+
+func (s touchOnly) Touch(ctx context.Context, k string, ttl time.Duration) error {
+	return s.t.Touch(ctx, k, ttl)
+}
+
+// loadTouchOnly has LoadTouch but not Touch.
+type loadTouchOnly struct {
+	plainStore
+	lt sessions.LoadToucher
+}
+
+func (s loadTouchOnly) LoadTouch(ctx context.Context, k string, ttl time.Duration) (sessions.Record, bool, error) {
+	return s.lt.LoadTouch(ctx, k, ttl)
+}
+
 func TestCount(t *testing.T) {
 	ms := memstore.New()
-	t.Cleanup(func() { ms.Close() })
+	t.Cleanup(func() { _ = ms.Close() })
 	ctx := context.Background()
 
 	c, s := storetest.Count(ms)
+	if _, ok := s.(sessions.Toucher); !ok {
+		t.Fatal("the wrapper of a Toucher is not one")
+	}
 	if _, ok := s.(sessions.LoadToucher); !ok {
 		t.Fatal("the wrapper of a LoadToucher is not one")
 	}
-	s.Save(ctx, "k", []byte("v"), time.Hour)
-	s.Load(ctx, "k")
-	s.(sessions.Toucher).Touch(ctx, "k", time.Hour)
-	s.(sessions.LoadToucher).LoadTouch(ctx, "k", time.Hour)
-	s.Delete(ctx, "k")
-	if n := c.Calls(); n != 5 {
-		t.Errorf("Calls() = %d, want 5", n)
+	must := func(what string, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s through the wrapper: %v", what, err)
+		}
+	}
+	must("Create", s.Create(ctx, "k", []byte("v"), time.Hour))
+	rec, found, err := s.Load(ctx, "k")
+	if err != nil || !found || string(rec.Data) != "v" {
+		t.Fatalf("Load through the wrapper = (%q, %v, %v); want (\"v\", true, nil)", rec.Data, found, err)
+	}
+	must("Replace", s.Replace(ctx, "k", rec, []byte("w"), time.Hour))
+	must("Touch", s.(sessions.Toucher).Touch(ctx, "k", time.Hour))
+	rec, found, err = s.(sessions.LoadToucher).LoadTouch(ctx, "k", time.Hour)
+	if err != nil || !found || string(rec.Data) != "w" {
+		t.Fatalf("LoadTouch through the wrapper = (%q, %v, %v); want (\"w\", true, nil)", rec.Data, found, err)
+	}
+	// A conflict passes through unchanged, and counts too.
+	if err := s.Create(ctx, "k", []byte("x"), time.Hour); !errors.Is(err, sessions.ErrConflict) {
+		t.Fatalf("Create over a live record through the wrapper returned %v; want the store's ErrConflict", err)
+	}
+	must("Delete", s.Delete(ctx, "k"))
+	if n := c.Calls(); n != 7 {
+		t.Errorf("Calls() = %d after Create, Load, Replace, Touch, LoadTouch, Create and Delete; want 7", n)
 	}
 	c.Reset()
-	if c.Calls() != 0 {
-		t.Error("Reset did not reset")
+	if n := c.Calls(); n != 0 {
+		t.Errorf("Calls() = %d after Reset; want 0", n)
 	}
 
-	_, plain := storetest.Count(plainStore{ms})
-	if _, ok := plain.(sessions.Toucher); ok {
-		t.Error("the wrapper of a plain store claims Touch")
-	}
-	if _, ok := plain.(sessions.LoadToucher); ok {
-		t.Error("the wrapper of a plain store claims LoadTouch")
+	for _, w := range []struct {
+		name          string
+		store         sessions.Store
+		touch, ltouch bool
+	}{
+		{"plain", plainStore{ms}, false, false},
+		{"touch only", touchOnly{plainStore{ms}, ms}, true, false},
+		{"load-touch only", loadTouchOnly{plainStore{ms}, ms}, false, true},
+	} {
+		_, wrapped := storetest.Count(w.store)
+		if _, ok := wrapped.(sessions.Toucher); ok != w.touch {
+			t.Errorf("the wrapper of a %s store implements Toucher: %v; want %v", w.name, ok, w.touch)
+		}
+		if _, ok := wrapped.(sessions.LoadToucher); ok != w.ltouch {
+			t.Errorf("the wrapper of a %s store implements LoadToucher: %v; want %v", w.name, ok, w.ltouch)
+		}
 	}
 }

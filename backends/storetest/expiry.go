@@ -15,7 +15,7 @@ const granularitySlack = 3 * time.Second
 // pollInterval is how often the expiry subtests look again.
 const pollInterval = 100 * time.Millisecond
 
-// testExpiry: a record is gone after its TTL, a Save replaces the TTL, a
+// testExpiry: a record is gone after its TTL, a Replace replaces the TTL, a
 // record with a long TTL stays, and neither Touch nor LoadTouch brings an
 // expired record back.
 func testExpiry(t *testing.T, e *env) {
@@ -25,17 +25,17 @@ func testExpiry(t *testing.T, e *env) {
 	keep := e.keys.key("ttl-1h")
 
 	start := time.Now()
-	e.mustSave(t, shortened, []byte("long-lived at first"), time.Hour)
-	e.mustSave(t, short, []byte("short-lived"), time.Second)
-	e.mustSave(t, two, []byte("two seconds"), 2*time.Second)
-	e.mustSave(t, keep, []byte("long-lived"), time.Hour)
-	e.mustSave(t, shortened, []byte("short-lived now"), time.Second)
-	// A 2s record must be there right after Save even on a store that
+	e.mustCreate(t, shortened, []byte("long-lived at first"), time.Hour)
+	e.mustCreate(t, short, []byte("short-lived"), time.Second)
+	e.mustCreate(t, two, []byte("two seconds"), 2*time.Second)
+	e.mustCreate(t, keep, []byte("long-lived"), time.Hour)
+	e.mustReplace(t, shortened, e.mustLoadRecord(t, shortened), []byte("short-lived now"), time.Second)
+	// A 2s record must be there right after Create even on a store that
 	// counts whole seconds (a 1s record may not be: memcached can drop it
 	// at the next tick of its clock).
-	checkData(t, "Load(ttl-2s) right after Save", e.mustLoad(t, two), []byte("two seconds"))
+	checkData(t, "Load(ttl-2s) right after Create", e.mustLoad(t, two), []byte("two seconds"))
 
-	e.waitGone(t, start, 2*time.Second, short, shortened, two)
+	e.waitGone(t, start, 2*time.Second, "want them expired", short, shortened, two)
 	checkData(t, "Load(ttl-1h) after the short records expired", e.mustLoad(t, keep), []byte("long-lived"))
 
 	if toucher, ok := e.store.(sessions.Toucher); ok {
@@ -45,9 +45,9 @@ func testExpiry(t *testing.T, e *env) {
 		e.mustMiss(t, short, "Touch must not resurrect an expired record")
 	}
 	if lt, ok := e.store.(sessions.LoadToucher); ok {
-		data, found, err := lt.LoadTouch(e.ctx, shortened, time.Hour)
-		if err != nil || found || data != nil {
-			t.Errorf("LoadTouch(%q) of an expired record = (%s, %v, %v); want (nil, false, nil)", shortened, describe(data), found, err)
+		rec, found, err := lt.LoadTouch(e.ctx, shortened, time.Hour)
+		if err != nil || found || rec.Data != nil {
+			t.Errorf("LoadTouch(%q) of an expired record = (%s, %v, %v); want (Record{}, false, nil)", shortened, describeRecord(rec), found, err)
 		}
 		e.mustMiss(t, shortened, "LoadTouch must not resurrect an expired record")
 	}
@@ -55,8 +55,8 @@ func testExpiry(t *testing.T, e *env) {
 
 // waitGone polls until every key is reported missing, and fails the subtest
 // if one is still found granularitySlack after maxTTL has passed since
-// start.
-func (e *env) waitGone(t *testing.T, start time.Time, maxTTL time.Duration, keys ...string) {
+// start. why ends the failure message: what the store must do.
+func (e *env) waitGone(t *testing.T, start time.Time, maxTTL time.Duration, why string, keys ...string) {
 	t.Helper()
 	deadline := start.Add(maxTTL + granularitySlack)
 	pending := keys
@@ -75,8 +75,8 @@ func (e *env) waitGone(t *testing.T, start time.Time, maxTTL time.Duration, keys
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("records %q are still found %v after they were saved with a TTL of at most %v; want them expired",
-				still, time.Since(start).Round(time.Millisecond), maxTTL)
+			t.Fatalf("records %q are still found %v after they were written with a TTL of at most %v; %s",
+				still, time.Since(start).Round(time.Millisecond), maxTTL, why)
 		}
 		pending = still
 		select {
@@ -88,8 +88,8 @@ func (e *env) waitGone(t *testing.T, start time.Time, maxTTL time.Duration, keys
 }
 
 // testLongTTL: TTLs of 31 days (our default lifetime, past memcached's
-// 30-day limit for relative TTLs) and a year work for Save, Touch and
-// LoadTouch.
+// 30-day limit for relative TTLs) and a year work for Create, Replace,
+// Touch and LoadTouch.
 func testLongTTL(t *testing.T, e *env) {
 	toucher, canTouch := e.store.(sessions.Toucher)
 	lt, canLoadTouch := e.store.(sessions.LoadToucher)
@@ -102,8 +102,10 @@ func testLongTTL(t *testing.T, e *env) {
 	} {
 		k := e.keys.key(c.name)
 		want := []byte("lives for " + c.name)
-		e.mustSave(t, k, want, c.ttl)
-		checkData(t, "Load after Save with ttl "+c.name, e.mustLoad(t, k), want)
+		e.mustCreate(t, k, []byte("created for "+c.name), c.ttl)
+		checkData(t, "Load after Create with ttl "+c.name, e.mustLoad(t, k), []byte("created for "+c.name))
+		e.mustReplace(t, k, sessions.Record{Data: []byte("created for " + c.name)}, want, c.ttl)
+		checkData(t, "Load after Replace with ttl "+c.name, e.mustLoad(t, k), want)
 		if canTouch {
 			if err := toucher.Touch(e.ctx, k, c.ttl); err != nil {
 				t.Fatalf("Touch(%q, %v) returned error: %v", k, c.ttl, err)
@@ -111,11 +113,11 @@ func testLongTTL(t *testing.T, e *env) {
 			checkData(t, "Load after Touch with ttl "+c.name, e.mustLoad(t, k), want)
 		}
 		if canLoadTouch {
-			data, found, err := lt.LoadTouch(e.ctx, k, c.ttl)
+			rec, found, err := lt.LoadTouch(e.ctx, k, c.ttl)
 			if err != nil || !found {
 				t.Fatalf("LoadTouch(%q, %v) = (found %v, err %v); want the record", k, c.ttl, found, err)
 			}
-			checkData(t, "LoadTouch with ttl "+c.name, data, want)
+			checkData(t, "LoadTouch with ttl "+c.name, rec.Data, want)
 			checkData(t, "Load after LoadTouch with ttl "+c.name, e.mustLoad(t, k), want)
 		}
 	}

@@ -45,7 +45,12 @@ var cases = []suiteCase{
 	{"MissingKey", testMissingKey},
 	{"Overwrite", testOverwrite},
 	{"Delete", testDelete},
+	{"CreateConflict", testCreateConflict},
+	{"Replace", testReplace},
+	{"ReplaceStale", testReplaceStale},
+	{"DeletedStaysDeleted", testDeletedStaysDeleted},
 	{"Expiry", testExpiry},
+	{"ExpiredRecords", testExpiredRecords},
 	{"Touch", testTouch},
 	{"LoadTouch", testLoadTouch},
 	{"LongTTL", testLongTTL},
@@ -54,6 +59,8 @@ var cases = []suiteCase{
 	{"KeyCharacters", testKeyCharacters},
 	{"NoAliasing", testNoAliasing},
 	{"Concurrency", testConcurrency},
+	{"ReplaceRace", testReplaceRace},
+	{"CreateRace", testCreateRace},
 	{"CanceledContext", testCanceledContext},
 }
 

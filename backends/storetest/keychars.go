@@ -2,10 +2,13 @@ package storetest
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/serversession/serversession/sessions"
 )
 
 // idAlphabet is every character a session ID can hold: base64url without
@@ -36,20 +39,45 @@ func testKeyCharacters(t *testing.T, e *env) {
 		}
 	}
 	value := func(i int) []byte { return fmt.Appendf(nil, "record %d of %s", i, ids[i]) }
-	owner := map[string]int{} // value -> index of the ID it was saved under
-	for i, id := range ids {
-		e.mustSave(t, e.keys.key("session:"+id), value(i), time.Hour)
-		owner[string(value(i))] = i
-	}
+	owner := map[string]int{} // value -> index of the ID it was created under
 	var wrong, caseFolded int
+	// folded reports whether got is the record of another ID that differs
+	// from ids[i] only in letter case.
+	folded := func(i int, got []byte) bool {
+		j, ok := owner[string(got)]
+		return ok && j != i && strings.EqualFold(ids[j], ids[i])
+	}
 	for i, id := range ids {
 		k := e.keys.key("session:" + id)
+		err := e.store.Create(e.ctx, k, value(i), time.Hour)
+		switch {
+		case errors.Is(err, sessions.ErrConflict):
+			// The key is fresh: the store found another key's record.
+			wrong++
+			got := e.mustLoad(t, k)
+			if folded(i, got) {
+				caseFolded++
+			}
+			if wrong <= maxKeyReports {
+				t.Errorf("Create(%q) of a key never written reported a conflict with a record holding %s", k, describe(got))
+			}
+		case err != nil:
+			t.Fatalf("Create(%q) returned error: %v", k, err)
+		default:
+			owner[string(value(i))] = i
+		}
+	}
+	for i, id := range ids {
+		k := e.keys.key("session:" + id)
+		if _, ok := owner[string(value(i))]; !ok {
+			continue // its Create conflicted, reported above
+		}
 		got := e.mustLoad(t, k)
 		if bytes.Equal(got, value(i)) {
 			continue
 		}
 		wrong++
-		if j, ok := owner[string(got)]; ok && strings.EqualFold(ids[j], id) {
+		if folded(i, got) {
 			caseFolded++
 		}
 		if wrong <= maxKeyReports {

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -22,11 +23,12 @@ type Server interface {
 // the middle of its life and comes back. s must reach its server through
 // server, and be working when called.
 //
-// It saves and loads a record; stops server and checks, as the suite's
+// It creates and loads a record; stops server and checks, as the suite's
 // Unreachable case does, that every method of s fails (Load and LoadTouch
-// never report "not found"); then starts server again and checks that the
-// same s, within the given time (zero: at the first call), loads the record
-// as it was before the outage, and can load, touch, save and delete again.
+// never report "not found", Create and Replace never report a conflict);
+// then starts server again and checks that the same s, within the given
+// time (zero: at the first call), loads the record as it was before the
+// outage, and can load, touch, replace, create and delete again.
 // The record is under a key of its own, as the suite's are, and is deleted
 // at the end.
 func ServerComesBack(t *testing.T, s sessions.Store, server Server, within time.Duration) {
@@ -34,7 +36,7 @@ func ServerComesBack(t *testing.T, s sessions.Store, server Server, within time.
 	e := newEnv(t, s, "ServerComesBack")
 	k := e.keys.key("k")
 	want := []byte("kept through the outage")
-	e.mustSave(t, k, want, time.Hour)
+	e.mustCreate(t, k, want, time.Hour)
 	checkData(t, "Load before the server went away", e.mustLoad(t, k), want)
 
 	server.Stop()
@@ -44,10 +46,10 @@ func ServerComesBack(t *testing.T, s sessions.Store, server Server, within time.
 
 	server.Start()
 	start = time.Now()
-	data, found, err := s.Load(e.ctx, k)
+	rec, found, err := s.Load(e.ctx, k)
 	for deadline := start.Add(within); err != nil && time.Now().Before(deadline); {
 		time.Sleep(50 * time.Millisecond)
-		data, found, err = s.Load(e.ctx, k)
+		rec, found, err = s.Load(e.ctx, k)
 	}
 	if err != nil {
 		t.Fatalf("Load(%q) %v after the server came back returned error: %v; want the store to work again within %v",
@@ -56,23 +58,29 @@ func ServerComesBack(t *testing.T, s sessions.Store, server Server, within time.
 	if !found {
 		t.Fatalf("Load(%q) after the server came back reported not found; want the record saved before the outage", k)
 	}
-	checkData(t, "Load after the server came back", data, want)
+	checkData(t, "Load after the server came back", rec.Data, want)
 	t.Logf("working again %v after the server came back", time.Since(start).Round(time.Millisecond))
 
 	if lt, ok := s.(sessions.LoadToucher); ok {
-		data, found, err := lt.LoadTouch(e.ctx, k, time.Hour)
+		rec, found, err := lt.LoadTouch(e.ctx, k, time.Hour)
 		if err != nil || !found {
 			t.Fatalf("LoadTouch(%q, 1h) after the server came back = (found %v, err %v); want the record", k, found, err)
 		}
-		checkData(t, "LoadTouch after the server came back", data, want)
+		checkData(t, "LoadTouch after the server came back", rec.Data, want)
 	}
 	if toucher, ok := s.(sessions.Toucher); ok {
 		if err := toucher.Touch(e.ctx, k, time.Hour); err != nil {
 			t.Fatalf("Touch(%q, 1h) after the server came back returned error: %v", k, err)
 		}
 	}
-	again := []byte("saved after the outage")
-	e.mustSave(t, k, again, time.Hour)
-	checkData(t, "Load after a Save once the server came back", e.mustLoad(t, k), again)
+	again := []byte("replaced after the outage")
+	e.mustReplace(t, k, rec, again, time.Hour)
+	checkData(t, "Load after a Replace once the server came back", e.mustLoad(t, k), again)
+	checkConflict(t, fmt.Sprintf("Create(%q) over the live record once the server came back", k),
+		s.Create(e.ctx, k, []byte("must not be written"), time.Hour))
 	e.mustDelete(t, k)
+	fresh := e.keys.key("created-after")
+	e.mustCreate(t, fresh, want, time.Hour)
+	checkData(t, "Load after a Create once the server came back", e.mustLoad(t, fresh), want)
+	e.mustDelete(t, fresh)
 }

@@ -8,33 +8,41 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/serversession/serversession/sessions"
 )
 
 // refStore is a small, obviously correct store that the suite's own tests
 // run against. Its fault field breaks it on purpose in one way, to check
-// that the suite notices.
+// that the suite notices. A fault starting with "versioned" makes it hand
+// out version tokens, as memcached's CAS values are, and compare them in
+// Replace when the caller's Record has one.
 type refStore struct {
-	mu      sync.Mutex
-	records map[string]refRecord
-	fault   string
+	mu        sync.Mutex
+	records   map[string]refRecord
+	fault     string
+	versioned bool
+	version   uint64 // the last version handed out
 }
 
 type refRecord struct {
 	data    []byte
 	expires time.Time
+	version uint64
+	deleted bool // a tombstone, kept only by the soft-delete faults
 }
 
 var errDown = errors.New("refstore: server is gone")
 
 func newRefStore(fault string) *refStore {
-	return &refStore{records: map[string]refRecord{}, fault: fault}
+	return &refStore{records: map[string]refRecord{}, fault: fault, versioned: strings.HasPrefix(fault, "versioned")}
 }
 
 func (s *refStore) check(ctx context.Context) error {
-	if s.fault == "down" || s.fault == "down-not-found" {
+	switch s.fault {
+	case "down", "down-not-found", "down-conflict":
 		return errDown
-	}
-	if s.fault == "ignore-ctx" {
+	case "ignore-ctx":
 		return nil
 	}
 	return ctx.Err()
@@ -47,56 +55,170 @@ func (s *refStore) key(k string) string {
 	return k
 }
 
-func (s *refStore) Load(ctx context.Context, key string) ([]byte, bool, error) {
+// live returns the record under key if it is live. The caller holds s.mu.
+func (s *refStore) live(key string) (refRecord, bool) {
+	r, ok := s.records[s.key(key)]
+	if !ok || r.deleted || (s.fault != "no-expiry" && !time.Now().Before(r.expires)) {
+		return refRecord{}, false
+	}
+	return r, true
+}
+
+// record returns the Record that Load hands out for r.
+func (s *refStore) record(r refRecord) sessions.Record {
+	rec := sessions.Record{Data: bytes.Clone(r.data)}
+	if rec.Data == nil {
+		rec.Data = []byte{}
+	}
+	if s.fault == "alias-load" {
+		rec.Data = r.data
+	}
+	if s.versioned {
+		rec.Version = r.version
+	}
+	return rec
+}
+
+func (s *refStore) Load(ctx context.Context, key string) (sessions.Record, bool, error) {
 	if s.fault == "down-not-found" {
-		return nil, false, nil
+		return sessions.Record{}, false, nil
 	}
 	if err := s.check(ctx); err != nil {
-		return nil, false, fmt.Errorf("refstore: load %q: %w", key, err)
+		return sessions.Record{}, false, fmt.Errorf("refstore: load %q: %w", key, err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r, ok := s.records[s.key(key)]
-	if !ok || (s.fault != "no-expiry" && !time.Now().Before(r.expires)) {
-		return nil, false, nil
+	r, ok := s.live(key)
+	if !ok {
+		return sessions.Record{}, false, nil
 	}
-	if s.fault == "alias-load" {
-		return r.data, true, nil
-	}
-	return bytes.Clone(r.data), true, nil
+	return s.record(r), true, nil
 }
 
-func (s *refStore) Save(ctx context.Context, key string, data []byte, ttl time.Duration) error {
-	if err := s.check(ctx); err != nil {
-		return fmt.Errorf("refstore: save %q: %w", key, err)
-	}
+// write stores data under key. The caller holds s.mu.
+func (s *refStore) write(key string, data []byte, ttl time.Duration) {
 	switch s.fault {
 	case "nul-truncate":
 		if i := bytes.IndexByte(data, 0); i >= 0 {
 			data = data[:i]
-		}
-	case "small-values":
-		if len(data) > 64<<10 {
-			return fmt.Errorf("refstore: save %q: value too large", key)
 		}
 	case "relative-ttl-only":
 		if ttl > 30*24*time.Hour {
 			ttl = 0
 		}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r := refRecord{expires: time.Now().Add(ttl)}
+	s.version++
+	r := refRecord{expires: time.Now().Add(ttl), version: s.version}
 	switch old, ok := s.records[s.key(key)]; {
-	case s.fault == "alias-save":
+	case s.fault == "alias-write":
 		r.data = data
 	case s.fault == "write-in-place" && ok && len(old.data) >= len(data):
-		copy(old.data, data)
+		copy(old.data, data) // and leaves the old tail in place
 		r.data = old.data
 	default:
 		r.data = bytes.Clone(data)
 	}
 	s.records[s.key(key)] = r
+}
+
+// tooLarge is the error of the small-values fault.
+func (s *refStore) tooLarge(op, key string, data []byte) error {
+	if s.fault == "small-values" && len(data) > 64<<10 {
+		return fmt.Errorf("refstore: %s %q: value too large", op, key)
+	}
+	return nil
+}
+
+// conflict is the error of a failed condition.
+func (s *refStore) conflict(op, key string) error {
+	if s.fault == "conflict-unwrapped" {
+		return fmt.Errorf("refstore: %s %q: the record changed", op, key)
+	}
+	return fmt.Errorf("refstore: %s %q: %w", op, key, sessions.ErrConflict)
+}
+
+// racyPause is where the racy faults let go of the lock between the check
+// and the write.
+func (s *refStore) racyPause() {
+	s.mu.Unlock()
+	time.Sleep(time.Millisecond)
+	s.mu.Lock()
+}
+
+func (s *refStore) Create(ctx context.Context, key string, data []byte, ttl time.Duration) error {
+	if s.fault == "down-conflict" {
+		return s.conflict("create", key)
+	}
+	if err := s.check(ctx); err != nil {
+		return fmt.Errorf("refstore: create %q: %w", key, err)
+	}
+	if err := s.tooLarge("create", key, data); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, isLive := s.live(key)
+	if s.fault == "create-over-expired-conflicts" {
+		r, ok := s.records[s.key(key)]
+		isLive = ok && !r.deleted
+	}
+	if isLive && s.fault != "create-overwrites" {
+		return s.conflict("create", key)
+	}
+	if s.fault == "racy-create" {
+		s.racyPause()
+	}
+	s.write(key, data, ttl)
+	return nil
+}
+
+// matches reports whether the record r is still what old names.
+func (s *refStore) matches(r refRecord, old sessions.Record) bool {
+	switch {
+	case s.fault == "replace-ignores-old":
+		return true
+	case s.fault == "replace-compares-length":
+		return len(r.data) == len(old.Data)
+	case s.fault == "replace-compares-64k":
+		return bytes.Equal(r.data[:min(len(r.data), 64<<10)], old.Data[:min(len(old.Data), 64<<10)])
+	case s.versioned && (old.Version != 0 || s.fault == "versioned-zero-version-conflicts"):
+		return r.version == old.Version
+	}
+	return bytes.Equal(r.data, old.Data)
+}
+
+func (s *refStore) Replace(ctx context.Context, key string, old sessions.Record, data []byte, ttl time.Duration) error {
+	if s.fault == "down-conflict" {
+		return s.conflict("replace", key)
+	}
+	if err := s.check(ctx); err != nil {
+		return fmt.Errorf("refstore: replace %q: %w", key, err)
+	}
+	if err := s.tooLarge("replace", key, data); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, isLive := s.live(key)
+	switch s.fault {
+	case "replace-over-expired":
+		r, isLive = s.records[s.key(key)]
+		isLive = isLive && !r.deleted
+	case "soft-delete-replace":
+		r, isLive = s.records[s.key(key)]
+	}
+	switch {
+	case !isLive && s.fault == "replace-recreates":
+	case !isLive || !s.matches(r, old):
+		return s.conflict("replace", key)
+	}
+	if s.fault == "racy-replace" {
+		s.racyPause()
+	}
+	if s.fault == "replace-keeps-ttl" && isLive {
+		ttl = time.Until(r.expires)
+	}
+	s.write(key, data, ttl)
 	return nil
 }
 
@@ -106,6 +228,13 @@ func (s *refStore) Delete(ctx context.Context, key string) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if strings.HasPrefix(s.fault, "soft-delete") {
+		if r, ok := s.records[s.key(key)]; ok {
+			r.deleted = true
+			s.records[s.key(key)] = r
+		}
+		return nil
+	}
 	delete(s.records, s.key(key))
 	return nil
 }
@@ -116,25 +245,49 @@ func (s *refStore) Touch(ctx context.Context, key string, ttl time.Duration) err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r, ok := s.records[s.key(key)]
-	if s.fault == "touch-resurrects" {
-		s.records[s.key(key)] = refRecord{data: r.data, expires: time.Now().Add(ttl)}
-		return nil
-	}
-	if !ok || !time.Now().Before(r.expires) || s.fault == "touch-noop" {
-		return nil
-	}
-	r.expires = time.Now().Add(ttl)
-	s.records[s.key(key)] = r
+	s.touch(key, ttl, s.fault == "soft-delete-touch")
 	return nil
 }
 
-func (s *refStore) LoadTouch(ctx context.Context, key string, ttl time.Duration) ([]byte, bool, error) {
+// touch extends the record under key and reports whether it is live. The
+// caller holds s.mu. revive brings a tombstone back, for the soft-delete
+// faults.
+func (s *refStore) touch(key string, ttl time.Duration, revive bool) (refRecord, bool) {
+	if s.fault == "touch-resurrects" {
+		r := s.records[s.key(key)]
+		r.expires = time.Now().Add(ttl)
+		s.records[s.key(key)] = r
+		return r, true
+	}
+	if r, ok := s.records[s.key(key)]; ok && r.deleted && revive {
+		r.deleted = false
+		s.records[s.key(key)] = r
+	}
+	r, ok := s.live(key)
+	if !ok || s.fault == "touch-noop" {
+		return r, ok
+	}
+	r.expires = time.Now().Add(ttl)
+	s.records[s.key(key)] = r
+	return r, true
+}
+
+func (s *refStore) LoadTouch(ctx context.Context, key string, ttl time.Duration) (sessions.Record, bool, error) {
 	if s.fault == "down-not-found" {
-		return nil, false, nil
+		return sessions.Record{}, false, nil
 	}
-	if err := s.Touch(ctx, key, ttl); err != nil {
-		return nil, false, err
+	if err := s.check(ctx); err != nil {
+		return sessions.Record{}, false, fmt.Errorf("refstore: load-touch %q: %w", key, err)
 	}
-	return s.Load(ctx, key)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.touch(key, ttl, s.fault == "soft-delete-loadtouch")
+	if !ok {
+		return sessions.Record{}, false, nil
+	}
+	rec := s.record(r)
+	if s.fault == "versioned-loadtouch-bad-version" {
+		rec.Version++
+	}
+	return rec, true, nil
 }

@@ -12,18 +12,34 @@ import (
 // TestRunReference runs the suite against the reference store, Touch and
 // LoadTouch included, and an unreachable one.
 func TestRunReference(t *testing.T) {
+	t.Parallel()
 	Run(t, Harness{
 		New:         func(*testing.T) sessions.Store { return newRefStore("") },
 		Unreachable: func(*testing.T) sessions.Store { return newRefStore("down") },
 	})
 }
 
-// TestRunWithoutToucher runs the suite against a store with only the three
+// TestRunVersioned runs the suite against the reference store handing out
+// version tokens, as memcached's CAS values are: the suite must not assume
+// that stores compare bytes.
+func TestRunVersioned(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: waits for expiry")
+	}
+	t.Parallel()
+	Run(t, Harness{
+		New:         func(*testing.T) sessions.Store { return newRefStore("versioned") },
+		Unreachable: func(*testing.T) sessions.Store { return newRefStore("down") },
+	})
+}
+
+// TestRunWithoutToucher runs the suite against a store with only the four
 // Store methods: the Touch subtests skip, everything else passes.
 func TestRunWithoutToucher(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow: waits for expiry")
 	}
+	t.Parallel()
 	Run(t, Harness{
 		New: func(*testing.T) sessions.Store {
 			return struct{ sessions.Store }{newRefStore("")}
@@ -54,22 +70,46 @@ func TestFaultyStore(t *testing.T) {
 func TestSuiteCatchesFaults(t *testing.T) {
 	for _, c := range []struct {
 		fault, subtest, message string
+		slow                    bool // waits for expiry
 	}{
-		{"alias-load", "NoAliasing", "changed the slice an earlier Load returned"},
-		{"alias-save", "NoAliasing", "changed the slice it passed to Save"},
-		{"write-in-place", "Overwrite", "Save #2"},
-		{"no-expiry", "Expiry", "are still found"},
-		{"touch-noop", "Touch", "Touch must extend"},
-		{"touch-resurrects", "Touch", "Touch must not create records"},
-		{"ignore-ctx", "CanceledContext", "want an error wrapping context canceled"},
-		{"down-not-found", "Unreachable", "reported not found with a nil error"},
-		{"case-insensitive-keys", "KeyCharacters", "differs only in letter case"},
-		{"nul-truncate", "BinaryData", "returned the wrong data"},
-		{"small-values", "LargeValue", "value too large"},
-		{"relative-ttl-only", "LongTTL", "reported not found"},
+		{"alias-load", "NoAliasing", "changed the slice an earlier Load returned", false},
+		{"alias-write", "NoAliasing", "changed the slice it passed to Create", false},
+		{"write-in-place", "Overwrite", "Replace #1", false},
+		{"no-expiry", "Expiry", "are still found", true},
+		{"touch-noop", "Touch", "Touch must extend", true},
+		{"touch-resurrects", "Touch", "Touch must not create records", true},
+		{"ignore-ctx", "CanceledContext", "want an error wrapping context canceled", false},
+		{"down-not-found", "Unreachable", "reported not found with a nil error", false},
+		{"case-insensitive-keys", "KeyCharacters", "differs only in letter case", false},
+		{"nul-truncate", "BinaryData", "returned the wrong data", false},
+		{"small-values", "LargeValue", "value too large", false},
+		{"relative-ttl-only", "LongTTL", "reported not found", false},
+
+		// Conditional writes.
+		{"create-overwrites", "CreateConflict", "over a live record returned nil; want an error wrapping sessions.ErrConflict", false},
+		{"conflict-unwrapped", "CreateConflict", "does not wrap sessions.ErrConflict", false},
+		{"conflict-unwrapped", "ReplaceStale", "does not wrap sessions.ErrConflict", false},
+		{"replace-ignores-old", "ReplaceStale", "over the record Load returned before another Replace returned nil", false},
+		{"replace-compares-length", "ReplaceStale", "with one changed returned nil", false},
+		{"replace-compares-64k", "LargeValue", "last byte differs returned nil", false},
+		{"replace-recreates", "ReplaceStale", "Replace must not create records", false},
+		{"replace-recreates", "DeletedStaysDeleted", "Replace must not recreate a deleted record", false},
+		{"soft-delete-replace", "DeletedStaysDeleted", "Replace must not recreate a deleted record", false},
+		{"soft-delete-touch", "DeletedStaysDeleted", "Touch must not recreate a deleted record", false},
+		{"soft-delete-loadtouch", "DeletedStaysDeleted", "LoadTouch must not recreate a deleted record", false},
+		{"soft-delete-loadtouch", "LoadTouch", "LoadTouch must not resurrect a deleted record", true},
+		{"replace-over-expired", "ExpiredRecords", "Replace must not bring back an expired record", true},
+		{"create-over-expired-conflicts", "ExpiredRecords", "an expired record counts as absent", true},
+		{"replace-keeps-ttl", "ExpiredRecords", "Replace must set the record's TTL to its ttl argument", true},
+		{"versioned-zero-version-conflicts", "Replace", "over the record it names returned error", false},
+		{"versioned-loadtouch-bad-version", "Replace", "the Record LoadTouch returns must work as old", false},
+		{"alias-write", "NoAliasing", "changed the slice it passed to Replace", false},
+		{"racy-replace", "ReplaceRace", "racing Replace", false},
+		{"racy-create", "CreateRace", "racing Create", false},
+		{"down-conflict", "Unreachable", "which wraps sessions.ErrConflict", false},
 	} {
-		t.Run(c.fault, func(t *testing.T) {
-			if testing.Short() && c.fault == "no-expiry" {
+		t.Run(c.fault+"/"+c.subtest, func(t *testing.T) {
+			if testing.Short() && c.slow {
 				t.Skip("slow: waits for expiry")
 			}
 			t.Parallel()

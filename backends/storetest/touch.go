@@ -22,7 +22,7 @@ func testTouch(t *testing.T, e *env) {
 	k := e.keys.key("touched")
 	want := []byte("touched, not rewritten")
 	start := time.Now()
-	e.mustSave(t, k, want, touchedTTL)
+	e.mustCreate(t, k, want, touchedTTL)
 	if err := toucher.Touch(e.ctx, k, time.Hour); err != nil {
 		t.Fatalf("Touch(%q, 1h) returned error: %v", k, err)
 	}
@@ -31,12 +31,12 @@ func testTouch(t *testing.T, e *env) {
 
 	missing := e.keys.key("never-saved")
 	if err := toucher.Touch(e.ctx, missing, time.Hour); err != nil {
-		t.Errorf("Touch(%q) of a key never saved returned error %v; want nil", missing, err)
+		t.Errorf("Touch(%q) of a key never written returned error %v; want nil", missing, err)
 	}
 	e.mustMiss(t, missing, "Touch must not create records")
 
 	deleted := e.keys.key("deleted")
-	e.mustSave(t, deleted, []byte("x"), time.Hour)
+	e.mustCreate(t, deleted, []byte("x"), time.Hour)
 	e.mustDelete(t, deleted)
 	if err := toucher.Touch(e.ctx, deleted, time.Hour); err != nil {
 		t.Errorf("Touch(%q) of a deleted record returned error %v; want nil", deleted, err)
@@ -45,7 +45,8 @@ func testTouch(t *testing.T, e *env) {
 }
 
 // testLoadTouch: LoadTouch returns the data and extends the record's life;
-// on a missing record it answers (nil, false, nil) and creates nothing.
+// on a missing or deleted record it answers (Record{}, false, nil) and
+// creates nothing.
 func testLoadTouch(t *testing.T, e *env) {
 	lt, ok := e.store.(sessions.LoadToucher)
 	if !ok {
@@ -54,20 +55,29 @@ func testLoadTouch(t *testing.T, e *env) {
 	k := e.keys.key("load-touched")
 	want := []byte("loaded and touched")
 	start := time.Now()
-	e.mustSave(t, k, want, touchedTTL)
-	data, found, err := lt.LoadTouch(e.ctx, k, time.Hour)
+	e.mustCreate(t, k, want, touchedTTL)
+	rec, found, err := lt.LoadTouch(e.ctx, k, time.Hour)
 	if err != nil || !found {
 		t.Fatalf("LoadTouch(%q, 1h) = (found %v, err %v); want the record", k, found, err)
 	}
-	checkData(t, "LoadTouch", data, want)
+	checkData(t, "LoadTouch", rec.Data, want)
 	e.mustOutlive(t, k, want, start, "LoadTouch")
 
 	missing := e.keys.key("never-saved")
-	data, found, err = lt.LoadTouch(e.ctx, missing, time.Hour)
-	if err != nil || found || data != nil {
-		t.Errorf("LoadTouch(%q) of a key never saved = (%s, %v, %v); want (nil, false, nil)", missing, describe(data), found, err)
+	rec, found, err = lt.LoadTouch(e.ctx, missing, time.Hour)
+	if err != nil || found || rec.Data != nil {
+		t.Errorf("LoadTouch(%q) of a key never written = (%s, %v, %v); want (Record{}, false, nil)", missing, describeRecord(rec), found, err)
 	}
 	e.mustMiss(t, missing, "LoadTouch must not create records")
+
+	deleted := e.keys.key("deleted")
+	e.mustCreate(t, deleted, []byte("x"), time.Hour)
+	e.mustDelete(t, deleted)
+	rec, found, err = lt.LoadTouch(e.ctx, deleted, time.Hour)
+	if err != nil || found || rec.Data != nil {
+		t.Errorf("LoadTouch(%q) of a deleted record = (%s, %v, %v); want (Record{}, false, nil)", deleted, describeRecord(rec), found, err)
+	}
+	e.mustMiss(t, deleted, "LoadTouch must not resurrect a deleted record")
 }
 
 // mustOutlive waits until the record under k, saved at start with a TTL of
@@ -76,15 +86,15 @@ func testLoadTouch(t *testing.T, e *env) {
 func (e *env) mustOutlive(t *testing.T, k string, want []byte, start time.Time, op string) {
 	t.Helper()
 	e.sleepPast(t, start, touchedTTL)
-	data, found, err := e.store.Load(e.ctx, k)
+	rec, found, err := e.store.Load(e.ctx, k)
 	if err != nil {
 		t.Fatalf("Load(%q) after %s returned error: %v", k, op, err)
 	}
 	if !found {
-		t.Fatalf("Load(%q) reported not found %v after Save(ttl %v) and %s(1h); %s must extend the record's life",
+		t.Fatalf("Load(%q) reported not found %v after Create(ttl %v) and %s(1h); %s must extend the record's life",
 			k, time.Since(start).Round(time.Millisecond), touchedTTL, op, op)
 	}
-	checkData(t, "Load after the original TTL passed", data, want)
+	checkData(t, "Load after the original TTL passed", rec.Data, want)
 }
 
 // sleepPast waits until ttl plus one second of rounding has passed since

@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"errors"
+	"strconv"
 	"testing"
 	"time"
 
@@ -10,28 +12,40 @@ import (
 // testUnreachable: when the server is gone, every method returns an error.
 // Load in particular must not answer "not found": the lifecycle would then
 // start a new empty session and log the user out, where an error lets it
-// keep the stored record safe (DESIGN §5).
+// keep the stored record safe. Create and Replace must not answer
+// "conflict" either: the store did not look, and the lifecycle would reload
+// and retry instead of reporting the outage.
 func testUnreachable(t *testing.T, e *env) {
 	e.mustFail(t, e.keys.key("k"))
 }
 
 // mustFail reports an error for every method of the store that does not
-// fail on k, and for a Load or LoadTouch that fails but returns data or
-// found. It is what Unreachable and ServerComesBack check while the server
-// is gone.
+// fail on k, for a Load or LoadTouch that fails but returns data or found,
+// and for a Create or Replace whose error claims a conflict. It is what
+// Unreachable and ServerComesBack check while the server is gone.
 func (e *env) mustFail(t *testing.T, k string) {
 	t.Helper()
-	if err := e.store.Save(e.ctx, k, []byte("nowhere to go"), time.Hour); err == nil {
-		t.Errorf("Save(%q) on an unreachable store returned nil; want an error", k)
+	checkWriteFails := func(call string, err error) {
+		t.Helper()
+		switch {
+		case err == nil:
+			t.Errorf("%s on an unreachable store returned nil; want an error", call)
+		case errors.Is(err, sessions.ErrConflict):
+			t.Errorf("%s on an unreachable store returned %v, which wraps sessions.ErrConflict; want an error that "+
+				"says the store could not be reached (a conflict means the store answered that the record changed)", call, err)
+		}
 	}
-	data, found, err := e.store.Load(e.ctx, k)
+	checkWriteFails("Create("+quote(k)+")", e.store.Create(e.ctx, k, []byte("nowhere to go"), time.Hour))
+	checkWriteFails("Replace("+quote(k)+")", e.store.Replace(e.ctx, k, sessions.Record{Data: []byte("kept through the outage")},
+		[]byte("nowhere to go"), time.Hour))
+	rec, found, err := e.store.Load(e.ctx, k)
 	switch {
 	case err == nil && !found:
 		t.Errorf("Load(%q) on an unreachable store reported not found with a nil error; want an error, or users are logged out whenever the server is down", k)
 	case err == nil:
-		t.Errorf("Load(%q) on an unreachable store found %s; want an error", k, describe(data))
-	case found || data != nil:
-		t.Errorf("Load(%q) on an unreachable store returned (%s, found %v) with its error; want (nil, false)", k, describe(data), found)
+		t.Errorf("Load(%q) on an unreachable store found %s; want an error", k, describe(rec.Data))
+	case found || rec.Data != nil:
+		t.Errorf("Load(%q) on an unreachable store returned (%s, found %v) with its error; want (Record{}, false)", k, describeRecord(rec), found)
 	}
 	if err := e.store.Delete(e.ctx, k); err == nil {
 		t.Errorf("Delete(%q) on an unreachable store returned nil; want an error", k)
@@ -42,14 +56,17 @@ func (e *env) mustFail(t *testing.T, k string) {
 		}
 	}
 	if lt, ok := e.store.(sessions.LoadToucher); ok {
-		data, found, err := lt.LoadTouch(e.ctx, k, time.Hour)
+		rec, found, err := lt.LoadTouch(e.ctx, k, time.Hour)
 		switch {
 		case err == nil && !found:
 			t.Errorf("LoadTouch(%q) on an unreachable store reported not found with a nil error; want an error", k)
 		case err == nil:
-			t.Errorf("LoadTouch(%q) on an unreachable store found %s; want an error", k, describe(data))
-		case found || data != nil:
-			t.Errorf("LoadTouch(%q) on an unreachable store returned (%s, found %v) with its error; want (nil, false)", k, describe(data), found)
+			t.Errorf("LoadTouch(%q) on an unreachable store found %s; want an error", k, describe(rec.Data))
+		case found || rec.Data != nil:
+			t.Errorf("LoadTouch(%q) on an unreachable store returned (%s, found %v) with its error; want (Record{}, false)", k, describeRecord(rec), found)
 		}
 	}
 }
+
+// quote is %q of s.
+func quote(s string) string { return strconv.Quote(s) }

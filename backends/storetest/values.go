@@ -9,7 +9,7 @@ import (
 )
 
 // largeValueSize is the size of the large value: 1 MiB, well past the 4096
-// bytes that cookie stores are limited to (gin-contrib/sessions #119).
+// bytes that cookie-based sessions are limited to.
 const largeValueSize = 1 << 20
 
 // testLargeValue: a 1 MiB record round-trips byte for byte.
@@ -18,8 +18,18 @@ func testLargeValue(t *testing.T, e *env) {
 	rng := rand.NewChaCha8([32]byte{'s', 't', 'o', 'r', 'e', 't', 'e', 's', 't'})
 	_, _ = rng.Read(want) // ChaCha8.Read never fails.
 	k := e.keys.key("1MiB")
-	e.mustSave(t, k, want, time.Hour)
+	e.mustCreate(t, k, want, time.Hour)
 	checkData(t, "Load of the 1 MiB record", e.mustLoad(t, k), want)
+	// Replace compares all of it: over the same bytes it succeeds, over a
+	// copy with the last byte changed it conflicts.
+	stale := append([]byte(nil), want...)
+	stale[len(stale)-1]++
+	checkConflict(t, "Replace of the 1 MiB record over a copy whose last byte differs",
+		e.store.Replace(e.ctx, k, sessions.Record{Data: stale}, []byte("must not be written"), time.Hour))
+	next := append([]byte(nil), want...)
+	next[0]++
+	e.mustReplace(t, k, sessions.Record{Data: want}, next, time.Hour)
+	checkData(t, "Load of the 1 MiB record after Replace", e.mustLoad(t, k), next)
 }
 
 // testBinaryData: every byte value survives, including NUL, bytes that are
@@ -46,34 +56,44 @@ func testBinaryData(t *testing.T, e *env) {
 		{"msgpack-map", []byte{0x81, 0xaa, '_', 'p', 'e', 'r', 'm', 'a', 'n', 'e', 'n', 't', 0xc3}},
 	} {
 		k := e.keys.key(c.name)
-		e.mustSave(t, k, c.data, time.Hour)
+		e.mustCreate(t, k, c.data, time.Hour)
 		checkData(t, "Load("+c.name+")", e.mustLoad(t, k), c.data)
+		e.mustReplace(t, k, sessions.Record{Data: c.data}, append([]byte("replaced:"), c.data...), time.Hour)
+		checkData(t, "Load("+c.name+") after Replace over its bytes", e.mustLoad(t, k), append([]byte("replaced:"), c.data...))
 	}
 }
 
 // testNoAliasing: the store keeps its own copy of what it is given, and
-// hands out bytes that the caller may change, for Save, Load and
+// hands out bytes that the caller may change, for Create, Replace, Load and
 // LoadTouch.
 func testNoAliasing(t *testing.T, e *env) {
 	k := e.keys.key("k")
 	want := []byte("original bytes")
 	buf := append([]byte(nil), want...)
-	e.mustSave(t, k, buf, time.Hour)
+	e.mustCreate(t, k, buf, time.Hour)
 	scribble(buf)
-	checkData(t, "Load after the caller changed the slice it passed to Save", e.mustLoad(t, k), want)
+	checkData(t, "Load after the caller changed the slice it passed to Create", e.mustLoad(t, k), want)
 
 	got := e.mustLoad(t, k)
 	scribble(got)
 	checkData(t, "Load after the caller changed the slice an earlier Load returned", e.mustLoad(t, k), want)
 
 	if lt, ok := e.store.(sessions.LoadToucher); ok {
-		data, found, err := lt.LoadTouch(e.ctx, k, time.Hour)
+		rec, found, err := lt.LoadTouch(e.ctx, k, time.Hour)
 		if err != nil || !found {
 			t.Fatalf("LoadTouch(%q) = (found %v, err %v); want the record", k, found, err)
 		}
-		scribble(data)
+		scribble(rec.Data)
 		checkData(t, "Load after the caller changed the slice LoadTouch returned", e.mustLoad(t, k), want)
 	}
+
+	r := e.keys.key("replaced")
+	e.mustCreate(t, r, want, time.Hour)
+	replaced := []byte("replaced bytes")
+	buf = append([]byte(nil), replaced...)
+	e.mustReplace(t, r, sessions.Record{Data: want}, buf, time.Hour)
+	scribble(buf)
+	checkData(t, "Load after the caller changed the slice it passed to Replace", e.mustLoad(t, r), replaced)
 }
 
 // scribble overwrites b in place.

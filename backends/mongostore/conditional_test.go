@@ -1,0 +1,319 @@
+package mongostore
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/serversession/serversession/sessions"
+)
+
+// insertRaw inserts a document of the store's shape directly, with any
+// expiration and val.
+func insertRaw(t *testing.T, s *Store, key string, val any, exp time.Time) {
+	t.Helper()
+	_, err := s.coll.InsertOne(context.Background(), bson.D{
+		{Key: "id", Value: key},
+		{Key: "val", Value: val},
+		{Key: "expiration", Value: exp},
+	})
+	if err != nil {
+		t.Fatalf("insert %q: %v", key, err)
+	}
+}
+
+// countDocs returns how many documents have id key.
+func countDocs(t *testing.T, s *Store, key string) int64 {
+	t.Helper()
+	n, err := s.coll.CountDocuments(context.Background(), bson.D{{Key: "id", Value: key}})
+	if err != nil {
+		t.Fatalf("count %q: %v", key, err)
+	}
+	return n
+}
+
+// rawVal returns the val bytes of key's document as stored, or nil.
+func rawVal(t *testing.T, s *Store, key string) []byte {
+	t.Helper()
+	raw, err := s.coll.FindOne(context.Background(), bson.D{{Key: "id", Value: key}}).Raw()
+	if err != nil {
+		return nil
+	}
+	v := raw.Lookup("val")
+	if _, b, ok := v.BinaryOK(); ok {
+		return b
+	}
+	if str, ok := v.StringValueOK(); ok {
+		return []byte(str)
+	}
+	return nil
+}
+
+func checkConflict(t *testing.T, op, key string, err error) {
+	t.Helper()
+	if !errors.Is(err, sessions.ErrConflict) {
+		t.Fatalf("%s(%q) = %v; want an error wrapping sessions.ErrConflict", op, key, err)
+	}
+	if want := "mongostore: " + strings.ToLower(op) + " " + fmt.Sprintf("%q", key); !strings.Contains(err.Error(), want) {
+		t.Errorf("%s error %q lacks the context %q", op, err, want)
+	}
+}
+
+func TestCreate(t *testing.T) {
+	s := newTestStore(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	if err := s.Create(ctx, "k", []byte("first"), time.Hour); err != nil {
+		t.Fatalf("Create of a missing key: %v", err)
+	}
+	checkConflict(t, "Create", "k", s.Create(ctx, "k", []byte("second"), time.Hour))
+	if got := rawVal(t, s, "k"); string(got) != "first" {
+		t.Fatalf("after a conflicting Create, val = %q; want \"first\"", got)
+	}
+
+	// An expired document that nobody has deleted yet counts as absent.
+	insertRaw(t, s, "old", []byte("expired"), time.Now().Add(-time.Minute))
+	if err := s.Create(ctx, "old", []byte("fresh"), time.Hour); err != nil {
+		t.Fatalf("Create over an expired document: %v", err)
+	}
+	if n := countDocs(t, s, "old"); n != 1 {
+		t.Fatalf("after Create over an expired document, %d documents; want 1", n)
+	}
+	if rec, found, err := s.Load(ctx, "old"); err != nil || !found || string(rec.Data) != "fresh" {
+		t.Fatalf("Load after Create over an expired document = (%q, %v, %v)", rec.Data, found, err)
+	}
+
+	// An empty record is stored as empty binary data, not as null.
+	if err := s.Create(ctx, "empty", nil, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if rec, found, err := s.Load(ctx, "empty"); err != nil || !found || rec.Data == nil || len(rec.Data) != 0 {
+		t.Fatalf("Load of an empty record = (%v, %v, %v); want an empty, non-nil record", rec.Data, found, err)
+	}
+}
+
+func TestReplace(t *testing.T) {
+	s := newTestStore(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	if err := s.Create(ctx, "k", []byte{0x81, 0x00, 0xff}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	rec, found, err := s.Load(ctx, "k")
+	if err != nil || !found {
+		t.Fatalf("Load = (%v, %v)", found, err)
+	}
+	if err := s.Replace(ctx, "k", rec, []byte("second"), time.Hour); err != nil {
+		t.Fatalf("Replace over the loaded record: %v", err)
+	}
+	// rec is stale now.
+	checkConflict(t, "Replace", "k", s.Replace(ctx, "k", rec, []byte("third"), time.Hour))
+	if got := rawVal(t, s, "k"); string(got) != "second" {
+		t.Fatalf("after a stale Replace, val = %q; want \"second\"", got)
+	}
+	// The Data of a successful write, with a zero Version, is a valid old.
+	if err := s.Replace(ctx, "k", sessions.Record{Data: []byte("second")}, []byte("second"), time.Hour); err != nil {
+		t.Fatalf("Replace with identical data: %v", err)
+	}
+
+	// A deleted record is never recreated.
+	if err := s.Delete(ctx, "k"); err != nil {
+		t.Fatal(err)
+	}
+	checkConflict(t, "Replace", "k", s.Replace(ctx, "k", sessions.Record{Data: []byte("second")}, []byte("x"), time.Hour))
+	if n := countDocs(t, s, "k"); n != 0 {
+		t.Fatalf("Replace after Delete left %d documents; want 0", n)
+	}
+	// A missing one neither.
+	checkConflict(t, "Replace", "never", s.Replace(ctx, "never", sessions.Record{Data: []byte{}}, []byte("x"), time.Hour))
+	if n := countDocs(t, s, "never"); n != 0 {
+		t.Fatalf("Replace of a missing key left %d documents; want 0", n)
+	}
+
+	// An expired record, even holding old.Data, is not replaced.
+	past := time.Now().Add(-time.Minute).Truncate(time.Millisecond)
+	insertRaw(t, s, "expired", []byte("old"), past)
+	checkConflict(t, "Replace", "expired", s.Replace(ctx, "expired", sessions.Record{Data: []byte("old")}, []byte("x"), time.Hour))
+	raw, err := s.coll.FindOne(ctx, bson.D{{Key: "id", Value: "expired"}}).Raw()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if exp := raw.Lookup("expiration").Time(); !exp.Equal(past) || string(rawVal(t, s, "expired")) != "old" {
+		t.Fatalf("Replace over an expired document changed it: %v", raw)
+	}
+
+	// The compare is on the whole value: a prefix or a longer value is not it.
+	if err := s.Create(ctx, "bytes", []byte("abc"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	for _, old := range []string{"ab", "abcd", "ABC", ""} {
+		checkConflict(t, "Replace", "bytes", s.Replace(ctx, "bytes", sessions.Record{Data: []byte(old)}, []byte("x"), time.Hour))
+	}
+}
+
+// TestReplaceStringVal checks that a document whose val is a string, which
+// Load reads, can be replaced over: the compare is on what Load returned.
+func TestReplaceStringVal(t *testing.T) {
+	s := newTestStore(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	insertRaw(t, s, "str", "text record", time.Now().Add(time.Hour))
+	rec, found, err := s.Load(ctx, "str")
+	if err != nil || !found || string(rec.Data) != "text record" {
+		t.Fatalf("Load = (%q, %v, %v)", rec.Data, found, err)
+	}
+	checkConflict(t, "Replace", "str", s.Replace(ctx, "str", sessions.Record{Data: []byte("other")}, []byte("x"), time.Hour))
+	if err := s.Replace(ctx, "str", rec, []byte{0xff, 0x00}, time.Hour); err != nil {
+		t.Fatalf("Replace over a string val: %v", err)
+	}
+	if rec, found, err := s.Load(ctx, "str"); err != nil || !found || !bytes.Equal(rec.Data, []byte{0xff, 0x00}) {
+		t.Fatalf("Load after Replace = (%x, %v, %v)", rec.Data, found, err)
+	}
+}
+
+// TestTouchNeverRecreates checks that Touch and LoadTouch of a deleted or
+// expired record create nothing and revive nothing.
+func TestTouchNeverRecreates(t *testing.T) {
+	s := newTestStore(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.Create(ctx, "k", []byte("v"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete(ctx, "k"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Touch(ctx, "k", time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if rec, found, err := s.LoadTouch(ctx, "k", time.Hour); err != nil || found || rec.Data != nil {
+		t.Fatalf("LoadTouch after Delete = (%q, %v, %v); want nothing", rec.Data, found, err)
+	}
+	if n := countDocs(t, s, "k"); n != 0 {
+		t.Fatalf("Touch after Delete left %d documents; want 0", n)
+	}
+	insertRaw(t, s, "expired", []byte("v"), time.Now().Add(-time.Minute))
+	if err := s.Touch(ctx, "expired", time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if _, found, err := s.LoadTouch(ctx, "expired", time.Hour); err != nil || found {
+		t.Fatalf("LoadTouch of an expired document = (%v, %v); want not found", found, err)
+	}
+	if _, found, err := s.Load(ctx, "expired"); err != nil || found {
+		t.Fatalf("Load after Touch of an expired document = (%v, %v); want not found", found, err)
+	}
+}
+
+// race runs n goroutines at once, each calling op(i), and returns how many
+// succeeded. Every error must wrap sessions.ErrConflict.
+func race(t *testing.T, n int, op func(i int) error) int {
+	t.Helper()
+	var (
+		wg    sync.WaitGroup
+		start = make(chan struct{})
+		mu    sync.Mutex
+		wins  int
+	)
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			err := op(i)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				wins++
+			case !errors.Is(err, sessions.ErrConflict):
+				t.Errorf("racer %d: %v; want nil or ErrConflict", i, err)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	return wins
+}
+
+// TestCreateRace races Creates of one key, over nothing and over an
+// expired document: exactly one wins each round, and its record is the
+// one stored.
+func TestCreateRace(t *testing.T) {
+	s := newTestStore(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	const n = 8
+	for round := range 20 {
+		key := fmt.Sprintf("k%d", round)
+		if round%2 == 1 {
+			insertRaw(t, s, key, []byte("expired"), time.Now().Add(-time.Minute))
+		}
+		var mu sync.Mutex
+		winner := -1
+		wins := race(t, n, func(i int) error {
+			err := s.Create(ctx, key, []byte{byte(i)}, time.Hour)
+			if err == nil {
+				mu.Lock()
+				winner = i
+				mu.Unlock()
+			}
+			return err
+		})
+		if wins != 1 {
+			t.Fatalf("round %d (expired document: %v): %d Creates succeeded; want exactly 1", round, round%2 == 1, wins)
+		}
+		if got := rawVal(t, s, key); !bytes.Equal(got, []byte{byte(winner)}) || countDocs(t, s, key) != 1 {
+			t.Fatalf("round %d: stored %x in %d documents; want the winner's %x in 1", round, got, countDocs(t, s, key), winner)
+		}
+	}
+}
+
+// TestReplaceRace races Replaces over one loaded record: exactly one wins
+// each round. FerretDB 1.x does not make a filtered update atomic (it finds
+// the document, then writes it by _id), so there the test is skipped.
+func TestReplaceRace(t *testing.T) {
+	s := newTestStore(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if isFerretDB1(t, s) {
+		t.Skip("FerretDB 1.x: a filtered update is a find followed by a write by _id, not atomic; " +
+			"racing Replaces may both succeed there (see the package documentation)")
+	}
+	if err := s.Create(ctx, "k", []byte("r0"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	const n = 8
+	for round := range 20 {
+		rec, found, err := s.Load(ctx, "k")
+		if err != nil || !found {
+			t.Fatalf("round %d: Load = (%v, %v)", round, found, err)
+		}
+		wins := race(t, n, func(i int) error {
+			return s.Replace(ctx, "k", rec, fmt.Appendf(nil, "r%d-%d", round+1, i), time.Hour)
+		})
+		if wins != 1 {
+			t.Fatalf("round %d: %d Replaces succeeded; want exactly 1", round, wins)
+		}
+	}
+}
+
+// isFerretDB1 reports whether the server is FerretDB 1.x, whose buildInfo
+// names its version in ferretdbVersion and its features in
+// ferretdbFeatures.
+func isFerretDB1(t *testing.T, s *Store) bool {
+	t.Helper()
+	raw, err := s.coll.Database().Client().Database("admin").
+		RunCommand(context.Background(), bson.D{{Key: "buildInfo", Value: 1}}).Raw()
+	if err != nil {
+		t.Fatalf("buildInfo: %v", err)
+	}
+	_, err = raw.LookupErr("ferretdbFeatures")
+	return err == nil
+}
