@@ -276,44 +276,51 @@ func TestCreateRace(t *testing.T) {
 }
 
 // TestReplaceRace races Replaces over one loaded record: exactly one wins
-// each round. FerretDB 1.x does not make a filtered update atomic (it finds
-// the document, then writes it by _id), so there the test is skipped.
+// each round. On FerretDB 1.x, which does not apply a filtered update
+// atomically, that holds because the Store serializes its writes per key.
 func TestReplaceRace(t *testing.T) {
 	s := newTestStore(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if isFerretDB1(t, s) {
-		t.Skip("FerretDB 1.x: a filtered update is a find followed by a write by _id, not atomic; " +
-			"racing Replaces may both succeed there (see the package documentation)")
-	}
-	if err := s.Create(ctx, "k", []byte("r0"), time.Hour); err != nil {
+	t.Logf("writes serialized per key: %v", s.serialized())
+	replaceRace(t, ctx, s, s)
+}
+
+// replaceRace creates "k" through a, then, round after round, loads it and
+// races Replaces over the loaded record, alternately through a and b:
+// exactly one must win each round, and its data must be what is stored.
+func replaceRace(t *testing.T, ctx context.Context, a, b *Store) {
+	t.Helper()
+	if err := a.Create(ctx, "k", []byte("r0"), time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	const n = 8
 	for round := range 20 {
-		rec, found, err := s.Load(ctx, "k")
+		rec, found, err := a.Load(ctx, "k")
 		if err != nil || !found {
 			t.Fatalf("round %d: Load = (%v, %v)", round, found, err)
 		}
+		var mu sync.Mutex
+		var winner []byte
 		wins := race(t, n, func(i int) error {
-			return s.Replace(ctx, "k", rec, fmt.Appendf(nil, "r%d-%d", round+1, i), time.Hour)
+			s := a
+			if i%2 == 1 {
+				s = b
+			}
+			data := fmt.Appendf(nil, "r%d-%d", round+1, i)
+			err := s.Replace(ctx, "k", rec, data, time.Hour)
+			if err == nil {
+				mu.Lock()
+				winner = data
+				mu.Unlock()
+			}
+			return err
 		})
 		if wins != 1 {
 			t.Fatalf("round %d: %d Replaces succeeded; want exactly 1", round, wins)
 		}
+		if got := rawVal(t, a, "k"); !bytes.Equal(got, winner) {
+			t.Fatalf("round %d: stored %q; want the winner's %q", round, got, winner)
+		}
 	}
-}
-
-// isFerretDB1 reports whether the server is FerretDB 1.x, whose buildInfo
-// names its version in ferretdbVersion and its features in
-// ferretdbFeatures.
-func isFerretDB1(t *testing.T, s *Store) bool {
-	t.Helper()
-	raw, err := s.coll.Database().Client().Database("admin").
-		RunCommand(context.Background(), bson.D{{Key: "buildInfo", Value: 1}}).Raw()
-	if err != nil {
-		t.Fatalf("buildInfo: %v", err)
-	}
-	_, err = raw.LookupErr("ferretdbFeatures")
-	return err == nil
 }

@@ -14,7 +14,8 @@
 // "sessions".) New takes a context because it talks to the server: it
 // creates a unique index on id and a TTL index on expiration, and both calls
 // are idempotent, so New is safe on a collection that already has them,
-// including one that Flask-Session set up.
+// including one that Flask-Session set up. It also asks for buildInfo, to
+// tell FerretDB 1.x (see FerretDB below).
 //
 // # Documents
 //
@@ -29,9 +30,10 @@
 //
 // # Options
 //
-// WithLogger sets the log/slog logger for the two things the store reports
-// on its own: a server that rejects the TTL index, and a document whose val
-// is not binary data. The default is slog.Default().
+// WithLogger sets the log/slog logger for what the store reports on its
+// own: a server that rejects the TTL index, a server (FerretDB 1.x) whose
+// writes the store serializes, and a document whose val is not binary data.
+// The default is slog.Default().
 //
 // # Expiry
 //
@@ -91,14 +93,18 @@
 // # FerretDB
 //
 // FerretDB 1.x runs an update or findAndModify as a find followed by a
-// write of the whole document by _id, not atomically. Everything above
-// holds there one operation at a time, and a Touch, LoadTouch or Replace
-// never recreates a deleted session, but concurrent writes to one session
-// are not safe: two Replaces over the same loaded record may both succeed,
-// the later overwriting the earlier, and a Touch or LoadTouch racing a
-// Replace may write back the data it found. Inserts and deletes are atomic
-// there, so racing Creates still have exactly one winner. On MongoDB every
-// write is atomic.
+// write of the whole document by _id, without checking the filter again, so
+// two Replaces over the same loaded record could both succeed, and a Touch
+// or LoadTouch racing a Replace could write back the data it found. New
+// tells FerretDB 1.x from buildInfo and the Store then serializes its
+// writes (Create, Replace, Touch, LoadTouch, Delete) per key within this
+// process, with a striped set of locks shared by every Store of the
+// process, and logs a warning saying so. Conditional writes from one
+// process are then atomic; several processes sharing the collection can
+// still lose updates there. For multi-process deployments, use MongoDB or a
+// newer FerretDB. Inserts and deletes are atomic on FerretDB 1.x, so racing
+// Creates have exactly one winner in any case. On MongoDB every write is
+// atomic on its own and no lock is taken.
 //
 // On FerretDB 1.x with its SQLite handler, only equality on _id is pushed
 // down to SQLite; a filter on id reads every document of the collection.

@@ -22,6 +22,12 @@ import (
 type Store struct {
 	coll   *mongo.Collection
 	logger *slog.Logger
+
+	// locks, on FerretDB 1.x only, serializes the writes of each key
+	// within this process; ns is the collection's namespace, hashed with
+	// the key. Both are unset on MongoDB.
+	locks *keyLocks
+	ns    string
 }
 
 var (
@@ -37,6 +43,11 @@ var valProjection = bson.D{{Key: "val", Value: 1}, {Key: "_id", Value: 0}}
 // indexes (a unique index on id, a TTL index on expiration). ctx bounds that
 // setup. A server that rejects the TTL index is logged and tolerated; any
 // other failure is returned.
+//
+// New also asks the server for buildInfo. On FerretDB 1.x, which does not
+// apply filtered updates atomically, the Store then serializes its writes
+// per key within this process, and New logs a warning saying so (see the
+// package documentation).
 func New(ctx context.Context, coll *mongo.Collection, opts ...Option) (*Store, error) {
 	if coll == nil {
 		return nil, errors.New("mongostore: New: the collection is nil; pass client.Database(name).Collection(name)")
@@ -50,6 +61,9 @@ func New(ctx context.Context, coll *mongo.Collection, opts ...Option) (*Store, e
 	}
 	if err := s.ensureIndexes(ctx); err != nil {
 		return nil, err
+	}
+	if err := s.detectNonAtomicUpdates(ctx); err != nil {
+		return nil, fmt.Errorf("mongostore: New: buildInfo: %w", err)
 	}
 	return s, nil
 }
@@ -72,6 +86,11 @@ func (s *Store) LoadTouch(ctx context.Context, key string, ttl time.Duration) (s
 	if err := ctx.Err(); err != nil {
 		return sessions.Record{}, false, fmt.Errorf("mongostore: load-touch %q: %w", key, err)
 	}
+	unlock, err := s.lockKey(ctx, key)
+	if err != nil {
+		return sessions.Record{}, false, fmt.Errorf("mongostore: load-touch %q: %w", key, err)
+	}
+	defer unlock()
 	now := time.Now()
 	res := s.coll.FindOneAndUpdate(ctx, liveFilter(key, now),
 		bson.D{{Key: "$set", Value: bson.D{{Key: "expiration", Value: expiration(now, ttl)}}}})
@@ -92,18 +111,25 @@ func (s *Store) LoadTouch(ctx context.Context, key string, ttl time.Duration) (s
 // trips to find out that one is there, and three to overwrite an expired one
 // that the TTL monitor (or DeleteExpired) has not removed yet. Each step is
 // atomic on its own on every server, FerretDB 1.x included, so of several
-// Creates racing on one key exactly one succeeds.
+// Creates racing on one key exactly one succeeds. On FerretDB 1.x, Create
+// still takes the key's lock, as every write does there, so that it cannot
+// fall between the find and the write of a Replace or Touch of this process.
 func (s *Store) Create(ctx context.Context, key string, data []byte, ttl time.Duration) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("mongostore: create %q: %w", key, err)
 	}
+	unlock, err := s.lockKey(ctx, key)
+	if err != nil {
+		return fmt.Errorf("mongostore: create %q: %w", key, err)
+	}
+	defer unlock()
 	now := time.Now()
 	doc := bson.D{
 		{Key: "id", Value: key},
 		{Key: "val", Value: binary(data)},
 		{Key: "expiration", Value: expiration(now, ttl)},
 	}
-	err := s.insert(ctx, doc)
+	err = s.insert(ctx, doc)
 	if errors.Is(err, sessions.ErrConflict) {
 		var res *mongo.DeleteResult
 		res, err = s.coll.DeleteOne(ctx, bson.D{
@@ -149,11 +175,18 @@ func (s *Store) insert(ctx context.Context, doc bson.D) error {
 // On MongoDB the update is atomic, so of several Replaces racing over one
 // record exactly one succeeds. FerretDB 1.x is weaker: it finds the
 // matching document and then writes it by _id, so two Replaces that both
-// found the old record may both succeed, the later overwriting the earlier.
+// found the old record could both succeed. There the Store holds a lock on
+// key, within this process, around the update, so Replaces through this
+// process still have one winner; those of other processes do not.
 func (s *Store) Replace(ctx context.Context, key string, old sessions.Record, data []byte, ttl time.Duration) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("mongostore: replace %q: %w", key, err)
 	}
+	unlock, err := s.lockKey(ctx, key)
+	if err != nil {
+		return fmt.Errorf("mongostore: replace %q: %w", key, err)
+	}
+	defer unlock()
 	now := time.Now()
 	var val any = binary(old.Data)
 	if utf8.Valid(old.Data) {
@@ -185,8 +218,13 @@ func (s *Store) Touch(ctx context.Context, key string, ttl time.Duration) error 
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("mongostore: touch %q: %w", key, err)
 	}
+	unlock, err := s.lockKey(ctx, key)
+	if err != nil {
+		return fmt.Errorf("mongostore: touch %q: %w", key, err)
+	}
+	defer unlock()
 	now := time.Now()
-	_, err := s.coll.UpdateOne(ctx, liveFilter(key, now),
+	_, err = s.coll.UpdateOne(ctx, liveFilter(key, now),
 		bson.D{{Key: "$set", Value: bson.D{{Key: "expiration", Value: expiration(now, ttl)}}}})
 	if err != nil {
 		return fmt.Errorf("mongostore: touch %q: %w", key, err)
@@ -200,6 +238,11 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("mongostore: delete %q: %w", key, err)
 	}
+	unlock, err := s.lockKey(ctx, key)
+	if err != nil {
+		return fmt.Errorf("mongostore: delete %q: %w", key, err)
+	}
+	defer unlock()
 	if _, err := s.coll.DeleteOne(ctx, bson.D{{Key: "id", Value: key}}); err != nil {
 		return fmt.Errorf("mongostore: delete %q: %w", key, err)
 	}
