@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/serversession/serversession/sessions"
 )
@@ -25,6 +26,7 @@ type env struct {
 	srv   *httptest.Server
 	errs  *errorLog
 	logs  *logRecorder
+	wrap  func(http.Handler) http.Handler // what stands in front of the adapter
 }
 
 // option changes an env's Config (or store) before the server starts.
@@ -40,6 +42,22 @@ func storeAs(kind storeKind) option {
 	return func(e *env) { e.cfg.Store = e.store.as(kind) }
 }
 
+// requestTimeout gives every request a deadline before the session
+// middleware sees it, as a timeout middleware in front of it would.
+func requestTimeout(d time.Duration) option {
+	return func(e *env) {
+		wrap := e.wrap
+		e.wrap = func(next http.Handler) http.Handler {
+			next = wrap(next)
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				ctx, cancel := context.WithTimeout(r.Context(), d)
+				defer cancel()
+				next.ServeHTTP(w, r.WithContext(ctx))
+			})
+		}
+	}
+}
+
 // unsigned turns cookie signing off: the cookie holds the bare ID.
 var unsigned = with(func(cfg *sessions.Config) { cfg.SecretKey = nil })
 
@@ -48,7 +66,8 @@ var unsigned = with(func(cfg *sessions.Config) { cfg.SecretKey = nil })
 // logs — changed by opts.
 func start(t *testing.T, h Harness, routes Routes, opts ...option) *env {
 	t.Helper()
-	e := &env{t: t, store: newStore(t), errs: &errorLog{}, logs: &logRecorder{}}
+	e := &env{t: t, store: newStore(t), errs: &errorLog{}, logs: &logRecorder{},
+		wrap: func(h http.Handler) http.Handler { return h }}
 	e.cfg = sessions.Config{
 		Store:     e.store.as(loadToucher),
 		SecretKey: testKey,
@@ -66,7 +85,7 @@ func start(t *testing.T, h Harness, routes Routes, opts ...option) *env {
 		inner(w, r, err)
 	}
 	cfg := e.cfg
-	e.srv = httptest.NewServer(h.New(t, &cfg, routes))
+	e.srv = httptest.NewServer(e.wrap(h.New(t, &cfg, routes)))
 	t.Cleanup(e.srv.Close)
 	return e
 }

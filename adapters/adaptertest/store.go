@@ -18,9 +18,9 @@ import (
 type storeKind int
 
 const (
-	loadToucher storeKind = iota // Load, Save, Delete, Touch and LoadTouch: Redis, memstore
-	toucher                      // Load, Save, Delete and Touch: memcached, SQL
-	plain                        // Load, Save and Delete only
+	loadToucher storeKind = iota // every method, Touch and LoadTouch too: Redis, memstore
+	toucher                      // the Store methods and Touch
+	plain                        // the Store methods only
 )
 
 // errInjected is what a failing store returns.
@@ -48,6 +48,11 @@ type store struct {
 	n  calls
 
 	failLoad, failSave, failDelete atomic.Bool
+
+	// beforeSave, if set, runs at the start of every Create and Replace,
+	// which go on with the context it returns: a check can stall a write
+	// there, and let it land after its deadline.
+	beforeSave atomic.Pointer[func(ctx context.Context) context.Context]
 }
 
 func newStore(t *testing.T) *store {
@@ -64,11 +69,11 @@ func newStore(t *testing.T) *store {
 func (s *store) as(kind storeKind) sessions.Store {
 	switch kind {
 	case toucher:
-		return toucherStore{s}
+		return toucherStore{plainStore{s}}
 	case plain:
 		return plainStore{s}
 	}
-	return loadToucherStore{s}
+	return loadToucherStore{toucherStore{plainStore{s}}}
 }
 
 // calls returns the counts since the last reset.
@@ -94,35 +99,60 @@ func (s *store) count(f func(*calls)) {
 // record returns the record under key, uncounted.
 func (s *store) record(t *testing.T, key string) ([]byte, bool) {
 	t.Helper()
-	data, found, err := s.inner.Load(context.Background(), key)
+	rec, found, err := s.inner.Load(context.Background(), key)
 	if err != nil {
 		t.Fatalf("reading record %q: %v", key, err)
 	}
-	return data, found
+	return rec.Data, found
 }
 
-// put stores a record directly, uncounted.
+// put stores a record directly, uncounted, replacing any.
 func (s *store) put(t *testing.T, key string, data []byte, ttl time.Duration) {
 	t.Helper()
-	if err := s.inner.Save(context.Background(), key, data, ttl); err != nil {
+	ctx := context.Background()
+	if err := s.inner.Delete(ctx, key); err != nil {
+		t.Fatalf("writing record %q: %v", key, err)
+	}
+	if err := s.inner.Create(ctx, key, data, ttl); err != nil {
 		t.Fatalf("writing record %q: %v", key, err)
 	}
 }
 
-func (s *store) load(ctx context.Context, key string) ([]byte, bool, error) {
+func (s *store) load(ctx context.Context, key string) (sessions.Record, bool, error) {
 	s.count(func(c *calls) { c.Load++ })
 	if s.failLoad.Load() {
-		return nil, false, errInjected
+		return sessions.Record{}, false, errInjected
 	}
 	return s.inner.Load(ctx, key)
 }
 
-func (s *store) save(ctx context.Context, key string, data []byte, ttl time.Duration) error {
+// save counts Create and Replace, and runs the check's hook first; the
+// write goes on with the context the hook returns.
+func (s *store) save(ctx context.Context) (context.Context, error) {
 	s.count(func(c *calls) { c.Save++ })
-	if s.failSave.Load() {
-		return errInjected
+	if hook := s.beforeSave.Load(); hook != nil {
+		ctx = (*hook)(ctx)
 	}
-	return s.inner.Save(ctx, key, data, ttl)
+	if s.failSave.Load() {
+		return ctx, errInjected
+	}
+	return ctx, nil
+}
+
+func (s *store) create(ctx context.Context, key string, data []byte, ttl time.Duration) error {
+	ctx, err := s.save(ctx)
+	if err != nil {
+		return err
+	}
+	return s.inner.Create(ctx, key, data, ttl)
+}
+
+func (s *store) replace(ctx context.Context, key string, old sessions.Record, data []byte, ttl time.Duration) error {
+	ctx, err := s.save(ctx)
+	if err != nil {
+		return err
+	}
+	return s.inner.Replace(ctx, key, old, data, ttl)
 }
 
 func (s *store) delete(ctx context.Context, key string) error {
@@ -141,62 +171,42 @@ func (s *store) touch(ctx context.Context, key string, ttl time.Duration) error 
 	return s.inner.Touch(ctx, key, ttl)
 }
 
-func (s *store) loadTouch(ctx context.Context, key string, ttl time.Duration) ([]byte, bool, error) {
+func (s *store) loadTouch(ctx context.Context, key string, ttl time.Duration) (sessions.Record, bool, error) {
 	s.count(func(c *calls) { c.LoadTouch++ })
 	if s.failLoad.Load() {
-		return nil, false, errInjected
+		return sessions.Record{}, false, errInjected
 	}
 	return s.inner.LoadTouch(ctx, key, ttl)
 }
 
-// plainStore offers Load, Save and Delete.
+// plainStore offers Load, Create, Replace and Delete.
 type plainStore struct{ s *store }
 
-func (p plainStore) Load(ctx context.Context, key string) ([]byte, bool, error) {
+func (p plainStore) Load(ctx context.Context, key string) (sessions.Record, bool, error) {
 	return p.s.load(ctx, key)
 }
 
-func (p plainStore) Save(ctx context.Context, key string, data []byte, ttl time.Duration) error {
-	return p.s.save(ctx, key, data, ttl)
+func (p plainStore) Create(ctx context.Context, key string, data []byte, ttl time.Duration) error {
+	return p.s.create(ctx, key, data, ttl)
+}
+
+func (p plainStore) Replace(ctx context.Context, key string, old sessions.Record, data []byte, ttl time.Duration) error {
+	return p.s.replace(ctx, key, old, data, ttl)
 }
 
 func (p plainStore) Delete(ctx context.Context, key string) error { return p.s.delete(ctx, key) }
 
 // toucherStore adds Touch.
-type toucherStore struct{ s *store }
-
-func (p toucherStore) Load(ctx context.Context, key string) ([]byte, bool, error) {
-	return p.s.load(ctx, key)
-}
-
-func (p toucherStore) Save(ctx context.Context, key string, data []byte, ttl time.Duration) error {
-	return p.s.save(ctx, key, data, ttl)
-}
-
-func (p toucherStore) Delete(ctx context.Context, key string) error { return p.s.delete(ctx, key) }
+type toucherStore struct{ plainStore }
 
 func (p toucherStore) Touch(ctx context.Context, key string, ttl time.Duration) error {
 	return p.s.touch(ctx, key, ttl)
 }
 
 // loadToucherStore adds Touch and LoadTouch.
-type loadToucherStore struct{ s *store }
+type loadToucherStore struct{ toucherStore }
 
-func (p loadToucherStore) Load(ctx context.Context, key string) ([]byte, bool, error) {
-	return p.s.load(ctx, key)
-}
-
-func (p loadToucherStore) Save(ctx context.Context, key string, data []byte, ttl time.Duration) error {
-	return p.s.save(ctx, key, data, ttl)
-}
-
-func (p loadToucherStore) Delete(ctx context.Context, key string) error { return p.s.delete(ctx, key) }
-
-func (p loadToucherStore) Touch(ctx context.Context, key string, ttl time.Duration) error {
-	return p.s.touch(ctx, key, ttl)
-}
-
-func (p loadToucherStore) LoadTouch(ctx context.Context, key string, ttl time.Duration) ([]byte, bool, error) {
+func (p loadToucherStore) LoadTouch(ctx context.Context, key string, ttl time.Duration) (sessions.Record, bool, error) {
 	return p.s.loadTouch(ctx, key, ttl)
 }
 

@@ -47,6 +47,13 @@ var suite = []struct {
 		{"ConcurrentWithinRequest", testConcurrentWithinRequest},
 		{"ConcurrentClients", testConcurrentClients},
 	}},
+	{"Concurrency", []check{
+		{"ManyRequestsOneCookie", testManyRequestsOneCookie},
+		{"SlowWriterVsLogout", testSlowWriterVsLogout},
+		{"SlowWriterVsLogin", testSlowWriterVsLogin},
+		{"StalledSave", testStalledSave},
+		{"Flashes", testConcurrentFlashes},
+	}},
 	{"Commit", []check{
 		{"SetAfterStatus", testSetAfterStatus},
 		{"SetAfterWriteExisting", testSetAfterWriteExisting},
