@@ -290,6 +290,11 @@ func (s *Session) commit(beforeHeaders bool) error {
 // and saves nothing. The caller holds s.mu.
 func (s *Session) write(sc *storeContext, data []byte, ttl time.Duration) error {
 	store, key, ctx := s.m.cfg.Store, s.key(), sc.get()
+	unlock, err := s.m.writes.lock(ctx, key)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrStoreSave, err)
+	}
+	defer unlock()
 	for try := 1; ; try++ {
 		if data == nil {
 			var err error

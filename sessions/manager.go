@@ -17,6 +17,7 @@ type Manager struct {
 	expires     atomic.Pointer[formattedTime] // the last Expires text, reused within its second
 	toucher     Toucher                       // cfg.Store as a Toucher, if it is one
 	loadToucher LoadToucher                   // cfg.Store as a LoadToucher, if it is one and refresh is on
+	writes      *writeLocks                   // one session's writes at a time
 	now         func() time.Time
 }
 
@@ -31,7 +32,7 @@ func New(cfg Config) (*Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sessions: invalid Config: the cookie attributes are rejected by net/http: %w", err)
 	}
-	m := &Manager{cfg: cfg, cookies: cookies, now: time.Now}
+	m := &Manager{cfg: cfg, cookies: cookies, now: time.Now, writes: newWriteLocks()}
 	if cfg.SecretKey != nil {
 		m.signer = newSigner(append([][]byte{cfg.SecretKey}, cfg.SecretKeyFallbacks...), cfg.FlaskSigner)
 		m.verified = newVerifiedCache()

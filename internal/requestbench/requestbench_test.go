@@ -4,10 +4,14 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -20,6 +24,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
+	"github.com/serversession/serversession/backends/filestore"
 	"github.com/serversession/serversession/backends/gormstore"
 	"github.com/serversession/serversession/backends/memcachedstore"
 	"github.com/serversession/serversession/backends/memstore"
@@ -44,6 +49,14 @@ var stores = []struct {
 		tb.Cleanup(func() { s.Close() })
 		return s, nil
 	}},
+	{"file", func(tb testing.TB) (sessions.Store, func() int64) {
+		s, err := filestore.New(tb.TempDir())
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tb.Cleanup(func() { s.Close() })
+		return s, nil
+	}},
 	{"redis", func(tb testing.TB) (sessions.Store, func() int64) {
 		rdb := redis.NewClient(&redis.Options{Addr: testserver.Addr(tb, "SERVERSESSION_REDIS_ADDR", "127.0.0.1:6379")})
 		tb.Cleanup(func() { rdb.Close() })
@@ -57,7 +70,7 @@ var stores = []struct {
 	{"memcached", func(tb testing.TB) (sessions.Store, func() int64) {
 		mc := memcache.New(testserver.Addr(tb, "SERVERSESSION_MEMCACHED_ADDR", "127.0.0.1:11211"))
 		tb.Cleanup(func() { mc.Close() })
-		return memcachedstore.New(mc), nil
+		return memcachedstore.New(mc, memcachedstore.WithItemSizeLimit(4<<20)), nil
 	}},
 	{"mongodb", func(tb testing.TB) (sessions.Store, func() int64) {
 		uri := testserver.Env("SERVERSESSION_MONGO_URI", "mongodb://127.0.0.1:27017")
@@ -112,29 +125,35 @@ func (h *commandCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) red
 	}
 }
 
-// scenario is one kind of request, and the store round trips it may cost.
+// scenario is one kind of request, and the store calls it may cost.
 type scenario struct {
 	name       string
 	path       string
 	withCookie bool
 	roundTrips int64
+	others     int64 // round trips of another request it runs, not counted as its own
 }
 
 var scenarios = []scenario{
-	{"untouched", "/untouched", true, 0},
-	{"read", "/read", true, 1},
-	{"rmw", "/rmw", true, 2},
-	{"create", "/create", false, 1},
+	{"untouched", "/untouched", true, 0, 0},
+	{"read", "/read", true, 1, 0},
+	{"rmw", "/rmw", true, 2, 0},
+	{"create", "/create", false, 1, 0},
+	// The read-modify-write meets another request's write: one more load
+	// and one more write.
+	{"conflict", "/conflict", true, 4, 2},
 }
 
-// app is a Gin engine with one route per scenario over store.
-func app(tb testing.TB, store sessions.Store) *gin.Engine {
+// app is a Gin engine with one route per scenario over store, its records
+// under prefix. /conflict runs during, if set, between its load and its
+// save.
+func app(store sessions.Store, prefix string, during func()) *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.Use(ginsession.New(sessions.Config{
 		Store:     store,
 		SecretKey: []byte("requestbench-secret-key-32-bytes"),
-		KeyPrefix: "requestbench:" + random() + ":",
+		KeyPrefix: prefix,
 		Logger:    discardLogger(),
 	}))
 	r.GET("/untouched", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
@@ -151,6 +170,17 @@ func app(tb testing.TB, store sessions.Store) *gin.Engine {
 	r.GET("/create", func(c *gin.Context) {
 		sessions.Get(c).Set("n", 1)
 		c.String(http.StatusOK, "1")
+	})
+	// /conflict is /rmw of another key, with another request's write to
+	// the same session between its load and its save.
+	r.GET("/conflict", func(c *gin.Context) {
+		s := sessions.Get(c)
+		n, _ := sessions.Value[int](s, "n")
+		if during != nil {
+			during()
+		}
+		s.Set("m", n+1)
+		c.String(http.StatusOK, strconv.Itoa(n+1))
 	})
 	return r
 }
@@ -185,8 +215,11 @@ func TestRoundTrips(t *testing.T) {
 		t.Run(st.name, func(t *testing.T) {
 			raw, commands := st.open(t)
 			calls, store := storetest.Count(raw)
-			h := app(t, store)
-			cookie := login(t, h)
+			prefix := "requestbench:" + random() + ":"
+			var cookie *http.Cookie
+			other := app(raw, prefix, nil) // uncounted
+			h := app(store, prefix, func() { serve(other, "/rmw", cookie) })
+			cookie = login(t, h)
 			for _, sc := range scenarios {
 				var c *http.Cookie
 				if sc.withCookie {
@@ -204,14 +237,15 @@ func TestRoundTrips(t *testing.T) {
 					t.Errorf("%s: %d store calls, want %d", sc.name, got, sc.roundTrips)
 				}
 				if commands != nil {
-					if got := commands() - beforeCmds; got != sc.roundTrips {
-						t.Errorf("%s: %d Redis commands, want %d", sc.name, got, sc.roundTrips)
+					if got := commands() - beforeCmds; got != sc.roundTrips+sc.others {
+						t.Errorf("%s: %d Redis commands, want %d", sc.name, got, sc.roundTrips+sc.others)
 					}
 				}
 			}
-			// The read-modify-write really did write: the next read sees it.
-			if got := serve(h, "/read", cookie).Body.String(); got != "2" {
-				t.Errorf("read after rmw = %q, want 2", got)
+			// Both read-modify-writes really did write, and the conflicting
+			// one kept the other's: n went 1, 2, 3; m is 3.
+			if got := serve(h, "/read", cookie).Body.String(); got != "3" {
+				t.Errorf("read after rmw and conflict = %q, want 3", got)
 			}
 		})
 	}
@@ -224,9 +258,12 @@ func BenchmarkRequest(b *testing.B) {
 		b.Run("store="+st.name, func(b *testing.B) {
 			raw, _ := st.open(b)
 			calls, store := storetest.Count(raw)
-			h := app(b, store)
+			h := app(store, "requestbench:"+random()+":", nil)
 			cookie := login(b, h)
 			for _, sc := range scenarios {
+				if sc.others > 0 {
+					continue // a conflict needs a second request: not a benchmark of one
+				}
 				b.Run("scenario="+sc.name, func(b *testing.B) {
 					var c *http.Cookie
 					if sc.withCookie {
@@ -250,4 +287,106 @@ func random() string {
 	b := make([]byte, 6)
 	rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// TestOneSessionUnderLoad sends 1,000 requests on one session cookie, 100
+// at a time, through Gin over real HTTP: half set a key of their own, half
+// read. They go to two app instances (two Managers over the same store, as
+// behind a load balancer), so that writes race both within an instance and
+// across instances. Every key must survive and every request succeed, on
+// every store.
+func TestOneSessionUnderLoad(t *testing.T) {
+	const requests, parallel = 1000, 100
+	for _, st := range stores {
+		t.Run(st.name, func(t *testing.T) {
+			raw, _ := st.open(t)
+			calls, store := storetest.Count(raw)
+			prefix := "requestbench:" + random() + ":"
+			var srvs [2]*httptest.Server
+			for i := range srvs {
+				h := app(store, prefix, nil)
+				h.GET("/set", func(c *gin.Context) {
+					sessions.Get(c).Set(c.Query("k"), true)
+					c.String(http.StatusOK, "ok")
+				})
+				h.GET("/keys", func(c *gin.Context) {
+					c.String(http.StatusOK, strings.Join(sessions.Get(c).Keys(), " "))
+				})
+				srvs[i] = httptest.NewServer(h)
+				defer srvs[i].Close()
+			}
+			hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: parallel}}
+			defer hc.CloseIdleConnections()
+			get := func(path string, cookie *http.Cookie, instance int) (*http.Response, string, error) {
+				req, err := http.NewRequest(http.MethodGet, srvs[instance%2].URL+path, nil)
+				if err != nil {
+					return nil, "", err
+				}
+				if cookie != nil {
+					req.AddCookie(cookie)
+				}
+				res, err := hc.Do(req)
+				if err != nil {
+					return nil, "", err
+				}
+				defer res.Body.Close()
+				body, err := io.ReadAll(res.Body)
+				return res, string(body), err
+			}
+			res, _, err := get("/create", nil, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var cookie *http.Cookie
+			for _, c := range res.Cookies() {
+				if c.Name == sessions.DefaultCookieName {
+					cookie = c
+				}
+			}
+			if cookie == nil {
+				t.Fatal("GET /create set no cookie")
+			}
+
+			before := calls.Calls()
+			sem := make(chan struct{}, parallel)
+			var wg sync.WaitGroup
+			var failed atomic.Int64
+			for i := range requests {
+				wg.Add(1)
+				sem <- struct{}{}
+				go func() {
+					defer func() { <-sem; wg.Done() }()
+					path := "/read"
+					if i%2 == 0 {
+						path = fmt.Sprintf("/set?k=k%04d", i)
+					}
+					if res, _, err := get(path, cookie, i/2); err != nil || res.StatusCode != http.StatusOK {
+						failed.Add(1)
+					}
+				}()
+			}
+			wg.Wait()
+			perRequest := float64(calls.Calls()-before) / requests
+
+			_, body, err := get("/keys", cookie, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			kept := map[string]bool{}
+			for _, k := range strings.Fields(body) {
+				kept[k] = true
+			}
+			n := 0
+			for i := 0; i < requests; i += 2 {
+				if kept[fmt.Sprintf("k%04d", i)] {
+					n++
+				}
+			}
+			t.Logf("%s: %d of %d keys kept, %d of %d requests failed, %.2f store calls per request",
+				st.name, n, requests/2, failed.Load(), requests, perRequest)
+			if n != requests/2 || failed.Load() != 0 {
+				t.Errorf("%d of %d keys kept, %d requests failed; want every key and no failure", n, requests/2, failed.Load())
+			}
+		})
+	}
 }
