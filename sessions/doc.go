@@ -32,17 +32,55 @@
 //   - Commit runs once, right before the response headers are written. An
 //     accessed session adds "Vary: Cookie". A modified session is saved
 //     whole, with Config.Lifetime as its TTL, and its cookie is set; values
-//     changed in place inside maps and slices count as modifications. An
-//     emptied session is deleted and its cookie expired. A session that was
-//     only read has its TTL extended without rewriting its data (Toucher,
-//     LoadToucher) and, if permanent, its cookie re-sent. An empty new
-//     session stores nothing.
+//     changed in place inside maps and slices count as modifications. A
+//     cleared or destroyed session is deleted and its cookie expired. A
+//     session that was only read has its TTL extended without rewriting its
+//     data (Toucher, LoadToucher) and, if permanent, its cookie re-sent. An
+//     empty new session stores nothing.
 //   - Finish runs after the handler: it commits if nothing was written, or
 //     saves changes made after the headers went out.
 //   - Abandon marks the session of a handler that panicked: nothing is saved.
 //
 // Session.Regenerate moves the data to a new ID (call it after a login);
 // Session.Destroy deletes the record and expires the cookie.
+//
+// # Concurrent requests
+//
+// Requests that share a session (an application's parallel calls, a second
+// tab) do not lose each other's work. Every write is conditional: a new
+// session's record is created only where none is, and a loaded record is
+// replaced only if it still holds what the request loaded, in the same one
+// round trip as an unconditional write. A session knows what its request
+// did, key by key: the keys it set or deleted, the values it changed in
+// place, whether it cleared everything. When the conditional write finds
+// the record changed by another request, the session reloads it, replays
+// those changes over it and writes again; a conflict costs one more load
+// and one more write, and a write that keeps conflicting gives up after a
+// few tries with ErrStoreSave wrapping ErrConflict.
+//
+//   - Different keys all survive. On the same key the last writer wins.
+//   - Flashes added by concurrent requests all survive, and a flash one
+//     request took is not brought back by another.
+//   - Clear removes every key, those other requests set meanwhile included.
+//     A session emptied key by key (Delete, Pop, Flashes) keeps its empty
+//     record and its cookie, so that what a concurrent request sets still
+//     merges into it.
+//   - A session that is gone stays gone. Once Destroy, Regenerate or its
+//     expiry removed a record, a request that loaded it earlier never
+//     writes it back: its changes are dropped (logged at Info) and its
+//     response sends no cookie for the old ID. Regenerate creates the new
+//     record before it deletes the old one. A read-only request refreshed
+//     in the load's round trip (LoadToucher) may still re-send the cookie
+//     of a session that was ended while it ran.
+//   - A commit's store calls carry the request's deadline, or SaveTimeout
+//     when it has none or has already ended. A save that lands after its
+//     deadline cannot overwrite newer data, because it is conditional.
+//   - Within one Manager, the writes of one session take turns, so that
+//     many requests of one process on one session never retry against
+//     each other; the conditional writes settle races between processes.
+//
+// Flask-Session writes unconditionally; to this package a Flask write on a
+// shared store is one more concurrent write to merge over.
 //
 // # The null session
 //

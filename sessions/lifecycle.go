@@ -361,9 +361,15 @@ func backoff(ctx context.Context, try int) error {
 // load already did, and re-sends a permanent session's cookie. A store
 // without Touch gets the loaded bytes back, conditionally: if another
 // request changed the record meanwhile, its own write refreshed it; if
-// another request ended it, no cookie is sent for it. The caller holds s.mu.
+// another request ended it, no cookie is sent for it. Nor is one sent for
+// a session another request of this Manager ended since the load (see
+// endedKeys). The caller holds s.mu.
 func (s *Session) refresh(sc *storeContext) error {
 	m := s.m
+	if m.ended.has(s.key()) {
+		s.state = gone // another request of this Manager ended it since the load
+		return nil
+	}
 	now := m.now()
 	ttl := s.ttl(now)
 	if m.loadToucher == nil {
@@ -397,7 +403,9 @@ func (s *Session) deleteStale(sc *storeContext) error {
 	var errs []error
 	kept := s.stale[:0]
 	for _, id := range s.stale {
-		if err := s.m.cfg.Store.Delete(ctx, s.m.key(id)); err != nil {
+		key := s.m.key(id)
+		s.m.ended.add(key) // first: no request may re-send its cookie from now on
+		if err := s.m.cfg.Store.Delete(ctx, key); err != nil {
 			errs = append(errs, err)
 			kept = append(kept, id)
 		}

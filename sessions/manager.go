@@ -18,6 +18,7 @@ type Manager struct {
 	toucher     Toucher                       // cfg.Store as a Toucher, if it is one
 	loadToucher LoadToucher                   // cfg.Store as a LoadToucher, if it is one and refresh is on
 	writes      *writeLocks                   // one session's writes at a time
+	ended       endedKeys                     // sessions ended lately, whose cookies must not come back
 	now         func() time.Time
 }
 

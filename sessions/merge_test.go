@@ -252,6 +252,29 @@ func TestGoneStaysGone(t *testing.T) {
 	}
 }
 
+// A read-only request that loaded (and refreshed) the session before a
+// login moved it to a new ID sends no cookie for the old ID: were it to,
+// the browser would lose the login's cookie. Likewise after a logout.
+func TestReadOnlyRequestDoesNotBringBackAnEndedCookie(t *testing.T) {
+	for _, end := range []string{"Destroy", "Regenerate"} {
+		t.Run(end, func(t *testing.T) {
+			h := newHarness(t, withLoadTouch, nil)
+			cookie := h.login(map[string]any{"user": "ann"})
+			a := h.inFlight(cookie, func(s *Session) { s.Get("user") })
+			h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) {
+				if end == "Destroy" {
+					s.Destroy()
+				} else {
+					s.Regenerate()
+				}
+			}, cookie)
+			if c := a.wait().sessionCookie(); c != nil {
+				t.Errorf("the read-only request sent cookie %q after the %s", c.Raw, end)
+			}
+		})
+	}
+}
+
 // A read-only request refreshing a session another request ended creates
 // nothing and sends no cookie for it, on a store without Touch (which
 // refreshes by a conditional Replace of the loaded bytes).
@@ -353,26 +376,46 @@ func TestCommitDeadline(t *testing.T) {
 	}
 }
 
+// stallingStore stalls its first Replace: the call fails at its context's
+// deadline, as a store client gives up, while the write itself goes on and
+// lands in the store once landed is closed, as a write held up in the
+// network would. The late write's outcome goes to late.
+type stallingStore struct {
+	loadTouchStore
+	armed           *atomic.Bool
+	stalled, landed chan struct{}
+	late            chan error
+}
+
+func (s stallingStore) Replace(ctx context.Context, key string, old Record, data []byte, ttl time.Duration) error {
+	if !s.armed.CompareAndSwap(true, false) {
+		return s.loadTouchStore.Replace(ctx, key, old, data, ttl)
+	}
+	close(s.stalled)
+	<-ctx.Done()
+	go func() {
+		<-s.landed
+		s.late <- s.loadTouchStore.Replace(context.Background(), key, old, data, ttl)
+	}()
+	return ctx.Err()
+}
+
 // A save that stalls past its deadline and lands in the store afterwards
 // cannot roll the session back: it is conditional on the record it loaded,
 // which newer requests have replaced meanwhile.
 func TestStalledSaveCannotRollBack(t *testing.T) {
-	h := newHarness(t, withLoadTouch, nil)
+	st := stallingStore{armed: new(atomic.Bool), stalled: make(chan struct{}), landed: make(chan struct{}), late: make(chan error, 1)}
+	h := newHarness(t, func(ts *testStore) Store {
+		st.loadTouchStore = loadTouchStore{touchStore{ts}}
+		return st
+	}, nil)
 	cookie := h.login(map[string]any{"n": 1})
 	incr := func(s *Session) {
 		n, _ := Value[int](s, "n")
 		s.Set("n", n+1)
 	}
 
-	stalled, landed := make(chan struct{}), make(chan struct{})
-	var first atomic.Bool
-	h.store.onReplace = func(ctx context.Context) {
-		if first.CompareAndSwap(false, true) {
-			close(stalled)
-			<-ctx.Done() // the network holds the write past its deadline…
-			<-landed     // …and delivers it later
-		}
-	}
+	st.armed.Store(true)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	req := httptest.NewRequest(http.MethodGet, "/incr", nil).WithContext(ctx)
@@ -381,19 +424,22 @@ func TestStalledSaveCannotRollBack(t *testing.T) {
 	go func() {
 		done <- h.serveRequest(req, func(_ http.ResponseWriter, _ *http.Request, s *Session) { incr(s) })
 	}()
-	<-stalled
+	<-st.stalled
+	resp := <-done // the stalled request has given up…
 	for range 3 {
 		h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) { incr(s) }, cookie)
 	}
-	close(landed)
-	resp := <-done
+	close(st.landed) // …and its write lands now
+	if err := <-st.late; !errors.Is(err, ErrConflict) {
+		t.Errorf("the late write returned %v, want a conflict", err)
+	}
 
 	if n, _ := toInt64(h.record(cookie.Value)["n"]); n != 4 {
 		t.Errorf("n = %d after the stalled save landed, want 4", n)
 	}
 	errs := h.errs.list()
-	if len(errs) != 1 || !errors.Is(errs[0], ErrStoreSave) {
-		t.Errorf("ErrorHandler got %v, want one ErrStoreSave for the stalled request", errs)
+	if len(errs) != 1 || !errors.Is(errs[0], ErrStoreSave) || !errors.Is(errs[0], context.DeadlineExceeded) {
+		t.Errorf("ErrorHandler got %v, want one ErrStoreSave (deadline exceeded) for the stalled request", errs)
 	}
 	if resp.Code != http.StatusInternalServerError {
 		t.Errorf("stalled request: status %d, want 500", resp.Code)

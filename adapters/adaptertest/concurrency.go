@@ -1,7 +1,7 @@
 package adaptertest
 
 import (
-	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -206,8 +206,6 @@ func testSlowWriterVsLogin(t *testing.T, h Harness) {
 // lands in the store after newer requests wrote, rolls nothing back; the
 // stalled request answers 500.
 func testStalledSave(t *testing.T, h Harness) {
-	stalled, landed := make(chan struct{}), make(chan struct{})
-	var first atomic.Bool
 	e := start(t, h, Routes{
 		"/incr": func(x Exchange) error {
 			s := session(x)
@@ -221,38 +219,59 @@ func testStalledSave(t *testing.T, h Harness) {
 	if cookie == nil {
 		t.Fatal("GET /incr set no cookie")
 	}
-	hook := func(ctx context.Context) context.Context {
-		if !first.CompareAndSwap(false, true) {
-			return ctx
-		}
-		close(stalled)
-		<-ctx.Done() // the network holds the write past its deadline…
-		<-landed     // …and delivers it later
-		return context.WithoutCancel(ctx)
+	e.store.armStall()
+	if r := e.getWith("/incr", cookie.Value); r.status != http.StatusInternalServerError {
+		t.Errorf("the stalled request answered %d %q, want 500", r.status, r.body)
 	}
-	e.store.beforeSave.Store(&hook)
-	done := make(chan int, 1)
-	go func() {
-		res, _, err := e.fetch(e.srv.Client(), "/incr", cookie.Value) // would set n=2
-		if err != nil {
-			t.Errorf("GET /incr (stalled): %v", err)
-			done <- 0
-			return
-		}
-		done <- res.StatusCode
-	}()
-	<-stalled
 	for want := 2; want <= 4; want++ {
 		if r := e.getWith("/incr", cookie.Value); r.body != fmt.Sprintf("n=%d", want) {
 			t.Fatalf("GET /incr = %q, want n=%d", r.body, want)
 		}
 	}
-	close(landed)
-	if code := <-done; code != http.StatusInternalServerError {
-		t.Errorf("the stalled request answered %d, want 500", code)
+	close(e.store.stall.landed) // the stalled write lands now
+	if err := <-e.store.stall.late; !errors.Is(err, sessions.ErrConflict) {
+		t.Errorf("the stalled write, landing late, returned %v; want a conflict", err)
 	}
 	if r := e.getWith("/show", cookie.Value); r.body != "n=4" {
 		t.Errorf("GET /show after the stalled save landed = %q, want n=4", r.body)
+	}
+}
+
+// testSlowReaderVsLogin: a read-only request that loaded the session before
+// a login moved it to a new ID sends no cookie for the old ID, so the
+// browser keeps the login's cookie.
+func testSlowReaderVsLogin(t *testing.T, h Harness) {
+	loaded, release := make(chan struct{}), make(chan struct{})
+	routes := slowRoutes(loaded, release)
+	routes["/slowread"] = func(x Exchange) error {
+		s := session(x)
+		s.Len()
+		loaded <- struct{}{}
+		<-release
+		return write(x, "%d keys", s.Len())
+	}
+	e := start(t, h, routes)
+	c := e.client()
+	old := c.get("/login?u=guest").cookie
+	if old == nil {
+		t.Fatal("GET /login set no cookie")
+	}
+	slow := make(chan *http.Response, 1)
+	go func() {
+		res, _, err := e.fetch(c.hc, "/slowread", "")
+		if err != nil {
+			t.Errorf("GET /slowread: %v", err)
+		}
+		slow <- res
+	}()
+	<-loaded
+	c.get("/login?u=ann")
+	close(release)
+	if res := <-slow; res != nil && len(res.Header.Values("Set-Cookie")) > 0 {
+		t.Errorf("the slow read, finishing after the login, sent Set-Cookie %q", res.Header.Values("Set-Cookie"))
+	}
+	if r := c.get("/show"); r.body != "user=ann" {
+		t.Errorf("GET /show after the login = %q, want user=ann", r.body)
 	}
 }
 

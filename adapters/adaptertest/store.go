@@ -49,10 +49,15 @@ type store struct {
 
 	failLoad, failSave, failDelete atomic.Bool
 
-	// beforeSave, if set, runs at the start of every Create and Replace,
-	// which go on with the context it returns: a check can stall a write
-	// there, and let it land after its deadline.
-	beforeSave atomic.Pointer[func(ctx context.Context) context.Context]
+	// stall, when armed, holds up the next Create or Replace: the call
+	// fails at its context's deadline, as a store client gives up, while
+	// the write goes on and lands in the store once landed is closed, as a
+	// write held up in the network would. Its outcome goes to late.
+	stall struct {
+		armed           atomic.Bool
+		stalled, landed chan struct{}
+		late            chan error
+	}
 }
 
 func newStore(t *testing.T) *store {
@@ -126,33 +131,37 @@ func (s *store) load(ctx context.Context, key string) (sessions.Record, bool, er
 	return s.inner.Load(ctx, key)
 }
 
-// save counts Create and Replace, and runs the check's hook first; the
-// write goes on with the context the hook returns.
-func (s *store) save(ctx context.Context) (context.Context, error) {
+// armStall makes the next write stall (see store.stall).
+func (s *store) armStall() {
+	s.stall.stalled, s.stall.landed = make(chan struct{}), make(chan struct{})
+	s.stall.late = make(chan error, 1)
+	s.stall.armed.Store(true)
+}
+
+// save counts a Create or Replace and runs it, stalled if armed.
+func (s *store) save(ctx context.Context, write func(context.Context) error) error {
 	s.count(func(c *calls) { c.Save++ })
-	if hook := s.beforeSave.Load(); hook != nil {
-		ctx = (*hook)(ctx)
-	}
 	if s.failSave.Load() {
-		return ctx, errInjected
+		return errInjected
 	}
-	return ctx, nil
+	if !s.stall.armed.CompareAndSwap(true, false) {
+		return write(ctx)
+	}
+	close(s.stall.stalled)
+	<-ctx.Done()
+	go func() {
+		<-s.stall.landed
+		s.stall.late <- write(context.Background())
+	}()
+	return ctx.Err()
 }
 
 func (s *store) create(ctx context.Context, key string, data []byte, ttl time.Duration) error {
-	ctx, err := s.save(ctx)
-	if err != nil {
-		return err
-	}
-	return s.inner.Create(ctx, key, data, ttl)
+	return s.save(ctx, func(ctx context.Context) error { return s.inner.Create(ctx, key, data, ttl) })
 }
 
 func (s *store) replace(ctx context.Context, key string, old sessions.Record, data []byte, ttl time.Duration) error {
-	ctx, err := s.save(ctx)
-	if err != nil {
-		return err
-	}
-	return s.inner.Replace(ctx, key, old, data, ttl)
+	return s.save(ctx, func(ctx context.Context) error { return s.inner.Replace(ctx, key, old, data, ttl) })
 }
 
 func (s *store) delete(ctx context.Context, key string) error {

@@ -51,6 +51,7 @@ var suite = []struct {
 		{"ManyRequestsOneCookie", testManyRequestsOneCookie},
 		{"SlowWriterVsLogout", testSlowWriterVsLogout},
 		{"SlowWriterVsLogin", testSlowWriterVsLogin},
+		{"SlowReaderVsLogin", testSlowReaderVsLogin},
 		{"StalledSave", testStalledSave},
 		{"Flashes", testConcurrentFlashes},
 	}},
