@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// wantRedis is DESIGN §8's budget of Redis commands per request for each
+// wantRedis is serversession's budget of Redis commands per request for each
 // scenario (the large scenario is a read-modify-write). Every command is
 // its own round trip.
 var wantRedis = map[string]int64{"untouched": 0, "read": 1, "rmw": 2, "create": 1, "large": 2}
@@ -40,7 +40,7 @@ func TestRedisCommandsPerRequest(t *testing.T) {
 				gotTrips := float64(inst.trips.Load()-trips) / requests
 				want := float64(wantRedis[sc.name])
 				if gotCmds != want || gotTrips != want {
-					t.Errorf("%s: %.1f Redis commands in %.1f round trips per request; want %.0f and %.0f (DESIGN §8)",
+					t.Errorf("%s: %.1f Redis commands in %.1f round trips per request; want %.0f and %.0f (the round-trip budget)",
 						sc.name, gotCmds, gotTrips, want, want)
 				}
 			})

@@ -9,7 +9,7 @@ import (
 	"github.com/serversession/serversession/sessions"
 )
 
-// The benchmarks of DESIGN §8: one request through gin with the session
+// The request benchmarks: one request through gin with the session
 // middleware over memstore, by what the handler does with the session.
 // Each reports the store round trips per request as calls/op.
 

@@ -82,7 +82,7 @@ func serve(t testing.TB, h http.Handler, method, path string, cookie *http.Cooki
 	return res, found
 }
 
-// TestUntouchedSessionCostsNoStoreCall checks DESIGN §8's first budget: a
+// TestUntouchedSessionCostsNoStoreCall checks the first round-trip budget: a
 // request that never touches its session makes no store round trip, with or
 // without a session cookie, and sends no Set-Cookie and no Vary.
 func TestUntouchedSessionCostsNoStoreCall(t *testing.T) {

@@ -23,7 +23,7 @@ func allocated(f func()) uint64 {
 	return after.TotalAlloc - before.TotalAlloc
 }
 
-// DESIGN §5: a stored record declaring huge container or string sizes is
+// A stored record declaring huge container or string sizes is
 // rejected before vmihailenco/msgpack sizes an allocation from it (it would
 // reserve 16 bytes per claimed element: 64 GB for 2^32).
 func TestMsgpackHostileLengths(t *testing.T) {
@@ -174,7 +174,7 @@ func TestJSONTrailingData(t *testing.T) {
 	}
 }
 
-// DESIGN §5: a value the codec cannot encode makes the save fail, reported
+// A value the codec cannot encode makes the save fail, reported
 // as ErrStoreSave (500 by default), and nothing is stored.
 func TestUnencodableValue(t *testing.T) {
 	for _, codec := range []Codec{Msgpack, JSON} {

@@ -7,10 +7,11 @@ import (
 	"testing"
 )
 
-// DESIGN §3: a Session is safe for concurrent use within a request (the
-// crash of gin-contrib/sessions #84). Run with -race. Goroutines read and
-// write while the response is written, so the commit races with them too;
-// whatever they set before Finish is saved.
+// A Session is safe for concurrent use within a request, where a session
+// kept in a plain map crashes the process with "concurrent map writes" as
+// soon as two goroutines of one request write to it. Run with -race.
+// Goroutines read and write while the response is written, so the commit
+// races with them too; whatever they set before Finish is saved.
 func TestConcurrentUseWithinARequest(t *testing.T) {
 	h := newHarness(t, withLoadTouch, nil)
 	cookie := h.login(map[string]any{"seed": 1})

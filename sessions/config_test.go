@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// DESIGN §3: zero values are Flask's defaults, made secure.
+// Zero values are Flask's defaults, made secure.
 func TestConfigDefaults(t *testing.T) {
 	m, err := New(Config{Store: newTestStore()})
 	if err != nil {
@@ -59,7 +59,7 @@ func TestConfigDefaults(t *testing.T) {
 	}
 }
 
-// DESIGN §3: invalid config fails at New with a message that says what to
+// Invalid config fails at New with a message that says what to
 // change, every problem at once.
 func TestConfigValidation(t *testing.T) {
 	store := newTestStore()

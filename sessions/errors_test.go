@@ -15,7 +15,7 @@ import (
 
 var errDown = errors.New("store is down")
 
-// DESIGN §5: a store failure on load is reported by Err (wrapping
+// A store failure on load is reported by Err (wrapping
 // ErrStoreLoad); writes are ignored and the session is never saved over the
 // record; the default ErrorHandler answers 500 in place of the handler.
 func TestLoadFailure(t *testing.T) {
@@ -73,7 +73,7 @@ func TestLoadFailure(t *testing.T) {
 	}
 }
 
-// DESIGN §5: with IgnoreErrors the request goes on with an empty, read-only
+// With IgnoreErrors the request goes on with an empty, read-only
 // session, and still nothing is saved; the error is logged.
 func TestLoadFailureIgnored(t *testing.T) {
 	h := newHarness(t, nil, func(c *Config) { c.ErrorHandler = IgnoreErrors })
@@ -99,7 +99,7 @@ func TestLoadFailureIgnored(t *testing.T) {
 	}
 }
 
-// DESIGN §5: a store failure on save before the headers answers 500 by
+// A store failure on save before the headers answers 500 by
 // default, sets no cookie and is logged; the ErrorHandler runs once.
 func TestSaveFailure(t *testing.T) {
 	for _, existing := range []bool{false, true} {
@@ -132,7 +132,7 @@ func TestSaveFailure(t *testing.T) {
 	}
 }
 
-// DESIGN §5: a save that fails after the headers went out is logged and
+// A save that fails after the headers went out is logged and
 // handed to the ErrorHandler, which can no longer change the response.
 func TestSaveFailureAfterHeaders(t *testing.T) {
 	h := newHarness(t, nil, nil)
@@ -150,7 +150,7 @@ func TestSaveFailureAfterHeaders(t *testing.T) {
 	}
 }
 
-// DESIGN §5: a failed TTL refresh is a failed save.
+// A failed TTL refresh is a failed save.
 func TestTouchFailure(t *testing.T) {
 	h := newHarness(t, withTouch, nil)
 	cookie := h.login(map[string]any{"a": 1})
@@ -201,7 +201,7 @@ func TestLogsNeverHoldTheSessionID(t *testing.T) {
 	}
 }
 
-// DESIGN §5: a corrupt record (truncated, garbage, another codec) gives a
+// A corrupt record (truncated, garbage, another codec) gives a
 // fresh session under a new ID; it is logged, and the record left alone (a
 // service on another codec may own it).
 func TestCorruptRecord(t *testing.T) {
@@ -249,7 +249,7 @@ func TestCorruptRecord(t *testing.T) {
 	}
 }
 
-// DESIGN §5 (null behaviour): Get without the middleware returns a session
+// Null behaviour: Get without the middleware returns a session
 // whose reads are empty and whose first write panics naming the fix.
 func TestNullSessionWithoutMiddleware(t *testing.T) {
 	req := httptest.NewRequest(http.MethodGet, "/", nil)
@@ -262,7 +262,7 @@ func TestNullSessionWithoutMiddleware(t *testing.T) {
 	}
 }
 
-// DESIGN §5: a nil Store is Flask-Session's null session: a warning at New,
+// A nil Store is Flask-Session's null session: a warning at New,
 // empty reads, a panic naming the fix on write, nothing at commit.
 func TestNullSessionWithoutStore(t *testing.T) {
 	log := &logBuffer{}
@@ -355,7 +355,7 @@ func init() {
 	})
 }
 
-// DESIGN §3: Get finds the session from a *http.Request, a context.Context,
+// Get finds the session from a *http.Request, a context.Context,
 // an echo.Context and a gin context.
 func TestGetFindsTheSession(t *testing.T) {
 	h := newHarness(t, nil, nil)
@@ -377,7 +377,7 @@ func TestGetFindsTheSession(t *testing.T) {
 	})
 }
 
-// DESIGN §3 (absolute timeout, OWASP): a session ends AbsoluteTimeout after
+// Absolute timeout, as OWASP recommends: a session ends AbsoluteTimeout after
 // its creation whatever its activity; the TTL and the cookie never outlive
 // it.
 func TestAbsoluteTimeout(t *testing.T) {
@@ -465,7 +465,7 @@ func createdOf(rec map[string]any) int64 {
 	return n
 }
 
-// DESIGN §5: a record that cannot be deleted (Destroy, Regenerate) is a
+// A record that cannot be deleted (Destroy, Regenerate) is a
 // failed save: reported, 500 by default, logged.
 func TestDeleteFailure(t *testing.T) {
 	for _, op := range []string{"Destroy", "Regenerate"} {
@@ -542,7 +542,7 @@ func TestIgnoredErrorKeepsHandlerHeaders(t *testing.T) {
 	}
 }
 
-// DESIGN §5: a load that fails after the headers went out (the handler
+// A load that fails after the headers went out (the handler
 // first used its session while streaming) is reported, not dropped.
 func TestLoadFailureAfterHeaders(t *testing.T) {
 	h := newHarness(t, nil, nil)

@@ -17,7 +17,7 @@ import (
 	"testing"
 )
 
-// DESIGN §6: a Go service and a Flask-Session 0.8 service pointed at the
+// A Go service and a Flask-Session 0.8 service pointed at the
 // same store with the same secret read each other's sessions. The fixtures
 // in testdata/flask are what Flask-Session writes; see its README.
 
@@ -88,8 +88,9 @@ func TestSignerDefaultSHA256(t *testing.T) {
 	}
 }
 
-// DESIGN §3 (SECRET_KEY_FALLBACKS): previous keys verify, only SecretKey
-// signs, so a read re-sends the cookie signed with the new key.
+// SecretKeyFallbacks (Flask's SECRET_KEY_FALLBACKS): previous keys verify,
+// only SecretKey signs, so a read re-sends the cookie signed with the new
+// key.
 func TestKeyRotation(t *testing.T) {
 	oldKey := []byte("the-old-key-0123456789")
 	for _, flask := range []bool{false, true} {
@@ -203,7 +204,7 @@ func TestFlaskSessionReadAndWritten(t *testing.T) {
 		cookie := &http.Cookie{Name: "session", Value: fc.Cookie}
 
 		// A read does not rewrite the Flask-made record, whose keys are not
-		// in our order (DESIGN §4.4: touch, do not rewrite).
+		// in our order: a session only read is touched, not rewritten.
 		resp := h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) {
 			if v, ok := Value[int](s, "user_id"); !ok || v != 42 {
 				t.Errorf("%s: user_id = %v, %v", tc.file, v, ok)
@@ -276,7 +277,7 @@ func TestFlashCategories(t *testing.T) {
 }
 
 // Reading flashes of a category that has none changes nothing, so the
-// session is refreshed, not rewritten (DESIGN §4.4).
+// session is refreshed, not rewritten.
 func TestFlashesNoneTakenIsNotAModification(t *testing.T) {
 	h := newHarness(t, withTouch, nil)
 	resp := h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) { s.AddFlash("hi") })

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// DESIGN §5: bad input never crashes. These fuzz targets cover cookie
+// Bad input never crashes. These fuzz targets cover cookie
 // parsing, signature checks and both codecs' decoding.
 //
 //	go test ./sessions -run '^$' -fuzz FuzzReadCookie -fuzztime 10s

@@ -12,9 +12,9 @@ import (
 // These tests drive the lifecycle as an adapter does (Open, Commit before
 // the headers, Finish after the handler, Abandon on panic) and check what a
 // user sees: Set-Cookie parsed by net/http, Vary, the stored bytes and the
-// store's round trips. Each names the DESIGN rule it covers.
+// store's round trips. Each test's comment states the rule it covers.
 
-// DESIGN §4.2: a request that never touches the session costs zero store
+// A request that never touches the session costs zero store
 // round trips, sets no cookie and adds no Vary.
 func TestUntouchedSessionCostsNothing(t *testing.T) {
 	h := newHarness(t, withLoadTouch, nil)
@@ -38,8 +38,8 @@ func TestUntouchedSessionCostsNothing(t *testing.T) {
 	}
 }
 
-// DESIGN §4.4: accessed → Vary: Cookie, once, even if the handler already
-// varies on something else or on Cookie.
+// A session that was accessed adds Vary: Cookie, once, even if the handler
+// already varies on something else or on Cookie.
 func TestAccessedAddsVaryCookie(t *testing.T) {
 	h := newHarness(t, nil, nil)
 	for _, tc := range []struct {
@@ -67,8 +67,8 @@ func TestAccessedAddsVaryCookie(t *testing.T) {
 	}
 }
 
-// DESIGN §4.4: empty and never stored → nothing stored and no cookie, even
-// when the handler read it, asked its ID, or set and removed a value.
+// An empty session that was never stored stores nothing and sets no cookie,
+// even when the handler read it, asked its ID, or set and removed a value.
 func TestEmptyNewSessionStoresNothing(t *testing.T) {
 	h := newHarness(t, withTouch, nil)
 	handlers := map[string]func(http.ResponseWriter, *http.Request, *Session){
@@ -104,9 +104,9 @@ func TestEmptyNewSessionStoresNothing(t *testing.T) {
 	}
 }
 
-// DESIGN §4.4, §3: modified → save the whole record with TTL = Lifetime and
-// set a permanent cookie with Expires and Max-Age, HttpOnly and SameSite=Lax
-// by default.
+// A modified session saves its whole record with TTL = Lifetime and sets a
+// permanent cookie with Expires and Max-Age, HttpOnly and SameSite=Lax by
+// default.
 func TestModifiedSessionIsSavedWithPermanentCookie(t *testing.T) {
 	h := newHarness(t, withLoadTouch, nil)
 	resp := h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) {
@@ -166,7 +166,7 @@ func TestModifiedSessionIsSavedWithPermanentCookie(t *testing.T) {
 	}
 }
 
-// DESIGN §4.4: a non-permanent session's cookie has neither Expires nor
+// A non-permanent session's cookie has neither Expires nor
 // Max-Age, but its record still expires after Lifetime.
 func TestNonPermanentCookieHasNoExpiry(t *testing.T) {
 	cases := []struct {
@@ -220,7 +220,7 @@ func TestNonPermanentCookieHasNoExpiry(t *testing.T) {
 	}
 }
 
-// DESIGN §3: every cookie attribute reaches Set-Cookie, parsed by net/http.
+// Every cookie attribute reaches Set-Cookie, parsed by net/http.
 func TestCookieAttributes(t *testing.T) {
 	h := newHarness(t, nil, func(c *Config) {
 		c.CookieName = "sid"
@@ -250,10 +250,10 @@ func TestCookieAttributes(t *testing.T) {
 	}
 }
 
-// DESIGN §4.4: accessed, unmodified, permanent, refresh on → the TTL is
-// extended without rewriting the data, and the cookie is re-sent. With a
-// LoadToucher it is one store round trip in all (DESIGN §8); without a
-// Toucher the very bytes loaded are written back.
+// A permanent session that was accessed but not modified, with refresh on,
+// has its TTL extended without rewriting the data, and its cookie is re-sent.
+// With a LoadToucher that is one store round trip in all, the budget for a
+// read; without a Toucher the very bytes loaded are written back.
 func TestRefreshTouchesWithoutRewrite(t *testing.T) {
 	cases := []struct {
 		name  string
@@ -301,8 +301,8 @@ func TestRefreshTouchesWithoutRewrite(t *testing.T) {
 	}
 }
 
-// DESIGN §4.4 (Flask's should_set_cookie): a non-permanent session read and
-// not modified gets no cookie; its record's TTL is still extended so that
+// As in Flask's should_set_cookie, a non-permanent session read and not
+// modified gets no cookie; its record's TTL is still extended so that
 // a session in use does not expire under the browser.
 func TestRefreshNonPermanent(t *testing.T) {
 	h := newHarness(t, withTouch, func(c *Config) { c.NonPermanent = true })
@@ -316,8 +316,8 @@ func TestRefreshNonPermanent(t *testing.T) {
 	}
 }
 
-// DESIGN §3 (SESSION_REFRESH_EACH_REQUEST = False): no touch, no cookie;
-// a LoadToucher is not used to load.
+// NoRefreshEachRequest (Flask's SESSION_REFRESH_EACH_REQUEST = False): no
+// touch, no cookie; a LoadToucher is not used to load.
 func TestNoRefreshEachRequest(t *testing.T) {
 	for _, wrap := range []func(*testStore) Store{nil, withTouch, withLoadTouch} {
 		h := newHarness(t, wrap, func(c *Config) { c.NoRefreshEachRequest = true })
@@ -341,7 +341,7 @@ func TestNoRefreshEachRequest(t *testing.T) {
 	}
 }
 
-// DESIGN §4.4: changes inside nested values are saved without MarkModified;
+// Changes inside nested values are saved without MarkModified;
 // an untouched nested value causes no rewrite.
 func TestNestedChangeDetection(t *testing.T) {
 	for _, codec := range []Codec{Msgpack, JSON} {
@@ -389,7 +389,7 @@ func TestNestedChangeDetection(t *testing.T) {
 	}
 }
 
-// DESIGN §4.2: a missing or expired record starts an empty session under a
+// A missing or expired record starts an empty session under a
 // NEW ID; the client's ID is never adopted, signed or not.
 func TestMissingRecordGetsNewID(t *testing.T) {
 	for _, key := range [][]byte{nil, testKey} {
@@ -431,7 +431,7 @@ func TestMissingRecordGetsNewID(t *testing.T) {
 	}
 }
 
-// DESIGN §4.1: a forged, malformed or oversized cookie means a new session,
+// A forged, malformed or oversized cookie means a new session,
 // never an error, and is not looked up.
 func TestBadCookiesAreNotLoaded(t *testing.T) {
 	h := newHarness(t, nil, func(c *Config) { c.SecretKey = testKey })
@@ -462,7 +462,7 @@ func TestBadCookiesAreNotLoaded(t *testing.T) {
 	}
 }
 
-// DESIGN §4.5: Regenerate gives a new ID, keeps the data, and deletes the
+// Regenerate gives a new ID, keeps the data, and deletes the
 // old record after the new one is saved; the old ID no longer loads.
 func TestRegenerate(t *testing.T) {
 	h := newHarness(t, withLoadTouch, func(c *Config) { c.SecretKey = testKey })
@@ -549,8 +549,6 @@ func TestDestroyAndClear(t *testing.T) {
 	}
 }
 
-// DESIGN §4.6: values set after Destroy start a new session under a new ID;
-
 // A session emptied key by key (Delete, Pop, Flashes) is not ended: its
 // record is replaced by an empty one and its cookie kept, so that keys a
 // concurrent request sets can still merge into it. Only Clear and Destroy
@@ -595,7 +593,8 @@ func TestEmptiedKeyByKeyKeepsItsRecord(t *testing.T) {
 	}
 }
 
-// the old record is deleted.
+// Values set after Destroy start a new session under a new ID; the old
+// record is deleted.
 func TestDestroyThenSet(t *testing.T) {
 	h := newHarness(t, nil, nil)
 	cookie := h.login(map[string]any{"user": "ann"})
@@ -618,7 +617,7 @@ func TestDestroyThenSet(t *testing.T) {
 	}
 }
 
-// DESIGN §4.3: changes made after the headers went out are saved when the
+// Changes made after the headers went out are saved when the
 // handler returns.
 func TestChangesAfterCommitSavedByFinish(t *testing.T) {
 	h := newHarness(t, withLoadTouch, nil)
@@ -653,7 +652,7 @@ func TestChangesAfterCommitSavedByFinish(t *testing.T) {
 	}
 }
 
-// DESIGN §4.3: a brand-new session that first gets data after the headers
+// A brand-new session that first gets data after the headers
 // went out cannot set its cookie: the ErrorHandler hears ErrHeadersSent, and
 // nothing is stored.
 func TestNewSessionDataAfterHeaders(t *testing.T) {
@@ -685,7 +684,7 @@ func TestNewSessionDataAfterHeaders(t *testing.T) {
 	}
 }
 
-// DESIGN §4.6, §4.3: a session destroyed after the headers went out (a
+// A session destroyed after the headers went out (a
 // logout that streams its page) loses its record even if values were set
 // afterwards, which cannot be saved without a cookie.
 func TestDestroyAfterHeaders(t *testing.T) {
@@ -704,7 +703,7 @@ func TestDestroyAfterHeaders(t *testing.T) {
 	}
 }
 
-// DESIGN §4.3: a handler that panics saves nothing and sets no cookie.
+// A handler that panics saves nothing and sets no cookie.
 func TestAbandonSavesNothing(t *testing.T) {
 	h := newHarness(t, nil, nil)
 	cookie := h.login(map[string]any{"a": 1})
@@ -756,7 +755,7 @@ func mapsEqual(a, b map[string]int) bool {
 	return true
 }
 
-// DESIGN §4.3: a session emptied before the headers (its cookie expired)
+// A session emptied before the headers (its cookie expired)
 // that gets data again after them cannot be saved under the expired
 // cookie's ID, where nothing would ever load it: the ErrorHandler hears
 // ErrHeadersSent.
@@ -779,7 +778,7 @@ func TestClearedThenRefilledAfterHeaders(t *testing.T) {
 	}
 }
 
-// DESIGN §8: a request that never uses its session costs one allocation
+// A request that never uses its session costs one allocation
 // (the Session) and does not even parse the cookie header.
 func TestUntouchedSessionAllocations(t *testing.T) {
 	if raceEnabled {

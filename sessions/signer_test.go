@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// DESIGN §4.1: a signature is accepted only in the canonical encoding sign
+// A signature is accepted only in the canonical encoding sign
 // writes. The last base64 character of a 32-byte HMAC carries two unused
 // bits; a value differing only there decodes to the same bytes (a lenient
 // decoder would accept it) but is not what we signed.
@@ -40,7 +40,7 @@ func TestVerifyRejectsNonCanonicalSignature(t *testing.T) {
 	}
 }
 
-// DESIGN §8: signing and verifying are on every request's path; they
+// Signing and verifying are on every request's path; they
 // allocate only the signed string.
 func TestSignerAllocations(t *testing.T) {
 	if raceEnabled {

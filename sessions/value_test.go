@@ -41,7 +41,7 @@ func checkValue[T any](t *testing.T, s *Session, key string, want T, wantOK bool
 	}
 }
 
-// DESIGN §3: Value converts what a codec returns: msgpack's int64/uint64
+// Value converts what a codec returns: msgpack's int64/uint64
 // and JSON's json.Number come back as the integer or float type asked for;
 // a value that does not fit reports false rather than wrapping.
 func TestValueNumbers(t *testing.T) {
@@ -108,7 +108,7 @@ type cart struct {
 	Updated time.Time      `json:"updated"`
 }
 
-// DESIGN §3: a stored struct comes back as its struct through either codec,
+// A stored struct comes back as its struct through either codec,
 // and in the same request as it was set.
 func TestValueStructRoundTrip(t *testing.T) {
 	coupon := "SAVE10"

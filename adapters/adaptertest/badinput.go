@@ -10,7 +10,7 @@ import (
 )
 
 // Bad cookies never crash, never reach the store, and never keep the ID the
-// client sent (DESIGN §4.1, §5).
+// client sent.
 
 // testBadCookies sends forged and malformed cookies next to a real session
 // and checks that each gets a fresh session under a new ID, with no store

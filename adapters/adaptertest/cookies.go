@@ -8,7 +8,7 @@ import (
 	"github.com/serversession/serversession/sessions"
 )
 
-// The cookie and the headers a commit sends (DESIGN §3 Config, §4.4).
+// The cookie and the headers a commit sends, as the Config asks for them.
 
 // cookieWant is the cookie a Config must produce.
 type cookieWant struct {

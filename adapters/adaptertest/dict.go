@@ -258,7 +258,7 @@ func testTypedValues(t *testing.T, h Harness) {
 }
 
 // testNestedInPlace checks that a map or list stored in the session and
-// changed in place, without Set or MarkModified, is saved (DESIGN §4.4).
+// changed in place, without Set or MarkModified, is saved.
 func testNestedInPlace(t *testing.T, h Harness) {
 	for _, codec := range []sessions.Codec{sessions.Msgpack, sessions.JSON} {
 		e := start(t, h, Routes{

@@ -1,10 +1,10 @@
-// Package adaptertest is the behaviour suite every session adapter passes
-// (DESIGN §7): ginsession, echosession, httpsession and any adapter written
-// later. It drives the adapter through real HTTP round trips — an
-// httptest.Server and a client with a cookie jar — and checks the request
-// lifecycle of DESIGN §4 and the error rules of §5 from the outside: the
-// status, the body, the Set-Cookie and Vary headers as net/http parses them,
-// and what the store was asked and holds.
+// Package adaptertest is the behaviour suite every session adapter passes:
+// ginsession, echosession, httpsession and any adapter written later. It
+// drives the adapter through real HTTP round trips — an httptest.Server and
+// a client with a cookie jar — and checks the request lifecycle and the
+// error rules from the outside: the status, the body, the Set-Cookie and
+// Vary headers as net/http parses them, and what the store was asked and
+// holds.
 //
 // An adapter's test supplies a Harness: a function that builds a server for
 // a sessions.Config from a set of Routes, and an Exchange that performs the

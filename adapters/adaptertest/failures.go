@@ -12,7 +12,7 @@ import (
 	"github.com/serversession/serversession/sessions"
 )
 
-// Store failures, missing middleware and bad configuration (DESIGN §5).
+// Store failures, missing middleware and bad configuration.
 
 // storedSession makes a session with data through e's server and returns
 // its cookie and record.

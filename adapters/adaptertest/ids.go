@@ -13,8 +13,7 @@ import (
 	"github.com/serversession/serversession/sessions"
 )
 
-// Session IDs: regenerated, destroyed, and never adopted from the client
-// (DESIGN §4.2, §4.5, §4.6).
+// Session IDs: regenerated, destroyed, and never adopted from the client.
 
 // testRegenerate checks that Regenerate moves the data to a new ID and that
 // the old ID no longer loads: a client replaying the old cookie gets a fresh,

@@ -13,7 +13,7 @@ import (
 	"github.com/serversession/serversession/sessions"
 )
 
-// The commit around the framework's ways of answering (DESIGN §4.3): the
+// The commit around the framework's ways of answering: the
 // session is committed right before the headers go out, whatever sends them.
 
 // testSetAfterStatus sets the status first, then the session: where the

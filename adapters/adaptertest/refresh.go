@@ -8,7 +8,7 @@ import (
 )
 
 // Refreshing a session that was read but not changed extends its lifetime
-// without rewriting its data, and costs the round trips of DESIGN §8.
+// without rewriting its data, and stays within the round-trip budget.
 
 // testReadOnlyRefresh reads a stored session under each kind of store and
 // refresh setting, and checks the store calls, the record and the cookie.
@@ -60,7 +60,7 @@ func testReadOnlyRefresh(t *testing.T, h Harness) {
 	}
 }
 
-// testRoundTrips counts the store calls of the requests of DESIGN §8: 0
+// testRoundTrips counts the store calls per request against the budget: 0
 // untouched, 1 to create, 1 to read (refresh included), at most 2 for a
 // read-modify-write.
 func testRoundTrips(t *testing.T, h Harness) {

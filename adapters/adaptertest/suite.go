@@ -2,9 +2,10 @@ package adaptertest
 
 import "testing"
 
-// Run checks h's adapter against every behaviour of DESIGN §4 and §5 that
-// shows through HTTP. Each check is a subtest named after the behaviour;
-// they run in parallel, each on its own server and store.
+// Run checks h's adapter against every behaviour of the request lifecycle
+// and the error rules that shows through HTTP. Each check is a subtest
+// named after the behaviour; they run in parallel, each on its own server
+// and store.
 func Run(t *testing.T, h Harness) {
 	if h.New == nil {
 		t.Fatal("adaptertest: Harness.New is nil")
@@ -28,7 +29,7 @@ type check struct {
 	run  func(t *testing.T, h Harness)
 }
 
-// suite lists the behaviours, grouped as DESIGN §4 and §5 are.
+// suite lists the behaviours, grouped by area.
 var suite = []struct {
 	name   string
 	checks []check

@@ -208,7 +208,7 @@ func login(tb testing.TB, h http.Handler) *http.Cookie {
 	return nil
 }
 
-// TestRoundTrips asserts DESIGN §8's budget on every store: the store
+// TestRoundTrips asserts the round-trip budget on every store: the store
 // calls per request, and for Redis the commands that reach the server.
 func TestRoundTrips(t *testing.T) {
 	for _, st := range stores {

@@ -1,7 +1,7 @@
 // Command report turns the raw output of BenchmarkSession into RESULTS.md:
 // one table per scenario with the median ns/op, B/op and allocs/op of each
 // library, framework and store, each row's ratio to serversession on the
-// same framework and kind of store, a check of the targets of issue 4, the
+// same framework and kind of store, a check of the performance targets, the
 // machine, and the wrk section if one was recorded.
 //
 //	go run ./cmd/report -raw results/raw.txt -machine results/machine.txt \
@@ -287,9 +287,9 @@ func render(b *strings.Builder, res *results, machine, wrk, note, command string
 	}
 }
 
-// renderTargets checks the targets of issue 4 against this run.
+// renderTargets checks the performance targets against this run.
 func renderTargets(b *strings.Builder, res *results) {
-	fmt.Fprintf(b, "## Targets (issue 4)\n\n")
+	fmt.Fprintf(b, "## Performance targets\n\n")
 	var misses []string
 	beaten := 0
 	for _, k := range res.order {
