@@ -137,6 +137,46 @@ load() {
 	rows+=("| $server | \`$route\` | $rps | $p50 | $p99 | ${errs:-0}${sock:+ (socket: $sock)} |")
 }
 
+# cookies URL N FILE: N session cookies from GET URL, one per line in FILE.
+cookies() {
+	: >"$3"
+	for _ in $(seq "$2"); do cookie "$1" >>"$3"; done
+}
+
+# A wrk script that sends each request with the next cookie of a list, each
+# thread starting at its own place: with many more sessions than
+# connections, concurrent requests rarely share a session, as when every
+# user has their own.
+cat >"$tmp/sessions.lua" <<'LUA'
+local threads, cookies, i = 0, {}, 0
+function setup(thread)
+	thread:set("id", threads)
+	threads = threads + 1
+end
+function init(args)
+	for line in io.lines(args[1]) do cookies[#cookies + 1] = line end
+	i = (id * 7919) % #cookies
+end
+function request()
+	i = i % #cookies + 1
+	return wrk.format("GET", nil, { Cookie = cookies[i] })
+end
+LUA
+
+# loadmany SERVER ROUTE URL FILE: load with one session per request from FILE.
+loadmany() {
+	local server=$1 route=$2 url=$3 file=$4 out="$tmp/wrk-$1-${2//\//_}-many.txt"
+	echo "wrk.sh: $server $route, a session per connection, for $DURATION"
+	timeout $((secs + 60)) wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -s "$tmp/sessions.lua" "$url" -- "$file" | tee "$out"
+	local rps p50 p99 errs sock
+	rps=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$out")
+	p50=$(awk '$1 == "50%" { print $2 }' "$out")
+	p99=$(awk '$1 == "99%" { print $2 }' "$out")
+	errs=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$out")
+	sock=$(awk '/Socket errors:/ { sub(/^ *Socket errors: */, ""); print }' "$out")
+	rows+=("| $server | \`$route\`, a session per connection | $rps | $p50 | $p99 | ${errs:-0}${sock:+ (socket: $sock)} |")
+}
+
 # serversession and gin-contrib/sessions on the same server code.
 for lib in ours gincontrib; do
 	port=$(free_port)
@@ -150,6 +190,8 @@ for lib in ours gincontrib; do
 	[[ $b -eq $((a + 1)) ]] || { echo "wrk.sh: $lib: /rmw answered $a then $b" >&2; exit 1; }
 	load "$lib" /read "$base/read" "$c"
 	load "$lib" /rmw "$base/rmw" "$c"
+	cookies "$base/seed" $((CONNS * 8)) "$tmp/cookies-$lib.txt"
+	loadmany "$lib" /rmw "$base/rmw" "$tmp/cookies-$lib.txt"
 	kill "${pids[-1]}" 2>/dev/null || true
 done
 
@@ -174,7 +216,8 @@ fi
 	echo "## End-to-end load (wrk)"
 	echo
 	echo "$(date -u '+%Y-%m-%d %H:%M UTC'); $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc) cores, load average at end $(cut -d' ' -f1-3 /proc/loadavg); $(wrk -v 2>&1 | head -1 | awk '{print $1, $2}'); $(go version | awk '{print $3}')."
-	echo "\`wrk -t$THREADS -c$CONNS -d$DURATION --latency\` over loopback, one session cookie shared by all connections,"
+	echo "\`wrk -t$THREADS -c$CONNS -d$DURATION --latency\` over loopback, one session cookie shared by all connections"
+	echo "(the worst case for concurrent writes to one session) unless the route says \"a session per connection\" ($((CONNS * 8)) sessions, each request taking the next),"
 	echo "servers and wrk on the same machine, Redis $(redis-cli -h "$redis_host" -p "$redis_port" info server | grep -m1 redis_version | cut -d: -f2 | tr -d '\r') on loopback."
 	echo "\`ours\` and \`gincontrib\` are the same Gin server (cmd/wrkserver, gin.New with Recovery) with a different session library;"
 	echo "\`ours-demo\` is examples/gin (gin.Default, so with its request logger writing to a file, and an HTML page on \`/\`; \`/visit\` increments and redirects)."

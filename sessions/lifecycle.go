@@ -1,6 +1,7 @@
 package sessions
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -290,11 +291,22 @@ func (s *Session) commit(beforeHeaders bool) error {
 // and saves nothing. The caller holds s.mu.
 func (s *Session) write(sc *storeContext, data []byte, ttl time.Duration) error {
 	store, key, ctx := s.m.cfg.Store, s.key(), sc.get()
-	unlock, err := s.m.writes.lock(ctx, key)
+	lock, err := s.m.writes.lock(ctx, key)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrStoreSave, err)
 	}
-	defer unlock()
+	defer func() {
+		if lock != nil {
+			lock.unlock()
+		}
+	}()
+	if last, ok := lock.latest(key); ok && s.state == stored && !bytes.Equal(last.Data, s.base.Data) {
+		// A request of this process wrote the session since this one
+		// loaded it: replay over that write rather than fail on it.
+		if err := s.rebase(last); err == nil {
+			data = nil
+		}
+	}
 	for try := 1; ; try++ {
 		if data == nil {
 			var err error
@@ -311,6 +323,7 @@ func (s *Session) write(sc *storeContext, data []byte, ttl time.Duration) error 
 		if err == nil {
 			s.state, s.base = stored, Record{Data: data}
 			s.changes.reset()
+			lock.wrote(key, s.base)
 			return nil
 		}
 		if !errors.Is(err, ErrConflict) || s.state == absent || try == writeTries {
@@ -319,8 +332,17 @@ func (s *Session) write(sc *storeContext, data []byte, ttl time.Duration) error 
 			}
 			return fmt.Errorf("%w: %w", ErrStoreSave, err)
 		}
-		if err := backoff(ctx, try); err != nil {
-			return fmt.Errorf("%w: %w", ErrStoreSave, err)
+		if try > 1 {
+			// Not this process's requests, which take turns under the
+			// lock: another process keeps writing. Give way for a while.
+			lock.unlock()
+			lock = nil
+			if err := backoff(ctx, try); err != nil {
+				return fmt.Errorf("%w: %w", ErrStoreSave, err)
+			}
+			if lock, err = s.m.writes.lock(ctx, key); err != nil {
+				return fmt.Errorf("%w: %w", ErrStoreSave, err)
+			}
 		}
 		cur, found, err := store.Load(ctx, key)
 		if err != nil {
@@ -339,9 +361,9 @@ func (s *Session) write(sc *storeContext, data []byte, ttl time.Duration) error 
 	}
 }
 
-// backoff waits before the retry of a conflicting write, a random time
-// that doubles with each try, so that requests racing on one session take
-// turns instead of colliding again.
+// backoff waits before the retry of a write that conflicted more than
+// once, a random time that doubles with each try, so that processes racing
+// on one session take turns instead of colliding again.
 func backoff(ctx context.Context, try int) error {
 	if ctx.Err() != nil {
 		return context.Cause(ctx)

@@ -3,42 +3,70 @@ package sessions
 import (
 	"context"
 	"hash/maphash"
+	"sync/atomic"
 )
 
 // writeLocks serializes the writes of one session within a Manager, so
-// that requests of one process never race each other's conditional writes:
-// a request that loaded a record another request of this process has since
-// replaced pays one reload and one more write, and never a string of
-// retries, however many requests share the session. Across processes (or
-// with a Flask service on the same store) the conditional writes and their
-// bounded retries still decide. A write holds its lock for its own store
-// calls only, never while the handler runs.
+// that requests of one process never race each other's conditional writes,
+// however many share the session. Across processes (or with a Flask
+// service on the same store) the conditional writes and their retries
+// still decide. A write holds its lock for its own store calls only, never
+// while the handler runs.
 //
 // A key's lock is one of a fixed set of stripes: unrelated sessions rarely
 // share one, and when they do, one waits for the other's write.
 type writeLocks struct {
 	seed    maphash.Seed
-	stripes [writeLockStripes]chan struct{}
+	stripes [writeLockStripes]writeLock
 }
 
 const writeLockStripes = 256 // a power of two
 
+// writeLock is one stripe. While writes wait for it, it keeps what the
+// last write under it stored: a waiting request on the same session, whose
+// load that write made stale, replays its changes over it at once instead
+// of writing, failing and reloading. Once nobody waits, it keeps nothing.
+type writeLock struct {
+	sem     chan struct{}
+	waiting atomic.Int32
+	key     string // the key of the last write, while writes wait; guarded by sem
+	last    Record // what it stored
+}
+
 func newWriteLocks() *writeLocks {
 	l := &writeLocks{seed: maphash.MakeSeed()}
 	for i := range l.stripes {
-		l.stripes[i] = make(chan struct{}, 1)
+		l.stripes[i].sem = make(chan struct{}, 1)
 	}
 	return l
 }
 
-// lock takes key's lock, or gives up when ctx ends. It returns the unlock
-// function.
-func (l *writeLocks) lock(ctx context.Context, key string) (func(), error) {
-	sem := l.stripes[maphash.String(l.seed, key)&(writeLockStripes-1)]
+// lock takes key's lock, or gives up when ctx ends.
+func (l *writeLocks) lock(ctx context.Context, key string) (*writeLock, error) {
+	w := &l.stripes[maphash.String(l.seed, key)&(writeLockStripes-1)]
+	w.waiting.Add(1)
+	defer w.waiting.Add(-1)
 	select {
-	case sem <- struct{}{}:
-		return func() { <-sem }, nil
+	case w.sem <- struct{}{}:
+		return w, nil
 	case <-ctx.Done():
 		return nil, context.Cause(ctx)
 	}
+}
+
+// latest returns what the last write of key under this lock stored, if the
+// lock still knows. The caller holds the lock.
+func (w *writeLock) latest(key string) (Record, bool) {
+	return w.last, w.key == key && w.last.Data != nil
+}
+
+// wrote records what a write of key stored. The caller holds the lock.
+func (w *writeLock) wrote(key string, rec Record) { w.key, w.last = key, rec }
+
+// unlock releases the lock, forgetting the last write if nobody waits.
+func (w *writeLock) unlock() {
+	if w.waiting.Load() == 0 {
+		w.key, w.last = "", Record{}
+	}
+	<-w.sem
 }
