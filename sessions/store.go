@@ -11,13 +11,14 @@ import (
 // produced by the session's Codec. Implementations must be safe for
 // concurrent use.
 //
-// Every write is conditional, so that concurrent requests on one session
-// never silently overwrite each other and a deleted record never comes
-// back: Create writes only where no record is, Replace only over the very
-// record the request loaded. A write whose condition fails changes nothing
-// and returns an error wrapping ErrConflict; the lifecycle then reloads the
-// record, applies its request's changes on top and tries again. Each method
-// is one round trip to the store.
+// Writes are conditional, so that concurrent requests on one session never
+// silently overwrite each other and a deleted record never comes back:
+// Create writes only where no record is, Replace and DeleteIf only over the
+// very record the request loaded. A write whose condition fails changes
+// nothing and returns an error wrapping ErrConflict; the lifecycle then
+// reloads the record, applies its request's changes on top and tries
+// again. Delete, for ending a session (a logout, a new ID), is the one
+// unconditional write. Each method is one round trip to the store.
 //
 // A Store reports a missing or expired record as found == false with a nil
 // error; an error means the store could not answer, and the session that
@@ -36,7 +37,12 @@ type Store interface {
 	// it changes nothing (a deleted record is never recreated) and returns
 	// an error wrapping ErrConflict.
 	Replace(ctx context.Context, key string, old Record, data []byte, ttl time.Duration) error
-	// Delete removes the record under key. A missing record is not an error.
+	// DeleteIf removes the record under key if it is still old, as for
+	// Replace. If the record changed, expired or was deleted since, it
+	// changes nothing and returns an error wrapping ErrConflict.
+	DeleteIf(ctx context.Context, key string, old Record) error
+	// Delete removes the record under key, whatever it holds. A missing
+	// record is not an error.
 	Delete(ctx context.Context, key string) error
 }
 
