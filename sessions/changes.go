@@ -83,6 +83,25 @@ func (s *Session) markInPlace(base map[string]any) {
 	}
 }
 
+// keepUnchanged puts back into theirs the session's own value of each key
+// that neither this request nor the other one changed, so that a handler
+// holding a nested value it got earlier still changes the session when it
+// changes that value. The caller holds s.mu.
+func (s *Session) keepUnchanged(theirs, base map[string]any) {
+	c := s.m.cfg.Codec
+	for k, v := range theirs {
+		ours, ok := s.values[k]
+		if !ok || !mutable(ours) || s.changes.has(k) {
+			continue
+		}
+		now, err1 := c.Marshal(v)
+		was, err2 := c.Marshal(base[k])
+		if err1 == nil && err2 == nil && bytes.Equal(now, was) {
+			theirs[k] = ours
+		}
+	}
+}
+
 // rebase replays this request's changes over cur, the record another
 // request stored since this one loaded base: keys this request set,
 // deleted or changed in place take its values; every other key keeps
@@ -99,6 +118,7 @@ func (s *Session) rebase(cur Record) error {
 			return err
 		}
 		s.markInPlace(base)
+		s.keepUnchanged(theirs, base)
 		for _, k := range s.changes.keys {
 			switch v, ok := s.values[k]; {
 			case k == keyPermanent:

@@ -32,8 +32,8 @@
 //   - Commit runs once, right before the response headers are written. An
 //     accessed session adds "Vary: Cookie". A modified session is saved
 //     whole, with Config.Lifetime as its TTL, and its cookie is set; values
-//     changed in place inside maps and slices count as modifications. A
-//     cleared or destroyed session is deleted and its cookie expired. A
+//     changed in place inside maps and slices count as modifications. An
+//     emptied session is deleted and its cookie expired. A
 //     session that was only read has its TTL extended without rewriting its
 //     data (Toucher, LoadToucher) and, if permanent, its cookie re-sent. An
 //     empty new session stores nothing.
@@ -61,23 +61,26 @@
 //   - Different keys all survive. On the same key the last writer wins.
 //   - Flashes added by concurrent requests all survive, and a flash one
 //     request took is not brought back by another.
-//   - Clear removes every key, those other requests set meanwhile included.
-//     A session emptied key by key (Delete, Pop, Flashes) keeps its empty
-//     record and its cookie, so that what a concurrent request sets still
-//     merges into it.
-//   - A session that is gone stays gone. Once Destroy, Regenerate or its
-//     expiry removed a record, a request that loaded it earlier never
-//     writes it back: its changes are dropped (logged at Info) and its
-//     response sends no cookie for the old ID. Regenerate creates the new
-//     record before it deletes the old one. A read-only request refreshed
-//     in the load's round trip (LoadToucher) may still re-send the cookie
-//     of a session that was ended while it ran.
+//   - Clear and Destroy remove every key, those other requests set
+//     meanwhile included. A session emptied key by key (Delete, Pop,
+//     Flashes) is deleted only if nobody changed it since the load;
+//     otherwise the merge decides what is left.
+//   - A session that is gone stays gone. Once Destroy, Regenerate, an
+//     emptying or its expiry removed a record, a request that loaded it
+//     earlier never writes it back: its changes are dropped (logged at
+//     Info) and its response sends no cookie for the old ID. Regenerate
+//     creates the new record before it deletes the old one. (A read-only
+//     request refreshed in the load's round trip, in another process than
+//     the logout, may still re-send a cookie for the ended session; it
+//     names nothing, and the next request starts afresh.)
 //   - A commit's store calls carry the request's deadline, or SaveTimeout
 //     when it has none or has already ended. A save that lands after its
 //     deadline cannot overwrite newer data, because it is conditional.
-//   - Within one Manager, the writes of one session take turns, so that
-//     many requests of one process on one session never retry against
-//     each other; the conditional writes settle races between processes.
+//   - Within one Manager, the writes of one session take turns, and a
+//     write that waited replays its changes over the one before it: many
+//     requests of one process on one session cost one write each, not a
+//     string of retries. The conditional writes settle races between
+//     processes.
 //
 // Flask-Session writes unconditionally; to this package a Flask write on a
 // shared store is one more concurrent write to merge over.

@@ -92,6 +92,21 @@ func (s *testStore) Replace(ctx context.Context, key string, old Record, data []
 	return nil
 }
 
+func (s *testStore) DeleteIf(_ context.Context, key string, old Record) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.note("deleteif", key)
+	if s.failDelete != nil {
+		return s.failDelete
+	}
+	if cur, ok := s.data[key]; !ok || !bytes.Equal(cur, old.Data) {
+		return fmt.Errorf("teststore: delete-if %q: %w", key, ErrConflict)
+	}
+	delete(s.data, key)
+	delete(s.ttl, key)
+	return nil
+}
+
 func (s *testStore) Delete(_ context.Context, key string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

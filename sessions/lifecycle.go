@@ -123,7 +123,9 @@ func (m *Manager) Finish(s *Session) {
 // and no cookie is set, whatever the recovery middleware writes next.
 func (m *Manager) Abandon(s *Session) {
 	s.mu.Lock()
-	s.stage = abandoned
+	if s.stage == serving || s.stage == sent {
+		s.stage = abandoned // a failed or replaced commit stays as it is
+	}
 	s.mu.Unlock()
 }
 
@@ -218,6 +220,9 @@ func (s *Session) commit(beforeHeaders bool) error {
 		// first used the session after writing.
 		return s.loadErr
 	case gone:
+		if s.changes.any() {
+			s.logGone()
+		}
 		return nil
 	}
 	m := s.m
@@ -244,15 +249,11 @@ func (s *Session) commit(beforeHeaders bool) error {
 		return s.deleteStale(&ctx)
 
 	case len(s.values) == 0 && (s.changes.cleared || s.state == absent):
-		// Cleared, destroyed, or emptied before it was ever stored.
+		// Cleared or destroyed: the record goes, whatever other requests
+		// stored in it meanwhile. Or emptied before it was ever stored.
 		s.retire()
 		s.changes.reset()
-		if beforeHeaders && s.client.sent {
-			s.addHeader("Set-Cookie", m.cookies.expired, setCookieSlot)
-			// The client keeps no cookie naming this ID: data set after the
-			// headers can no longer be saved under it.
-			s.client = clientCookie{}
-		}
+		s.expireCookie(beforeHeaders)
 		return s.deleteStale(&ctx)
 	}
 
@@ -264,32 +265,49 @@ func (s *Session) commit(beforeHeaders bool) error {
 		// retired by Destroy or Regenerate (or found corrupt) still go.
 		return errors.Join(ErrHeadersSent, s.deleteStale(&ctx))
 	}
-	now := m.now()
-	ttl := s.ttl(now)
-	if err := s.write(&ctx, data, ttl); err != nil {
+	if err := s.write(&ctx, data); err != nil {
 		return err
 	}
-	if s.state == gone {
-		m.log(s.r.Context(), slog.LevelInfo, "sessions: the session ended in another request (a logout, a new ID or its expiry); this request's changes to it are dropped", s.r)
-		return s.deleteStale(&ctx)
-	}
-	if beforeHeaders {
+	switch {
+	case s.state == gone:
+		s.logGone()
+	case s.state == absent: // emptied key by key, and deleted
+		s.expireCookie(beforeHeaders)
+	case beforeHeaders:
 		if s.id != s.client.id {
 			s.client.value = ""
 		}
-		s.addHeader("Set-Cookie", m.setCookie(s.id, s.client.value, s.permanent, ttl, now), setCookieSlot)
+		now := m.now()
+		s.addHeader("Set-Cookie", m.setCookie(s.id, s.client.value, s.permanent, s.ttl(now), now), setCookieSlot)
 		s.client.id, s.client.sent = s.id, true
 	}
 	return s.deleteStale(&ctx)
 }
 
+// expireCookie expires the client's session cookie, if it has one and the
+// headers are still to come. The caller holds s.mu.
+func (s *Session) expireCookie(beforeHeaders bool) {
+	if beforeHeaders && s.client.sent {
+		s.addHeader("Set-Cookie", s.m.cookies.expired, setCookieSlot)
+		// The client keeps no cookie naming this ID: data set after the
+		// headers can no longer be saved under it.
+		s.client = clientCookie{}
+	}
+}
+
+// logGone reports changes dropped because the session is gone.
+func (s *Session) logGone() {
+	s.m.log(s.r.Context(), slog.LevelInfo, "sessions: the session ended in another request (a logout, a new ID or its expiry); this request's changes to it are dropped", s.r)
+}
+
 // write saves the session: it creates the record of a session that has
-// none, or replaces the one it loaded. data is the session already
-// encoded, or nil. A replace that finds the record changed reloads it,
-// replays this request's changes over it and tries again, at most
-// writeTries times; one that finds the record gone leaves the state gone
-// and saves nothing. The caller holds s.mu.
-func (s *Session) write(sc *storeContext, data []byte, ttl time.Duration) error {
+// none, replaces the one it loaded, or, when the session was emptied key by
+// key, deletes it. data is the session already encoded, or nil. A write
+// that finds the record changed reloads it, replays this request's changes
+// over it (rebase) and tries again, at most writeTries times. One that
+// finds the record gone saves nothing and leaves the state gone. The
+// caller holds s.mu.
+func (s *Session) write(sc *storeContext, data []byte) error {
 	store, key, ctx := s.m.cfg.Store, s.key(), sc.get()
 	lock, err := s.m.writes.lock(ctx, key)
 	if err != nil {
@@ -307,46 +325,72 @@ func (s *Session) write(sc *storeContext, data []byte, ttl time.Duration) error 
 			data = nil
 		}
 	}
-	for try := 1; ; try++ {
-		if data == nil {
-			var err error
-			if data, err = s.encode(); err != nil {
-				return fmt.Errorf("%w: encode: %w", ErrStoreSave, err)
-			}
+	var conflict error // the last write's conflict, once there was one
+	fail := func(err error) error {
+		if conflict != nil && !errors.Is(err, ErrConflict) {
+			err = fmt.Errorf("%w (after %w)", err, conflict)
 		}
+		return fmt.Errorf("%w: %w", ErrStoreSave, err)
+	}
+	for try := 1; ; try++ {
+		ttl := s.ttl(s.m.now())
 		var err error
-		if s.state == absent {
+		switch {
+		case s.state == absent:
+			if data == nil {
+				if data, err = s.encode(); err != nil {
+					return fmt.Errorf("%w: encode: %w", ErrStoreSave, err)
+				}
+			}
 			err = store.Create(ctx, key, data, ttl)
-		} else {
+		case len(s.values) == 0:
+			data = nil
+			err = store.DeleteIf(ctx, key, s.base)
+		default:
+			if data == nil {
+				if data, err = s.encode(); err != nil {
+					return fmt.Errorf("%w: encode: %w", ErrStoreSave, err)
+				}
+			}
 			err = store.Replace(ctx, key, s.base, data, ttl)
 		}
-		if err == nil {
+		switch {
+		case err == nil && s.m.ended.has(key):
+			// Another request of this Manager ended the session while this
+			// write was on its way: it is gone, whatever the write did.
+			s.state, s.base = gone, Record{}
+			return nil
+		case err == nil && data == nil: // deleted
+			s.state, s.base = absent, Record{}
+			s.changes.reset()
+			lock.wrote(key, Record{})
+			return nil
+		case err == nil:
 			s.state, s.base = stored, Record{Data: data}
 			s.changes.reset()
 			lock.wrote(key, s.base)
 			return nil
+		case !errors.Is(err, ErrConflict) || s.state == absent:
+			return fail(err)
+		case try == writeTries:
+			return fail(fmt.Errorf("after %d tries: %w", try, err))
 		}
-		if !errors.Is(err, ErrConflict) || s.state == absent || try == writeTries {
-			if try > 1 {
-				err = fmt.Errorf("after %d tries: %w", try, err)
-			}
-			return fmt.Errorf("%w: %w", ErrStoreSave, err)
-		}
+		conflict = err
 		if try > 1 {
 			// Not this process's requests, which take turns under the
 			// lock: another process keeps writing. Give way for a while.
 			lock.unlock()
 			lock = nil
 			if err := backoff(ctx, try); err != nil {
-				return fmt.Errorf("%w: %w", ErrStoreSave, err)
+				return fail(err)
 			}
 			if lock, err = s.m.writes.lock(ctx, key); err != nil {
-				return fmt.Errorf("%w: %w", ErrStoreSave, err)
+				return fail(err)
 			}
 		}
 		cur, found, err := store.Load(ctx, key)
 		if err != nil {
-			return fmt.Errorf("%w: reload after a conflict: %w", ErrStoreSave, err)
+			return fail(fmt.Errorf("reload after a conflict: %w", err))
 		}
 		if !found {
 			s.state, s.base = gone, Record{}
@@ -355,7 +399,7 @@ func (s *Session) write(sc *storeContext, data []byte, ttl time.Duration) error 
 		if err := s.rebase(cur); err != nil {
 			// Another service wrote a record this codec cannot read: leave
 			// it, as load does, and report the save as failed.
-			return fmt.Errorf("%w: the record another request stored does not decode: %w", ErrStoreSave, err)
+			return fail(fmt.Errorf("the record another request stored does not decode: %w", err))
 		}
 		data = nil
 	}
@@ -428,6 +472,7 @@ func (s *Session) deleteStale(sc *storeContext) error {
 		key := s.m.key(id)
 		s.m.ended.add(key) // first: no request may re-send its cookie from now on
 		if err := s.m.cfg.Store.Delete(ctx, key); err != nil {
+			s.m.ended.remove(key) // still there, for now
 			errs = append(errs, err)
 			kept = append(kept, id)
 		}

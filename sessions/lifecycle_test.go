@@ -549,11 +549,10 @@ func TestDestroyAndClear(t *testing.T) {
 	}
 }
 
-// A session emptied key by key (Delete, Pop, Flashes) is not ended: its
-// record is replaced by an empty one and its cookie kept, so that keys a
-// concurrent request sets can still merge into it. Only Clear and Destroy
-// end a session.
-func TestEmptiedKeyByKeyKeepsItsRecord(t *testing.T) {
+// A session emptied key by key (Delete, Pop, Flashes) is deleted and its
+// cookie expired, as Flask does, by a conditional delete of the record it
+// loaded.
+func TestEmptiedKeyByKey(t *testing.T) {
 	for _, end := range []string{"Delete", "Pop", "Flashes"} {
 		t.Run(end, func(t *testing.T) {
 			h := newHarness(t, withTouch, nil)
@@ -576,20 +575,33 @@ func TestEmptiedKeyByKeyKeepsItsRecord(t *testing.T) {
 					s.Flashes()
 				}
 			}, cookie)
-			if got := strings.Join(h.store.writes, " "); got != "replace" || h.store.count("delete") != 0 {
-				t.Errorf("store calls %v (writes %v), want one replace", h.store.order, h.store.writes)
+			if h.store.count("deleteif") != 1 || h.store.count("save") != 0 || h.store.count("delete") != 0 {
+				t.Errorf("store calls %v, want load and one conditional delete", h.store.order)
 			}
-			data, ok := h.store.get(DefaultKeyPrefix + cookie.Value)
-			if !ok {
-				t.Fatal("record deleted")
+			if _, ok := h.store.get(DefaultKeyPrefix + cookie.Value); ok {
+				t.Error("record still stored")
 			}
-			if values, err := decodeRecord(Msgpack, data); err != nil || len(values) != 1 || values[keyPermanent] != true {
-				t.Errorf("record %q (%v), want only _permanent", data, err)
-			}
-			if c := resp.sessionCookie(); c == nil || c.Value != cookie.Value || c.MaxAge <= 0 {
-				t.Errorf("cookie %v, want the same session's cookie, not expired", c)
+			if c := resp.sessionCookie(); c == nil || !c.Expires.Before(h.now) {
+				t.Errorf("cookie %v, want it expired", c)
 			}
 		})
+	}
+}
+
+// A session emptied while another request added a key is not deleted: the
+// conditional delete fails, and the merge keeps the other request's key.
+func TestEmptiedWhileAnotherRequestAdds(t *testing.T) {
+	h := newHarness(t, withLoadTouch, nil)
+	cookie := h.login(map[string]any{"token": "once"})
+	a := h.inFlight(cookie, func(s *Session) { s.Pop("token") })
+	h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) { s.Set("b", 2) }, cookie)
+	resp := a.wait()
+	rec := h.record(cookie.Value)
+	if _, ok := rec["token"]; ok || rec["b"] == nil {
+		t.Errorf("record %v, want b and no token", rec)
+	}
+	if c := resp.sessionCookie(); c == nil || c.Value != cookie.Value || c.MaxAge <= 0 {
+		t.Errorf("cookie %v, want the session's cookie kept", c)
 	}
 }
 

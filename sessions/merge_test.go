@@ -488,3 +488,50 @@ func TestConcurrentRequestsKeepEveryKey(t *testing.T) {
 		})
 	}
 }
+
+// A nested value the handler got before a merge is still the session's
+// after it: changing it in place after the headers went out is saved.
+func TestInPlaceChangeAfterAMerge(t *testing.T) {
+	h := newHarness(t, withLoadTouch, nil)
+	cookie := h.login(map[string]any{"cart": map[string]any{"a": 1}})
+	loaded, proceed := make(chan struct{}), make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		h.serve(func(w http.ResponseWriter, _ *http.Request, s *Session) {
+			v, _ := s.Get("cart")
+			cart := v.(map[string]any)
+			close(loaded)
+			<-proceed
+			s.Set("x", 1)
+			w.WriteHeader(http.StatusOK) // commits, meeting the other request's write
+			cart["b"] = 2                // saved by Finish
+		}, cookie)
+	}()
+	<-loaded
+	h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) { s.Set("y", 1) }, cookie)
+	close(proceed)
+	<-done
+	rec := h.record(cookie.Value)
+	cart, _ := rec["cart"].(map[string]any)
+	if len(cart) != 2 || rec["x"] == nil || rec["y"] == nil {
+		t.Errorf("record %v, want x, y and a cart of a and b", rec)
+	}
+}
+
+// Abandon after a commit whose ErrorHandler wrote the response keeps the
+// handler's (and the recovery's) output dropped.
+func TestAbandonKeepsAReplacedResponse(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	h.store.failSave = errors.New("down")
+	rec := httptest.NewRecorder()
+	s := h.m.Open(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	s.Set("a", 1)
+	if h.m.Commit(s) {
+		t.Fatal("Commit reported the response as the handler's, want the ErrorHandler's")
+	}
+	h.m.Abandon(s)
+	if h.m.Commit(s) {
+		t.Error("after Abandon, Commit lets the handler's output through again")
+	}
+}

@@ -167,9 +167,9 @@ func (s *Session) Len() int {
 }
 
 // Clear removes every key, including keys other requests set concurrently:
-// a cleared session's record is deleted and its cookie expired at commit,
-// and values set afterwards are saved under the same ID. Use Destroy to end
-// a session, and Regenerate after a login.
+// a cleared session's record is deleted and its cookie expired at commit.
+// Values set afterwards, before the commit, are saved under the same ID.
+// Use Destroy to end a session, and Regenerate after a login.
 func (s *Session) Clear() {
 	s.mu.Lock()
 	defer s.mu.Unlock()

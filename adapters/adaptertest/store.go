@@ -164,6 +164,14 @@ func (s *store) replace(ctx context.Context, key string, old sessions.Record, da
 	return s.save(ctx, func(ctx context.Context) error { return s.inner.Replace(ctx, key, old, data, ttl) })
 }
 
+func (s *store) deleteIf(ctx context.Context, key string, old sessions.Record) error {
+	s.count(func(c *calls) { c.Delete++ })
+	if s.failDelete.Load() {
+		return errInjected
+	}
+	return s.inner.DeleteIf(ctx, key, old)
+}
+
 func (s *store) delete(ctx context.Context, key string) error {
 	s.count(func(c *calls) { c.Delete++ })
 	if s.failDelete.Load() {
@@ -201,6 +209,10 @@ func (p plainStore) Create(ctx context.Context, key string, data []byte, ttl tim
 
 func (p plainStore) Replace(ctx context.Context, key string, old sessions.Record, data []byte, ttl time.Duration) error {
 	return p.s.replace(ctx, key, old, data, ttl)
+}
+
+func (p plainStore) DeleteIf(ctx context.Context, key string, old sessions.Record) error {
+	return p.s.deleteIf(ctx, key, old)
 }
 
 func (p plainStore) Delete(ctx context.Context, key string) error { return p.s.delete(ctx, key) }
