@@ -42,15 +42,16 @@
 // # Conditional writes
 //
 // Create writes only where no live file is (an expired or corrupt one counts
-// as absent), and Replace only over a live file whose data still equals the
-// Record the caller loaded (Versions are always zero: this store compares
-// bytes); otherwise they change nothing and return an error wrapping
-// sessions.ErrConflict. The check and the rename happen with the key's lock
-// stripe locked, both within the process and, through flock(2) on a lock
-// file in the directory's .locks subdirectory, across every process and
-// Store sharing the directory, so that of concurrent writes over one record
-// exactly one succeeds wherever they come from. Delete, Touch, LoadTouch and
-// the removals of expired files take the same lock, so a deleted record is
+// as absent), and Replace and DeleteIf only over a live file whose data
+// still equals the Record the caller loaded (Versions are always zero: this
+// store compares bytes); otherwise they change nothing and return an error
+// wrapping sessions.ErrConflict. The check and the rename (or, for
+// DeleteIf, the removal) happen with the key's lock stripe locked, both
+// within the process and, through flock(2) on a lock file in the
+// directory's .locks subdirectory, across every process and Store sharing
+// the directory, so that of concurrent writes over one record exactly one
+// succeeds wherever they come from. Delete, Touch, LoadTouch and the
+// removals of expired files take the same lock, so a deleted record is
 // never brought back. See lock.go for the design. On systems without
 // flock(2) (Windows, Plan 9, Solaris) only the in-process lock exists, and
 // only one process should use a directory.

@@ -3,12 +3,15 @@ package filestore
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/serversession/serversession/sessions"
 )
 
 // TestKeysStayInsideDir: keys that look like paths, or hold NUL, create
@@ -109,7 +112,7 @@ func TestCorruptFileIsMissing(t *testing.T) {
 	ctx := t.Context()
 	s := newTestStore(t)
 	for name, b := range contents {
-		for _, op := range []string{"Load", "Touch", "LoadTouch"} {
+		for _, op := range []string{"Load", "Touch", "LoadTouch", "DeleteIf"} {
 			key := name + "/" + op
 			p := fileOf(s, key)
 			if err := os.WriteFile(p, b, 0o600); err != nil {
@@ -126,6 +129,14 @@ func TestCorruptFileIsMissing(t *testing.T) {
 				err = s.Touch(ctx, key, time.Hour)
 			case "LoadTouch":
 				_, found, err = s.LoadTouch(ctx, key, time.Hour)
+			case "DeleteIf":
+				// Over the bytes the file would hold if it were whole: a
+				// corrupt file is no record, so DeleteIf conflicts.
+				if err = s.DeleteIf(ctx, key, sessions.Record{Data: []byte("data")}); errors.Is(err, sessions.ErrConflict) {
+					err = nil
+				} else {
+					t.Errorf("DeleteIf of a %s file returned %v; want an error wrapping sessions.ErrConflict", name, err)
+				}
 			}
 			if err != nil || found {
 				t.Errorf("%s of a %s file = (found %v, err %v); want not found, no error", op, name, found, err)

@@ -9,8 +9,8 @@ import (
 	"path/filepath"
 )
 
-// Locking. Every change to a session file (Create, Replace, Delete, Touch
-// and LoadTouch, and the removals made by Load, DeleteExpired and pruning)
+// Locking. Every change to a session file (Create, Replace, DeleteIf,
+// Delete, Touch and LoadTouch, and the removals made by Load, DeleteExpired and pruning)
 // happens while its stripe is locked, and a stripe's lock has two parts:
 //
 //   - within this process, the write lock of s.locks[stripe], a
@@ -25,8 +25,9 @@ import (
 // temporary file over them. A Replace therefore reads the current file,
 // compares its data and renames the new one into place with no other
 // writer of the stripe, in any process, in between; a Create checks that no
-// live file is there and renames with the same guarantee, and a Delete or
-// an expiry can never fall between a Replace's check and its rename.
+// live file is there and renames with the same guarantee, a DeleteIf
+// reads, compares and removes the file with it too, and a Delete or an
+// expiry can never fall between a Replace's check and its rename.
 //
 // Loads need no flock: a rename is atomic, so a reader sees the old file or
 // the new one, whole. The one thing a reader in another process can see

@@ -126,8 +126,80 @@ func TestSharedDirectoryCreateRace(t *testing.T) {
 	}
 }
 
+// TestSharedDirectoryDeleteIfRace: two Stores on one directory race 16
+// writes over the same record, half DeleteIf and half Replace, round after
+// round. Exactly one wins each round: after a DeleteIf, neither Store finds
+// the record (and the next round creates it again); after a Replace, both
+// find the winner's bytes.
+func TestSharedDirectoryDeleteIfRace(t *testing.T) {
+	stores := openShared(t, 2)
+	ctx := t.Context()
+	const key, workers, rounds = "session:emptied", 16, 30
+	if err := stores[0].Create(ctx, key, []byte("created"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	for r := range rounds {
+		rec, found, err := stores[r%2].Load(ctx, key)
+		if err != nil || !found {
+			t.Fatalf("round %d: Load = (found %v, err %v); want the record", r, found, err)
+		}
+		deletes := func(w int) bool { return (w/2+r)%2 == 0 } // both kinds on both Stores
+		var (
+			mu      sync.Mutex
+			winners []int
+			wg      sync.WaitGroup
+		)
+		start := make(chan struct{})
+		for w := range workers {
+			wg.Go(func() {
+				<-start
+				var err error
+				if deletes(w) {
+					err = stores[w%2].DeleteIf(ctx, key, rec)
+				} else {
+					err = stores[w%2].Replace(ctx, key, rec, fmt.Appendf(nil, "round %d, worker %d", r, w), time.Hour)
+				}
+				switch {
+				case err == nil:
+					mu.Lock()
+					winners = append(winners, w)
+					mu.Unlock()
+				case !errors.Is(err, sessions.ErrConflict):
+					t.Errorf("round %d, worker %d: DeleteIf or Replace failed with an error that is not a conflict: %v", r, w, err)
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		if len(winners) != 1 {
+			t.Fatalf("round %d: %d of %d DeleteIfs and Replaces over the same record succeeded (workers %v) across two "+
+				"Stores on one directory; want exactly one", r, len(winners), workers, winners)
+		}
+		if deletes(winners[0]) {
+			for i, s := range stores {
+				if got, found, err := s.Load(ctx, key); err != nil || found {
+					t.Fatalf("round %d: Load through Store #%d after worker %d's DeleteIf won = (%q, %v, %v); want not found",
+						r, i, winners[0], got.Data, found, err)
+				}
+			}
+			if err := stores[r%2].Create(ctx, key, fmt.Appendf(nil, "created again after round %d", r), time.Hour); err != nil {
+				t.Fatalf("round %d: Create after the DeleteIf: %v", r, err)
+			}
+			continue
+		}
+		want := fmt.Sprintf("round %d, worker %d", r, winners[0])
+		for i, s := range stores {
+			got, found, err := s.Load(ctx, key)
+			if err != nil || !found || string(got.Data) != want {
+				t.Fatalf("round %d: Load through Store #%d = (%q, %v, %v); want the winner's %q", r, i, got.Data, found, err, want)
+			}
+		}
+	}
+}
+
 // TestSharedDirectoryDeleteStaysDeleted: a record deleted through one Store
-// is not brought back by a Replace, Touch or LoadTouch through another.
+// is not brought back by a Replace, DeleteIf, Touch or LoadTouch through
+// another.
 func TestSharedDirectoryDeleteStaysDeleted(t *testing.T) {
 	stores := openShared(t, 2)
 	ctx := t.Context()
@@ -145,6 +217,9 @@ func TestSharedDirectoryDeleteStaysDeleted(t *testing.T) {
 	if err := stores[1].Replace(ctx, key, rec, []byte("written after logout"), time.Hour); !errors.Is(err, sessions.ErrConflict) {
 		t.Errorf("Replace through the second Store after a Delete through the first returned %v; want a conflict", err)
 	}
+	if err := stores[1].DeleteIf(ctx, key, rec); !errors.Is(err, sessions.ErrConflict) {
+		t.Errorf("DeleteIf through the second Store after a Delete through the first returned %v; want a conflict", err)
+	}
 	if err := stores[1].Touch(ctx, key, time.Hour); err != nil {
 		t.Errorf("Touch of the deleted record: %v", err)
 	}
@@ -152,7 +227,7 @@ func TestSharedDirectoryDeleteStaysDeleted(t *testing.T) {
 		t.Errorf("LoadTouch of the deleted record = (%q, %v, %v); want not found", got.Data, found, err)
 	}
 	if got, found, err := stores[0].Load(ctx, key); err != nil || found {
-		t.Errorf("Load after Delete, Replace, Touch and LoadTouch = (%q, %v, %v); want not found", got.Data, found, err)
+		t.Errorf("Load after Delete, Replace, DeleteIf, Touch and LoadTouch = (%q, %v, %v); want not found", got.Data, found, err)
 	}
 }
 

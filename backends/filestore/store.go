@@ -273,12 +273,68 @@ func (s *Store) renameIf(ctx context.Context, p string, stripe uint8, tmp string
 	return false, os.Rename(tmp, p)
 }
 
-// The conditions that Create and Replace find failed.
+// The conditions that Create, Replace and DeleteIf find failed.
 var (
 	errExists  = fmt.Errorf("a live record exists: %w", sessions.ErrConflict)
 	errGone    = fmt.Errorf("no live record (deleted or expired): %w", sessions.ErrConflict)
 	errChanged = fmt.Errorf("the record changed: %w", sessions.ErrConflict)
 )
+
+// DeleteIf removes the record under key if the live record under key holds
+// exactly old.Data (old.Version is not used: this store compares bytes).
+// If the record changed, expired or was deleted, it changes nothing and
+// returns an error wrapping sessions.ErrConflict; an expired or corrupt
+// file it finds is removed, as Load would. Reading and comparing the file
+// and removing it happen with the key's stripe locked, against other
+// goroutines and other processes alike, so of a DeleteIf and a Replace
+// over the same record exactly one succeeds. A missing directory is an
+// error, not a conflict.
+func (s *Store) DeleteIf(ctx context.Context, key string, old sessions.Record) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("filestore: delete-if %q: %w", key, err)
+	}
+	p, stripe := s.path(key)
+	lf, err := s.lock(ctx, stripe)
+	if err != nil {
+		return fmt.Errorf("filestore: delete-if %q: %w", key, err)
+	}
+	defer s.unlock(stripe, lf)
+	if err := s.removeIf(p, old); err != nil {
+		return fmt.Errorf("filestore: delete-if %q: %w", key, err)
+	}
+	return nil
+}
+
+// removeIf removes the file at p if its record is live and holds old.Data,
+// and returns an error wrapping sessions.ErrConflict if it is not. The
+// caller holds p's stripe's lock.
+func (s *Store) removeIf(p string, old sessions.Record) error {
+	raw, err := readFile(p)
+	if err != nil {
+		if err := s.classify(err); err != nil {
+			return err
+		}
+		return errGone
+	}
+	expires, current, perr := parseRecord(raw)
+	switch {
+	case perr != nil || expires <= time.Now().UnixNano():
+		s.removeLocked(p)
+		return errGone
+	case !bytes.Equal(current, old.Data):
+		return errChanged
+	}
+	if err := os.Remove(p); err != nil {
+		if err := s.classify(err); err != nil {
+			return err
+		}
+		// Gone between the read and the removal, which the stripe's lock
+		// rules out for this store's writers: someone else removed it.
+		return errGone
+	}
+	s.count.Add(-1)
+	return nil
+}
 
 // Delete removes the record under key. A missing record is not an error,
 // but a missing directory is.

@@ -113,6 +113,9 @@ func TestUnusableDirectory(t *testing.T) {
 				if err := s.Replace(ctx, key, sessions.Record{Data: []byte("x")}, []byte("y"), time.Hour); err == nil || errors.Is(err, sessions.ErrConflict) {
 					t.Errorf("Replace(%q) returned %v; want an error that is not a conflict", key, err)
 				}
+				if err := s.DeleteIf(ctx, key, sessions.Record{Data: []byte("x")}); err == nil || errors.Is(err, sessions.ErrConflict) {
+					t.Errorf("DeleteIf(%q) returned %v; want an error that is not a conflict", key, err)
+				}
 			}
 			if _, err := s.DeleteExpired(ctx); err == nil {
 				t.Error("DeleteExpired returned nil; want an error")

@@ -11,8 +11,8 @@ import (
 	"github.com/serversession/serversession/sessions"
 )
 
-// TestConcurrentWritesAndDeletes runs conditional writes and touches of
-// shared keys alongside creates and deletes of keys of each worker's own.
+// TestConcurrentWritesAndDeletes runs conditional writes, conditional
+// deletes and touches of shared keys alongside creates and deletes of keys of each worker's own.
 // On InnoDB this mix deadlocks now and then (gap locks taken by INSERT … ON
 // DUPLICATE KEY UPDATE and DELETE); the store must retry the victim, so no
 // operation may fail with anything but sessions.ErrConflict.
@@ -32,7 +32,7 @@ func TestConcurrentWritesAndDeletes(t *testing.T) {
 				for i := range 120 {
 					shared := fmt.Sprintf("shared-%d", (w+i)%4)
 					var err error
-					switch i % 6 {
+					switch i % 7 {
 					case 0:
 						err = s.Create(ctx, shared, []byte("v"), time.Hour)
 					case 1:
@@ -48,6 +48,11 @@ func TestConcurrentWritesAndDeletes(t *testing.T) {
 						err = s.Create(ctx, own, []byte("v"), time.Hour)
 					case 5:
 						err = s.Delete(ctx, own)
+					case 6:
+						var rec sessions.Record
+						if rec, _, err = s.Load(ctx, shared); err == nil {
+							err = s.DeleteIf(ctx, shared, rec)
+						}
 					}
 					if err != nil && !errors.Is(err, sessions.ErrConflict) {
 						mu.Lock()

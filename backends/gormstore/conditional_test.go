@@ -52,7 +52,11 @@ func checkConflict(t *testing.T, op, key string, err error) {
 	if !errors.Is(err, sessions.ErrConflict) {
 		t.Fatalf("%s(%q) = %v; want an error wrapping sessions.ErrConflict", op, key, err)
 	}
-	if want := fmt.Sprintf("gormstore: %s %q", strings.ToLower(op), key); !strings.Contains(err.Error(), want) {
+	name := strings.ToLower(op)
+	if op == "DeleteIf" {
+		name = "delete-if"
+	}
+	if want := fmt.Sprintf("gormstore: %s %q", name, key); !strings.Contains(err.Error(), want) {
 		t.Errorf("%s error %q lacks the context %q", op, err, want)
 	}
 }
@@ -172,6 +176,120 @@ func TestReplace(t *testing.T) {
 		}
 		if err := s.Replace(ctx, "nulldata", rec, []byte("set"), time.Hour); err != nil {
 			t.Fatalf("Replace over a NULL data: %v", err)
+		}
+	})
+}
+
+// TestDeleteIf checks that DeleteIf removes the row only while it holds
+// the loaded bytes and is live, and that a refused DeleteIf leaves the row
+// as it was. With mysql_foundrows it also checks that CLIENT_FOUND_ROWS
+// changes nothing: a DELETE counts the rows it deleted either way.
+func TestDeleteIf(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d dialect) {
+		s := newTestStore(t, d.open(t))
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+
+		if err := s.Create(ctx, "k", []byte{0x81, 0x00, 0xff}, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		rec, found, err := s.Load(ctx, "k")
+		if err != nil || !found {
+			t.Fatalf("Load = (%v, %v)", found, err)
+		}
+		if err := s.Replace(ctx, "k", rec, []byte("second"), time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		// rec is stale now: refused, and the row is kept as it is.
+		checkConflict(t, "DeleteIf", "k", s.DeleteIf(ctx, "k", rec))
+		if got := rowsOf(t, s, "k"); len(got) != 1 || string(got[0]) != "second" {
+			t.Fatalf("after a stale DeleteIf, rows %q; want [second]", got)
+		}
+		// The compare is exact, byte for byte.
+		for _, old := range []string{"secon", "second ", "second\x00", "SECOND", "Second", ""} {
+			checkConflict(t, "DeleteIf", "k", s.DeleteIf(ctx, "k", sessions.Record{Data: []byte(old)}))
+		}
+		if err := s.Create(ctx, "pad", []byte("a "), time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		checkConflict(t, "DeleteIf", "pad", s.DeleteIf(ctx, "pad", sessions.Record{Data: []byte("a")}))
+		for _, k := range []string{"k", "pad"} {
+			if got := rowsOf(t, s, k); len(got) != 1 {
+				t.Fatalf("after refused DeleteIfs, rows of %s %q; want one", k, got)
+			}
+		}
+
+		// The Data of a successful write, with a zero Version, is a valid old.
+		if err := s.DeleteIf(ctx, "k", sessions.Record{Data: []byte("second")}); err != nil {
+			t.Fatalf("DeleteIf over the current record: %v", err)
+		}
+		if got := rowsOf(t, s, "k"); len(got) != 0 {
+			t.Fatalf("after DeleteIf, rows %q; want none", got)
+		}
+		// Once deleted, or never there, it is a conflict.
+		checkConflict(t, "DeleteIf", "k", s.DeleteIf(ctx, "k", sessions.Record{Data: []byte("second")}))
+		checkConflict(t, "DeleteIf", "never", s.DeleteIf(ctx, "never", sessions.Record{}))
+		if err := s.Create(ctx, "gone", []byte("v"), time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Delete(ctx, "gone"); err != nil {
+			t.Fatal(err)
+		}
+		checkConflict(t, "DeleteIf", "gone", s.DeleteIf(ctx, "gone", sessions.Record{Data: []byte("v")}))
+
+		// An expired row, even holding old.Data, is not deleted by it
+		// (DeleteExpired's job), and neither is a row without an expiry.
+		past := time.Now().Add(-time.Minute)
+		insertRow(t, s, "expired", []byte("old"), &past)
+		insertRow(t, s, "noexpiry", []byte("old"), nil)
+		for _, k := range []string{"expired", "noexpiry"} {
+			checkConflict(t, "DeleteIf", k, s.DeleteIf(ctx, k, sessions.Record{Data: []byte("old")}))
+			if got := rowsOf(t, s, k); len(got) != 1 || string(got[0]) != "old" {
+				t.Fatalf("DeleteIf of the %s row changed it: rows %q", k, got)
+			}
+		}
+
+		// Another key's row is never touched.
+		for _, k := range []string{"a", "b"} {
+			if err := s.Create(ctx, k, []byte("same"), time.Hour); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.DeleteIf(ctx, "a", sessions.Record{Data: []byte("same")}); err != nil {
+			t.Fatal(err)
+		}
+		if a, b := rowsOf(t, s, "a"), rowsOf(t, s, "b"); len(a) != 0 || len(b) != 1 {
+			t.Fatalf("DeleteIf of a: rows of a %q, of b %q; want none and one", a, b)
+		}
+
+		// An empty record and a NULL data, which Load reports as an empty
+		// record, are deleted over that empty record, and only over it.
+		live := time.Now().Add(time.Hour)
+		if err := s.Create(ctx, "empty", nil, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		insertRow(t, s, "nulldata", nil, &live)
+		for _, k := range []string{"empty", "nulldata"} {
+			rec, found, err := s.Load(ctx, k)
+			if err != nil || !found || len(rec.Data) != 0 {
+				t.Fatalf("Load(%s) = (%v, %v, %v); want an empty record", k, rec.Data, found, err)
+			}
+			checkConflict(t, "DeleteIf", k, s.DeleteIf(ctx, k, sessions.Record{Data: []byte("x")}))
+			if got := rowsOf(t, s, k); len(got) != 1 {
+				t.Fatalf("after a refused DeleteIf of %s, rows %q; want one", k, got)
+			}
+			if err := s.DeleteIf(ctx, k, rec); err != nil {
+				t.Fatalf("DeleteIf of the %s row over an empty record: %v", k, err)
+			}
+			if got := rowsOf(t, s, k); len(got) != 0 {
+				t.Fatalf("after DeleteIf of %s, rows %q; want none", k, got)
+			}
+		}
+		// An empty old record is not a NULL-data row that expired.
+		insertRow(t, s, "nullexpired", nil, &past)
+		checkConflict(t, "DeleteIf", "nullexpired", s.DeleteIf(ctx, "nullexpired", sessions.Record{}))
+		if got := rowsOf(t, s, "nullexpired"); len(got) != 1 {
+			t.Fatalf("DeleteIf of an expired NULL-data row left rows %q; want it kept", got)
 		}
 	})
 }
@@ -302,5 +420,53 @@ func TestReplaceRace(t *testing.T) {
 				t.Fatalf("round %d: rows %q; want the winner's %q", round, got, data(wins[0]))
 			}
 		}
+	})
+}
+
+// TestDeleteIfReplaceRace races DeleteIfs (even racers) against Replaces
+// (odd racers) over one loaded record, round after round: exactly one wins
+// each round. A winning DeleteIf leaves no row, which no Replace brings
+// back; a winning Replace leaves its data. When a DeleteIf won, the next
+// round creates the record again.
+func TestDeleteIfReplaceRace(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d dialect) {
+		s := newTestStore(t, d.open(t))
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		const n = 8
+		deletes := 0
+		for round := range 30 {
+			if len(rowsOf(t, s, "k")) == 0 {
+				if err := s.Create(ctx, "k", fmt.Appendf(nil, "c%d", round), time.Hour); err != nil {
+					t.Fatalf("round %d: Create: %v", round, err)
+				}
+			}
+			rec, found, err := s.Load(ctx, "k")
+			if err != nil || !found {
+				t.Fatalf("round %d: Load = (%v, %v)", round, found, err)
+			}
+			data := func(i int) []byte { return fmt.Appendf(nil, "r%d-%d", round+1, i) }
+			wins := race(t, n, func(i int) error {
+				if i%2 == 0 {
+					return s.DeleteIf(ctx, "k", rec)
+				}
+				return s.Replace(ctx, "k", rec, data(i), time.Hour)
+			})
+			if len(wins) != 1 {
+				t.Fatalf("round %d: racers %v succeeded (even: DeleteIf, odd: Replace); want exactly one", round, wins)
+			}
+			got := rowsOf(t, s, "k")
+			if wins[0]%2 == 0 {
+				deletes++
+				if len(got) != 0 {
+					t.Fatalf("round %d: a DeleteIf won, but rows %q are left", round, got)
+				}
+				continue
+			}
+			if len(got) != 1 || !bytes.Equal(got[0], data(wins[0])) {
+				t.Fatalf("round %d: rows %q; want the winning Replace's %q", round, got, data(wins[0]))
+			}
+		}
+		t.Logf("DeleteIf won %d of 30 rounds", deletes)
 	})
 }

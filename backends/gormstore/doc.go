@@ -56,8 +56,8 @@
 //
 // Writes never overwrite a record blindly, so that concurrent requests on
 // one session cannot silently undo each other and a deleted session never
-// comes back. Create writes only where no live row is, Replace only over
-// the row the request loaded, compared byte for byte (BLOB on SQLite, BYTEA
+// comes back. Create writes only where no live row is, Replace and DeleteIf
+// only over the row the request loaded, compared byte for byte (BLOB on SQLite, BYTEA
 // on PostgreSQL, a binary BLOB on MySQL); no version column is needed, so
 // Flask-Session's table stays as it is. A write whose condition fails
 // changes nothing and returns an error wrapping sessions.ErrConflict, and
@@ -75,11 +75,18 @@
 //	    expiry = IF(expiry > ?, expiry, VALUES(expiry))
 //	Replace:
 //	  UPDATE sessions SET data = ?, expiry = ? WHERE session_id = ? AND data = ? AND expiry > ?
+//	DeleteIf:
+//	  DELETE FROM sessions WHERE session_id = ? AND data = ? AND expiry > ?
+//
+// For an empty old record, Replace and DeleteIf test (data = ? OR data IS
+// NULL) instead of data = ?, since Load reports a NULL data as an empty
+// record.
 //
 // An expired row that DeleteExpired has not removed yet, or a row without
-// an expiry, counts as absent: Create overwrites it. A live row makes
-// Create affect no row, and a Replace whose row changed, expired or went
-// away affects none either; that is the conflict.
+// an expiry, counts as absent: Create overwrites it, and Replace and
+// DeleteIf leave it alone. A live row makes Create affect no row, and a
+// Replace or DeleteIf whose row changed, expired or went away affects none
+// either; that is the conflict.
 //
 // MySQL has no WHERE on ON DUPLICATE KEY UPDATE, so each assignment keeps
 // its value while the row is live. MySQL assigns left to right, each
@@ -98,6 +105,8 @@
 //     old, a second statement (SELECT 1 … WHERE session_id = ? AND data = ?
 //     AND expiry = ? AND expiry > ?) checks that the row holds what Replace
 //     would have written.
+//   - DeleteIf: a DELETE counts the rows it deleted, with or without
+//     CLIENT_FOUND_ROWS, so no second statement is ever needed.
 //
 // # Round trips
 //
@@ -109,6 +118,7 @@
 //	Create         INSERT … ON CONFLICT … DO UPDATE … WHERE (MySQL: ON DUPLICATE KEY UPDATE with IF())
 //	Replace        UPDATE … WHERE session_id = ? AND data = ? AND expiry > ?
 //	               (on MySQL, plus the SELECT above for an unchanged row)
+//	DeleteIf       DELETE … WHERE session_id = ? AND data = ? AND expiry > ?
 //	Touch          UPDATE … SET expiry = ? WHERE session_id = ? AND expiry > ?
 //	Delete         DELETE … WHERE session_id = ?
 //	DeleteExpired  DELETE … WHERE expiry <= ? OR expiry IS NULL

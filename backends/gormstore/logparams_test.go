@@ -46,6 +46,12 @@ func TestLoggedSQLHidesSessionIDs(t *testing.T) {
 	if _, _, err := s.LoadTouch(ctx, key, time.Hour); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.DeleteIf(ctx, key, sessions.Record{Data: []byte("stale")}); !errors.Is(err, sessions.ErrConflict) {
+		t.Fatalf("DeleteIf of a stale record = %v; want ErrConflict", err)
+	}
+	if err := s.DeleteIf(ctx, key, sessions.Record{Data: []byte("new")}); err != nil {
+		t.Fatal(err)
+	}
 	if !strings.Contains(buf.String(), "session_id") {
 		t.Fatalf("the SQL was not logged at all: %s", buf.String())
 	}

@@ -108,6 +108,10 @@ func TestStatements(t *testing.T) {
 			{"Replace (identical)", identical + "|UPDATE", func() error {
 				return s.Replace(ctx, "k", sessions.Record{Data: []byte("w")}, []byte("w"), time.Hour)
 			}},
+			{"DeleteIf (conflict)", "DELETE", func() error { return wantConflict(s.DeleteIf(ctx, "k", sessions.Record{Data: []byte("v")})) }},
+			{"DeleteIf", "DELETE", func() error { return s.DeleteIf(ctx, "k", sessions.Record{Data: []byte("w")}) }},
+			{"DeleteIf (empty, conflict)", "DELETE", func() error { return wantConflict(s.DeleteIf(ctx, "k", sessions.Record{})) }},
+			{"Create (again)", "INSERT", func() error { return s.Create(ctx, "k", []byte("w"), time.Hour) }},
 			{"Load", "SELECT", func() error { _, _, err := s.Load(ctx, "k"); return err }},
 			{"Load (missing)", "SELECT", func() error { _, _, err := s.Load(ctx, "missing"); return err }},
 			{"LoadTouch", loadTouch, func() error { _, _, err := s.LoadTouch(ctx, "k", time.Hour); return err }},

@@ -26,13 +26,15 @@ type Store struct {
 	cleanupEvery time.Duration
 
 	// SQL built once by New, with the quoted table name.
-	selectData   string // SELECT data … for Load
-	updateExpiry string // UPDATE … SET expiry for Touch
-	updateData   string // UPDATE … RETURNING data for LoadTouch; "" where unsupported
-	insert       string // INSERT … unless a live row is there, for Create
-	replace      string // UPDATE … WHERE data = ? for Replace
-	replaceEmpty string // the same, where an empty old record may also be a NULL data
-	matchesNew   string // SELECT 1 … for a MySQL Replace that changed no row
+	selectData    string // SELECT data … for Load
+	updateExpiry  string // UPDATE … SET expiry for Touch
+	updateData    string // UPDATE … RETURNING data for LoadTouch; "" where unsupported
+	insert        string // INSERT … unless a live row is there, for Create
+	replace       string // UPDATE … WHERE data = ? for Replace
+	replaceEmpty  string // the same, where an empty old record may also be a NULL data
+	deleteIf      string // DELETE … WHERE data = ? for DeleteIf
+	deleteIfEmpty string // the same, where an empty old record may also be a NULL data
+	matchesNew    string // SELECT 1 … for a MySQL Replace that changed no row
 
 	sweeper *sweep.Sweeper // the background sweep; nil when there is none
 }

@@ -11,8 +11,8 @@ import (
 	"github.com/serversession/serversession/sessions"
 )
 
-// buildWrites builds the statements of Create and Replace for s.dialect and
-// s.quoted.
+// buildWrites builds the statements of Create, Replace and DeleteIf for
+// s.dialect and s.quoted.
 //
 // Create is one INSERT that writes only where no live row is:
 //
@@ -35,7 +35,10 @@ import (
 //
 // Replace is one UPDATE … SET data = ?, expiry = ? WHERE session_id = ? AND
 // data = ? AND expiry > ?, on every dialect; it affects no row when the
-// record changed, expired or was deleted.
+// record changed, expired or was deleted. DeleteIf is one DELETE … WHERE
+// session_id = ? AND data = ? AND expiry > ?, with the same condition. For
+// an empty old record both test (data = ? OR data IS NULL) instead, since
+// Load reports a NULL data as an empty record.
 func (s *Store) buildWrites() {
 	cols := " (session_id, data, expiry) VALUES (?, ?, ?)"
 	switch s.dialect {
@@ -51,6 +54,9 @@ func (s *Store) buildWrites() {
 	update := "UPDATE " + s.quoted + " SET data = ?, expiry = ? WHERE session_id = ? AND "
 	s.replace = update + "data = ? AND expiry > ?"
 	s.replaceEmpty = update + "(data = ? OR data IS NULL) AND expiry > ?"
+	del := "DELETE FROM " + s.quoted + " WHERE session_id = ? AND "
+	s.deleteIf = del + "data = ? AND expiry > ?"
+	s.deleteIfEmpty = del + "(data = ? OR data IS NULL) AND expiry > ?"
 }
 
 // Create stores data under key, to expire after ttl, unless a live record
@@ -137,6 +143,40 @@ func (s *Store) Replace(ctx context.Context, key string, old sessions.Record, da
 	}
 	if !replaced {
 		return fmt.Errorf("gormstore: replace %q: %w", key, sessions.ErrConflict)
+	}
+	return nil
+}
+
+// DeleteIf removes the record under key if the live row of key still holds
+// old.Data, compared byte for byte, as for Replace; otherwise (the record
+// changed, expired or was deleted) it changes nothing and returns an error
+// wrapping sessions.ErrConflict. old.Version is not used. One round trip:
+// DELETE … WHERE session_id = ? AND data = ? AND expiry > ?.
+//
+// A DELETE's affected-rows count is the number of rows it deleted on every
+// dialect, MySQL and MariaDB included whether or not the client set
+// CLIENT_FOUND_ROWS, so no row affected is the conflict.
+func (s *Store) DeleteIf(ctx context.Context, key string, old sessions.Record) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("gormstore: delete-if %q: %w", key, err)
+	}
+	oldData, stmt := old.Data, s.deleteIf
+	if len(oldData) == 0 {
+		// Load reports a NULL data as an empty record.
+		oldData, stmt = []byte{}, s.deleteIfEmpty
+	}
+	now := time.Now().UTC()
+	var deleted bool
+	err := retry(ctx, func() error {
+		res := s.db.WithContext(ctx).Exec(stmt, key, oldData, now)
+		deleted = res.RowsAffected > 0
+		return res.Error
+	})
+	if err != nil {
+		return fmt.Errorf("gormstore: delete-if %q: %w", key, err)
+	}
+	if !deleted {
+		return fmt.Errorf("gormstore: delete-if %q: %w", key, sessions.ErrConflict)
 	}
 	return nil
 }

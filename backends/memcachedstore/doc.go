@@ -58,6 +58,16 @@
 //     it read: two round trips instead of one, and the full record read
 //     back over the network. The cas still makes the write atomic: an item
 //     changed between the gets and the cas is refused.
+//   - DeleteIf compares as Replace does (the CAS value of a Record from
+//     Load; gets and the bytes first for Version 0), but memcached's text
+//     protocol has no delete that takes a CAS value. Its cas does, and
+//     reads a negative exptime as "expire at once": DeleteIf sends cas of
+//     an empty value with exptime -1, which replaces the record, only if
+//     it is still the loaded one, by an item that has already expired. The
+//     key then reads as missing for gets, gat, touch and cas, and add can
+//     create it again; memcached reclaims the expired item's memory itself.
+//     (The meta command md with a C flag, memcached 1.6+, would do the same
+//     but gomemcache does not speak the meta protocol.)
 //
 // # Round trips
 //
@@ -68,6 +78,9 @@
 //	           2 round trips  gets key, then cas             (Version 0: from
 //	                          LoadTouch, or the bytes of an earlier write;
 //	                          1 when the bytes already differ)
+//	DeleteIf   1 round trip   cas key 0 -1 0 casid         (Record from Load)
+//	           2 round trips  gets key, then cas             (Version 0, as
+//	                          for Replace; 1 when the bytes already differ)
 //	Touch      1 round trip   touch key exptime (the data is not rewritten)
 //	Delete     1 round trip   delete key
 //
@@ -92,7 +105,7 @@
 // # Errors
 //
 // A missing or expired record is found == false with a nil error. A refused
-// Create or Replace wraps sessions.ErrConflict. Any other failure is
+// Create, Replace or DeleteIf wraps sessions.ErrConflict. Any other failure is
 // returned wrapped with the operation and key, so the session core never
 // mistakes an outage for a logged-out user. Two failures have sentinels of
 // this package:

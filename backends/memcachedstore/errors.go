@@ -37,8 +37,8 @@ func wrap(ctx context.Context, op, key string, err error) error {
 	return fmt.Errorf("memcachedstore: %s %q: %w", op, key, err)
 }
 
-// conflict is the error of a Create or Replace whose condition failed: it
-// wraps sessions.ErrConflict, with the operation, key and reason.
+// conflict is the error of a Create, Replace or DeleteIf whose condition
+// failed: it wraps sessions.ErrConflict, with the operation, key and reason.
 func conflict(op, key, reason string) error {
 	return fmt.Errorf("memcachedstore: %s %q: %s: %w", op, key, reason, sessions.ErrConflict)
 }

@@ -120,36 +120,83 @@ func (s *Store) Replace(ctx context.Context, key string, old sessions.Record, da
 	if err != nil {
 		return err
 	}
-	cas := old.Version
-	if cas == 0 {
-		item, err := s.client.Get(key)
-		if errors.Is(err, memcache.ErrCacheMiss) {
-			return conflict("replace", key, "no record is stored (it expired or was deleted)")
-		}
-		if err != nil {
-			return wrap(ctx, "replace", key, err)
-		}
-		if !bytes.Equal(item.Value, old.Data) {
-			return conflict("replace", key, "the record changed since it was loaded")
-		}
-		if item.CasID == 0 {
-			// memcached -C: cas would then match any item, and the write
-			// would no longer be conditional.
-			return fmt.Errorf("memcachedstore: replace %q: memcached answered gets with no CAS value; it must run with CAS enabled (without -C)", key)
-		}
-		cas = item.CasID
+	cas, err := s.casOf(ctx, "replace", key, old)
+	if err != nil {
+		return err
 	}
 	err = s.client.CompareAndSwap(&memcache.Item{Key: key, Value: data, Expiration: exp, CasID: cas})
+	return casResult(ctx, "replace", key, err)
+}
+
+// expireNow is the exptime with which DeleteIf's cas stores an item that
+// has already expired: memcached reads a negative exptime as "expire at
+// once", so the key reads as missing from then on.
+const expireNow int32 = -1
+
+// DeleteIf removes the record under key if it is still old, as Replace
+// writes over it: with memcached's cas of an empty value and a negative
+// exptime. The text protocol has no delete that compares a CAS value, but
+// cas with a negative exptime replaces the item with one that has already
+// expired, and only if the CAS value still matches: the record is gone at
+// once, and gets, gat, touch and cas find nothing while add can create it
+// again. If the record changed, expired or was deleted, nothing changes, and
+// the error wraps sessions.ErrConflict.
+//
+// With old.Version set (a Record from Load), DeleteIf is one round trip;
+// with a zero Version it reads the item with gets and compares bytes first,
+// as Replace does: two round trips.
+func (s *Store) DeleteIf(ctx context.Context, key string, old sessions.Record) error {
+	if err := begin(ctx, "delete-if", key); err != nil {
+		return err
+	}
+	cas, err := s.casOf(ctx, "delete-if", key, old)
+	if err != nil {
+		return err
+	}
+	err = s.client.CompareAndSwap(&memcache.Item{Key: key, Expiration: expireNow, CasID: cas})
+	return casResult(ctx, "delete-if", key, err)
+}
+
+// casOf returns the CAS value under which a cas may write over old:
+// old.Version when it has one. With a zero Version it reads the item with
+// gets and compares its bytes with old.Data, so that the cas that follows
+// writes only over those bytes, and a missing item or other bytes are a
+// conflict of op.
+func (s *Store) casOf(ctx context.Context, op, key string, old sessions.Record) (uint64, error) {
+	if old.Version != 0 {
+		return old.Version, nil
+	}
+	item, err := s.client.Get(key)
+	if errors.Is(err, memcache.ErrCacheMiss) {
+		return 0, conflict(op, key, "no record is stored (it expired or was deleted)")
+	}
+	if err != nil {
+		return 0, wrap(ctx, op, key, err)
+	}
+	if !bytes.Equal(item.Value, old.Data) {
+		return 0, conflict(op, key, "the record changed since it was loaded")
+	}
+	if item.CasID == 0 {
+		// memcached -C: cas would then match any item, and the write
+		// would no longer be conditional.
+		return 0, fmt.Errorf("memcachedstore: %s %q: memcached answered gets with no CAS value; it must run with CAS enabled (without -C)", op, key)
+	}
+	return item.CasID, nil
+}
+
+// casResult maps what a cas of op answered: EXISTS is a record that
+// changed, NOT_FOUND one that expired or was deleted.
+func casResult(ctx context.Context, op, key string, err error) error {
 	switch {
 	case err == nil:
 		return nil
 	case errors.Is(err, memcache.ErrCASConflict):
-		return conflict("replace", key, "the record changed since it was loaded")
+		return conflict(op, key, "the record changed since it was loaded")
 	case errors.Is(err, memcache.ErrCacheMiss), errors.Is(err, memcache.ErrNotStored):
 		// cas answers NOT_FOUND for a missing item.
-		return conflict("replace", key, "no record is stored (it expired or was deleted)")
+		return conflict(op, key, "no record is stored (it expired or was deleted)")
 	}
-	return wrap(ctx, "replace", key, err)
+	return wrap(ctx, op, key, err)
 }
 
 // Delete removes the record under key. A missing record is not an error.

@@ -658,10 +658,10 @@ func TestTooLarge(t *testing.T) {
 	}
 }
 
-// TestCASDisabled runs Replace against a memcached of the test's own
+// TestCASDisabled runs Replace and DeleteIf against a memcached of the test's own
 // started with -C (no CAS values): gets then answers CAS 0, with which cas
-// would overwrite any item, so a Replace from bytes is refused with an
-// error (not a conflict) and changes nothing.
+// would overwrite any item, so a Replace or DeleteIf from bytes is refused
+// with an error (not a conflict) and changes nothing.
 func TestCASDisabled(t *testing.T) {
 	ctx := context.Background()
 	addr := privateMemcached(t, "-C")
@@ -678,6 +678,10 @@ func TestCASDisabled(t *testing.T) {
 	err = s.Replace(ctx, key, rec, []byte("v2"), time.Minute)
 	if err == nil || errors.Is(err, sessions.ErrConflict) || !strings.Contains(err.Error(), "-C") {
 		t.Fatalf("Replace without CAS = %v; want an error that names -C", err)
+	}
+	err = s.DeleteIf(ctx, key, rec)
+	if err == nil || errors.Is(err, sessions.ErrConflict) || !strings.Contains(err.Error(), "-C") {
+		t.Fatalf("DeleteIf without CAS = %v; want an error that names -C", err)
 	}
 	if item, ok := stored(t, c, key); !ok || string(item.Value) != "v1" {
 		t.Fatalf("memcached holds %+v after the refused Replace; want v1", item)
@@ -704,10 +708,11 @@ func TestBadKeys(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			wire.Reset()
 			errs := map[string]error{
-				"Create":  s.Create(ctx, key, []byte("v"), time.Minute),
-				"Replace": s.Replace(ctx, key, sessions.Record{Data: []byte("v")}, []byte("w"), time.Minute),
-				"Touch":   s.Touch(ctx, key, time.Minute),
-				"Delete":  s.Delete(ctx, key),
+				"Create":   s.Create(ctx, key, []byte("v"), time.Minute),
+				"Replace":  s.Replace(ctx, key, sessions.Record{Data: []byte("v")}, []byte("w"), time.Minute),
+				"DeleteIf": s.DeleteIf(ctx, key, sessions.Record{Data: []byte("v"), Version: 1}),
+				"Touch":    s.Touch(ctx, key, time.Minute),
+				"Delete":   s.Delete(ctx, key),
 			}
 			var rec [2]sessions.Record
 			var ok [2]bool
@@ -764,8 +769,9 @@ func TestDeadline(t *testing.T) {
 		t.Errorf("LoadTouch error %v does not wrap context.DeadlineExceeded", err)
 	}
 	for name, err := range map[string]error{
-		"Create":  s.Create(ctx, "k", []byte("v"), time.Minute),
-		"Replace": s.Replace(ctx, "k", sessions.Record{Data: []byte("v")}, []byte("w"), time.Minute),
+		"Create":   s.Create(ctx, "k", []byte("v"), time.Minute),
+		"Replace":  s.Replace(ctx, "k", sessions.Record{Data: []byte("v")}, []byte("w"), time.Minute),
+		"DeleteIf": s.DeleteIf(ctx, "k", sessions.Record{Data: []byte("v")}),
 	} {
 		if !errors.Is(err, context.DeadlineExceeded) {
 			t.Errorf("%s with an expired context = %v; want context.DeadlineExceeded", name, err)

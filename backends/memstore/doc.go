@@ -27,12 +27,12 @@
 //
 // # Conditional writes
 //
-// Create writes only where no live record is, and Replace only over a live
-// record whose bytes still equal the Record the caller loaded (Versions are
-// always zero: this store compares bytes). Each checks and writes under the
-// lock of the key's shard, so of concurrent writes over the same record
-// exactly one succeeds and the others get an error wrapping
-// sessions.ErrConflict. Touch and LoadTouch never recreate a deleted or
+// Create writes only where no live record is, and Replace and DeleteIf only
+// over a live record whose bytes still equal the Record the caller loaded
+// (Versions are always zero: this store compares bytes). Each checks and
+// writes under the lock of the key's shard, so of concurrent writes over
+// the same record exactly one succeeds and the others get an error
+// wrapping sessions.ErrConflict. Touch and LoadTouch never recreate a deleted or
 // expired record.
 //
 // # Cost

@@ -142,6 +142,28 @@ func (s *Store) Replace(ctx context.Context, key string, old sessions.Record, da
 	return nil
 }
 
+// DeleteIf removes the record under key if it is live and holds exactly
+// old.Data (old.Version is not used: this store compares bytes). If the
+// record changed, expired (swept or not) or was deleted, it changes
+// nothing and returns an error wrapping sessions.ErrConflict. The
+// comparison and the removal happen under the lock of key's shard, so of a
+// DeleteIf and a Replace over the same record exactly one succeeds.
+func (s *Store) DeleteIf(ctx context.Context, key string, old sessions.Record) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("memstore: delete-if %q: %w", key, err)
+	}
+	r := s.records
+	sh := r.shard(key)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	e, ok := sh.m[key]
+	if !ok || e.expires <= r.now() || !bytes.Equal(e.data, old.Data) {
+		return fmt.Errorf("memstore: delete-if %q: %w", key, sessions.ErrConflict)
+	}
+	delete(sh.m, key)
+	return nil
+}
+
 // Delete removes the record under key. A missing record is not an error.
 func (s *Store) Delete(ctx context.Context, key string) error {
 	if err := ctx.Err(); err != nil {

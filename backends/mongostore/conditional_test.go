@@ -61,7 +61,11 @@ func checkConflict(t *testing.T, op, key string, err error) {
 	if !errors.Is(err, sessions.ErrConflict) {
 		t.Fatalf("%s(%q) = %v; want an error wrapping sessions.ErrConflict", op, key, err)
 	}
-	if want := "mongostore: " + strings.ToLower(op) + " " + fmt.Sprintf("%q", key); !strings.Contains(err.Error(), want) {
+	name := strings.ToLower(op)
+	if op == "DeleteIf" {
+		name = "delete-if"
+	}
+	if want := "mongostore: " + name + " " + fmt.Sprintf("%q", key); !strings.Contains(err.Error(), want) {
 		t.Errorf("%s error %q lacks the context %q", op, err, want)
 	}
 }
@@ -177,6 +181,126 @@ func TestReplaceStringVal(t *testing.T) {
 	}
 	if rec, found, err := s.Load(ctx, "str"); err != nil || !found || !bytes.Equal(rec.Data, []byte{0xff, 0x00}) {
 		t.Fatalf("Load after Replace = (%x, %v, %v)", rec.Data, found, err)
+	}
+}
+
+// TestDeleteIf checks that DeleteIf removes the document only while it
+// holds the loaded bytes and is live, and that a refused DeleteIf leaves
+// the document as it was.
+func TestDeleteIf(t *testing.T) {
+	s := newTestStore(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	if err := s.Create(ctx, "k", []byte{0x81, 0x00, 0xff}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	rec, found, err := s.Load(ctx, "k")
+	if err != nil || !found {
+		t.Fatalf("Load = (%v, %v)", found, err)
+	}
+	if err := s.Replace(ctx, "k", rec, []byte("second"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	// rec is stale now: refused, and the document is kept as it is.
+	checkConflict(t, "DeleteIf", "k", s.DeleteIf(ctx, "k", rec))
+	if got := rawVal(t, s, "k"); string(got) != "second" || countDocs(t, s, "k") != 1 {
+		t.Fatalf("after a stale DeleteIf, val = %q in %d documents; want \"second\" in 1", got, countDocs(t, s, "k"))
+	}
+	// The compare is on the whole value: a prefix, a longer value, another
+	// case or an empty record is not it.
+	for _, old := range []string{"secon", "second ", "SECOND", ""} {
+		checkConflict(t, "DeleteIf", "k", s.DeleteIf(ctx, "k", sessions.Record{Data: []byte(old)}))
+	}
+	if n := countDocs(t, s, "k"); n != 1 {
+		t.Fatalf("after refused DeleteIfs, %d documents; want 1", n)
+	}
+
+	// The Data of a successful write, with a zero Version, is a valid old.
+	if err := s.DeleteIf(ctx, "k", sessions.Record{Data: []byte("second")}); err != nil {
+		t.Fatalf("DeleteIf over the current record: %v", err)
+	}
+	if n := countDocs(t, s, "k"); n != 0 {
+		t.Fatalf("after DeleteIf, %d documents; want 0", n)
+	}
+	if _, found, err := s.Load(ctx, "k"); err != nil || found {
+		t.Fatalf("Load after DeleteIf = (%v, %v); want not found", found, err)
+	}
+	// Once deleted, or never there, it is a conflict, and creates nothing.
+	checkConflict(t, "DeleteIf", "k", s.DeleteIf(ctx, "k", sessions.Record{Data: []byte("second")}))
+	checkConflict(t, "DeleteIf", "never", s.DeleteIf(ctx, "never", sessions.Record{Data: []byte{}}))
+	if n := countDocs(t, s, "k") + countDocs(t, s, "never"); n != 0 {
+		t.Fatalf("DeleteIf of missing keys left %d documents; want 0", n)
+	}
+	// After an unconditional Delete, too.
+	if err := s.Create(ctx, "gone", []byte("v"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete(ctx, "gone"); err != nil {
+		t.Fatal(err)
+	}
+	checkConflict(t, "DeleteIf", "gone", s.DeleteIf(ctx, "gone", sessions.Record{Data: []byte("v")}))
+
+	// An expired document, even holding old.Data, is not deleted by it:
+	// that is the TTL monitor's or DeleteExpired's job.
+	past := time.Now().Add(-time.Minute).Truncate(time.Millisecond)
+	insertRaw(t, s, "expired", []byte("old"), past)
+	checkConflict(t, "DeleteIf", "expired", s.DeleteIf(ctx, "expired", sessions.Record{Data: []byte("old")}))
+	if got := rawVal(t, s, "expired"); string(got) != "old" || countDocs(t, s, "expired") != 1 {
+		t.Fatalf("DeleteIf of an expired document changed it: val %q", got)
+	}
+
+	// Another key's document is never touched.
+	if err := s.Create(ctx, "a", []byte("same"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Create(ctx, "b", []byte("same"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteIf(ctx, "a", sessions.Record{Data: []byte("same")}); err != nil {
+		t.Fatal(err)
+	}
+	if countDocs(t, s, "a") != 0 || countDocs(t, s, "b") != 1 {
+		t.Fatalf("DeleteIf of a: %d documents of a, %d of b; want 0 and 1", countDocs(t, s, "a"), countDocs(t, s, "b"))
+	}
+
+	// An empty record is deleted over the empty record Load returned.
+	if err := s.Create(ctx, "empty", nil, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	rec, found, err = s.Load(ctx, "empty")
+	if err != nil || !found || len(rec.Data) != 0 {
+		t.Fatalf("Load of an empty record = (%v, %v, %v)", rec.Data, found, err)
+	}
+	checkConflict(t, "DeleteIf", "empty", s.DeleteIf(ctx, "empty", sessions.Record{Data: []byte("x")}))
+	if err := s.DeleteIf(ctx, "empty", rec); err != nil {
+		t.Fatalf("DeleteIf of an empty record: %v", err)
+	}
+	if n := countDocs(t, s, "empty"); n != 0 {
+		t.Fatalf("after DeleteIf of an empty record, %d documents; want 0", n)
+	}
+}
+
+// TestDeleteIfStringVal checks that a document whose val is a string, which
+// Load reads, is deleted over what Load returned, and only over that.
+func TestDeleteIfStringVal(t *testing.T) {
+	s := newTestStore(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	insertRaw(t, s, "str", "text record", time.Now().Add(time.Hour))
+	rec, found, err := s.Load(ctx, "str")
+	if err != nil || !found || string(rec.Data) != "text record" {
+		t.Fatalf("Load = (%q, %v, %v)", rec.Data, found, err)
+	}
+	checkConflict(t, "DeleteIf", "str", s.DeleteIf(ctx, "str", sessions.Record{Data: []byte("text recor")}))
+	if n := countDocs(t, s, "str"); n != 1 {
+		t.Fatalf("after a refused DeleteIf, %d documents; want 1", n)
+	}
+	if err := s.DeleteIf(ctx, "str", rec); err != nil {
+		t.Fatalf("DeleteIf over a string val: %v", err)
+	}
+	if n := countDocs(t, s, "str"); n != 0 {
+		t.Fatalf("after DeleteIf over a string val, %d documents; want 0", n)
 	}
 }
 
@@ -323,4 +447,76 @@ func replaceRace(t *testing.T, ctx context.Context, a, b *Store) {
 			t.Fatalf("round %d: stored %q; want the winner's %q", round, got, winner)
 		}
 	}
+}
+
+// TestDeleteIfReplaceRace races DeleteIfs against Replaces over one loaded
+// record: exactly one wins each round. A winning DeleteIf leaves no
+// document (no Replace recreates it); a winning Replace leaves its data. On
+// FerretDB 1.x that holds because the Store serializes its writes per key.
+func TestDeleteIfReplaceRace(t *testing.T) {
+	s := newTestStore(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	t.Logf("writes serialized per key: %v", s.serialized())
+	deleteIfReplaceRace(t, ctx, s, s)
+}
+
+// deleteIfReplaceRace creates "k" through a, then, round after round, loads
+// it and races DeleteIfs (even racers) and Replaces (odd racers) over the
+// loaded record, alternately through a and b. When a DeleteIf won, the next
+// round creates the record again.
+func deleteIfReplaceRace(t *testing.T, ctx context.Context, a, b *Store) {
+	t.Helper()
+	const n = 8
+	deletes := 0
+	for round := range 30 {
+		if countDocs(t, a, "k") == 0 {
+			if err := a.Create(ctx, "k", fmt.Appendf(nil, "c%d", round), time.Hour); err != nil {
+				t.Fatalf("round %d: Create: %v", round, err)
+			}
+		}
+		rec, found, err := a.Load(ctx, "k")
+		if err != nil || !found {
+			t.Fatalf("round %d: Load = (%v, %v)", round, found, err)
+		}
+		var mu sync.Mutex
+		var winner []byte // nil when a DeleteIf won
+		wins := race(t, n, func(i int) error {
+			s := a
+			if i%4 >= 2 {
+				s = b
+			}
+			if i%2 == 0 {
+				err := s.DeleteIf(ctx, "k", rec)
+				if err == nil {
+					mu.Lock()
+					winner = nil
+					mu.Unlock()
+				}
+				return err
+			}
+			data := fmt.Appendf(nil, "r%d-%d", round+1, i)
+			err := s.Replace(ctx, "k", rec, data, time.Hour)
+			if err == nil {
+				mu.Lock()
+				winner = data
+				mu.Unlock()
+			}
+			return err
+		})
+		if wins != 1 {
+			t.Fatalf("round %d: %d of the DeleteIfs and Replaces succeeded; want exactly 1", round, wins)
+		}
+		if winner == nil {
+			deletes++
+			if c := countDocs(t, a, "k"); c != 0 {
+				t.Fatalf("round %d: a DeleteIf won, but %d documents are left (%q)", round, c, rawVal(t, a, "k"))
+			}
+			continue
+		}
+		if got := rawVal(t, a, "k"); !bytes.Equal(got, winner) || countDocs(t, a, "k") != 1 {
+			t.Fatalf("round %d: stored %q in %d documents; want the winning Replace's %q in 1", round, got, countDocs(t, a, "k"), winner)
+		}
+	}
+	t.Logf("DeleteIf won %d of 30 rounds", deletes)
 }

@@ -66,9 +66,15 @@
 //     $sets val and expiration. If it matched nothing, because the session
 //     changed, expired or was deleted since it was loaded, nothing is
 //     written or created and the error wraps sessions.ErrConflict.
+//   - DeleteIf is a delete (limit 1) with the filter of Replace,
+//     {id: key, val: <the bytes loaded>, expiration: {$gt: now}}. If it
+//     deleted nothing, because the session changed, expired or was
+//     deleted since it was loaded, the error wraps sessions.ErrConflict.
 //
-// The session middleware then reloads the session and applies its changes
-// again. Record.Version is not used: Replace compares val itself.
+// Replace and DeleteIf compare val as Load reads it: binary data, or a
+// string holding the same bytes, which Load also accepts. The session
+// middleware then reloads the session and applies its changes again.
+// Record.Version is not used: Replace and DeleteIf compare val itself.
 //
 // # Round trips
 //
@@ -78,6 +84,7 @@
 //	LoadTouch      findAndModify (same filter, $set expiration)
 //	Create         insert; only when a document of the id is there: delete (if expired), then insert again
 //	Replace        update without upsert (filter id, val, expiration > now; $set val, expiration)
+//	DeleteIf       delete (limit 1; filter id, val, expiration > now)
 //	Touch          update without upsert ($set expiration; an expired or missing session is left alone)
 //	Delete         delete (limit 1)
 //	DeleteExpired  delete (expiration <= now, every match)
@@ -97,14 +104,16 @@
 // two Replaces over the same loaded record could both succeed, and a Touch
 // or LoadTouch racing a Replace could write back the data it found. New
 // tells FerretDB 1.x from buildInfo and the Store then serializes its
-// writes (Create, Replace, Touch, LoadTouch, Delete) per key within this
-// process, with a striped set of locks shared by every Store of the
-// process, and logs a warning saying so. Conditional writes from one
+// writes (Create, Replace, DeleteIf, Touch, LoadTouch, Delete) per key
+// within this process, with a striped set of locks shared by every Store
+// of the process, and logs a warning saying so. Conditional writes from one
 // process are then atomic; several processes sharing the collection can
 // still lose updates there. For multi-process deployments, use MongoDB or a
 // newer FerretDB. Inserts and deletes are atomic on FerretDB 1.x, so racing
-// Creates have exactly one winner in any case. On MongoDB every write is
-// atomic on its own and no lock is taken.
+// Creates have exactly one winner in any case, but a DeleteIf can fall
+// between the find and the write of a Replace, so that both would succeed;
+// the lock keeps that from happening within the process. On MongoDB every
+// write is atomic on its own and no lock is taken.
 //
 // On FerretDB 1.x with its SQLite handler, only equality on _id is pushed
 // down to SQLite; a filter on id reads every document of the collection.

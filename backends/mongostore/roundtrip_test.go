@@ -69,6 +69,13 @@ func TestRoundTrips(t *testing.T) {
 		{"Replace (conflict)", "update", func() error {
 			return wantConflict(s.Replace(ctx, "k", sessions.Record{Data: []byte("v")}, []byte("x"), time.Hour))
 		}},
+		{"DeleteIf (conflict)", "delete", func() error { return wantConflict(s.DeleteIf(ctx, "k", sessions.Record{Data: []byte("v")})) }},
+		{"DeleteIf", "delete insert", func() error {
+			if err := s.DeleteIf(ctx, "k", sessions.Record{Data: []byte("w")}); err != nil {
+				return err
+			}
+			return s.Create(ctx, "k", []byte("w"), time.Hour) // for the operations below
+		}},
 		{"Load", "find", func() error { _, _, err := s.Load(ctx, "k"); return err }},
 		{"Load (missing)", "find", func() error { _, _, err := s.Load(ctx, "missing"); return err }},
 		{"LoadTouch", "findAndModify", func() error { _, _, err := s.LoadTouch(ctx, "k", time.Hour); return err }},

@@ -120,6 +120,21 @@ func TestReplaceRaceTwoStores(t *testing.T) {
 	replaceRace(t, ctx, a, b)
 }
 
+// TestDeleteIfReplaceRaceTwoStores races DeleteIfs and Replaces through
+// two Stores of one process on one collection: the locks are shared, so
+// there is still exactly one winner a round on FerretDB 1.x.
+func TestDeleteIfReplaceRaceTwoStores(t *testing.T) {
+	a := newTestStore(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	client := connect(t, mongoURI(t))
+	b, err := New(ctx, client.Database(testDatabase).Collection(a.coll.Name()), WithLogger(testLogger(t)))
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	deleteIfReplaceRace(t, ctx, a, b)
+}
+
 // TestTouchReplaceRace races Touch and LoadTouch against Replaces of one
 // record: a Touch must never write back the data it found over a Replace
 // that won, so the stored data is always the winner's.
@@ -200,5 +215,11 @@ func TestKeyLockContext(t *testing.T) {
 	err = s.Replace(ctx2, "held", sessions.Record{Data: []byte("x")}, []byte("y"), time.Hour)
 	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), `mongostore: replace "held"`) {
 		t.Fatalf("Replace on a held key = %v; want a wrapped context.DeadlineExceeded", err)
+	}
+	ctx3, cancel3 := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel3()
+	err = s.DeleteIf(ctx3, "held", sessions.Record{Data: []byte("x")})
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), `mongostore: delete-if "held"`) {
+		t.Fatalf("DeleteIf on a held key = %v; want a wrapped context.DeadlineExceeded", err)
 	}
 }

@@ -188,15 +188,7 @@ func (s *Store) Replace(ctx context.Context, key string, old sessions.Record, da
 	}
 	defer unlock()
 	now := time.Now()
-	var val any = binary(old.Data)
-	if utf8.Valid(old.Data) {
-		val = bson.D{{Key: "$in", Value: bson.A{val, string(old.Data)}}}
-	}
-	filter := bson.D{
-		{Key: "id", Value: key},
-		{Key: "val", Value: val},
-		{Key: "expiration", Value: bson.D{{Key: "$gt", Value: now}}},
-	}
+	filter := oldFilter(key, old, now)
 	update := bson.D{{Key: "$set", Value: bson.D{
 		{Key: "val", Value: binary(data)},
 		{Key: "expiration", Value: expiration(now, ttl)},
@@ -207,6 +199,36 @@ func (s *Store) Replace(ctx context.Context, key string, old sessions.Record, da
 	}
 	if res.MatchedCount == 0 {
 		return fmt.Errorf("mongostore: replace %q: %w", key, sessions.ErrConflict)
+	}
+	return nil
+}
+
+// DeleteIf removes the record under key if the live document of key still
+// holds old.Data: one delete (limit 1) filtered, as Replace's update is, on
+// {id: key, val: old.Data, expiration: {$gt: now}}. When nothing matched
+// (the record changed, expired or was deleted), nothing is deleted and the
+// error wraps sessions.ErrConflict. old.Version is not used. One round trip.
+//
+// Deletes are atomic on every server, FerretDB 1.x included, but there a
+// Replace of this process is a find followed by a write, which a delete
+// could fall between; so DeleteIf takes the key's lock there, as every
+// write does, and of a DeleteIf and Replaces racing over one record through
+// this process exactly one succeeds.
+func (s *Store) DeleteIf(ctx context.Context, key string, old sessions.Record) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("mongostore: delete-if %q: %w", key, err)
+	}
+	unlock, err := s.lockKey(ctx, key)
+	if err != nil {
+		return fmt.Errorf("mongostore: delete-if %q: %w", key, err)
+	}
+	defer unlock()
+	res, err := s.coll.DeleteOne(ctx, oldFilter(key, old, time.Now()))
+	if err != nil {
+		return fmt.Errorf("mongostore: delete-if %q: %w", key, err)
+	}
+	if res.DeletedCount == 0 {
+		return fmt.Errorf("mongostore: delete-if %q: %w", key, sessions.ErrConflict)
 	}
 	return nil
 }
@@ -253,6 +275,21 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 func liveFilter(key string, now time.Time) bson.D {
 	return bson.D{
 		{Key: "id", Value: key},
+		{Key: "expiration", Value: bson.D{{Key: "$gt", Value: now}}},
+	}
+}
+
+// oldFilter matches the document of key if it has not expired at now and
+// its val is old.Data as Load reads it: binary data, or a string, which
+// Load also accepts, holding the same bytes.
+func oldFilter(key string, old sessions.Record, now time.Time) bson.D {
+	var val any = binary(old.Data)
+	if utf8.Valid(old.Data) {
+		val = bson.D{{Key: "$in", Value: bson.A{val, string(old.Data)}}}
+	}
+	return bson.D{
+		{Key: "id", Value: key},
+		{Key: "val", Value: val},
 		{Key: "expiration", Value: bson.D{{Key: "$gt", Value: now}}},
 	}
 }

@@ -16,11 +16,11 @@ import (
 	"github.com/serversession/serversession/sessions"
 )
 
-// TestClusterConditionalWrites runs Create, Replace and their refusals
-// through a *redis.ClusterClient on a three-node Redis Cluster of the test's
-// own, for keys in slots on every node: the Replace script names its one
-// key, so go-redis sends it to the node that holds it, and each call is one
-// round trip there.
+// TestClusterConditionalWrites runs Create, Replace, DeleteIf and their
+// refusals through a *redis.ClusterClient on a three-node Redis Cluster of
+// the test's own, for keys in slots on every node: the Replace and DeleteIf
+// scripts name their one key, so go-redis sends them to the node that holds
+// it, and each call is one round trip there.
 func TestClusterConditionalWrites(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a three-node Redis Cluster; skipped with -short")
@@ -51,6 +51,24 @@ func TestClusterConditionalWrites(t *testing.T) {
 		}
 		if rec, _, _ := s.Load(ctx, key); string(rec.Data) != "v2" {
 			t.Fatalf("Load(%s) = %q; want v2", key, rec.Data)
+		}
+		if err := s.DeleteIf(ctx, key, old); !errors.Is(err, sessions.ErrConflict) {
+			t.Fatalf("DeleteIf(%s) from a stale record = %v; want ErrConflict", key, err)
+		}
+		if rec, _, _ := s.Load(ctx, key); string(rec.Data) != "v2" {
+			t.Fatalf("Load(%s) after a refused DeleteIf = %q; want v2", key, rec.Data)
+		}
+		if err := s.DeleteIf(ctx, key, sessions.Record{Data: []byte("v2")}); err != nil {
+			t.Fatalf("DeleteIf(%s): %v", key, err)
+		}
+		if n := c.Exists(ctx, key).Val(); n != 0 {
+			t.Fatalf("DeleteIf(%s) left the key", key)
+		}
+		if err := s.DeleteIf(ctx, key, sessions.Record{Data: []byte("v2")}); !errors.Is(err, sessions.ErrConflict) {
+			t.Fatalf("DeleteIf(%s) after DeleteIf = %v; want ErrConflict", key, err)
+		}
+		if err := s.Create(ctx, key, []byte("v2"), time.Hour); err != nil {
+			t.Fatalf("Create(%s) after DeleteIf: %v", key, err)
 		}
 		if err := s.Delete(ctx, key); err != nil {
 			t.Fatalf("Delete(%s): %v", key, err)

@@ -47,9 +47,13 @@
 //     key, which it declares, so it runs on Cluster as on a single node.
 //     The old record travels with the new one in the same request: Redis
 //     compares bytes, not a hash.
+//   - DeleteIf runs the same comparison in a script of its own, which DELs
+//     the record only if its bytes are still the loaded ones; otherwise it
+//     changes nothing and the error wraps sessions.ErrConflict, saying
+//     whether the record was gone or changed.
 //
 // Redis strings carry no version, so Load and LoadTouch return Records with
-// Version 0, and Replace always compares Data.
+// Version 0, and Replace and DeleteIf always compare Data.
 //
 // # Round trips
 //
@@ -57,18 +61,20 @@
 //	LoadTouch  1 round trip  GETEX key PX ms   (load and TTL refresh together)
 //	Create     1 round trip  SET key val PX ms NX
 //	Replace    1 round trip  EVALSHA sha 1 key old val ms
+//	DeleteIf   1 round trip  EVALSHA sha 1 key old
 //	Touch      1 round trip  PEXPIRE key ms    (the data is not rewritten)
 //	Delete     1 round trip  DEL key
 //
-// The first Replace on a server (or node) whose script cache does not hold
-// the script yet gets NOSCRIPT, and go-redis sends it once with EVAL: two
-// round trips that one time, and after every SCRIPT FLUSH or restart.
+// The first Replace or DeleteIf on a server (or node) whose script cache
+// does not hold its script yet gets NOSCRIPT, and go-redis sends the script
+// once with EVAL: two round trips that one time, and after every SCRIPT
+// FLUSH or restart.
 //
 // GETEX needs Redis 6.2 or later. Against an older server (or a proxy
 // without GETEX) the first LoadTouch that gets "unknown command" switches the
 // Store, for its lifetime, to a pipelined GET + PEXPIRE: still one round
-// trip, two commands. None of GETEX, PEXPIRE and the Replace script ever
-// creates a key that is not there.
+// trip, two commands. None of GETEX, PEXPIRE and the scripts ever creates a
+// key that is not there.
 //
 // Besides these, go-redis sends its own handshake (HELLO, CLIENT SETINFO)
 // once per new pooled connection, not per operation.
@@ -86,7 +92,8 @@
 // # Errors and deadlines
 //
 // A missing or expired record is found == false with a nil error; redis.Nil
-// never escapes. A refused Create or Replace wraps sessions.ErrConflict.
+// never escapes. A refused Create, Replace or DeleteIf wraps
+// sessions.ErrConflict.
 // Any other failure is returned wrapped with the operation and key, e.g.
 // `redisstore: load "session:abc": dial tcp 127.0.0.1:6379: connect:
 // connection refused`, so the session core never mistakes an outage for a
@@ -97,9 +104,10 @@
 // WriteTimeout (5 s by default in go-redis v9.23) bound each command.
 //
 // go-redis retries a command whose connection failed (MaxRetries, 3 by
-// default). If a Create or Replace reached Redis and only its answer was
-// lost, the retry finds the store's own write and reports ErrConflict; the
-// session core then reloads and applies its changes again. Set MaxRetries
+// default). If a Create, Replace or DeleteIf reached Redis and only its
+// answer was lost, the retry finds the store's own write (or its deletion)
+// and reports ErrConflict; the session core then reloads and applies its
+// changes again. Set MaxRetries
 // to -1 if such a repeat must not happen.
 //
 // Data returned by Load and LoadTouch is a fresh slice the caller owns, and

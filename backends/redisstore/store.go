@@ -73,28 +73,37 @@ func (s *Store) Create(ctx context.Context, key string, data []byte, ttl time.Du
 	return nil
 }
 
-// replaceScript is Replace's compare-and-set, run atomically by Redis. It
-// names its one key in KEYS, so that a Cluster client routes it to the node
-// holding that key's slot. It answers 1 when it wrote, 0 when no live record
-// was there (nothing is created) and -1 when the record differs from the one
-// the caller loaded (nothing is written).
+// compareOld is the head of the conditional-write scripts: it GETs the one
+// key the script names in KEYS, so that a Cluster client routes the script
+// to the node holding that key's slot, and returns 0 when no live record is
+// there and -1 when the record differs from the old bytes in ARGV[1]. What
+// follows it runs only over the very record the caller loaded, and returns 1.
 //
 // The script compares the stored bytes with the old bytes themselves, sent
 // along as ARGV[1], rather than with a SHA-1 of them that the client would
 // compute. Equality is then exact, with no reliance on a hash, and the work
 // on Redis's single thread is one memory comparison, where redis.sha1hex
 // would hash the whole stored record on every write. The price is upload: a
-// Replace sends the old record next to the new one. For session records,
+// Replace or DeleteIf sends the old record along. For session records,
 // typically a few hundred bytes to a few KiB, that is a few more bytes in the
 // same round trip.
-var replaceScript = redis.NewScript(`local cur = redis.call('GET', KEYS[1])
+const compareOld = `local cur = redis.call('GET', KEYS[1])
 if not cur then
 	return 0
 end
 if cur ~= ARGV[1] then
 	return -1
 end
-redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+`
+
+// replaceScript is Replace's compare-and-set, run atomically by Redis:
+// ARGV[2] is the new data and ARGV[3] its TTL in milliseconds.
+var replaceScript = redis.NewScript(compareOld + `redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1
+`)
+
+// deleteIfScript is DeleteIf's compare-and-delete, run atomically by Redis.
+var deleteIfScript = redis.NewScript(compareOld + `redis.call('DEL', KEYS[1])
 return 1
 `)
 
@@ -115,19 +124,38 @@ func (s *Store) Replace(ctx context.Context, key string, old sessions.Record, da
 	}
 	// A nil Data would go out as an empty string, which is what a record
 	// of no bytes holds, so it needs no special case.
-	n, err := replaceScript.Run(ctx, s.client, []string{key}, old.Data, data, ms).Int64()
+	return s.runConditional(ctx, replaceScript, "replace", key, old.Data, data, ms)
+}
+
+// DeleteIf removes the record under key if it still holds old.Data, in one
+// round trip: EVALSHA of a script that compares, exactly as Replace's does,
+// and DELs only if the bytes are equal. old.Version is ignored: Redis
+// records have none. If the record changed, expired or was deleted, nothing
+// changes, and the error wraps sessions.ErrConflict.
+func (s *Store) DeleteIf(ctx context.Context, key string, old sessions.Record) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("redisstore: delete-if %q: %w", key, err)
+	}
+	return s.runConditional(ctx, deleteIfScript, "delete-if", key, old.Data)
+}
+
+// runConditional runs one of the conditional-write scripts on key with args
+// (the old bytes first) and maps its answer: 1 is success, 0 and -1 are
+// conflicts that say whether the record was gone or changed.
+func (s *Store) runConditional(ctx context.Context, script *redis.Script, op, key string, args ...any) error {
+	n, err := script.Run(ctx, s.client, []string{key}, args...).Int64()
 	if err != nil {
-		return fmt.Errorf("redisstore: replace %q: %w", key, err)
+		return fmt.Errorf("redisstore: %s %q: %w", op, key, err)
 	}
 	switch n {
 	case 1:
 		return nil
 	case 0:
-		return fmt.Errorf("redisstore: replace %q: no record is stored (it expired or was deleted): %w", key, sessions.ErrConflict)
+		return fmt.Errorf("redisstore: %s %q: no record is stored (it expired or was deleted): %w", op, key, sessions.ErrConflict)
 	case -1:
-		return fmt.Errorf("redisstore: replace %q: the record changed since it was loaded: %w", key, sessions.ErrConflict)
+		return fmt.Errorf("redisstore: %s %q: the record changed since it was loaded: %w", op, key, sessions.ErrConflict)
 	}
-	return fmt.Errorf("redisstore: replace %q: unexpected script answer %d", key, n)
+	return fmt.Errorf("redisstore: %s %q: unexpected script answer %d", op, key, n)
 }
 
 // Delete removes the record under key with DEL. A missing record is not an

@@ -321,8 +321,8 @@ func TestExpiry(t *testing.T) {
 
 // TestCommandsPerOperation counts, with a go-redis hook, the round trips and
 // commands each operation sends: one round trip and one command each, with
-// SET NX for Create, one EVALSHA for Replace (refused or not), GETEX for
-// LoadTouch and PEXPIRE (no data) for Touch.
+// SET NX for Create, one EVALSHA for Replace and for DeleteIf (refused or
+// not), GETEX for LoadTouch and PEXPIRE (no data) for Touch.
 func TestCommandsPerOperation(t *testing.T) {
 	ctx := context.Background()
 	rdb, hook := countedClient(t, redisAddr(t))
@@ -332,6 +332,9 @@ func TestCommandsPerOperation(t *testing.T) {
 	// not know it yet (TestReplaceLoadsScript); see that it does here.
 	if err := s.Replace(ctx, prefix(t)+"warm-up", sessions.Record{}, nil, time.Minute); !errors.Is(err, sessions.ErrConflict) {
 		t.Fatalf("Replace of a missing record = %v; want ErrConflict", err)
+	}
+	if err := s.DeleteIf(ctx, prefix(t)+"warm-up", sessions.Record{}); !errors.Is(err, sessions.ErrConflict) {
+		t.Fatalf("DeleteIf of a missing record = %v; want ErrConflict", err)
 	}
 
 	ops := []struct {
@@ -351,6 +354,10 @@ func TestCommandsPerOperation(t *testing.T) {
 		}, true, "evalsha * 1 " + key + " <4 bytes> <5 bytes> 3600000"},
 		{"LoadTouch", func() error { _, _, err := s.LoadTouch(ctx, key, time.Hour); return err }, false, "getex " + key + " px 3600000"},
 		{"Touch", func() error { return s.Touch(ctx, key, time.Hour) }, false, "pexpire " + key + " 3600000"},
+		{"DeleteIf (conflict)", func() error { return s.DeleteIf(ctx, key, sessions.Record{Data: []byte("data")}) }, true, "evalsha * 1 " + key + " <4 bytes>"},
+		{"DeleteIf", func() error { return s.DeleteIf(ctx, key, sessions.Record{Data: []byte("data2")}) }, false, "evalsha * 1 " + key + " <5 bytes>"},
+		{"DeleteIf missing", func() error { return s.DeleteIf(ctx, key, sessions.Record{Data: []byte("data2")}) }, true, "evalsha * 1 " + key + " <5 bytes>"},
+		{"Create again", func() error { return s.Create(ctx, key, []byte("data"), time.Hour) }, false, "set " + key + " <4 bytes> px 3600000 nx"},
 		{"Delete", func() error { return s.Delete(ctx, key) }, false, "del " + key},
 		{"LoadTouch missing", func() error { _, _, err := s.LoadTouch(ctx, key, time.Hour); return err }, false, "getex " + key + " px 3600000"},
 		{"Replace missing", func() error {
@@ -385,10 +392,10 @@ func matchCommand(cmd, want string) bool {
 	return true
 }
 
-// TestReplaceLoadsScript runs Replace on a server of the test's own whose
-// script cache is empty: the first call gets NOSCRIPT from EVALSHA and
-// go-redis sends the script with EVAL (two round trips, once); from then
-// on each Replace is one EVALSHA.
+// TestReplaceLoadsScript runs Replace and DeleteIf on a server of the
+// test's own whose script cache is empty: the first call of each gets
+// NOSCRIPT from EVALSHA and go-redis sends its script with EVAL (two round
+// trips, once); from then on each call is one EVALSHA.
 func TestReplaceLoadsScript(t *testing.T) {
 	ctx := context.Background()
 	rdb, hook := countedClient(t, privateRedis(t))
@@ -422,6 +429,25 @@ func TestReplaceLoadsScript(t *testing.T) {
 	}
 	if v, _ := stored(t, rdb, key); v != "v3" {
 		t.Fatalf("Redis holds %q; want v3", v)
+	}
+	for i, want := range [][]string{{"evalsha", "eval"}, {"evalsha"}} {
+		hook.start()
+		err := s.DeleteIf(ctx, key, sessions.Record{Data: []byte("v3")})
+		trips, cmds := hook.stop()
+		if wantErr := i == 1; wantErr != errors.Is(err, sessions.ErrConflict) || (!wantErr && err != nil) {
+			t.Fatalf("DeleteIf #%d = %v; want conflict %v", i+1, err, wantErr)
+		}
+		if trips != len(want) || len(cmds) != len(want) {
+			t.Fatalf("DeleteIf #%d sent %d round trips %q; want %d (%v)", i+1, trips, cmds, len(want), want)
+		}
+		for j, v := range want {
+			if f := strings.Fields(cmds[j]); f[0] != v {
+				t.Errorf("DeleteIf #%d command %d = %q; want %s", i+1, j, cmds[j], v)
+			}
+		}
+	}
+	if v, ok := stored(t, rdb, key); ok {
+		t.Fatalf("after DeleteIf Redis holds %q", v)
 	}
 }
 
@@ -468,10 +494,11 @@ func TestDoneContextSendsNothing(t *testing.T) {
 	cancel()
 	hook.start()
 	errs := map[string]error{
-		"Create":  s.Create(ctx, key, []byte("v"), time.Minute),
-		"Replace": s.Replace(ctx, key, sessions.Record{Data: []byte("v")}, []byte("w"), time.Minute),
-		"Touch":   s.Touch(ctx, key, time.Minute),
-		"Delete":  s.Delete(ctx, key),
+		"Create":   s.Create(ctx, key, []byte("v"), time.Minute),
+		"Replace":  s.Replace(ctx, key, sessions.Record{Data: []byte("v")}, []byte("w"), time.Minute),
+		"DeleteIf": s.DeleteIf(ctx, key, sessions.Record{Data: []byte("v")}),
+		"Touch":    s.Touch(ctx, key, time.Minute),
+		"Delete":   s.Delete(ctx, key),
 	}
 	_, _, errs["Load"] = s.Load(ctx, key)
 	_, _, errs["LoadTouch"] = s.LoadTouch(ctx, key, time.Minute)
@@ -502,6 +529,7 @@ func TestDeadlineBoundsCommandInFlight(t *testing.T) {
 		"Replace": func(ctx context.Context) error {
 			return s.Replace(ctx, "k", sessions.Record{Data: []byte("v")}, []byte("w"), time.Minute)
 		},
+		"DeleteIf": func(ctx context.Context) error { return s.DeleteIf(ctx, "k", sessions.Record{Data: []byte("v")}) },
 	} {
 		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 		start := time.Now()

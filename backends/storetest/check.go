@@ -38,6 +38,32 @@ func (e *env) mustReplace(t *testing.T, key string, old sessions.Record, data []
 	}
 }
 
+// mustDeleteIf removes the record under key, which must still be old, or
+// fails the subtest.
+func (e *env) mustDeleteIf(t *testing.T, key string, old sessions.Record) {
+	t.Helper()
+	if err := e.store.DeleteIf(e.ctx, key, old); err != nil {
+		hint := ""
+		if old.Version == 0 {
+			hint = "; a Record with a zero Version (as after the caller's own Create or Replace) must be compared by its Data"
+		}
+		t.Fatalf("DeleteIf(%q, %s) over the record it names returned error: %v%s", key, describeRecord(old), err, hint)
+	}
+}
+
+// checkKept fails the subtest unless the record under key is still there
+// and holds want, after a write whose condition failed. what names that
+// write, e.g. `a DeleteIf over stale bytes`.
+func (e *env) checkKept(t *testing.T, key string, want []byte, what string) {
+	t.Helper()
+	rec, found := e.load(t, key)
+	if !found {
+		t.Fatalf("Load(%q) after %s reported not found; a write whose condition fails must change nothing, and "+
+			"DeleteIf must compare the record with old before it deletes", key, what)
+	}
+	checkData(t, "Load after "+what, rec.Data, want)
+}
+
 // load loads key, failing the subtest on an error.
 func (e *env) load(t *testing.T, key string) (sessions.Record, bool) {
 	t.Helper()

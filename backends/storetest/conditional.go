@@ -123,9 +123,9 @@ func testReplaceStale(t *testing.T, e *env) {
 	e.mustMiss(t, never, "Replace must not create records")
 }
 
-// testDeletedStaysDeleted: once a record is deleted, neither Replace (over
-// the record loaded before the Delete, or over its bytes), nor Touch, nor
-// LoadTouch brings it back. That is what keeps a logged-out session logged
+// testDeletedStaysDeleted: once a record is deleted, neither Replace nor
+// DeleteIf (over the record loaded before the Delete, or over its bytes)
+// succeeds, and neither they nor Touch nor LoadTouch brings it back. That is what keeps a logged-out session logged
 // out while another request of the same user is still running.
 func testDeletedStaysDeleted(t *testing.T, e *env) {
 	k := e.keys.key("k")
@@ -140,6 +140,12 @@ func testDeletedStaysDeleted(t *testing.T, e *env) {
 	checkConflict(t, fmt.Sprintf("Replace(%q) over Record{Data} of a deleted record", k),
 		e.store.Replace(e.ctx, k, sessions.Record{Data: data}, []byte("written after logout"), time.Hour))
 	e.mustMiss(t, k, "Replace must not recreate a deleted record")
+	checkConflict(t, fmt.Sprintf("DeleteIf(%q) over the record loaded before it was deleted", k),
+		e.store.DeleteIf(e.ctx, k, loaded))
+	e.mustMiss(t, k, "DeleteIf must not recreate a deleted record")
+	checkConflict(t, fmt.Sprintf("DeleteIf(%q) over Record{Data} of a deleted record", k),
+		e.store.DeleteIf(e.ctx, k, sessions.Record{Data: data}))
+	e.mustMiss(t, k, "DeleteIf must not recreate a deleted record")
 
 	if toucher, ok := e.store.(sessions.Toucher); ok {
 		if err := toucher.Touch(e.ctx, k, time.Hour); err != nil {
@@ -160,8 +166,8 @@ func testDeletedStaysDeleted(t *testing.T, e *env) {
 }
 
 // testExpiredRecords: an expired record counts as absent for conditional
-// writes, swept or not: Create over it succeeds, Replace over it fails and
-// creates nothing. Replace sets the record's TTL to its own ttl, shorter or
+// writes, swept or not: Create over it succeeds, Replace and DeleteIf over
+// it fail and create nothing. Replace sets the record's TTL to its own ttl, shorter or
 // longer, and a Create that fails leaves the TTL alone.
 //
 // The expired records are never loaded before the writes over them, so that
@@ -171,6 +177,7 @@ func testExpiredRecords(t *testing.T, e *env) {
 	var (
 		created   = e.keys.key("expired-then-created")
 		replaced  = e.keys.key("expired-then-replaced")
+		deleted   = e.keys.key("expired-then-deleted-if")
 		marker    = e.keys.key("ttl-1s-marker")
 		shortened = e.keys.key("replaced-from-1h-to-1s")
 		extended  = e.keys.key("replaced-from-2s-to-1h")
@@ -182,13 +189,14 @@ func testExpiredRecords(t *testing.T, e *env) {
 	e.mustCreate(t, extended, []byte("short-lived at first"), touchedTTL)
 	e.mustCreate(t, created, []byte("expires"), time.Second)
 	e.mustCreate(t, replaced, []byte("expires"), time.Second)
+	e.mustCreate(t, deleted, []byte("expires"), time.Second)
 	e.mustCreate(t, marker, []byte("expires last"), time.Second)
 	checkConflict(t, fmt.Sprintf("Create(%q, ttl 1s) over a live record", kept),
 		e.store.Create(e.ctx, kept, []byte("must not be written"), time.Second))
 	e.mustReplace(t, shortened, sessions.Record{Data: []byte("long-lived at first")}, []byte("short-lived now"), time.Second)
 	e.mustReplace(t, extended, sessions.Record{Data: []byte("short-lived at first")}, []byte("long-lived now"), time.Hour)
 
-	// created and replaced were written before marker with the same TTL,
+	// created, replaced and deleted were written before marker with the same TTL,
 	// so once marker is gone they have expired too.
 	e.waitGone(t, start, time.Second, "records written with a TTL of 1s must expire", marker)
 	e.waitGone(t, start, time.Second, "Replace must set the record's TTL to its ttl argument, here 1s", shortened)
@@ -196,6 +204,9 @@ func testExpiredRecords(t *testing.T, e *env) {
 	checkConflict(t, fmt.Sprintf("Replace(%q) over an expired record", replaced),
 		e.store.Replace(e.ctx, replaced, sessions.Record{Data: []byte("expires")}, []byte("resurrected"), time.Hour))
 	e.mustMiss(t, replaced, "Replace must not bring back an expired record")
+	checkConflict(t, fmt.Sprintf("DeleteIf(%q) over an expired record, swept or not,", deleted),
+		e.store.DeleteIf(e.ctx, deleted, sessions.Record{Data: []byte("expires")}))
+	e.mustMiss(t, deleted, "DeleteIf must not bring back an expired record")
 
 	if err := e.store.Create(e.ctx, created, []byte("created over an expired record"), time.Hour); err != nil {
 		t.Fatalf("Create(%q) over an expired record returned error %v; want nil: an expired record counts as absent, "+

@@ -42,6 +42,8 @@ func testCanceledContext(t *testing.T, e *env) {
 			check("Create(new key)", e.store.Create(c.ctx, fresh, []byte("must not be written"), time.Hour))
 			check("Replace(existing key, the record Load returned)", e.store.Replace(c.ctx, k, loaded, []byte("must not be written"), time.Millisecond))
 			check("Replace(existing key, Record{Data})", e.store.Replace(c.ctx, k, sessions.Record{Data: want}, []byte("must not be written"), time.Millisecond))
+			check("DeleteIf(existing key, the record Load returned)", e.store.DeleteIf(c.ctx, k, loaded))
+			check("DeleteIf(existing key, Record{Data})", e.store.DeleteIf(c.ctx, k, sessions.Record{Data: want}))
 			rec, found, err := e.store.Load(c.ctx, k)
 			check("Load", err)
 			if found || rec.Data != nil {

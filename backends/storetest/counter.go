@@ -11,7 +11,7 @@ import (
 // Counter counts the calls a store receives, for tests of round-trip
 // budgets: each call to a store of this module is one round trip
 // (gormstore's LoadTouch on MySQL aside, which takes two). Load, Create,
-// Replace, Delete, Touch and LoadTouch each count one.
+// Replace, DeleteIf, Delete, Touch and LoadTouch each count one.
 type Counter struct{ calls atomic.Int64 }
 
 // Calls returns the number of calls counted so far.
@@ -67,6 +67,11 @@ func (w counted) Create(ctx context.Context, key string, data []byte, ttl time.D
 func (w counted) Replace(ctx context.Context, key string, old sessions.Record, data []byte, ttl time.Duration) error {
 	w.c.calls.Add(1)
 	return w.s.Replace(ctx, key, old, data, ttl)
+}
+
+func (w counted) DeleteIf(ctx context.Context, key string, old sessions.Record) error {
+	w.c.calls.Add(1)
+	return w.s.DeleteIf(ctx, key, old)
 }
 
 func (w counted) Delete(ctx context.Context, key string) error {

@@ -23,6 +23,9 @@ func (p plainStore) Create(ctx context.Context, k string, d []byte, ttl time.Dur
 func (p plainStore) Replace(ctx context.Context, k string, old sessions.Record, d []byte, ttl time.Duration) error {
 	return p.s.Replace(ctx, k, old, d, ttl)
 }
+func (p plainStore) DeleteIf(ctx context.Context, k string, old sessions.Record) error {
+	return p.s.DeleteIf(ctx, k, old)
+}
 func (p plainStore) Delete(ctx context.Context, k string) error { return p.s.Delete(ctx, k) }
 
 // touchOnly has Touch but not LoadTouch.
@@ -78,9 +81,16 @@ func TestCount(t *testing.T) {
 	if err := s.Create(ctx, "k", []byte("x"), time.Hour); !errors.Is(err, sessions.ErrConflict) {
 		t.Fatalf("Create over a live record through the wrapper returned %v; want the store's ErrConflict", err)
 	}
+	if err := s.DeleteIf(ctx, "k", sessions.Record{Data: []byte("v")}); !errors.Is(err, sessions.ErrConflict) {
+		t.Fatalf("DeleteIf over stale bytes through the wrapper returned %v; want the store's ErrConflict", err)
+	}
+	must("DeleteIf", s.DeleteIf(ctx, "k", rec))
+	if _, found, err := s.Load(ctx, "k"); err != nil || found {
+		t.Fatalf("Load through the wrapper after DeleteIf = (found %v, err %v); want (false, nil)", found, err)
+	}
 	must("Delete", s.Delete(ctx, "k"))
-	if n := c.Calls(); n != 7 {
-		t.Errorf("Calls() = %d after Create, Load, Replace, Touch, LoadTouch, Create and Delete; want 7", n)
+	if n := c.Calls(); n != 10 {
+		t.Errorf("Calls() = %d after Create, Load, Replace, Touch, LoadTouch, Create, DeleteIf, DeleteIf, Load and Delete; want 10", n)
 	}
 	c.Reset()
 	if n := c.Calls(); n != 0 {

@@ -27,7 +27,7 @@
 // # What the suite checks
 //
 // The contract written on sessions.Store: round trip, missing keys,
-// overwrite, delete, expiry, Touch and LoadTouch when the store implements
+// overwrite, delete, conditional delete, expiry, Touch and LoadTouch when the store implements
 // them, a 31-day TTL, a 1 MiB value, binary data, keys made of every
 // session ID character, that returned bytes are never aliased, concurrent
 // use, canceled contexts and an unreachable server.
@@ -42,16 +42,29 @@
 //   - ReplaceStale: Replace over a Record that no longer matches (replaced
 //     since, or bytes that differ by one, or a key never written) fails with
 //     sessions.ErrConflict, changes nothing and creates nothing.
-//   - DeletedStaysDeleted: after Delete, neither Replace nor Touch nor
-//     LoadTouch brings the record back.
+//   - DeleteIf: DeleteIf removes the record over the Record that Load
+//     returned, the one LoadTouch returned, and Record{Data: d} after the
+//     caller's own Create or Replace of d; Load then misses, and other keys
+//     stay.
+//   - DeleteIfStale: DeleteIf over a Record that no longer matches (replaced
+//     since, or bytes that differ by one, or a key never written) fails
+//     with sessions.ErrConflict, leaves the record byte for byte as it was
+//     and creates nothing.
+//   - DeletedStaysDeleted: after Delete, neither Replace nor DeleteIf
+//     succeeds, and neither they nor Touch nor LoadTouch brings the record
+//     back.
 //   - ExpiredRecords: an expired record counts as absent whether or not the
-//     store has swept it: Create over it succeeds, Replace over it fails and
-//     creates nothing. Replace sets the TTL to its own ttl, and a failed
+//     store has swept it: Create over it succeeds, Replace and DeleteIf over
+//     it fail and create nothing. Replace sets the TTL to its own ttl, and a failed
 //     Create leaves the TTL alone.
 //   - ReplaceRace and CreateRace: 16 goroutines Replace one key over the
 //     same Record, or Create one fresh key, at once, over ten rounds.
 //     Exactly one wins each round, the others get sessions.ErrConflict, and
 //     the stored record is the winner's. Run under -race.
+//   - DeleteIfRace: 16 goroutines race over the same Record, half with
+//     DeleteIf and half with Replace, over ten rounds. Exactly one wins
+//     each round and the others get sessions.ErrConflict; the key is then
+//     missing if a DeleteIf won, or holds the winning Replace's bytes.
 //
 // A failure message names the call, the key and what the store must do
 // instead.

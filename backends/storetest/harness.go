@@ -48,6 +48,8 @@ var cases = []suiteCase{
 	{"CreateConflict", testCreateConflict},
 	{"Replace", testReplace},
 	{"ReplaceStale", testReplaceStale},
+	{"DeleteIf", testDeleteIf},
+	{"DeleteIfStale", testDeleteIfStale},
 	{"DeletedStaysDeleted", testDeletedStaysDeleted},
 	{"Expiry", testExpiry},
 	{"ExpiredRecords", testExpiredRecords},
@@ -61,6 +63,7 @@ var cases = []suiteCase{
 	{"Concurrency", testConcurrency},
 	{"ReplaceRace", testReplaceRace},
 	{"CreateRace", testCreateRace},
+	{"DeleteIfRace", testDeleteIfRace},
 	{"CanceledContext", testCanceledContext},
 }
 

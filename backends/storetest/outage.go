@@ -25,10 +25,11 @@ type Server interface {
 //
 // It creates and loads a record; stops server and checks, as the suite's
 // Unreachable case does, that every method of s fails (Load and LoadTouch
-// never report "not found", Create and Replace never report a conflict);
+// never report "not found", Create, Replace and DeleteIf never report a
+// conflict);
 // then starts server again and checks that the same s, within the given
 // time (zero: at the first call), loads the record as it was before the
-// outage, and can load, touch, replace, create and delete again.
+// outage, and can load, touch, replace, create, delete-if and delete again.
 // The record is under a key of its own, as the suite's are, and is deleted
 // at the end.
 func ServerComesBack(t *testing.T, s sessions.Store, server Server, within time.Duration) {
@@ -78,6 +79,8 @@ func ServerComesBack(t *testing.T, s sessions.Store, server Server, within time.
 	checkData(t, "Load after a Replace once the server came back", e.mustLoad(t, k), again)
 	checkConflict(t, fmt.Sprintf("Create(%q) over the live record once the server came back", k),
 		s.Create(e.ctx, k, []byte("must not be written"), time.Hour))
+	e.mustDeleteIf(t, k, sessions.Record{Data: again})
+	e.mustMiss(t, k, "DeleteIf once the server came back must remove the record")
 	e.mustDelete(t, k)
 	fresh := e.keys.key("created-after")
 	e.mustCreate(t, fresh, want, time.Hour)

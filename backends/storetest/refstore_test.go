@@ -222,6 +222,49 @@ func (s *refStore) Replace(ctx context.Context, key string, old sessions.Record,
 	return nil
 }
 
+func (s *refStore) DeleteIf(ctx context.Context, key string, old sessions.Record) error {
+	if s.fault == "down-conflict" {
+		return s.conflict("delete-if", key)
+	}
+	if err := s.check(ctx); err != nil {
+		return fmt.Errorf("refstore: delete-if %q: %w", key, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, isLive := s.live(key)
+	switch s.fault {
+	case "deleteif-over-expired":
+		r, isLive = s.records[s.key(key)]
+		isLive = isLive && !r.deleted
+	case "soft-delete-deleteif":
+		r, isLive = s.records[s.key(key)]
+	}
+	switch {
+	case !isLive && s.fault == "deleteif-ok-when-gone":
+		return nil
+	case !isLive:
+		return s.deleteIfConflict(key)
+	case s.fault == "deleteif-ignores-old":
+	case !s.matches(r, old) && s.fault == "deleteif-ok-on-mismatch":
+		return nil
+	case !s.matches(r, old):
+		return s.deleteIfConflict(key)
+	}
+	if s.fault == "racy-deleteif" {
+		s.racyPause()
+	}
+	delete(s.records, s.key(key))
+	return nil
+}
+
+// deleteIfConflict is the error of a failed DeleteIf.
+func (s *refStore) deleteIfConflict(key string) error {
+	if s.fault == "deleteif-conflict-unwrapped" {
+		return fmt.Errorf("refstore: delete-if %q: the record changed", key)
+	}
+	return s.conflict("delete-if", key)
+}
+
 func (s *refStore) Delete(ctx context.Context, key string) error {
 	if err := s.check(ctx); err != nil {
 		return fmt.Errorf("refstore: delete %q: %w", key, err)

@@ -107,6 +107,22 @@ func TestSuiteCatchesFaults(t *testing.T) {
 		{"racy-replace", "ReplaceRace", "racing Replace", false},
 		{"racy-create", "CreateRace", "racing Create", false},
 		{"down-conflict", "Unreachable", "which wraps sessions.ErrConflict", false},
+
+		// DeleteIf.
+		{"deleteif-ignores-old", "DeleteIfStale", "DeleteIf must compare the record with old before it deletes", false},
+		{"deleteif-ignores-old", "LargeValue", "DeleteIf must compare the record with old before it deletes", false},
+		{"deleteif-ok-on-mismatch", "DeleteIfStale", "over the record Load returned before another Replace returned nil", false},
+		{"deleteif-ok-when-gone", "DeleteIfStale", "of a key never written returned nil", false},
+		{"deleteif-ok-when-gone", "DeletedStaysDeleted", "over the record loaded before it was deleted returned nil", false},
+		{"soft-delete-deleteif", "DeletedStaysDeleted", "over the record loaded before it was deleted returned nil", false},
+		{"deleteif-over-expired", "ExpiredRecords", "over an expired record, swept or not, returned nil", true},
+		{"deleteif-conflict-unwrapped", "DeleteIfStale", "does not wrap sessions.ErrConflict", false},
+		{"deleteif-conflict-unwrapped", "DeletedStaysDeleted", "does not wrap sessions.ErrConflict", false},
+		{"versioned-zero-version-conflicts", "DeleteIf", "must be compared by its Data", false},
+		{"versioned-loadtouch-bad-version", "DeleteIf", "the Record LoadTouch returns must work as old", false},
+		{"racy-deleteif", "DeleteIfRace", "racing DeleteIf and Replace", false},
+		{"racy-replace", "DeleteIfRace", "racing DeleteIf and Replace", false},
+		{"down-conflict", "Unreachable", "DeleteIf(", false},
 	} {
 		t.Run(c.fault+"/"+c.subtest, func(t *testing.T) {
 			if testing.Short() && c.slow {

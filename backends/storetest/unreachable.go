@@ -13,7 +13,7 @@ import (
 // Load in particular must not answer "not found": the lifecycle would then
 // start a new empty session and log the user out, where an error lets it
 // keep the stored record safe. Create and Replace must not answer
-// "conflict" either: the store did not look, and the lifecycle would reload
+// "conflict" either, nor DeleteIf: the store did not look, and the lifecycle would reload
 // and retry instead of reporting the outage.
 func testUnreachable(t *testing.T, e *env) {
 	e.mustFail(t, e.keys.key("k"))
@@ -21,7 +21,7 @@ func testUnreachable(t *testing.T, e *env) {
 
 // mustFail reports an error for every method of the store that does not
 // fail on k, for a Load or LoadTouch that fails but returns data or found,
-// and for a Create or Replace whose error claims a conflict. It is what
+// and for a Create, Replace or DeleteIf whose error claims a conflict. It is what
 // Unreachable and ServerComesBack check while the server is gone.
 func (e *env) mustFail(t *testing.T, k string) {
 	t.Helper()
@@ -38,6 +38,7 @@ func (e *env) mustFail(t *testing.T, k string) {
 	checkWriteFails("Create("+quote(k)+")", e.store.Create(e.ctx, k, []byte("nowhere to go"), time.Hour))
 	checkWriteFails("Replace("+quote(k)+")", e.store.Replace(e.ctx, k, sessions.Record{Data: []byte("kept through the outage")},
 		[]byte("nowhere to go"), time.Hour))
+	checkWriteFails("DeleteIf("+quote(k)+")", e.store.DeleteIf(e.ctx, k, sessions.Record{Data: []byte("kept through the outage")}))
 	rec, found, err := e.store.Load(e.ctx, k)
 	switch {
 	case err == nil && !found:

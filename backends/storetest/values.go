@@ -12,7 +12,8 @@ import (
 // bytes that cookie-based sessions are limited to.
 const largeValueSize = 1 << 20
 
-// testLargeValue: a 1 MiB record round-trips byte for byte.
+// testLargeValue: a 1 MiB record round-trips byte for byte, and Replace and
+// DeleteIf compare all of it.
 func testLargeValue(t *testing.T, e *env) {
 	want := make([]byte, largeValueSize)
 	rng := rand.NewChaCha8([32]byte{'s', 't', 'o', 'r', 'e', 't', 'e', 's', 't'})
@@ -20,16 +21,21 @@ func testLargeValue(t *testing.T, e *env) {
 	k := e.keys.key("1MiB")
 	e.mustCreate(t, k, want, time.Hour)
 	checkData(t, "Load of the 1 MiB record", e.mustLoad(t, k), want)
-	// Replace compares all of it: over the same bytes it succeeds, over a
-	// copy with the last byte changed it conflicts.
+	// Replace and DeleteIf compare all of it: over the same bytes they
+	// succeed, over a copy with the last byte changed they conflict.
 	stale := append([]byte(nil), want...)
 	stale[len(stale)-1]++
 	checkConflict(t, "Replace of the 1 MiB record over a copy whose last byte differs",
 		e.store.Replace(e.ctx, k, sessions.Record{Data: stale}, []byte("must not be written"), time.Hour))
+	checkConflict(t, "DeleteIf of the 1 MiB record over a copy whose last byte differs",
+		e.store.DeleteIf(e.ctx, k, sessions.Record{Data: stale}))
+	e.checkKept(t, k, want, "a DeleteIf of the 1 MiB record over a copy whose last byte differs")
 	next := append([]byte(nil), want...)
 	next[0]++
 	e.mustReplace(t, k, sessions.Record{Data: want}, next, time.Hour)
 	checkData(t, "Load of the 1 MiB record after Replace", e.mustLoad(t, k), next)
+	e.mustDeleteIf(t, k, sessions.Record{Data: next})
+	e.mustMiss(t, k, "DeleteIf of the 1 MiB record over its own bytes must remove it")
 }
 
 // testBinaryData: every byte value survives, including NUL, bytes that are
