@@ -38,8 +38,10 @@ import (
 const SaveTimeout = 5 * time.Second
 
 // writeTries bounds the attempts of one conditional write that keeps
-// meeting concurrent writes; the last conflict is reported as ErrStoreSave.
-const writeTries = 8
+// meeting other processes' writes (within a process, writes take turns);
+// the last conflict is reported as ErrStoreSave. With backoff's waits,
+// they span about a second.
+const writeTries = 16
 
 // Open starts the session of request r. It costs one allocation: the
 // cookie is read and verified, and the store asked, when the handler first
@@ -412,7 +414,7 @@ func backoff(ctx context.Context, try int) error {
 	if ctx.Err() != nil {
 		return context.Cause(ctx)
 	}
-	d := time.Duration(rand.Int64N(int64(time.Millisecond) << min(try, 5)))
+	d := time.Duration(rand.Int64N(int64(time.Millisecond) << min(try, 6)))
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
