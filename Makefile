@@ -4,7 +4,7 @@
 #            target for $(FUZZTIME).
 # make demo  runs the Gin demo on its default (filesystem) store.
 
-FUZZTIME ?= 5s
+FUZZTIME ?= 60000x
 
 .PHONY: test servers check vet fmt-check unit benchmarks-check fuzz bench demo
 
