@@ -123,18 +123,23 @@ body() { curl -s -f --max-time 10 -H "Cookie: $2" "$1"; }
 status() { curl -s -o /dev/null -w '%{http_code}' --max-time 10 -H "Cookie: $2" "$1"; }
 
 rows=()
+# row SERVER ROUTE OUT: the table row of the wrk output in file OUT.
+row() {
+	local rps p50 p99 errs sock
+	rps=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$3")
+	p50=$(awk '$1 == "50%" { print $2 }' "$3")
+	p99=$(awk '$1 == "99%" { print $2 }' "$3")
+	errs=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$3")
+	sock=$(awk '/Socket errors:/ { sub(/^ *Socket errors: */, ""); print }' "$3")
+	rows+=("| $1 | $2 | $rps | $p50 | $p99 | ${errs:-0}${sock:+ (socket: $sock)} |")
+}
+
 # load SERVER ROUTE URL COOKIE: one bounded wrk run, appended to rows.
 load() {
 	local server=$1 route=$2 url=$3 cookie=$4 out="$tmp/wrk-$1-${2//\//_}.txt"
 	echo "wrk.sh: $server $route for $DURATION"
 	timeout $((secs + 60)) wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -H "Cookie: $cookie" "$url" | tee "$out"
-	local rps p50 p99 errs sock
-	rps=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$out")
-	p50=$(awk '$1 == "50%" { print $2 }' "$out")
-	p99=$(awk '$1 == "99%" { print $2 }' "$out")
-	errs=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$out")
-	sock=$(awk '/Socket errors:/ { sub(/^ *Socket errors: */, ""); print }' "$out")
-	rows+=("| $server | \`$route\` | $rps | $p50 | $p99 | ${errs:-0}${sock:+ (socket: $sock)} |")
+	row "$server" "\`$route\`" "$out"
 }
 
 # cookies URL N FILE: N session cookies from GET URL, one per line in FILE.
@@ -168,13 +173,7 @@ loadmany() {
 	local server=$1 route=$2 url=$3 file=$4 out="$tmp/wrk-$1-${2//\//_}-many.txt"
 	echo "wrk.sh: $server $route, a session per connection, for $DURATION"
 	timeout $((secs + 60)) wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -s "$tmp/sessions.lua" "$url" -- "$file" | tee "$out"
-	local rps p50 p99 errs sock
-	rps=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$out")
-	p50=$(awk '$1 == "50%" { print $2 }' "$out")
-	p99=$(awk '$1 == "99%" { print $2 }' "$out")
-	errs=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$out")
-	sock=$(awk '/Socket errors:/ { sub(/^ *Socket errors: */, ""); print }' "$out")
-	rows+=("| $server | \`$route\`, a session per connection | $rps | $p50 | $p99 | ${errs:-0}${sock:+ (socket: $sock)} |")
+	row "$server" "\`$route\`, a session per connection" "$out"
 }
 
 # serversession and gin-contrib/sessions on the same server code.

@@ -47,6 +47,29 @@ func (e *env) fetch(hc *http.Client, path, cookie string) (*http.Response, strin
 	return res, string(body), err
 }
 
+// fetchLater runs fetch on a goroutine of its own and hands over the
+// response (nil if it failed, which is reported) when it is done.
+func (e *env) fetchLater(t *testing.T, hc *http.Client, path, cookie string) <-chan *http.Response {
+	done := make(chan *http.Response, 1)
+	go func() {
+		res, _, err := e.fetch(hc, path, cookie)
+		if err != nil {
+			t.Errorf("GET %s: %v", path, err)
+		}
+		done <- res
+	}()
+	return done
+}
+
+// sentCookie fails t if the response res, which finished after what, set
+// a cookie.
+func sentCookie(t *testing.T, res *http.Response, what string) {
+	t.Helper()
+	if res != nil && len(res.Header.Values("Set-Cookie")) > 0 {
+		t.Errorf("the slow request, finishing after %s, sent Set-Cookie %q", what, res.Header.Values("Set-Cookie"))
+	}
+}
+
 // testManyRequestsOneCookie sends 240 requests at once on one session, half
 // setting distinct keys and half reading: every key survives.
 func testManyRequestsOneCookie(t *testing.T, h Harness) {
@@ -138,22 +161,13 @@ func testSlowWriterVsLogout(t *testing.T, h Harness) {
 	if old == nil {
 		t.Fatal("GET /login set no cookie")
 	}
-	slow := make(chan *http.Response, 1)
-	go func() {
-		res, _, err := e.fetch(e.srv.Client(), "/slow", old.Value)
-		if err != nil {
-			t.Errorf("GET /slow: %v", err)
-		}
-		slow <- res
-	}()
+	slow := e.fetchLater(t, e.srv.Client(), "/slow", old.Value)
 	<-loaded
 	if r := c.get("/logout"); !expired(r.cookie) {
 		t.Errorf("GET /logout: Set-Cookie %v, want the cookie expired", r.cookie)
 	}
 	close(release)
-	if res := <-slow; res != nil && len(res.Header.Values("Set-Cookie")) > 0 {
-		t.Errorf("the slow request, finishing after the logout, sent Set-Cookie %q", res.Header.Values("Set-Cookie"))
-	}
+	sentCookie(t, <-slow, "the logout")
 	if _, found := e.record(old); found {
 		t.Error("the logged-out session's record is back in the store")
 	}
@@ -174,23 +188,14 @@ func testSlowWriterVsLogin(t *testing.T, h Harness) {
 	if old == nil {
 		t.Fatal("GET /login set no cookie")
 	}
-	slow := make(chan *http.Response, 1)
-	go func() {
-		res, _, err := e.fetch(c.hc, "/slow", "") // the browser's jar: its cookie is old's
-		if err != nil {
-			t.Errorf("GET /slow: %v", err)
-		}
-		slow <- res
-	}()
+	slow := e.fetchLater(t, c.hc, "/slow", "") // the browser's jar: its cookie is old's
 	<-loaded
 	login := c.get("/login?u=ann")
 	if login.cookie == nil || login.cookie.Value == old.Value {
 		t.Fatalf("GET /login: Set-Cookie %v, want a new ID", login.cookie)
 	}
 	close(release)
-	if res := <-slow; res != nil && len(res.Header.Values("Set-Cookie")) > 0 {
-		t.Errorf("the slow request, finishing after the login, sent Set-Cookie %q", res.Header.Values("Set-Cookie"))
-	}
+	sentCookie(t, <-slow, "the login")
 	if _, found := e.record(old); found {
 		t.Error("the record of the ID before the login is back in the store")
 	}
@@ -256,20 +261,11 @@ func testSlowReaderVsLogin(t *testing.T, h Harness) {
 	if old == nil {
 		t.Fatal("GET /login set no cookie")
 	}
-	slow := make(chan *http.Response, 1)
-	go func() {
-		res, _, err := e.fetch(c.hc, "/slowread", "")
-		if err != nil {
-			t.Errorf("GET /slowread: %v", err)
-		}
-		slow <- res
-	}()
+	slow := e.fetchLater(t, c.hc, "/slowread", "")
 	<-loaded
 	c.get("/login?u=ann")
 	close(release)
-	if res := <-slow; res != nil && len(res.Header.Values("Set-Cookie")) > 0 {
-		t.Errorf("the slow read, finishing after the login, sent Set-Cookie %q", res.Header.Values("Set-Cookie"))
-	}
+	sentCookie(t, <-slow, "the login")
 	if r := c.get("/show"); r.body != "user=ann" {
 		t.Errorf("GET /show after the login = %q, want user=ann", r.body)
 	}
