@@ -45,7 +45,12 @@
 // proportional to their length. Memory is
 // the size of the live records plus about a hundred bytes of key and map
 // overhead each. A sweep visits every record, one shard at a time, holding
-// that shard's lock.
+// that shard's lock. A Go map never gives back the memory it grew to, so
+// when a sweep or a delete leaves a shard with less than a quarter of the
+// most records it has held, the shard's map is rebuilt with only the live
+// ones, under its lock: after a burst of sessions expires, the memory goes
+// back. The copy is paid for by the removals before it; Load never pays
+// it.
 //
 // The Store implements sessions.Toucher and sessions.LoadToucher, so a
 // session refresh costs one map update and never rewrites the data.

@@ -35,9 +35,10 @@ type records struct {
 
 // shard is one part of the map with its own lock.
 type shard struct {
-	mu sync.RWMutex
-	m  map[string]entry
-	_  [64 - 32]byte // keep shards on separate cache lines
+	mu   sync.RWMutex
+	m    map[string]entry
+	peak int           // the most entries m has held: the size its memory is for
+	_    [64 - 40]byte // keep shards on separate cache lines
 }
 
 // entry is one record. data is never modified after it is stored, so it can
@@ -112,6 +113,7 @@ func (s *Store) Create(ctx context.Context, key string, data []byte, ttl time.Du
 		return fmt.Errorf("memstore: create %q: %w", key, sessions.ErrConflict)
 	}
 	sh.m[key] = entry{data: data, expires: r.deadline(ttl)}
+	sh.peak = max(sh.peak, len(sh.m))
 	return nil
 }
 
@@ -161,6 +163,7 @@ func (s *Store) DeleteIf(ctx context.Context, key string, old sessions.Record) e
 		return fmt.Errorf("memstore: delete-if %q: %w", key, sessions.ErrConflict)
 	}
 	delete(sh.m, key)
+	sh.shrinkIfSparse()
 	return nil
 }
 
@@ -172,6 +175,7 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	sh := s.records.shard(key)
 	sh.mu.Lock()
 	delete(sh.m, key)
+	sh.shrinkIfSparse()
 	sh.mu.Unlock()
 	return nil
 }
@@ -202,6 +206,7 @@ func (sh *shard) deleteIfExpired(key string, now int64) {
 	sh.mu.Lock()
 	if e, ok := sh.m[key]; ok && e.expires <= now {
 		delete(sh.m, key)
+		sh.shrinkIfSparse()
 	}
 	sh.mu.Unlock()
 }

@@ -40,6 +40,7 @@ func (r *records) deleteExpired(ctx context.Context) (int64, error) {
 				removed++
 			}
 		}
+		sh.shrinkIfSparse()
 		sh.mu.Unlock()
 	}
 	return removed, nil

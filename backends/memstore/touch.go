@@ -52,6 +52,7 @@ func (s *Store) touch(key string, ttl time.Duration) ([]byte, bool) {
 	}
 	if e.expires <= now {
 		delete(sh.m, key)
+		sh.shrinkIfSparse()
 		return nil, false
 	}
 	e.expires = r.deadline(ttl)
