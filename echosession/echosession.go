@@ -27,39 +27,28 @@ import (
 
 // New returns Echo middleware that gives every request a session,
 // configured by cfg. It panics at startup, not per request, if cfg is
-// invalid; the message says what to change (sessions.New returns it as an
-// error).
+// invalid; the message says what to change. Middleware takes a Manager
+// made with sessions.New instead, for an app that checks its configuration
+// itself.
 func New(cfg sessions.Config) echo.MiddlewareFunc {
-	m := sessions.MustNew(cfg)
+	return Middleware(sessions.MustNew(cfg))
+}
+
+// Middleware returns Echo middleware that gives every request a session
+// of m.
+func Middleware(m *sessions.Manager) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			res := c.Response()
-			st := new(request)
-			s := &st.session
-			req := m.Init(s, res.Writer, c.Request())
-			st.writer = writer{ResponseWriter: res.Writer, res: res, m: m, s: s}
-			res.Writer = &st.writer
-			c.SetRequest(req)
-			finished := false
-			defer func() {
-				if !finished {
-					m.Abandon(s) // the handler panicked: save nothing
-				}
-			}()
-			err := next(c)
-			finished = true
-			// On an error, commit now too: Echo's HTTPErrorHandler writes
+			h := m.Begin(res.Writer, c.Request())
+			res.Writer = &writer{ResponseWriter: h.Writer(), res: res}
+			c.SetRequest(h.Request())
+			var err error
+			// On an error, Run commits too: Echo's HTTPErrorHandler writes
 			// later, with the session's headers already in place, and a
 			// custom one that writes nothing cannot lose the session.
-			m.Finish(s)
+			h.Run(func() { err = next(c) })
 			return err
 		}
 	}
-}
-
-// request is one request's state, in one allocation: the session (which
-// holds the request the handler sees) and the writer that commits it.
-type request struct {
-	session sessions.Session
-	writer  writer
 }

@@ -19,48 +19,30 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
-	"github.com/serversession/serversession/internal/frameworks"
 	"github.com/serversession/serversession/sessions"
 )
 
 // Teach sessions.Get where a *gin.Context keeps the request: the session
 // travels in the request's context, so c.Keys is never touched.
 func init() {
-	frameworks.Register(func(c any) (*http.Request, bool) {
-		if gc, ok := c.(*gin.Context); ok && gc.Request != nil {
-			return gc.Request, true
-		}
-		return nil, false
-	})
-}
-
-// request is one request's state, in one allocation: the session (which
-// holds the request the handler sees) and the writer that commits it.
-type request struct {
-	session sessions.Session
-	writer  writer
+	sessions.RegisterContext(func(c *gin.Context) *http.Request { return c.Request })
 }
 
 // New returns Gin middleware that gives every request a session, configured
 // by cfg. It panics at startup, not per request, if cfg is invalid; the
-// message says what to change (sessions.New returns it as an error).
+// message says what to change. Middleware takes a Manager made with
+// sessions.New instead, for an app that checks its configuration itself.
 func New(cfg sessions.Config) gin.HandlerFunc {
-	m := sessions.MustNew(cfg)
+	return Middleware(sessions.MustNew(cfg))
+}
+
+// Middleware returns Gin middleware that gives every request a session of
+// m.
+func Middleware(m *sessions.Manager) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		st := new(request)
-		s := &st.session
-		req := m.Init(s, c.Writer, c.Request)
-		st.writer = writer{ResponseWriter: c.Writer, m: m, s: s}
-		c.Writer = &st.writer
-		c.Request = req
-		finished := false
-		defer func() {
-			if !finished {
-				m.Abandon(s) // the handler panicked: save nothing
-			}
-		}()
-		c.Next()
-		finished = true
-		m.Finish(s)
+		h := m.Begin(c.Writer, c.Request)
+		c.Writer = &writer{ResponseWriter: c.Writer, h: h}
+		c.Request = h.Request()
+		h.Run(c.Next)
 	}
 }

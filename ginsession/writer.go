@@ -14,13 +14,12 @@ import (
 // session's ErrorHandler answered instead, the handler's output is dropped.
 type writer struct {
 	gin.ResponseWriter
-	m *sessions.Manager
-	s *sessions.Session
+	h *sessions.Handle
 }
 
 // commit commits the session the first time and reports whether the
 // handler's output goes through (Commit remembers both).
-func (w *writer) commit() bool { return w.m.Commit(w.s) }
+func (w *writer) commit() bool { return w.h.Commit() }
 
 func (w *writer) WriteHeaderNow() {
 	if w.commit() {

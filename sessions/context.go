@@ -2,9 +2,8 @@ package sessions
 
 import (
 	"context"
+	"fmt"
 	"net/http"
-
-	"github.com/serversession/serversession/internal/frameworks"
 )
 
 type contextKey struct{}
@@ -48,42 +47,74 @@ func FromContext(ctx context.Context) (*Session, bool) {
 // and writes panic with ErrNoMiddleware's message.
 var nullSession = &Session{nullReason: ErrNoMiddleware}
 
-// Get returns the current request's session. c may be a *gin.Context, an
-// echo.Context, a *http.Request or a context.Context derived from the
-// request's. Get never returns nil: without the middleware it returns a null
-// session, whose reads are empty and whose first write panics with a message
-// that names the middleware to add.
+// Get returns the current request's session. c may be a *http.Request, a
+// context.Context derived from the request's, a framework context with a
+// Request() *http.Request method (echo.Context, Echo v5's *echo.Context),
+// or one whose type an adapter registered with RegisterContext
+// (*gin.Context). Get never returns nil: without the middleware it returns
+// a null session, whose reads are empty and whose first write panics with a
+// message that names the middleware to add. For a c of any other type, the
+// null session's Err and its panic name that type and the ones Get takes.
 func Get(c any) *Session {
-	if s := lookup(c); s != nil {
+	s, known := lookup(c)
+	switch {
+	case s != nil:
 		return s
+	case known:
+		return nullSession
 	}
-	return nullSession
+	return &Session{nullReason: fmt.Errorf("sessions: Get(%T): not a context Get knows; pass the framework's context "+
+		"(*gin.Context, echo.Context), the *http.Request or its context.Context, or register the type with sessions.RegisterContext", c)}
 }
 
-// requestContext is the shape of echo.Context, matched without importing
-// Echo. Gin's context is known through the frameworks registry, which
-// ginsession fills.
+// requestContext is the shape of echo.Context (and Echo v5's *echo.Context),
+// matched without importing Echo.
 type requestContext interface{ Request() *http.Request }
 
-func lookup(c any) *Session {
+// lookup returns the session c carries, and whether c is of a type Get
+// knows at all.
+func lookup(c any) (*Session, bool) {
 	switch c := c.(type) {
-	case nil:
-		return nil
 	case *http.Request:
 		if c == nil {
-			return nil
+			return nil, true
 		}
 		s, _ := FromContext(c.Context())
-		return s
+		return s, true
 	case requestContext:
 		return lookup(c.Request())
 	}
-	if r, ok := frameworks.Request(c); ok {
-		return lookup(r)
+	for _, f := range contextTypes {
+		if r, ok := f(c); ok {
+			return lookup(r)
+		}
 	}
 	if ctx, ok := c.(context.Context); ok {
 		s, _ := FromContext(ctx)
-		return s
+		return s, true
 	}
-	return nil
+	return nil, c == nil
+}
+
+// contextTypes are the RegisterContext functions. They are written by init
+// functions only, so they are read without locks.
+var contextTypes []func(c any) (*http.Request, bool)
+
+// RegisterContext teaches Get where a framework context of type C keeps
+// the request, for frameworks whose context is neither a context.Context
+// nor has a Request() *http.Request method. Call it from an init function
+// of the adapter:
+//
+//	func init() {
+//		sessions.RegisterContext(func(c *gin.Context) *http.Request { return c.Request })
+//	}
+func RegisterContext[C any](request func(c C) *http.Request) {
+	contextTypes = append(contextTypes, func(c any) (*http.Request, bool) {
+		if c, ok := c.(C); ok {
+			if r := request(c); r != nil {
+				return r, true
+			}
+		}
+		return nil, false
+	})
 }

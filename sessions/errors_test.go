@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/serversession/serversession/internal/frameworks"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -253,7 +252,7 @@ func TestCorruptRecord(t *testing.T) {
 // whose reads are empty and whose first write panics naming the fix.
 func TestNullSessionWithoutMiddleware(t *testing.T) {
 	req := httptest.NewRequest(http.MethodGet, "/", nil)
-	for _, c := range []any{nil, req, req.Context(), context.Background(), echoLike{req}, 42} {
+	for _, c := range []any{nil, req, req.Context(), context.Background(), echoLike{req}} {
 		s := Get(c)
 		if s == nil {
 			t.Fatalf("Get(%T) = nil", c)
@@ -340,7 +339,7 @@ func (e echoLike) Request() *http.Request { return e.r }
 
 // ginLike is a context.Context whose Value knows nothing of the request's
 // context, as *gin.Context without ContextWithFallback. Like ginsession,
-// the test teaches the frameworks registry where it keeps the request.
+// the test teaches Get where it keeps the request, with RegisterContext.
 type ginLike struct {
 	context.Context
 	Request *http.Request
@@ -349,10 +348,7 @@ type ginLike struct {
 func (ginLike) Value(any) any { return nil }
 
 func init() {
-	frameworks.Register(func(c any) (*http.Request, bool) {
-		g, ok := c.(ginLike)
-		return g.Request, ok
-	})
+	RegisterContext(func(c ginLike) *http.Request { return c.Request })
 }
 
 // Get finds the session from a *http.Request, a context.Context,
@@ -375,6 +371,31 @@ func TestGetFindsTheSession(t *testing.T) {
 			t.Error("FromContext")
 		}
 	})
+}
+
+// Get with a value of a type it does not know gives a null session whose
+// Err, and the panic of its first write, name that type and what Get takes;
+// it does not claim the middleware is missing.
+func TestGetOfAnUnknownType(t *testing.T) {
+	for _, c := range []any{"a string", 42, struct{ W http.ResponseWriter }{}} {
+		s := Get(c)
+		err := s.Err()
+		if err == nil || errors.Is(err, ErrNoMiddleware) || !strings.Contains(err.Error(), fmt.Sprintf("%T", c)) ||
+			!strings.Contains(err.Error(), "RegisterContext") {
+			t.Errorf("Get(%T).Err() = %v, want an error naming the type and RegisterContext", c, err)
+		}
+		func() {
+			defer func() {
+				if v := recover(); v == nil || !strings.Contains(fmt.Sprint(v), fmt.Sprintf("%T", c)) {
+					t.Errorf("Set on Get(%T): panic %v, want one naming the type", c, v)
+				}
+			}()
+			s.Set("k", 1)
+		}()
+	}
+	if !errors.Is(Get(nil).Err(), ErrNoMiddleware) {
+		t.Error("Get(nil) is not the no-middleware null session")
+	}
 }
 
 // Absolute timeout, as OWASP recommends: a session ends AbsoluteTimeout after

@@ -11,10 +11,10 @@
 //	http.ListenAndServe(":8080", httpsession.New(sessions.Config{Store: store})(mux))
 //
 // The session is committed right before the response headers are written:
-// on the first Write, WriteHeader (200 and above), Flush, ReadFrom or Hijack,
-// or after the handler returns if it wrote nothing. The writer the handler
-// gets keeps Unwrap, so http.ResponseController still reaches the server's
-// Flush, Hijack and deadlines.
+// on the first Write, WriteHeader (200 and above), Flush, ReadFrom or
+// Hijack, or after the handler returns if it wrote nothing. The writer the
+// handler gets keeps Unwrap, so http.ResponseController still reaches the
+// server's Flush, Hijack and deadlines.
 package httpsession
 
 import (
@@ -23,34 +23,20 @@ import (
 	"github.com/serversession/serversession/sessions"
 )
 
-// request is one request's state, in one allocation: the session (which
-// holds the request the handler sees) and the writer that commits it.
-type request struct {
-	session sessions.Session
-	writer  writer
+// New returns middleware that gives every request a session, configured by
+// cfg. It panics at startup, not per request, if cfg is invalid; the
+// message says what to change. Middleware takes a Manager made with
+// sessions.New instead, for an app that checks its configuration itself.
+func New(cfg sessions.Config) func(http.Handler) http.Handler {
+	return Middleware(sessions.MustNew(cfg))
 }
 
-// New returns middleware that gives every request a session, configured by
-// cfg. It panics at startup, not per request, if cfg is invalid; the message
-// says what to change (sessions.New returns it as an error).
-func New(cfg sessions.Config) func(http.Handler) http.Handler {
-	m := sessions.MustNew(cfg)
+// Middleware returns middleware that gives every request a session of m.
+func Middleware(m *sessions.Manager) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			st := new(request)
-			s := &st.session
-			req := m.Init(s, w, r)
-			st.writer = writer{ResponseWriter: w, m: m, s: s}
-			sw := &st.writer
-			finished := false
-			defer func() {
-				if !finished {
-					m.Abandon(s) // the handler panicked: save nothing
-				}
-			}()
-			next.ServeHTTP(sw, req)
-			finished = true
-			m.Finish(s)
+			h := m.Begin(w, r)
+			h.Run(func() { next.ServeHTTP(h.Writer(), h.Request()) })
 		})
 	}
 }
