@@ -43,7 +43,7 @@ type Handle struct {
 // uses the session. The Handle serves this one request.
 func (m *Manager) Begin(w http.ResponseWriter, r *http.Request) *Handle {
 	h := new(Handle)
-	m.Init(&h.s, w, r)
+	m.start(&h.s, w, r)
 	h.w = commitWriter{ResponseWriter: w, h: h}
 	return h
 }
@@ -68,7 +68,7 @@ func (h *Handle) Writer() http.ResponseWriter { return &h.w }
 // them. It reports whether the handler's output goes out: false means the
 // ErrorHandler wrote a response of its own, and the adapter must drop
 // whatever the handler writes. Later calls repeat the first answer.
-func (h *Handle) Commit() bool { return h.s.m.Commit(&h.s) }
+func (h *Handle) Commit() bool { return h.s.m.commit(&h.s) }
 
 // Run calls handler, the rest of the chain, and then ends the request: it
 // commits if nothing was written, or saves what changed after the headers
@@ -80,12 +80,12 @@ func (h *Handle) Run(handler func()) {
 	returned := false
 	defer func() {
 		if !returned {
-			m.Abandon(s)
+			m.abandon(s)
 		}
 	}()
 	handler()
 	returned = true
-	m.Finish(s)
+	m.finish(s)
 }
 
 // commitWriter is Handle.Writer.

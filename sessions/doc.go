@@ -21,15 +21,16 @@
 //
 // # Lifecycle
 //
-// A Manager runs one lifecycle for every adapter:
+// A Manager runs one lifecycle for every adapter (see Handle for how an
+// adapter drives it):
 //
-//   - Open notes the request and does nothing else: a request that never
+//   - Begin notes the request and does nothing else: a request that never
 //     uses its session reads no cookie, costs no store round trip, sets no
 //     cookie and adds no Vary header.
 //   - The first read or write verifies the cookie and loads the record. A missing, expired or
 //     corrupt record gives an empty session under a new ID; an ID the
 //     client chose is never adopted.
-//   - Commit runs once, right before the response headers are written. An
+//   - The commit runs once, right before the response headers are written. An
 //     accessed session adds "Vary: Cookie". A modified session is saved
 //     whole, with Config.Lifetime as its TTL, and its cookie is set; values
 //     changed in place inside maps and slices count as modifications. An
@@ -37,9 +38,9 @@
 //     session that was only read has its TTL extended without rewriting its
 //     data (Toucher, LoadToucher) and, if permanent, its cookie re-sent. An
 //     empty new session stores nothing.
-//   - Finish runs after the handler: it commits if nothing was written, or
-//     saves changes made after the headers went out.
-//   - Abandon marks the session of a handler that panicked: nothing is saved.
+//   - After the handler, it commits if nothing was written, or saves
+//     changes made after the headers went out. A handler that panicked
+//     saves nothing.
 //
 // Session.Regenerate moves the data to a new ID (call it after a login);
 // Session.Destroy deletes the record and expires the cookie.

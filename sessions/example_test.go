@@ -10,10 +10,10 @@ import (
 	"github.com/serversession/serversession/sessions"
 )
 
-// An adapter drives the lifecycle: Open when the request arrives, Commit
-// right before the headers go out, Finish when the handler returns. Here it
-// is done by hand for two requests; the second carries the cookie the
-// first one set.
+// An adapter drives the lifecycle: Begin when the request arrives, Run
+// around the handler, which writes through the Handle's Writer (it commits
+// the session right before the headers go out). Here it is done by hand
+// for two requests; the second carries the cookie the first one set.
 func ExampleNew() {
 	store := memstore.New()
 	defer store.Close()
@@ -25,12 +25,13 @@ func ExampleNew() {
 
 	// First request: log in.
 	w := httptest.NewRecorder()
-	s := m.Open(w, httptest.NewRequest(http.MethodPost, "/login", nil))
-	s.Regenerate()
-	s.Set("user_id", 42)
-	m.Commit(s) // the adapter calls it right before the headers
-	w.WriteHeader(http.StatusSeeOther)
-	m.Finish(s)
+	h := m.Begin(w, httptest.NewRequest(http.MethodPost, "/login", nil))
+	h.Run(func() {
+		s := sessions.Get(h.Request()) // as a handler finds it
+		s.Regenerate()
+		s.Set("user_id", 42)
+		h.Writer().WriteHeader(http.StatusSeeOther) // commits, and the cookie goes with the headers
+	})
 	cookie := w.Result().Cookies()[0]
 	fmt.Println(cookie.Name, cookie.HttpOnly, cookie.SameSite == http.SameSiteLaxMode, cookie.MaxAge)
 
@@ -38,10 +39,12 @@ func ExampleNew() {
 	r := httptest.NewRequest(http.MethodGet, "/", nil)
 	r.AddCookie(cookie)
 	w = httptest.NewRecorder()
-	s = m.Open(w, r)
-	id, ok := sessions.Value[int](s, "user_id")
-	fmt.Println(id, ok, s.IsNew())
-	m.Finish(s)
+	h = m.Begin(w, r)
+	h.Run(func() {
+		s := sessions.Get(h.Request())
+		id, ok := sessions.Value[int](s, "user_id")
+		fmt.Println(id, ok, s.IsNew())
+	})
 	fmt.Println(w.Header().Get("Vary"))
 	// Output:
 	// session true true 2678400
@@ -71,14 +74,16 @@ func ExampleValue() {
 	m := sessions.MustNew(sessions.Config{Store: store})
 
 	w := httptest.NewRecorder()
-	s := m.Open(w, httptest.NewRequest(http.MethodGet, "/", nil))
-	s.Set("visits", 300)
-	s.Set("cart", Cart{Items: []string{"apple"}})
-	m.Finish(s)
+	h := m.Begin(w, httptest.NewRequest(http.MethodGet, "/", nil))
+	h.Run(func() {
+		s := h.Session()
+		s.Set("visits", 300)
+		s.Set("cart", Cart{Items: []string{"apple"}})
+	})
 
 	r := httptest.NewRequest(http.MethodGet, "/", nil)
 	r.AddCookie(w.Result().Cookies()[0])
-	s = m.Open(httptest.NewRecorder(), r)
+	s := m.Begin(httptest.NewRecorder(), r).Session()
 	raw, _ := s.Get("visits")
 	visits, ok := sessions.Value[int](s, "visits")
 	fmt.Printf("%T %d %v\n", raw, visits, ok)

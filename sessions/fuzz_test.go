@@ -69,7 +69,7 @@ func FuzzReadCookie(f *testing.F) {
 			}
 		}
 		// A session opened and loaded from it never panics.
-		s := signed.Open(nil, r)
+		s := signed.open(nil, r)
 		s.Get("x")
 		if s.client.id != "" && !validID(s.client.id) {
 			t.Fatalf("Open kept %q", s.client.id)

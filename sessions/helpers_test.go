@@ -313,7 +313,7 @@ type testWriter struct {
 func (w *testWriter) commit() bool {
 	if !w.committed {
 		w.committed = true
-		w.discard = !w.m.Commit(w.s)
+		w.discard = !w.m.commit(w.s)
 	}
 	return !w.discard
 }
@@ -369,13 +369,13 @@ func (h *harness) serve(handler func(w http.ResponseWriter, r *http.Request, s *
 
 func (h *harness) serveRequest(req *http.Request, handler func(w http.ResponseWriter, r *http.Request, s *Session)) response {
 	rec := httptest.NewRecorder()
-	s := h.m.Open(rec, req)
+	s := h.m.open(rec, req)
 	w := &testWriter{ResponseWriter: rec, m: h.m, s: s}
 	func() {
 		finished := false
 		defer func() {
 			if !finished {
-				h.m.Abandon(s)
+				h.m.abandon(s)
 				if v := recover(); v != nil {
 					http.Error(rec, "panic", http.StatusInternalServerError)
 				}
@@ -384,7 +384,7 @@ func (h *harness) serveRequest(req *http.Request, handler func(w http.ResponseWr
 		handler(w, req.WithContext(NewContext(req.Context(), s)), s)
 		finished = true
 	}()
-	h.m.Finish(s)
+	h.m.finish(s)
 	return response{ResponseRecorder: rec, session: s}
 }
 

@@ -14,13 +14,14 @@ import (
 
 // The request lifecycle, in one place for every adapter:
 //
-//	Open     note the request; read nothing
+//	start    note the request; read nothing (Manager.Begin)
 //	load     on first use, read the cookie and load the record (refreshing
 //	         its TTL in the same round trip when the store can)
-//	Commit   right before the headers: apply the commit rules, set the cookie
-//	Finish   after the handler: commit if nothing was written, else save what
-//	         changed after the headers went out
-//	Abandon  the handler panicked: save nothing
+//	commit   right before the headers: apply the commit rules, set the cookie
+//	         (Handle.Commit)
+//	finish   after the handler: commit if nothing was written, else save what
+//	         changed after the headers went out (Handle.Run)
+//	abandon  the handler panicked: save nothing (Handle.Run)
 //
 // Every write is conditional (see Store): a new record is created only
 // where none is, and a loaded one replaced only if it still holds what this
@@ -43,25 +44,21 @@ const SaveTimeout = 5 * time.Second
 // they span about a second.
 const writeTries = 16
 
-// Open starts the session of request r. It costs one allocation: the
-// cookie is read and verified, and the store asked, when the handler first
-// uses the session. w is the writer the adapter wraps: the commit sets
-// headers on it and the ErrorHandler writes to it.
-func (m *Manager) Open(w http.ResponseWriter, r *http.Request) *Session {
+// open starts the session of request r, for the package's tests; adapters
+// use Begin, which makes a Handle. w is the writer the adapter wraps: the
+// commit sets headers on it and the ErrorHandler writes to it.
+func (m *Manager) open(w http.ResponseWriter, r *http.Request) *Session {
 	s := new(Session)
-	m.Init(s, w, r)
+	m.start(s, w, r)
 	return s
 }
 
-// Init is Open for a Session the adapter allocated itself, as a field of
-// its own per-request state, which saves an allocation a request. s must
-// be a zero Session that is used for this one request only. Init returns
-// the request to hand the handler: a copy of r whose context carries s.
-// The copy lives inside s, so it costs no allocation either.
-func (m *Manager) Init(s *Session, w http.ResponseWriter, r *http.Request) *http.Request {
-	if s.m != nil || s.state != unloaded {
-		panic("sessions: Manager.Init needs a zero Session; a Session serves one request only")
-	}
+// start starts the session s, zero and used for this one request only, of
+// request r. Nothing is read yet: the cookie is read and verified, and the
+// store asked, when the handler first uses the session. It returns the
+// request to hand the handler: a copy of r whose context carries s. The
+// copy lives inside s, so it costs no allocation.
+func (m *Manager) start(s *Session, w http.ResponseWriter, r *http.Request) *http.Request {
 	s.m, s.w, s.r = m, w, r
 	if m.cfg.Store == nil {
 		s.nullReason = ErrNoStore
@@ -73,11 +70,11 @@ func (m *Manager) Init(s *Session, w http.ResponseWriter, r *http.Request) *http
 	return &s.req
 }
 
-// Commit applies the commit rules to s; call it right before the response
-// headers are written. Only the first call commits. It returns false when the
+// commit applies the commit rules to s, right before the response headers
+// are written (see Handle.Commit). Only the first call commits. It returns false when the
 // ErrorHandler wrote a response of its own: the adapter must then discard
 // whatever the handler writes.
-func (m *Manager) Commit(s *Session) bool {
+func (m *Manager) commit(s *Session) bool {
 	s.mu.Lock()
 	if s.stage != serving {
 		ok := s.stage != replaced
@@ -97,16 +94,16 @@ func (m *Manager) Commit(s *Session) bool {
 	return !s.isReplaced()
 }
 
-// Finish ends the request after the handler returned. If nothing was written
+// finish ends the request after the handler returned. If nothing was written
 // it commits (the headers are still to come); otherwise it saves changes made
 // after the headers went out, reporting through the ErrorHandler those that
 // needed a cookie. After a failed Commit it does nothing: the ErrorHandler
 // has had its one call, and the changes are lost.
-func (m *Manager) Finish(s *Session) {
+func (m *Manager) finish(s *Session) {
 	s.mu.Lock()
 	if s.stage == serving {
 		s.mu.Unlock()
-		m.Commit(s)
+		m.commit(s)
 		s.mu.Lock()
 	} else if s.stage == sent {
 		if err := s.commit(false); err != nil {
@@ -121,9 +118,9 @@ func (m *Manager) Finish(s *Session) {
 	s.mu.Unlock()
 }
 
-// Abandon marks s as belonging to a handler that panicked: nothing is saved
+// abandon marks s as belonging to a handler that panicked: nothing is saved
 // and no cookie is set, whatever the recovery middleware writes next.
-func (m *Manager) Abandon(s *Session) {
+func (m *Manager) abandon(s *Session) {
 	s.mu.Lock()
 	if s.stage == serving || s.stage == sent {
 		s.stage = abandoned // a failed or replaced commit stays as it is

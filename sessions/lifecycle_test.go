@@ -746,7 +746,7 @@ func TestCommitOnce(t *testing.T) {
 	resp := h.serveRequest(req, func(w http.ResponseWriter, _ *http.Request, s *Session) {
 		s.Set("a", 1)
 		w.Write([]byte("x"))
-		if !h.m.Commit(s) || !h.m.Commit(s) {
+		if !h.m.commit(s) || !h.m.commit(s) {
 			t.Error("Commit reported a replaced response")
 		}
 	})
@@ -802,9 +802,9 @@ func TestUntouchedSessionAllocations(t *testing.T) {
 	r.AddCookie(&http.Cookie{Name: "other", Value: "x"})
 	w := newRecorder()
 	n := testing.AllocsPerRun(100, func() {
-		s := h.m.Open(w, r)
-		h.m.Commit(s)
-		h.m.Finish(s)
+		s := h.m.open(w, r)
+		h.m.commit(s)
+		h.m.finish(s)
 	})
 	if n != 1 {
 		t.Errorf("an untouched session allocates %v times, want 1", n)

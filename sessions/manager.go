@@ -7,8 +7,8 @@ import (
 )
 
 // Manager runs the session lifecycle for one Config. Adapters make one with
-// New and call Init (or Open), Commit, Finish and Abandon around each
-// request; handlers never need it.
+// New and start each request's session with Begin (see Handle); handlers
+// never need it.
 type Manager struct {
 	cfg         Config
 	signer      *signer        // nil when cookies carry the bare ID

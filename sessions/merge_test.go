@@ -525,13 +525,13 @@ func TestAbandonKeepsAReplacedResponse(t *testing.T) {
 	h := newHarness(t, nil, nil)
 	h.store.failSave = errors.New("down")
 	rec := httptest.NewRecorder()
-	s := h.m.Open(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	s := h.m.open(rec, httptest.NewRequest(http.MethodGet, "/", nil))
 	s.Set("a", 1)
-	if h.m.Commit(s) {
+	if h.m.commit(s) {
 		t.Fatal("Commit reported the response as the handler's, want the ErrorHandler's")
 	}
-	h.m.Abandon(s)
-	if h.m.Commit(s) {
+	h.m.abandon(s)
+	if h.m.commit(s) {
 		t.Error("after Abandon, Commit lets the handler's output through again")
 	}
 }

@@ -26,7 +26,7 @@ type Session struct {
 	// The request, as the middleware opened it.
 	w     http.ResponseWriter // the adapter's underlying writer: headers and error responses
 	r     *http.Request
-	req   http.Request   // r as the handler sees it, its context carrying the session (see Init)
+	req   http.Request   // r as the handler sees it, its context carrying the session (see Manager.start)
 	ctx   sessionContext // the request context NewContext first made for this session
 	stage stage          // where the request is: serving, headers sent, done…
 	// client is the session cookie the client holds: as it sent it, then
