@@ -86,6 +86,34 @@
 // Flask-Session writes unconditionally; to this package a Flask write on a
 // shared store is one more concurrent write to merge over.
 //
+// # Writing an adapter
+//
+// An adapter connects a web framework to a Manager. It is the framework's
+// glue around five things, all exported:
+//
+//  1. New (or MustNew) makes the Manager once, at startup.
+//  2. Manager.Begin starts a request's session and returns its Handle;
+//     Handle.Request is the request to hand the handler (its context
+//     carries the session).
+//  3. Handle.Writer is the response writer to hand the handler: it commits
+//     the session right before the headers go out, and drops what the
+//     handler writes when the ErrorHandler answered instead. A framework
+//     with a writer of its own calls Handle.Commit where its headers leave.
+//  4. Handle.Run runs the handler, then ends the request: it saves what
+//     changed after the headers went out, or, if the handler panicked,
+//     saves nothing and lets the panic go on.
+//  5. RegisterContext teaches Get the framework's context type, unless it
+//     is a context.Context or has a Request() *http.Request method.
+//
+// A net/http middleware is little more than
+//
+//	h := m.Begin(w, r)
+//	h.Run(func() { next.ServeHTTP(h.Writer(), h.Request()) })
+//
+// ginsession, echosession, echosession/v5 and adapters/httpsession are
+// written this way, and adapters/adaptertest checks any adapter over real
+// HTTP.
+//
 // # The null session
 //
 // Get without a middleware, or a middleware whose Config.Store is nil,
