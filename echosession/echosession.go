@@ -18,6 +18,9 @@
 // the response Echo's HTTPErrorHandler writes carries the cookie (session
 // changes made by the error handler itself come too late and are logged).
 // A handler that panics saves nothing.
+//
+// For Echo v5, import github.com/serversession/serversession/echosession/v5,
+// a package of the same name and API.
 package echosession
 
 import (
