@@ -236,7 +236,7 @@ func (s *Session) commit(beforeHeaders bool) error {
 	if !dirty && s.state == stored && hasMutable(s.values) {
 		var err error
 		if data, err = s.encode(); err != nil {
-			return fmt.Errorf("%w: encode: %w", ErrStoreSave, err)
+			return err // ErrEncode: no store call failed
 		}
 		dirty = s.changedInPlace(data)
 	}
@@ -341,7 +341,7 @@ func (s *Session) write(sc *storeContext, data []byte) error {
 		case s.state == absent:
 			if data == nil {
 				if data, err = s.encode(); err != nil {
-					return fmt.Errorf("%w: encode: %w", ErrStoreSave, err)
+					return err // ErrEncode
 				}
 			}
 			err = store.Create(ctx, key, data, ttl)
@@ -351,7 +351,7 @@ func (s *Session) write(sc *storeContext, data []byte) error {
 		default:
 			if data == nil {
 				if data, err = s.encode(); err != nil {
-					return fmt.Errorf("%w: encode: %w", ErrStoreSave, err)
+					return err // ErrEncode
 				}
 			}
 			err = store.Replace(ctx, key, s.base, data, ttl)
