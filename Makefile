@@ -3,15 +3,28 @@
 #            required, the peer-comparison module's checks, and each fuzz
 #            target for $(FUZZTIME).
 # make demo  runs the Gin demo on its default (filesystem) store.
+# make stop-servers  stops the private PostgreSQL and MariaDB instances that
+#            scripts/test-servers.sh starts when the host's are not usable.
 
 FUZZTIME ?= 60000x
 
-.PHONY: test servers check vet fmt-check unit benchmarks-check fuzz bench demo
+# Where scripts/test-servers.sh writes the addresses it chose, and where the
+# tests (internal/testserver) read those not set in the environment.
+export SERVERSESSION_ENV_FILE ?= $(CURDIR)/.cache/test-servers.env
+
+.PHONY: test servers stop-servers check vet fmt-check unit benchmarks-check fuzz bench demo
 
 test: servers check unit benchmarks-check fuzz
 
+# The modules download while the servers start.
 servers:
-	scripts/test-servers.sh
+	@{ go mod download && cd benchmarks && go mod download; } & dl=$$!; \
+	scripts/test-servers.sh; rc=$$?; \
+	wait $$dl || echo "make: go mod download failed; the next steps will say why" >&2; \
+	exit $$rc
+
+stop-servers:
+	scripts/test-servers.sh stop
 
 check: vet fmt-check
 

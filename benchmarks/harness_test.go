@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -79,8 +80,14 @@ type instance struct {
 type target struct {
 	lib   string // "ours-gin", "gincontrib", "bare-echo", ...
 	fw    string // gin, echo, http
-	store string // mem, redis, fs, cookie, none
+	store string // mem, redis, redis-cas (the Redis floor), fs, cookie, none
 	bare  bool   // no sessions: the floor; nothing to verify but the status
+	// floor marks a bare handler that makes a store's round trips by hand
+	// (the Redis floor): its rmw is verified to count, n then n+1.
+	floor bool
+	// only, when set, lists the scenarios this target has; the others are
+	// not run at all (nor listed as skipped).
+	only []string
 	// open builds the handler. It skips tb when a server it needs is absent.
 	open func(tb testing.TB, prefix string) instance
 	// cannot names the scenarios this target cannot run, and why.
@@ -89,10 +96,13 @@ type target struct {
 
 func (t target) name() string { return "lib=" + t.lib + "/store=" + t.store }
 
+// has reports whether the target has scenario sc (see only).
+func (t target) has(sc string) bool { return t.only == nil || slices.Contains(t.only, sc) }
+
 // targets lists every row, floors first, in the order of the results.
 func targets() []target {
 	return []target{
-		bareGin, oursGinMem, oursGinRedis, ginContribMem, ginContribRedis,
+		bareGin, floorGinRedis, floorGinRedisCAS, oursGinMem, oursGinRedis, ginContribMem, ginContribRedis,
 		bareEcho, oursEchoMem, oursEchoRedis, echoContribFS, echoContribCookie,
 		bareHTTP, oursHTTPMem, oursHTTPRedis, scsMem, scsRedis,
 	}
@@ -109,6 +119,9 @@ func BenchmarkSession(b *testing.B) {
 	for _, t := range targets() {
 		b.Run(t.name(), func(b *testing.B) {
 			for _, sc := range scenarios {
+				if !t.has(sc.name) {
+					continue
+				}
 				b.Run("scenario="+sc.name, func(b *testing.B) { runScenario(b, t, sc) })
 			}
 		})
@@ -171,6 +184,12 @@ func verify(tb testing.TB, t target, h http.Handler, sc scenario) *http.Cookie {
 		c := &http.Cookie{Name: cookieName, Value: strings.Repeat("A", 43) + "." + strings.Repeat("B", 43)}
 		if body := get(tb, h, sc.path, c).Body.String(); body == "" {
 			tb.Fatalf("%s: %s answered an empty body", t.name(), sc.path)
+		}
+		if t.floor && sc.name == "rmw" {
+			first := expectInt(tb, t, get(tb, h, sc.path, c))
+			if second := expectInt(tb, t, get(tb, h, sc.path, c)); first < 1 || second != first+1 {
+				tb.Fatalf("%s: %s answered %d then %d; want n then n+1", t.name(), sc.path, first, second)
+			}
 		}
 		return c
 	}

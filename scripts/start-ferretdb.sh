@@ -5,7 +5,9 @@
 # 127.0.0.1:27017), it says so and exits 0. Otherwise it builds the helper in
 # testdata/ferretdb (FerretDB v1.24 embedded, SQLite handler; its own Go
 # module, so the main go.mod never sees FerretDB), starts it in the background
-# with nohup, and waits for the port. It fails with the log tail if the server
+# with nohup, and waits for the port. The binary is kept in the cache under a
+# name made of the hash of the helper's go.mod, go.sum and Go files, so that
+# another clone, or a later run, starts it without building it again. It fails with the log tail if the server
 # does not come up within FERRETDB_WAIT seconds (default 30).
 #
 # Environment:
@@ -21,12 +23,13 @@ addr="${FERRETDB_ADDR:-127.0.0.1:27017}"
 host="${addr%:*}"
 port="${addr##*:}"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/serversession"
-bin="$cache/bin/ferretdb"
 state="${FERRETDB_DIR:-$cache/ferretdb-state}"
 log="$cache/ferretdb.log"
 pidfile="$cache/ferretdb.pid"
 wait_s="${FERRETDB_WAIT:-30}"
 src="$(cd "$(dirname "${BASH_SOURCE[0]}")/../testdata/ferretdb" && pwd)"
+key="$(cd "$src" && cat go.mod go.sum ./*.go | sha256sum | cut -c1-16)"
+bin="$cache/bin/ferretdb-$key"
 
 # answers reports whether a TCP server accepts connections on host:port.
 answers() {
@@ -58,8 +61,15 @@ if ! command -v go >/dev/null 2>&1; then
 	fi
 fi
 
-echo "start-ferretdb: building $src -> $bin"
-(cd "$src" && GOWORK=off GOFLAGS=-mod=readonly go build -o "$bin" .)
+if [ -x "$bin" ]; then
+	echo "start-ferretdb: using the cached $bin"
+else
+	echo "start-ferretdb: building $src -> $bin"
+	(cd "$src" && GOWORK=off GOFLAGS=-mod=readonly go build -o "$bin.$$" .)
+	mv "$bin.$$" "$bin"
+	# Older builds, of other versions of the helper.
+	find "$cache/bin" -maxdepth 1 -name 'ferretdb*' ! -name "ferretdb-$key" -type f -mtime +30 -delete 2>/dev/null || true
+fi
 
 echo "start-ferretdb: starting FerretDB on $addr (state $state, log $log)"
 echo "=== $(date -u +%FT%TZ) start-ferretdb: starting on $addr" >>"$log"

@@ -1,31 +1,76 @@
 #!/usr/bin/env bash
-# test-servers.sh: make sure every server the store tests talk to is running.
+# test-servers.sh: make sure every server the store tests talk to is running,
+# and write down where they are.
 #
-# Idempotent and safe to run from any directory, as often as you like. For
-# each server it first checks the port; a server that already answers is left
-# alone ("already running"). Only what is missing is installed (Debian
-# packages, as root; `apt-get update` runs only when something must be
-# installed) and started ("started"). It waits for each port for at most
-# SERVERSESSION_WAIT seconds (default 30) and fails with a message naming the
-# server and its log when one does not come up.
+# Idempotent and safe to run from any directory, as often as you like. It
+# never changes the configuration or the users of a server it did not start:
+# a server of the host is used as it is, or not at all.
 #
 #   Redis       127.0.0.1:6379   redis-server, nothing kept on disk
 #   memcached   127.0.0.1:11211  -I 4m: items above the suite's 1 MiB values
-#   PostgreSQL  127.0.0.1:5432   user postgres, trust auth on loopback, DB test
-#   MariaDB     127.0.0.1:3306   root with an empty password, DB test
+#   PostgreSQL  127.0.0.1:5432   the host's, if user postgres gets in over
+#                                loopback without a password and database test
+#                                exists or can be created; otherwise a private
+#                                instance on 127.0.0.1:55432
+#   MariaDB     127.0.0.1:3306   the host's, if root gets in over loopback with
+#                                an empty password and database test exists or
+#                                can be created; otherwise a private instance
+#                                on 127.0.0.1:53306
 #   MongoDB     127.0.0.1:27017  FerretDB, through scripts/start-ferretdb.sh
 #
-# With arguments, only the named servers are handled, e.g.
-#   scripts/test-servers.sh redis memcached
-# (names: redis memcached postgresql mariadb mongodb).
+# A server that already answers and is usable is left alone ("already
+# running"). Only what is missing is installed (Debian packages, as root;
+# `apt-get update` runs only when something must be installed) and started
+# ("started"). Installing a package may start the package's own server; that
+# server is left as the package made it, and used only if it is usable as is.
 #
-# The tests find these servers through SERVERSESSION_*_ADDR variables with
-# the loopback defaults above (internal/testserver). The ports here are fixed.
+# A private instance is a server of our own: its own data directory, its own
+# loopback port, and a superuser that needs no password in that instance only
+# (PostgreSQL: initdb --auth=trust -U postgres; MariaDB: mariadb-install-db
+# --auth-root-authentication-method=normal). Its data lives under
+# $SERVERSESSION_PRIVATE_DIR: by default
+# ${XDG_CACHE_HOME:-$HOME/.cache}/serversession/private, or, as root,
+# /tmp/serversession-private (root's home is closed to the server users). As
+# root the servers run as the postgres and mysql users (created if missing).
+# A later run finds a private instance running and reuses it.
+#
+# The addresses chosen are written to $SERVERSESSION_ENV_FILE (default
+# .cache/test-servers.env in the repository, git-ignored) as
+# SERVERSESSION_*_ADDR / _DSN / _URI lines. The tests (internal/testserver)
+# read that file when the variable itself is not set, so `go test ./...`
+# after this script finds the private instances too.
+#
+# Usage:
+#   scripts/test-servers.sh [server...]       start (default: all of them)
+#   scripts/test-servers.sh stop [server...]  stop the private PostgreSQL and
+#                                             MariaDB (default), or FerretDB
+#                                             (mongodb) when named
+# Servers: redis memcached postgresql mariadb mongodb.
+#
+# Environment:
+#   SERVERSESSION_PRIVATE_DB=1          use private PostgreSQL and MariaDB
+#                                       instances even if the host's are usable
+#   SERVERSESSION_PRIVATE_DIR           where private instances keep their data
+#   SERVERSESSION_PRIVATE_PG_PORT       private PostgreSQL port (default 55432)
+#   SERVERSESSION_PRIVATE_MARIADB_PORT  private MariaDB port    (default 53306)
+#   SERVERSESSION_ENV_FILE              the file the addresses go to
+#   SERVERSESSION_WAIT                  seconds to wait for a port (default 30)
 set -euo pipefail
 
 wait_s="${SERVERSESSION_WAIT:-30}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export DEBIAN_FRONTEND=noninteractive
+uid="$(id -u)"
+cache="${XDG_CACHE_HOME:-$HOME/.cache}/serversession"
+if [ "$uid" -eq 0 ]; then
+	private="${SERVERSESSION_PRIVATE_DIR:-/tmp/serversession-private}"
+else
+	private="${SERVERSESSION_PRIVATE_DIR:-$cache/private}"
+fi
+env_file="${SERVERSESSION_ENV_FILE:-$root/.cache/test-servers.env}"
+force_private="${SERVERSESSION_PRIVATE_DB:-}"
+pg_port="${SERVERSESSION_PRIVATE_PG_PORT:-55432}"
+maria_port="${SERVERSESSION_PRIVATE_MARIADB_PORT:-53306}"
 
 say() { printf '%-11s %-16s %s\n' "$1" "$2" "$3"; }
 die() {
@@ -58,7 +103,7 @@ wait_for() {
 updated=""
 # apt_install installs Debian packages, running apt-get update once beforehand.
 apt_install() {
-	[ "$(id -u)" -eq 0 ] || die "installing $* needs root (run this script as root, or install them yourself)"
+	[ "$uid" -eq 0 ] || die "installing $* needs root (run this script as root, or install them yourself)"
 	command -v apt-get >/dev/null 2>&1 || die "apt-get not found: install $* yourself"
 	if [ -z "$updated" ]; then
 		# Without fresh lists the install may still work from the cache.
@@ -69,19 +114,95 @@ apt_install() {
 	apt-get install -y -qq --no-install-recommends "$@" >/dev/null || die "apt-get install $* failed"
 }
 
+# set_env records NAME=VALUE in the env file (replacing an older NAME line);
+# with no value it removes NAME. Values are single-quoted for sh.
+set_env() {
+	local name="$1" value="${2-}"
+	mkdir -p "$(dirname "$env_file")"
+	(
+		if command -v flock >/dev/null 2>&1; then
+			exec 8>>"$env_file.lock"
+			flock -w 30 8 || true
+		fi
+		local tmp="$env_file.$$"
+		{
+			echo "# Written by scripts/test-servers.sh: where the test servers are."
+			echo "# Read by internal/testserver for variables not set in the environment."
+			if [ -f "$env_file" ]; then
+				grep -v -e '^#' -e "^$name=" "$env_file" || true
+			fi
+			if [ -n "$value" ]; then
+				printf "%s='%s'\n" "$name" "$value"
+			fi
+		} >"$tmp"
+		mv "$tmp" "$env_file"
+	)
+}
+
+# as_user runs a command as the given user (as root), or as is (otherwise).
+as_user() {
+	local user="$1"
+	shift
+	if [ "$uid" -ne 0 ]; then
+		"$@"
+	elif command -v runuser >/dev/null 2>&1; then
+		runuser -u "$user" -- "$@"
+	elif command -v setpriv >/dev/null 2>&1; then
+		setpriv --reuid="$user" --regid="$(id -g "$user")" --init-groups -- "$@"
+	else
+		su -s /bin/sh "$user" -c "$(printf '%q ' "$@")"
+	fi
+}
+
+# system_user makes sure the OS user name exists (as root), creating it as a
+# system user without a home or a login shell if it does not.
+system_user() {
+	[ "$uid" -eq 0 ] || return 0
+	id "$1" >/dev/null 2>&1 && return 0
+	echo "test-servers: creating system user $1 to run the private server"
+	useradd --system --user-group --no-create-home --home-dir /nonexistent \
+		--shell /usr/sbin/nologin "$1" || die "useradd $1 failed"
+}
+
+# private_dir creates the directory the private instances live in: ours, not
+# a symlink, readable by the server users.
+private_dir() {
+	mkdir -p "$private" || die "cannot create $private"
+	if [ -L "$private" ] || [ ! -O "$private" ]; then
+		die "$private is a symlink or belongs to someone else; set SERVERSESSION_PRIVATE_DIR"
+	fi
+	chmod 0755 "$private"
+}
+
+# owned_dir creates dir (under the private dir) owned by user (as root).
+owned_dir() {
+	local dir="$1" user="$2"
+	mkdir -p "$dir"
+	if [ "$uid" -eq 0 ]; then
+		chown "$user:$(id -gn "$user")" "$dir"
+	fi
+	chmod 0700 "$dir"
+}
+
 # ---------------------------------------------------------------- Redis
 start_redis() {
 	local addr=127.0.0.1:6379
+	set_env SERVERSESSION_REDIS_ADDR "$addr"
 	if answers 127.0.0.1 6379; then
 		say redis "$addr" "already running"
 		return
 	fi
 	command -v redis-server >/dev/null 2>&1 || apt_install redis-server
-	mkdir -p /var/lib/redis /var/log/redis
-	local log=/var/log/redis/ci.log
+	local dir=/var/lib/redis log=/var/log/redis/ci.log pid=/var/run/redis-serversession-6379.pid
+	if [ "$uid" -ne 0 ]; then
+		dir="$cache/redis"
+		log="$cache/redis.log"
+		pid="$cache/redis.pid"
+	fi
+	mkdir -p "$dir" "$(dirname "$log")"
 	redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 \
-		--save "" --appendonly no --dir /var/lib/redis --logfile "$log" \
-		--pidfile /var/run/redis-serversession-6379.pid ||
+		--save "" --appendonly no --dir "$dir" --logfile "$log" \
+		--pidfile "$pid" ||
 		die "redis-server failed to start; see $log"
 	wait_for redis 127.0.0.1 6379 "$log"
 	say redis "$addr" "started"
@@ -105,6 +226,7 @@ memcached_item_max() {
 
 start_memcached() {
 	local addr=127.0.0.1:11211
+	set_env SERVERSESSION_MEMCACHED_ADDR "$addr"
 	if answers 127.0.0.1 11211; then
 		local max
 		max="$(memcached_item_max)"
@@ -128,121 +250,303 @@ start_memcached() {
 	fi
 	local log=/var/log/memcached-test.log
 	local user=()
-	if [ "$(id -u)" -eq 0 ]; then
+	if [ "$uid" -eq 0 ]; then
 		# memcached refuses to run as root without -u.
 		if id memcache >/dev/null 2>&1; then
 			user=(-u memcache)
 		else
 			user=(-u nobody)
 		fi
+	else
+		mkdir -p "$cache"
+		log="$cache/memcached.log"
 	fi
 	# -d daemon, loopback only, no UDP, 4 MiB items, 256 MiB of cache.
 	"$bin" -d "${user[@]}" -l 127.0.0.1 -p 11211 -U 0 -I 4m -m 256 -c 1024 \
-		-P /tmp/serversession-memcached.pid >>"$log" 2>&1 ||
+		-P /tmp/serversession-memcached-"$uid".pid >>"$log" 2>&1 ||
 		die "memcached failed to start; see $log"
 	wait_for memcached 127.0.0.1 11211 "$log"
 	say memcached "$addr" "started"
 }
 
 # ---------------------------------------------------------------- PostgreSQL
-pg_version() { ls /etc/postgresql 2>/dev/null | sort -V | tail -n 1; }
+pg_dsn() { echo "host=127.0.0.1 port=$1 user=postgres dbname=test sslmode=disable"; }
 
-pg_sql() { psql -h 127.0.0.1 -U postgres -w -d postgres -tAq "$@"; }
+# pg_sql runs psql as user postgres over 127.0.0.1:port, never asking for a
+# password.
+pg_sql() {
+	local port="$1"
+	shift
+	PGCONNECT_TIMEOUT=5 psql -X -h 127.0.0.1 -p "$port" -U postgres -w -d postgres -tAq "$@"
+}
+
+# pg_ensure_db makes sure database test exists on 127.0.0.1:port.
+pg_ensure_db() {
+	[ "$(pg_sql "$1" -c "select 1 from pg_database where datname = 'test'" 2>/dev/null)" = 1 ] ||
+		pg_sql "$1" -c 'create database test' >/dev/null 2>&1
+}
+
+# pg_usable reports whether the server on 127.0.0.1:port lets postgres in
+# without a password and has (or lets us create) database test.
+pg_usable() { pg_sql "$1" -c 'select 1' >/dev/null 2>&1 && pg_ensure_db "$1"; }
+
+# pg_bindir prints the directory of initdb and pg_ctl, newest version first.
+pg_bindir() {
+	local d
+	d="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
+	if [ -n "$d" ] && [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ]; then
+		echo "$d"
+	elif command -v initdb >/dev/null 2>&1 && command -v pg_ctl >/dev/null 2>&1; then
+		dirname "$(command -v initdb)"
+	fi
+}
+
+pg_run_user() { if [ "$uid" -eq 0 ]; then echo postgres; else id -un; fi; }
+
+# pg_private_dir prints the directory of the private instance of the
+# PostgreSQL in bindir: data/ and server.log.
+pg_private_dir() { echo "$private/postgresql-$("$1/pg_ctl" --version | awk '{ split($3, v, "."); print v[1] }')"; }
 
 start_postgres() {
-	local addr=127.0.0.1:5432 state="already running"
-	if ! answers 127.0.0.1 5432; then
-		command -v pg_ctlcluster >/dev/null 2>&1 && [ -n "$(pg_version)" ] || apt_install postgresql
-		local v
-		v="$(pg_version)"
-		[ -n "$v" ] || die "no PostgreSQL version under /etc/postgresql after installing postgresql"
-		[ -d "/etc/postgresql/$v/main" ] || pg_createcluster "$v" main >/dev/null ||
-			die "pg_createcluster $v main failed"
-		# pg_ctlcluster is a no-op error when it already runs: check the port.
-		pg_ctlcluster --skip-systemctl-redirect "$v" main start 2>/dev/null || true
-		wait_for postgresql 127.0.0.1 5432 "/var/log/postgresql/postgresql-$v-main.log"
-		state="started"
+	local host_addr=127.0.0.1:5432
+	command -v psql >/dev/null 2>&1 || apt_install postgresql-client
+	if [ -z "$force_private" ] && answers 127.0.0.1 5432; then
+		if pg_usable 5432; then
+			set_env SERVERSESSION_POSTGRES_DSN "$(pg_dsn 5432)"
+			say postgresql "$host_addr" "already running"
+			return
+		fi
+		echo "test-servers: the PostgreSQL on $host_addr does not let postgres in without a password (or database test cannot be created): leaving it alone, using a private instance" >&2
 	fi
-	if ! pg_sql -c 'select 1' >/dev/null 2>&1; then
-		# Fresh Debian clusters ask for passwords over TCP: trust loopback.
-		local v hba
-		v="$(pg_version)"
-		hba="/etc/postgresql/$v/main/pg_hba.conf"
-		[ -w "$hba" ] || die "cannot log in to PostgreSQL as postgres over 127.0.0.1 and cannot edit $hba"
-		{
-			echo "# serversession test-servers.sh: trust loopback for the tests"
-			echo "local all all trust"
-			echo "host all all 127.0.0.1/32 trust"
-			echo "host all all ::1/128 trust"
-			cat "$hba"
-		} >"$hba.new" && mv "$hba.new" "$hba"
-		pg_ctlcluster --skip-systemctl-redirect "$v" main reload ||
-			die "pg_ctlcluster $v main reload failed"
-		pg_sql -c 'select 1' >/dev/null ||
-			die "cannot log in to PostgreSQL as postgres over 127.0.0.1 even with trust in $hba"
+	local addr="127.0.0.1:$pg_port"
+	if answers 127.0.0.1 "$pg_port"; then
+		pg_usable "$pg_port" ||
+			die "$addr answers but is not a PostgreSQL that lets postgres in without a password; set SERVERSESSION_PRIVATE_PG_PORT to a free port"
+		set_env SERVERSESSION_POSTGRES_DSN "$(pg_dsn "$pg_port")"
+		say postgresql "$addr" "already running (private)"
+		return
 	fi
-	if [ "$(pg_sql -c "select 1 from pg_database where datname = 'test'")" != 1 ]; then
-		pg_sql -c 'create database test' || die "cannot create PostgreSQL database test"
+	local bin
+	bin="$(pg_bindir)"
+	if [ -z "$bin" ]; then
+		apt_install postgresql
+		bin="$(pg_bindir)"
+		[ -n "$bin" ] || die "no initdb and pg_ctl after installing postgresql"
 	fi
-	say postgresql "$addr" "$state"
+	local user dir
+	user="$(pg_run_user)"
+	system_user "$user"
+	private_dir
+	dir="$(pg_private_dir "$bin")"
+	owned_dir "$dir" "$user"
+	if [ ! -s "$dir/data/PG_VERSION" ]; then
+		rm -rf "$dir/data"
+		as_user "$user" "$bin/initdb" -D "$dir/data" -U postgres --auth=trust \
+			-E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
+			as_user "$user" "$bin/initdb" -D "$dir/data" -U postgres --auth=trust \
+				-E UTF8 --no-locale >"$dir/initdb.log" 2>&1 ||
+			die "initdb of the private PostgreSQL failed; see $dir/initdb.log"
+		# A throwaway instance: no durability, room for the parallel tests.
+		cat >>"$dir/data/postgresql.conf" <<-'CONF'
+
+			# serversession test-servers.sh: a private instance for the tests.
+			fsync = off
+			synchronous_commit = off
+			full_page_writes = off
+			max_connections = 300
+		CONF
+	fi
+	# Address and port on the command line, so that changing the port needs
+	# no new data directory.
+	as_user "$user" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t "$wait_s" \
+		-o "-c listen_addresses=127.0.0.1 -c port=$pg_port -c unix_socket_directories='$dir'" \
+		start >/dev/null ||
+		die "the private PostgreSQL failed to start; see $dir/server.log"
+	wait_for "private postgresql" 127.0.0.1 "$pg_port" "$dir/server.log"
+	pg_usable "$pg_port" || die "cannot log in to the private PostgreSQL on $addr, or create database test; see $dir/server.log"
+	set_env SERVERSESSION_POSTGRES_DSN "$(pg_dsn "$pg_port")"
+	say postgresql "$addr" "started (private, $dir)"
+}
+
+stop_postgres() {
+	local bin dir=""
+	bin="$(pg_bindir)"
+	[ -z "$bin" ] || dir="$(pg_private_dir "$bin")"
+	if [ -z "$bin" ] || [ ! -d "$dir/data" ] ||
+		! as_user "$(pg_run_user)" "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+		say postgresql "127.0.0.1:$pg_port" "not running (private)"
+		return
+	fi
+	as_user "$(pg_run_user)" "$bin/pg_ctl" -D "$dir/data" -m fast -w -t "$wait_s" stop >/dev/null ||
+		die "pg_ctl stop of the private PostgreSQL in $dir failed"
+	if grep -q "port=$pg_port " "$env_file" 2>/dev/null; then
+		set_env SERVERSESSION_POSTGRES_DSN
+	fi
+	say postgresql "127.0.0.1:$pg_port" "stopped (private, $dir)"
 }
 
 # ---------------------------------------------------------------- MariaDB
-maria_tcp() { mariadb --protocol=tcp -h 127.0.0.1 -P 3306 -u root --skip-password "$@"; }
+maria_dsn() { echo "root@tcp(127.0.0.1:$1)/test?parseTime=true"; }
+
+# maria_tcp runs the client as root with an empty password over
+# 127.0.0.1:port, reading no option files.
+maria_tcp() {
+	local port="$1"
+	shift
+	mariadb --no-defaults --protocol=tcp -h 127.0.0.1 -P "$port" -u root --skip-password \
+		--connect-timeout=5 "$@"
+}
+
+# maria_usable reports whether the server on 127.0.0.1:port lets root in
+# with an empty password and has (or lets us create) database test.
+maria_usable() { maria_tcp "$1" -e 'CREATE DATABASE IF NOT EXISTS test' >/dev/null 2>&1; }
+
+maria_run_user() { if [ "$uid" -eq 0 ]; then echo mysql; else id -un; fi; }
+
+mariadbd_bin() {
+	local b
+	for b in /usr/sbin/mariadbd "$(command -v mariadbd 2>/dev/null || true)"; do
+		[ -n "$b" ] && [ -x "$b" ] && command -v mariadb-install-db >/dev/null 2>&1 && {
+			echo "$b"
+			return
+		}
+	done
+	return 0
+}
 
 start_mariadb() {
-	local addr=127.0.0.1:3306 state="already running"
-	if ! answers 127.0.0.1 3306; then
-		[ -x /usr/sbin/mariadbd ] || apt_install mariadb-server
-		mkdir -p /run/mysqld /var/log/mysql
-		chown mysql:mysql /run/mysqld /var/log/mysql 2>/dev/null || true
-		if [ ! -d /var/lib/mysql/mysql ]; then
-			mariadb-install-db --user=mysql --datadir=/var/lib/mysql >/dev/null ||
-				die "mariadb-install-db failed"
+	local host_addr=127.0.0.1:3306
+	command -v mariadb >/dev/null 2>&1 || apt_install mariadb-client
+	if [ -z "$force_private" ] && answers 127.0.0.1 3306; then
+		if maria_usable 3306; then
+			set_env SERVERSESSION_MYSQL_DSN "$(maria_dsn 3306)"
+			say mariadb "$host_addr" "already running"
+			return
 		fi
-		# --pidfile: only a mariadbd of this datadir counts as running.
-		start-stop-daemon --start --oknodo --background --pidfile /run/mysqld/mysqld.pid \
-			--exec /usr/sbin/mariadbd -- --user=mysql ||
-			die "mariadbd failed to start"
-		wait_for mariadb 127.0.0.1 3306 /var/log/mysql/error.log
-		state="started"
+		echo "test-servers: the MariaDB/MySQL on $host_addr does not let root in with an empty password (or database test cannot be created): leaving it alone, using a private instance" >&2
 	fi
-	if ! maria_tcp -e 'select 1' >/dev/null 2>&1; then
-		# Fresh installs let root in through the socket only: as OS root,
-		# allow root with an empty password over loopback TCP as well.
-		mariadb -u root -e "
+	local addr="127.0.0.1:$maria_port" dir="$private/mariadb"
+	if answers 127.0.0.1 "$maria_port"; then
+		maria_usable "$maria_port" ||
+			die "$addr answers but is not a MariaDB that lets root in with an empty password; set SERVERSESSION_PRIVATE_MARIADB_PORT to a free port"
+		set_env SERVERSESSION_MYSQL_DSN "$(maria_dsn "$maria_port")"
+		say mariadb "$addr" "already running (private)"
+		return
+	fi
+	local bin
+	bin="$(mariadbd_bin)"
+	if [ -z "$bin" ]; then
+		apt_install mariadb-server
+		bin="$(mariadbd_bin)"
+		[ -n "$bin" ] || die "no mariadbd and mariadb-install-db after installing mariadb-server"
+	fi
+	local user
+	user="$(maria_run_user)"
+	system_user "$user"
+	private_dir
+	owned_dir "$dir" "$user"
+	local userflag=()
+	[ "$uid" -ne 0 ] || userflag=(--user="$user")
+	if [ ! -d "$dir/data/mysql" ]; then
+		rm -rf "$dir/data"
+		# --no-defaults: none of the host's option files (/etc/mysql).
+		mariadb-install-db --no-defaults "${userflag[@]}" --datadir="$dir/data" \
+			--auth-root-authentication-method=normal --skip-test-db \
+			>"$dir/install.log" 2>&1 ||
+			die "mariadb-install-db for the private MariaDB failed; see $dir/install.log"
+	fi
+	# Started as root, mariadbd switches to --user itself. Its own session,
+	# so that an interrupted make does not take it down.
+	local detach=(nohup)
+	command -v setsid >/dev/null 2>&1 && detach=(setsid nohup)
+	"${detach[@]}" "$bin" --no-defaults "${userflag[@]}" --datadir="$dir/data" \
+		--bind-address=127.0.0.1 --port="$maria_port" --socket="$dir/mysqld.sock" \
+		--pid-file="$dir/mysqld.pid" --log-error="$dir/error.log" \
+		--character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci \
+		--innodb-flush-log-at-trx-commit=2 --max-connections=500 \
+		</dev/null >>"$dir/stdout.log" 2>&1 &
+	disown
+	wait_for "private mariadb" 127.0.0.1 "$maria_port" "$dir/error.log"
+	if ! maria_tcp "$maria_port" -e 'select 1' >/dev/null 2>&1; then
+		# Our own instance: let root in over 127.0.0.1 as over the socket.
+		mariadb --no-defaults --socket="$dir/mysqld.sock" -u root --skip-password -e "
 			CREATE USER IF NOT EXISTS 'root'@'127.0.0.1' IDENTIFIED BY '';
-			GRANT ALL PRIVILEGES ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;
-			ALTER USER 'root'@'localhost' IDENTIFIED VIA unix_socket OR mysql_native_password USING PASSWORD('');
-			FLUSH PRIVILEGES;" ||
-			die "cannot reach MariaDB as root over the socket to allow root over 127.0.0.1"
-		maria_tcp -e 'select 1' >/dev/null ||
-			die "cannot log in to MariaDB as root with an empty password over 127.0.0.1"
+			GRANT ALL PRIVILEGES ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;" ||
+			die "cannot reach the private MariaDB as root over $dir/mysqld.sock"
 	fi
-	maria_tcp -e 'CREATE DATABASE IF NOT EXISTS test' || die "cannot create MariaDB database test"
-	say mariadb "$addr" "$state"
+	maria_usable "$maria_port" ||
+		die "cannot log in to the private MariaDB on $addr, or create database test; see $dir/error.log"
+	set_env SERVERSESSION_MYSQL_DSN "$(maria_dsn "$maria_port")"
+	say mariadb "$addr" "started (private, $dir)"
+}
+
+stop_mariadb() {
+	local dir="$private/mariadb" pid
+	pid="$(cat "$dir/mysqld.pid" 2>/dev/null || true)"
+	if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then
+		say mariadb "127.0.0.1:$maria_port" "not running (private)"
+		return
+	fi
+	kill "$pid"
+	local deadline=$((SECONDS + wait_s))
+	while kill -0 "$pid" 2>/dev/null; do
+		[ "$SECONDS" -lt "$deadline" ] || die "the private MariaDB (pid $pid) did not stop within ${wait_s}s"
+		sleep 0.2
+	done
+	if grep -q "127.0.0.1:$maria_port)" "$env_file" 2>/dev/null; then
+		set_env SERVERSESSION_MYSQL_DSN
+	fi
+	say mariadb "127.0.0.1:$maria_port" "stopped (private, $dir)"
 }
 
 # ---------------------------------------------------------------- FerretDB
 start_ferretdb() {
-	local script="$root/scripts/start-ferretdb.sh"
+	local script="$root/scripts/start-ferretdb.sh" addr="${FERRETDB_ADDR:-127.0.0.1:27017}"
 	if [ ! -f "$script" ]; then
-		say mongodb 127.0.0.1:27017 "skipped ($script not present)"
+		say mongodb "$addr" "skipped ($script not present)"
 		return
 	fi
+	set_env SERVERSESSION_MONGO_URI "mongodb://$addr"
 	local was=""
-	answers 127.0.0.1 27017 && was=1
+	answers "${addr%:*}" "${addr##*:}" && was=1
 	local out
 	out="$(bash "$script" 2>&1)" || {
 		printf '%s\n' "$out" >&2
 		die "$script failed"
 	}
 	if [ -n "$was" ]; then
-		say mongodb 127.0.0.1:27017 "already running"
+		say mongodb "$addr" "already running"
 	else
-		say mongodb 127.0.0.1:27017 "started (FerretDB)"
+		say mongodb "$addr" "started (FerretDB)"
 	fi
 }
+
+stop_ferretdb() {
+	local pidfile="$cache/ferretdb.pid" pid
+	pid="$(cat "$pidfile" 2>/dev/null || true)"
+	if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then
+		say mongodb "${FERRETDB_ADDR:-127.0.0.1:27017}" "not running (ours)"
+		return
+	fi
+	kill "$pid"
+	rm -f "$pidfile"
+	say mongodb "${FERRETDB_ADDR:-127.0.0.1:27017}" "stopped (FerretDB, pid $pid)"
+}
+
+if [ "${1:-}" = stop ]; then
+	shift
+	[ "$#" -gt 0 ] || set -- postgresql mariadb
+	for name in "$@"; do
+		case "$name" in
+		postgresql | postgres) stop_postgres ;;
+		mariadb | mysql) stop_mariadb ;;
+		mongodb | mongo | ferretdb) stop_ferretdb ;;
+		redis | memcached) say "$name" - "not stopped: stop it yourself if this script started it" ;;
+		*) die "unknown server $name (known: postgresql mariadb mongodb)" ;;
+		esac
+	done
+	exit 0
+fi
 
 [ "$#" -gt 0 ] || set -- redis memcached postgresql mariadb mongodb
 for name in "$@"; do
@@ -255,3 +559,4 @@ for name in "$@"; do
 	*) die "unknown server $name (known: redis memcached postgresql mariadb mongodb)" ;;
 	esac
 done
+echo "test-servers: addresses written to $env_file"

@@ -17,13 +17,6 @@ type Codec interface {
 
 // decodeRecord decodes a stored record into a fresh values map.
 func decodeRecord(c Codec, data []byte) (map[string]any, error) {
-	if mc, ok := c.(msgpackCodec); ok && !mc.reflectOnly {
-		// The default codec's fast path, without a map pointer boxed into an
-		// interface on every load.
-		if values, ok := unmarshalMsgpackFast(data); ok && values != nil {
-			return values, nil
-		}
-	}
 	var values map[string]any
 	if err := c.Unmarshal(data, &values); err != nil {
 		return nil, err

@@ -3,16 +3,33 @@ package sessions
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
+	"math"
+	"slices"
+	"strconv"
 )
 
 // JSON is the Codec for Flask-Session's "json" serialization format: compact
 // JSON objects. Numbers decode as json.Number so that large integers keep
 // their precision; Value converts them to the requested numeric type.
+//
+// Floats stay floats for Python: a float64 or float32 with an integral
+// value is written with a decimal point (2.0, not 2), as Python writes it,
+// so that a Flask app reads a float back rather than an int. This holds for
+// floats held directly or within map[string]any and []any (the shapes of
+// decoded values), []float64 and map[string]float64; inside a struct or
+// another type, a float is written as encoding/json writes it. Everything
+// else is written as json.Marshal writes it.
 var JSON Codec = jsonCodec{}
 
 type jsonCodec struct{}
 
-func (jsonCodec) Marshal(v any) ([]byte, error) { return json.Marshal(v) }
+func (jsonCodec) Marshal(v any) ([]byte, error) {
+	if w, ok := pythonFloats(v, 0); ok {
+		v = w
+	}
+	return json.Marshal(v)
+}
 
 func (jsonCodec) Unmarshal(data []byte, v any) error {
 	d := json.NewDecoder(bytes.NewReader(data))
@@ -25,4 +42,92 @@ func (jsonCodec) Unmarshal(data []byte, v any) error {
 		return errTrailingData
 	}
 	return nil
+}
+
+// maxFloatDepth bounds how deep pythonFloats looks, so that a value holding
+// itself (a []any put inside itself) ends the walk; json.Marshal then
+// reports the cycle.
+const maxFloatDepth = 1000
+
+// pythonFloats returns v with each integral float it holds replaced by a
+// json.Number that has a decimal point, and true; or false when v holds none,
+// and nothing was copied. The maps and slices on the way to such a float are
+// copied, never changed: v may be the session's own values.
+func pythonFloats(v any, depth int) (any, bool) {
+	switch x := v.(type) {
+	case float64:
+		return pythonFloat(x, 64)
+	case float32:
+		return pythonFloat(float64(x), 32)
+	}
+	if depth >= maxFloatDepth {
+		return nil, false
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		var out map[string]any
+		for k, e := range x {
+			if w, ok := pythonFloats(e, depth+1); ok {
+				if out == nil {
+					out = maps.Clone(x)
+				}
+				out[k] = w
+			}
+		}
+		return out, out != nil
+	case []any:
+		var out []any
+		for i, e := range x {
+			if w, ok := pythonFloats(e, depth+1); ok {
+				if out == nil {
+					out = slices.Clone(x)
+				}
+				out[i] = w
+			}
+		}
+		return out, out != nil
+	case []float64:
+		var out []any
+		for i, f := range x {
+			if w, ok := pythonFloat(f, 64); ok {
+				if out == nil {
+					out = make([]any, len(x))
+					for j, g := range x {
+						out[j] = g
+					}
+				}
+				out[i] = w
+			}
+		}
+		return out, out != nil
+	case map[string]float64:
+		var out map[string]any
+		for k, f := range x {
+			if w, ok := pythonFloat(f, 64); ok {
+				if out == nil {
+					out = make(map[string]any, len(x))
+					for k2, g := range x {
+						out[k2] = g
+					}
+				}
+				out[k] = w
+			}
+		}
+		return out, out != nil
+	}
+	return nil, false
+}
+
+// pythonFloat returns f as Python's json writes it, when encoding/json would
+// write it as an integer: the digits encoding/json writes, with ".0" added.
+// NaN and the infinities are left to json.Marshal to reject, and integral
+// floats from 1e21 up already have an exponent, as encoding/json writes
+// them.
+func pythonFloat(f float64, bits int) (json.Number, bool) {
+	if f != math.Trunc(f) || math.IsInf(f, 0) || math.Abs(f) >= 1e21 {
+		return "", false // NaN != Trunc(NaN)
+	}
+	var buf [32]byte // a sign, 21 digits and ".0" at most
+	b := strconv.AppendFloat(buf[:0], f, 'f', -1, bits)
+	return json.Number(append(b, '.', '0')), true
 }

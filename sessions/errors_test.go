@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -619,4 +620,80 @@ func TestWriteAfterFinishIsLogged(t *testing.T) {
 func TestZeroSessionIsNull(t *testing.T) {
 	var s Session
 	checkNull(t, &s, ErrNoMiddleware, "ginsession.New(cfg)")
+}
+
+// A value the Codec cannot encode is reported as ErrEncode, never as a
+// store failure: on every path that encodes (a new session's create, a
+// loaded one's replace, the commit's check for values changed in place,
+// and a save after the headers), the ErrorHandler hears it once (500 by
+// default before the headers), it is logged, and nothing reaches the store.
+func TestUnencodableValue(t *testing.T) {
+	type step struct {
+		name     string
+		existing bool // the request loads a stored session
+		codecs   []Codec
+		handler  func(w http.ResponseWriter, s *Session)
+		headers  bool // the value is set after the headers went out
+	}
+	both := []Codec{Msgpack, JSON}
+	steps := []step{
+		{name: "new session", codecs: both, handler: func(_ http.ResponseWriter, s *Session) {
+			s.Set("c", make(chan int))
+		}},
+		{name: "loaded session", existing: true, codecs: both, handler: func(_ http.ResponseWriter, s *Session) {
+			s.Set("f", func() {})
+		}},
+		{name: "changed in place", existing: true, codecs: both, handler: func(_ http.ResponseWriter, s *Session) {
+			m, _ := Value[map[string]any](s, "m")
+			m["c"] = make(chan int)
+		}},
+		{name: "after the headers", existing: true, codecs: both, headers: true, handler: func(w http.ResponseWriter, s *Session) {
+			w.Write([]byte("body"))
+			s.Set("c", make(chan int))
+		}},
+		{name: "NaN", codecs: []Codec{JSON}, handler: func(_ http.ResponseWriter, s *Session) {
+			s.Set("n", math.NaN())
+		}},
+	}
+	for _, st := range steps {
+		for _, codec := range st.codecs {
+			name := fmt.Sprintf("%s/%T", st.name, codec)
+			h := newHarness(t, nil, func(c *Config) { c.Codec = codec })
+			var cookie *http.Cookie
+			var before []byte
+			if st.existing {
+				cookie = h.login(map[string]any{"m": map[string]any{"a": "b"}})
+				before, _ = h.store.get(DefaultKeyPrefix + h.idOf(cookie))
+			}
+			resp := h.serve(func(w http.ResponseWriter, _ *http.Request, s *Session) { st.handler(w, s) }, cookie)
+			errs := h.errs.list()
+			if len(errs) != 1 || !errors.Is(errs[0], ErrEncode) || errors.Is(errs[0], ErrStoreSave) {
+				t.Errorf("%s: ErrorHandler got %v, want one ErrEncode and no ErrStoreSave", name, errs)
+			}
+			if len(errs) == 1 && !strings.HasPrefix(errs[0].Error(), ErrEncode.Error()+": ") {
+				t.Errorf("%s: error %q does not start with ErrEncode's text", name, errs[0])
+			}
+			wantCode := http.StatusInternalServerError
+			if st.headers {
+				wantCode = http.StatusOK
+			}
+			if resp.Code != wantCode {
+				t.Errorf("%s: status %d, want %d", name, resp.Code, wantCode)
+			}
+			if n := h.store.count("save"); n != 0 {
+				t.Errorf("%s: store calls %v, want no save", name, h.store.order)
+			}
+			if got := resp.Header().Values("Set-Cookie"); len(got) != 0 {
+				t.Errorf("%s: Set-Cookie %q for a session not saved", name, got)
+			}
+			if !strings.Contains(h.log.String(), "cannot be encoded by the Codec") {
+				t.Errorf("%s: not logged: %s", name, h.log)
+			}
+			if st.existing {
+				if after, _ := h.store.get(DefaultKeyPrefix + h.idOf(cookie)); !bytes.Equal(after, before) {
+					t.Errorf("%s: record changed to %q", name, after)
+				}
+			}
+		}
+	}
 }

@@ -11,9 +11,13 @@ import (
 // Concurrent requests on one session do not lose each other's flashes: a
 // message added by one survives another's commit, and a message one request
 // took is not brought back by another that loaded it too.
+//
+// The session stores flashes as Flask does, as [category, message] pairs;
+// the JSON tags are for a Flash the application itself encodes, in a JSON
+// API's response say: {"category":"message","message":"hi"}.
 type Flash struct {
-	Category string
-	Message  string
+	Category string `json:"category"`
+	Message  string `json:"message"`
 }
 
 // keyFlashes is Flask's key: a list of [category, message] pairs.

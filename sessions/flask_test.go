@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"hash"
+	"math"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -296,4 +297,115 @@ func TestFlashesNoneTakenIsNotAModification(t *testing.T) {
 			t.Errorf("Flashes() = %v", got)
 		}
 	}, cookie)
+}
+
+// Flask tells floats from ints: msgspec.json (as Python's json) writes 2.0
+// for a float with an integral value. Our JSON codec writes the same
+// values, Go floats, byte for byte as Flask wrote them, and reads Flask's
+// 2.0 back as a float and its 2 as an integer.
+func TestFlaskJSONFloatsGolden(t *testing.T) {
+	flask := readFixture(t, "record_floats.json")
+	ours, err := encodeRecord(JSON, map[string]any{
+		"f": 2.0,
+		"l": []any{1.0, 0.5, 3},
+		"m": map[string]any{"z": math.Copysign(0, -1)},
+		"n": 2,
+	}, true, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(ours, flask) {
+		t.Errorf("we encode\n%s\nFlask writes\n%s", ours, flask)
+	}
+
+	got, err := decodeRecord(JSON, flask)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{
+		"_permanent": true,
+		"f":          json.Number("2.0"),
+		"l":          []any{json.Number("1.0"), json.Number("0.5"), json.Number("3")},
+		"m":          map[string]any{"z": json.Number("-0.0")},
+		"n":          json.Number("2"),
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("decodes to %#v, want %#v", got, want)
+	}
+
+	// Through a session: 2.0 is a float64, 2 an integer, and a read does
+	// not rewrite the record (it re-encodes to the same bytes).
+	fc := loadFlaskCookie(t)
+	h := newHarness(t, withTouch, func(c *Config) {
+		c.SecretKey = []byte(fc.SecretKey)
+		c.FlaskSigner = true
+		c.Codec = JSON
+	})
+	h.store.put("session:"+fc.SID, flask)
+	h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) {
+		if f, ok := Value[float64](s, "f"); !ok || f != 2.0 {
+			t.Errorf("Value[float64](f) = %v, %v", f, ok)
+		}
+		if n, ok := Value[int](s, "n"); !ok || n != 2 {
+			t.Errorf("Value[int](n) = %v, %v", n, ok)
+		}
+		if n, ok := Value[int64](s, "n"); !ok || n != 2 {
+			t.Errorf("Value[int64](n) = %v, %v", n, ok)
+		}
+		if l, ok := Value[[]float64](s, "l"); !ok || !slices.Equal(l, []float64{1, 0.5, 3}) {
+			t.Errorf("Value[[]float64](l) = %v, %v", l, ok)
+		}
+	}, &http.Cookie{Name: "session", Value: fc.Cookie})
+	if h.store.count("save") != 0 {
+		t.Errorf("store calls %v: a read rewrote the record", h.store.order)
+	}
+	if after, _ := h.store.get("session:" + fc.SID); !bytes.Equal(after, flask) {
+		t.Errorf("record rewritten to %s", after)
+	}
+
+	// What a Go handler sets is stored as Flask would store it.
+	h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) {
+		s.Set("f", 3.0)
+	}, &http.Cookie{Name: "session", Value: fc.Cookie})
+	after, _ := h.store.get("session:" + fc.SID)
+	if want := `{"_permanent":true,"f":3.0,"l":[1.0,0.5,3],"m":{"z":-0.0},"n":2}`; string(after) != want {
+		t.Errorf("stored %s, want %s", after, want)
+	}
+}
+
+// A Flash the application encodes itself (a JSON API's response, or a
+// value it stores) has lower-case keys, under both codecs; the session's
+// own flash list stays Flask's [category, message] pairs.
+func TestFlashJSONTags(t *testing.T) {
+	f := Flash{Category: "error", Message: "bad <input>"}
+	got, err := json.Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"category":"error","message":"bad \u003cinput\u003e"}`; string(got) != want {
+		t.Errorf("json.Marshal(Flash) = %s, want %s", got, want)
+	}
+	var back Flash
+	if err := json.Unmarshal([]byte(`{"category":"a","message":"b"}`), &back); err != nil || back != (Flash{"a", "b"}) {
+		t.Errorf("json.Unmarshal = %+v, %v", back, err)
+	}
+	for _, codec := range []Codec{Msgpack, JSON} {
+		h := newHarness(t, nil, func(c *Config) { c.Codec = codec })
+		cookie := h.login(map[string]any{"last": f})
+		h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) {
+			s.AddFlash("hi")
+		}, cookie)
+		rec := h.record(h.idOf(cookie))
+		if want := map[string]any{"category": "error", "message": "bad <input>"}; !reflect.DeepEqual(rec["last"], want) {
+			t.Errorf("%T: stored Flash %#v, want %#v", codec, rec["last"], want)
+		}
+		if want := []any{[]any{"message", "hi"}}; !reflect.DeepEqual(rec["_flashes"], want) {
+			t.Errorf("%T: stored _flashes %#v, want %#v", codec, rec["_flashes"], want)
+		}
+		h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) {
+			if got, ok := Value[Flash](s, "last"); !ok || got != f {
+				t.Errorf("%T: Value[Flash] = %+v, %v", codec, got, ok)
+			}
+		}, cookie)
+	}
 }

@@ -233,7 +233,7 @@ func (s *Session) commit(beforeHeaders bool) error {
 	if !dirty && s.state == stored && hasMutable(s.values) {
 		var err error
 		if data, err = s.encode(); err != nil {
-			return fmt.Errorf("%w: encode: %w", ErrStoreSave, err)
+			return err // ErrEncode: no store call failed
 		}
 		dirty = s.changedInPlace(data)
 	}
@@ -277,7 +277,7 @@ func (s *Session) commit(beforeHeaders bool) error {
 			s.client.value = ""
 		}
 		now := m.now()
-		s.addHeader("Set-Cookie", m.setCookie(s.id, s.client.value, s.permanent, s.ttl(now), now), setCookieSlot)
+		s.setCookie(m.cookieHeader(s.id, s.client.value, s.permanent, s.ttl(now), now))
 		s.client.id, s.client.sent = s.id, true
 	}
 	return s.deleteStale(&ctx)
@@ -287,7 +287,7 @@ func (s *Session) commit(beforeHeaders bool) error {
 // headers are still to come. The caller holds s.mu.
 func (s *Session) expireCookie(beforeHeaders bool) {
 	if beforeHeaders && s.client.sent {
-		s.addHeader("Set-Cookie", s.m.cookies.expired, setCookieSlot)
+		s.setCookie(s.m.cookies.expired)
 		// The client keeps no cookie naming this ID: data set after the
 		// headers can no longer be saved under it.
 		s.client = clientCookie{}
@@ -338,7 +338,7 @@ func (s *Session) write(sc *storeContext, data []byte) error {
 		case s.state == absent:
 			if data == nil {
 				if data, err = s.encode(); err != nil {
-					return fmt.Errorf("%w: encode: %w", ErrStoreSave, err)
+					return err // ErrEncode
 				}
 			}
 			err = store.Create(ctx, key, data, ttl)
@@ -348,7 +348,7 @@ func (s *Session) write(sc *storeContext, data []byte) error {
 		default:
 			if data == nil {
 				if data, err = s.encode(); err != nil {
-					return fmt.Errorf("%w: encode: %w", ErrStoreSave, err)
+					return err // ErrEncode
 				}
 			}
 			err = store.Replace(ctx, key, s.base, data, ttl)
@@ -452,7 +452,7 @@ func (s *Session) refresh(sc *storeContext) error {
 		}
 	}
 	if s.permanent {
-		s.addHeader("Set-Cookie", m.setCookie(s.id, s.client.value, true, ttl, now), setCookieSlot)
+		s.setCookie(m.cookieHeader(s.id, s.client.value, true, ttl, now))
 	}
 	return nil
 }

@@ -2,7 +2,6 @@ package sessions
 
 import (
 	"fmt"
-	"sync/atomic"
 	"time"
 )
 
@@ -11,14 +10,12 @@ import (
 // never need it.
 type Manager struct {
 	cfg         Config
-	signer      *signer        // nil when cookies carry the bare ID
-	verified    *verifiedCache // cookie values the signer accepted lately
+	signer      *signer // nil when cookies carry the bare ID
 	cookies     cookieFormat
-	expires     atomic.Pointer[formattedTime] // the last Expires text, reused within its second
-	toucher     Toucher                       // cfg.Store as a Toucher, if it is one
-	loadToucher LoadToucher                   // cfg.Store as a LoadToucher, if it is one and refresh is on
-	writes      *writeLocks                   // one session's writes at a time
-	ended       endedKeys                     // sessions ended lately, whose cookies must not come back
+	toucher     Toucher     // cfg.Store as a Toucher, if it is one
+	loadToucher LoadToucher // cfg.Store as a LoadToucher, if it is one and refresh is on
+	writes      *writeLocks // one session's writes at a time
+	ended       endedKeys   // sessions ended lately, whose cookies must not come back
 	now         func() time.Time
 }
 
@@ -36,7 +33,6 @@ func New(cfg Config) (*Manager, error) {
 	m := &Manager{cfg: cfg, cookies: cookies, now: time.Now, writes: newWriteLocks()}
 	if cfg.SecretKey != nil {
 		m.signer = newSigner(append([][]byte{cfg.SecretKey}, cfg.SecretKeyFallbacks...), cfg.FlaskSigner)
-		m.verified = newVerifiedCache()
 	}
 	m.toucher, _ = cfg.Store.(Toucher)
 	if !cfg.NoRefreshEachRequest {

@@ -42,31 +42,21 @@ func benchRecords() []struct {
 	}
 }
 
-// msgpackBenchCodecs are the codecs the benchmarks compare: Msgpack with its
-// hand-written fast paths, and vmihailenco/msgpack alone, as Msgpack was
-// before them.
-var msgpackBenchCodecs = []struct {
-	name  string
-	codec Codec
-}{{"fast", Msgpack}, {"vmihailenco", msgpackReference}}
-
 // BenchmarkMsgpackMarshal measures encoding a session record.
 //
 //	go test ./sessions -run '^$' -bench BenchmarkMsgpack -benchmem
 func BenchmarkMsgpackMarshal(b *testing.B) {
 	for _, r := range benchRecords() {
-		for _, c := range msgpackBenchCodecs {
-			b.Run(r.name+"/"+c.name, func(b *testing.B) {
-				data, _ := c.codec.Marshal(r.values)
-				b.SetBytes(int64(len(data)))
-				b.ReportAllocs()
-				for b.Loop() {
-					if _, err := c.codec.Marshal(r.values); err != nil {
-						b.Fatal(err)
-					}
+		b.Run(r.name, func(b *testing.B) {
+			data, _ := Msgpack.Marshal(r.values)
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Msgpack.Marshal(r.values); err != nil {
+					b.Fatal(err)
 				}
-			})
-		}
+			}
+		})
 	}
 }
 
@@ -75,17 +65,15 @@ func BenchmarkMsgpackMarshal(b *testing.B) {
 func BenchmarkMsgpackUnmarshal(b *testing.B) {
 	for _, r := range benchRecords() {
 		data, _ := Msgpack.Marshal(r.values)
-		for _, c := range msgpackBenchCodecs {
-			b.Run(r.name+"/"+c.name, func(b *testing.B) {
-				b.SetBytes(int64(len(data)))
-				b.ReportAllocs()
-				for b.Loop() {
-					var m map[string]any
-					if err := c.codec.Unmarshal(data, &m); err != nil {
-						b.Fatal(err)
-					}
+		b.Run(r.name, func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				var m map[string]any
+				if err := Msgpack.Unmarshal(data, &m); err != nil {
+					b.Fatal(err)
 				}
-			})
-		}
+			}
+		})
 	}
 }

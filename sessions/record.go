@@ -2,7 +2,10 @@ package sessions
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -27,10 +30,15 @@ func takeMeta(values map[string]any) (permanent bool, created int64) {
 	return permanent, created
 }
 
-// encode returns the record for the session's values and metadata. The
-// caller holds s.mu.
+// encode returns the record for the session's values and metadata. A value
+// the Codec cannot encode is reported as ErrEncode, never as a failure of
+// the store. The caller holds s.mu.
 func (s *Session) encode() ([]byte, error) {
-	return encodeRecord(s.m.cfg.Codec, s.values, s.permanent, s.created)
+	data, err := encodeRecord(s.m.cfg.Codec, s.values, s.permanent, s.created)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrEncode, err)
+	}
+	return data, nil
 }
 
 // decode returns the values and metadata of a stored record.
@@ -116,8 +124,19 @@ func toInt64(v any) (int64, bool) {
 	case float32:
 		return toInt64(float64(n))
 	case json.Number:
-		i, err := n.Int64()
-		return i, err == nil
+		if i, err := n.Int64(); err == nil {
+			return i, true
+		}
+		if !strings.ContainsAny(string(n), ".eE") {
+			return 0, false // an integer out of range
+		}
+		// A float, as Python writes an integral one (2.0): converted as the
+		// float64 msgpack would have decoded.
+		f, err := strconv.ParseFloat(string(n), 64)
+		if err != nil {
+			return 0, false
+		}
+		return toInt64(f)
 	}
 	return 0, false
 }

@@ -45,10 +45,9 @@ type Session struct {
 	stale     []string
 	loadErr   error // the store failed to load: the session is read-only
 
-	nullReason error     // set on null sessions: reads are empty, writes panic
-	headers    [2]string // backing for the Vary and Set-Cookie headers (see addHeader)
-	keyID      string    // the ID keyStr was built for
-	keyStr     string    // the storage key of keyID
+	nullReason error  // set on null sessions: reads are empty, writes panic
+	keyID      string // the ID keyStr was built for
+	keyStr     string // the storage key of keyID
 }
 
 // stage is where a request is in the lifecycle, as the adapter drives it.

@@ -8,6 +8,8 @@ import (
 	"hash"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // signer signs session IDs in itsdangerous's shape:
@@ -19,9 +21,16 @@ import (
 // is byte-for-byte what Flask writes. Keys are derived once, at New; the
 // first key signs and every key verifies (rotation).
 type signer struct {
-	sigLen int         // encoded signature length
-	macs   []sync.Pool // one pool of *macState per derived key, signing key first
+	sigLen int          // encoded signature length
+	macs   []sync.Pool  // one pool of *macState per derived key, signing key first
+	warned atomic.Int64 // when warnDue last allowed a warning, in Unix nanoseconds
 }
+
+// The encoded lengths of HMAC-SHA1 and HMAC-SHA256 signatures.
+const (
+	sha1SigLen   = 27
+	sha256SigLen = 43
+)
 
 // macState is a keyed HMAC with scratch space, pooled so that signing and
 // verifying allocate nothing but the signed string.
@@ -99,4 +108,34 @@ func (s *signer) verifyKey(value string) (id string, key int, ok bool) {
 		}
 	}
 	return "", 0, false
+}
+
+// otherShape reports whether value is signed in the other signer's shape:
+// a signature as long as an HMAC-SHA1 one (Flask-Session's) where this
+// signer writes HMAC-SHA256, or the reverse, and made of base64url only.
+func (s *signer) otherShape(value string) bool {
+	other := sha1SigLen
+	if s.sigLen == sha1SigLen {
+		other = sha256SigLen
+	}
+	dot := strings.LastIndexByte(value, '.')
+	if dot <= 0 || len(value)-dot-1 != other {
+		return false
+	}
+	for _, c := range []byte(value[dot+1:]) {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// warnDue reports whether a warning about rejected cookies may be logged
+// at now: at most one a minute per signer, that is per Manager.
+func (s *signer) warnDue(now time.Time) bool {
+	last := s.warned.Load()
+	if last != 0 && now.UnixNano()-last < int64(time.Minute) {
+		return false
+	}
+	return s.warned.CompareAndSwap(last, now.UnixNano())
 }

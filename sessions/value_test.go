@@ -161,7 +161,7 @@ func TestNumberConversions(t *testing.T) {
 		{uint64(math.MaxUint64), 0, false}, {uint(math.MaxUint64), 0, false},
 		{float32(2), 2, true}, {2.5, 0, false}, {math.NaN(), 0, false}, {math.Inf(1), 0, false},
 		{math.Inf(-1), 0, false}, {float64(1 << 63), 0, false}, {float64(-1 << 63), -1 << 63, true},
-		{json.Number("7"), 7, true}, {json.Number("7.0"), 0, false}, {"7", 0, false}, {nil, 0, false},
+		{json.Number("7"), 7, true}, {json.Number("7.0"), 7, true}, {json.Number("7.5"), 0, false}, {json.Number("1e19"), 0, false}, {"7", 0, false}, {nil, 0, false},
 	} {
 		if i, ok := toInt64(tc.in); i != tc.i || ok != tc.ok {
 			t.Errorf("toInt64(%T %v) = %d, %v; want %d, %v", tc.in, tc.in, i, ok, tc.i, tc.ok)

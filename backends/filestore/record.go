@@ -20,9 +20,12 @@ import (
 //	29      n     data
 //
 // Parsing is strict: a file that is shorter or longer than the header says,
-// has another magic or version, or fails either checksum is not a session.
-// The store treats it as missing and removes it. The header checksum
-// catches a torn header, the data checksum a truncated or damaged body.
+// has another magic or version, or fails either checksum is not a session
+// record of any service, whatever its codec. The store treats it as
+// missing and removes it. The header checksum catches a torn header, the
+// data checksum a truncated or damaged body. The data itself (the codec's
+// bytes) is never decoded here: a well-framed record is returned as it is,
+// whether or not the caller's codec can read it.
 //
 // Touch rewrites the 29-byte header in place (expiry and header checksum);
 // the data and its checksum stay as they are.

@@ -124,7 +124,11 @@ func (s *Store) checkDir() error {
 
 // Load returns the record stored under key, with a zero Version: Replace
 // compares bytes. A missing, expired or corrupt record is (Record{}, false,
-// nil); an expired or corrupt file is removed.
+// nil); an expired or corrupt file is removed. Corrupt means the file's
+// framing fails (header, size or data checksum): such a file is no
+// service's record. The data is never decoded here, so a well-framed record
+// is returned even if the caller's codec cannot read it, and the file is
+// left in place.
 func (s *Store) Load(ctx context.Context, key string) (sessions.Record, bool, error) {
 	if err := ctx.Err(); err != nil {
 		return sessions.Record{}, false, fmt.Errorf("filestore: load %q: %w", key, err)

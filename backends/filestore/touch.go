@@ -33,7 +33,8 @@ import (
 
 // Touch sets the record under key to expire after ttl, without rewriting
 // its data. A missing, expired or corrupt record is not an error and stays
-// missing (expired and corrupt files are removed). Touch reads only the
+// missing (expired and corrupt files are removed; corrupt means the framing
+// fails, as for Load). Touch reads only the
 // header, and checks it and the file's size; damage inside the data is
 // caught by the next Load, which checks the data's checksum.
 func (s *Store) Touch(ctx context.Context, key string, ttl time.Duration) error {

@@ -2,7 +2,8 @@
 // that regenerates the session ID, a logout, and flash messages.
 //
 //	go run ./examples/gin                 # filesystem store, http://127.0.0.1:8080/
-//	go run ./examples/gin -store redis    # or memory, memcached, mongodb, sqlite
+//	go run ./examples/gin -store redis    # or memory, memcached, mongodb
+//	go run -tags sqlite ./examples/gin -store sqlite   # gormstore on SQLite (needs cgo and a C compiler)
 package main
 
 import (

@@ -3,7 +3,8 @@
 // regenerates the session ID, a logout, and flash messages.
 //
 //	go run ./examples/nethttp                 # filesystem store, http://127.0.0.1:8080/
-//	go run ./examples/nethttp -store redis    # or memory, memcached, mongodb, sqlite
+//	go run ./examples/nethttp -store redis    # or memory, memcached, mongodb
+//	go run -tags sqlite ./examples/nethttp -store sqlite   # gormstore on SQLite (needs cgo and a C compiler)
 package main
 
 import (

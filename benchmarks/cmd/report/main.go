@@ -171,12 +171,13 @@ func framework(lib string) string {
 }
 
 // oursFor is the serversession row a row is compared with: the same
-// framework, on redisstore for Redis rows and on memstore for every other
-// (in-memory, filesystem, cookie, and the bare floor).
+// framework, on redisstore for Redis rows (the Redis floor's included) and
+// on memstore for every other (in-memory, filesystem, cookie, and the bare
+// floor).
 func oursFor(k key) key {
 	lib := map[string]string{"gin": "ours-gin", "echo": "ours-echo", "net/http": "ours-http"}[framework(k.lib)]
 	store := "mem"
-	if k.store == "redis" {
+	if strings.HasPrefix(k.store, "redis") {
 		store = "redis"
 	}
 	return key{lib, store, k.scenario}
@@ -184,6 +185,10 @@ func oursFor(k key) key {
 
 func isOurs(lib string) bool { return strings.HasPrefix(lib, "ours-") }
 func isBare(lib string) bool { return strings.HasPrefix(lib, "bare-") }
+
+// isFloor reports a Redis floor row: a bare handler making a session's
+// Redis round trips by hand, and nothing else.
+func isFloor(lib string) bool { return strings.HasPrefix(lib, "floor-") }
 
 var scenarioOrder = []string{"untouched", "read", "rmw", "create", "large"}
 
@@ -205,14 +210,16 @@ var libText = map[string]string{
 	"bare-gin":    "bare handler (floor)",
 	"bare-echo":   "bare handler (floor)",
 	"bare-http":   "bare handler (floor)",
+	"floor-gin":   "bare handler + raw Redis round trips (Redis floor)",
 }
 
 var storeText = map[string]string{
-	"mem":    "memory",
-	"redis":  "Redis",
-	"fs":     "filesystem",
-	"cookie": "cookie (reference)",
-	"none":   "—",
+	"mem":       "memory",
+	"redis":     "Redis",
+	"redis-cas": "Redis, EVALSHA compare-and-set", // the Redis floor's conditional rmw
+	"fs":        "filesystem",
+	"cookie":    "cookie (reference)",
+	"none":      "—",
 }
 
 func render(b *strings.Builder, res *results, machine, wrk, note, command string) {
@@ -229,6 +236,11 @@ func render(b *strings.Builder, res *results, machine, wrk, note, command string
 		"Redis rows against serversession on redisstore, every other row (in-memory, filesystem, "+
 		"cookie, the bare floor) against serversession on memstore. Above 1 means the row costs more than ours; "+
 		"below 1, less.\n\n")
+	fmt.Fprintf(b, "The **Redis floor** rows are a bare Gin handler that makes, on the same go-redis client setup as our Redis rows, "+
+		"only the round trips a session needs: GETEX for a read; GETEX then SET … PX for a read-modify-write "+
+		"(store \"Redis\"), or GETEX then EVALSHA of a compare-and-set script like redisstore's Replace "+
+		"(store \"Redis, EVALSHA compare-and-set\"). Nothing is parsed, signed or encoded: they are the physical limit "+
+		"of a session on Redis.\n\n")
 
 	if machine != "" || res.cpu != "" {
 		fmt.Fprintf(b, "## Machine\n\n")
@@ -293,7 +305,7 @@ func renderTargets(b *strings.Builder, res *results) {
 	var misses []string
 	beaten := 0
 	for _, k := range res.order {
-		if isOurs(k.lib) || isBare(k.lib) {
+		if isOurs(k.lib) || isBare(k.lib) || isFloor(k.lib) {
 			continue
 		}
 		rw, ours := res.rows[k], res.rows[oursFor(k)]
@@ -338,6 +350,8 @@ func renderTargets(b *strings.Builder, res *results) {
 			fw, number(bv), number(ov), number(ov-bv), (ov-bv)/bv, verdict)
 	}
 
+	renderFloor(b, res)
+
 	fmt.Fprintf(b, "- **Redis commands per request (0, 1, 2, 1 for untouched, read, rmw, create; large is a rmw):**")
 	want := map[string]float64{"untouched": 0, "read": 1, "rmw": 2, "create": 1, "large": 2}
 	var bad []string
@@ -362,6 +376,53 @@ func renderTargets(b *strings.Builder, res *results) {
 		fmt.Fprintf(b, " **not met**: %s.\n", strings.Join(bad, "; "))
 	}
 	fmt.Fprintln(b)
+}
+
+// floorTarget bounds our Redis rows over the Redis floor: ns/op at most
+// this many times the floor's.
+const floorTarget = 1.1
+
+// renderFloor checks our Gin Redis rows against the Redis floor of the
+// same run: the read against one GETEX, the read-modify-write against
+// GETEX + SET and against GETEX + EVALSHA of a compare-and-set script (our
+// write is conditional, so the second is the like-for-like limit; both are
+// shown).
+func renderFloor(b *strings.Builder, res *results) {
+	fmt.Fprintf(b, "- **Overhead over the Redis floor (Gin), ns/op at most %.1f× the floor's:**", floorTarget)
+	lines := 0
+	for _, c := range []struct{ scenario, store, what string }{
+		{"read", "redis", "read vs one round trip (GETEX)"},
+		{"rmw", "redis", "read-modify-write vs two round trips (GETEX, SET … PX)"},
+		{"rmw", "redis-cas", "read-modify-write vs two round trips with a conditional write (GETEX, EVALSHA compare-and-set)"},
+	} {
+		floor, ours := res.rows[key{"floor-gin", c.store, c.scenario}], res.rows[key{"ours-gin", "redis", c.scenario}]
+		fv, ok1 := floor.median("ns/op")
+		ov, ok2 := ours.median("ns/op")
+		if !ok1 || !ok2 {
+			continue
+		}
+		if lines == 0 {
+			fmt.Fprintln(b)
+		}
+		lines++
+		verdict := "met"
+		if ov > floorTarget*fv {
+			verdict = "**not met**"
+		}
+		fmt.Fprintf(b, "  - %s: floor %s ns/op, ours %s ns/op, overhead %s ns/op = %.2f× the floor: %s\n",
+			c.what, number(fv), number(ov), signed(ov-fv), ov/fv, verdict)
+	}
+	if lines == 0 {
+		fmt.Fprintf(b, " not measured (no Redis floor rows ran).\n")
+	}
+}
+
+// signed is number for a difference that may be negative.
+func signed(v float64) string {
+	if v < 0 {
+		return "−" + number(-v)
+	}
+	return number(v)
 }
 
 func ratio(v float64, ours *row, unit string) string {

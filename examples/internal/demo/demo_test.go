@@ -85,7 +85,7 @@ func TestDemoFlow(t *testing.T) {
 }
 
 func TestOpenStore(t *testing.T) {
-	for _, name := range []string{"memory", "filesystem", "sqlite"} {
+	for _, name := range []string{"memory", "filesystem"} {
 		s, closeStore, err := OpenStore(name, t.TempDir())
 		if err != nil || s == nil {
 			t.Fatalf("OpenStore(%q): %v", name, err)
@@ -94,5 +94,24 @@ func TestOpenStore(t *testing.T) {
 	}
 	if _, _, err := OpenStore("nosuch", t.TempDir()); err == nil || !strings.Contains(err.Error(), "memory") {
 		t.Errorf("an unknown store gives %v; want an error listing the choices", err)
+	}
+}
+
+// The sqlite choice opens under -tags sqlite; without the tag it is left
+// out of the build, and choosing it names the tag.
+func TestOpenStoreSQLite(t *testing.T) {
+	s, closeStore, err := OpenStore("sqlite", t.TempDir())
+	if _, built := Stores["sqlite"]; built {
+		if err != nil || s == nil {
+			t.Fatalf("OpenStore(\"sqlite\") with -tags sqlite: %v", err)
+		}
+		closeStore()
+		return
+	}
+	if err == nil || !strings.Contains(err.Error(), "-tags sqlite") {
+		t.Errorf("OpenStore(\"sqlite\") without the tag gives %v; want an error naming -tags sqlite", err)
+	}
+	if !strings.Contains(storeNames(), "-tags sqlite") {
+		t.Errorf("the -store help %q does not say how to get sqlite", storeNames())
 	}
 }

@@ -13,11 +13,8 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
-	"gorm.io/driver/sqlite"
-	"gorm.io/gorm"
 
 	"github.com/serversession/serversession/backends/filestore"
-	"github.com/serversession/serversession/backends/gormstore"
 	"github.com/serversession/serversession/backends/memcachedstore"
 	"github.com/serversession/serversession/backends/memstore"
 	"github.com/serversession/serversession/backends/mongostore"
@@ -26,7 +23,10 @@ import (
 )
 
 // Stores maps each -store name to how the demo opens it. Servers are found
-// through the same variables as the tests, with loopback defaults.
+// through the same variables as the tests, with loopback defaults. The
+// "sqlite" choice is added by stores_sqlite.go only when the demo is built
+// with -tags sqlite, since its driver (go-sqlite3) needs cgo and a C
+// compiler; the default demo builds with CGO_ENABLED=0.
 var Stores = map[string]func(dir string) (sessions.Store, func(), error){
 	"memory": func(string) (sessions.Store, func(), error) {
 		s := memstore.New()
@@ -61,22 +61,15 @@ var Stores = map[string]func(dir string) (sessions.Store, func(), error){
 		}
 		return s, func() { client.Disconnect(context.Background()) }, nil
 	},
-	"sqlite": func(dir string) (sessions.Store, func(), error) {
-		db, err := gorm.Open(sqlite.Open(filepath.Join(dir, "sessions.db")), &gorm.Config{})
-		if err != nil {
-			return nil, nil, err
-		}
-		s, err := gormstore.New(db, gormstore.WithCleanupInterval(time.Hour))
-		if err != nil {
-			return nil, nil, err
-		}
-		return s, func() { s.Close() }, nil
-	},
 }
 
 // OpenStore opens the store called name, keeping any files under dir.
 func OpenStore(name, dir string) (sessions.Store, func(), error) {
 	open, ok := Stores[name]
+	if !ok && name == "sqlite" {
+		return nil, nil, fmt.Errorf("demo: the sqlite store is left out of this build: it needs cgo and a C compiler; " +
+			"build with the sqlite tag, e.g. go run -tags sqlite ./examples/gin -store sqlite")
+	}
 	if !ok {
 		return nil, nil, fmt.Errorf("demo: unknown store %q; choose one of %s", name, storeNames())
 	}
@@ -93,7 +86,11 @@ func storeNames() string {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	return strings.Join(names, ", ")
+	list := strings.Join(names, ", ")
+	if _, ok := Stores["sqlite"]; !ok {
+		list += " (sqlite needs -tags sqlite)"
+	}
+	return list
 }
 
 func env(name, def string) string {
