@@ -104,6 +104,7 @@ func targets() []target {
 	return []target{
 		bareGin, floorGinRedis, floorGinRedisCAS, oursGinMem, oursGinRedis, ginContribMem, ginContribRedis,
 		bareEcho, oursEchoMem, oursEchoRedis, echoContribFS, echoContribCookie,
+		bareEcho5, oursEcho5Mem, oursEcho5Redis,
 		bareHTTP, oursHTTPMem, oursHTTPRedis, scsMem, scsRedis,
 	}
 }

@@ -164,6 +164,8 @@ func framework(lib string) string {
 		return "gin"
 	case strings.HasSuffix(lib, "-echo"), lib == "echocontrib":
 		return "echo"
+	case strings.HasSuffix(lib, "-echo5"):
+		return "echo5"
 	case strings.HasSuffix(lib, "-http"), lib == "scs":
 		return "net/http"
 	}
@@ -175,7 +177,7 @@ func framework(lib string) string {
 // on memstore for every other (in-memory, filesystem, cookie, and the bare
 // floor).
 func oursFor(k key) key {
-	lib := map[string]string{"gin": "ours-gin", "echo": "ours-echo", "net/http": "ours-http"}[framework(k.lib)]
+	lib := map[string]string{"gin": "ours-gin", "echo": "ours-echo", "echo5": "ours-echo5", "net/http": "ours-http"}[framework(k.lib)]
 	store := "mem"
 	if strings.HasPrefix(k.store, "redis") {
 		store = "redis"
@@ -203,12 +205,14 @@ var scenarioText = map[string]string{
 var libText = map[string]string{
 	"ours-gin":    "serversession (ginsession)",
 	"ours-echo":   "serversession (echosession)",
+	"ours-echo5":  "serversession (echosession/v5)",
 	"ours-http":   "serversession (httpsession)",
 	"gincontrib":  "gin-contrib/sessions",
 	"echocontrib": "echo-contrib/session",
 	"scs":         "alexedwards/scs v2",
 	"bare-gin":    "bare handler (floor)",
 	"bare-echo":   "bare handler (floor)",
+	"bare-echo5":  "bare handler (floor)",
 	"bare-http":   "bare handler (floor)",
 	"floor-gin":   "bare handler + raw Redis round trips (Redis floor)",
 }
@@ -335,7 +339,7 @@ func renderTargets(b *strings.Builder, res *results) {
 	}
 
 	fmt.Fprintf(b, "- **Overhead over the bare handler, memstore, read, at most 2× the bare handler's ns/op:**\n")
-	for _, fw := range []string{"gin", "echo", "http"} {
+	for _, fw := range []string{"gin", "echo", "echo5", "http"} {
 		bare, ours := res.rows[key{"bare-" + fw, "none", "read"}], res.rows[key{"ours-" + fw, "mem", "read"}]
 		bv, ok1 := bare.median("ns/op")
 		ov, ok2 := ours.median("ns/op")
