@@ -4,6 +4,7 @@
 //	go run ./examples/gin                 # filesystem store, http://127.0.0.1:8080/
 //	go run ./examples/gin -store redis    # or memory, memcached, mongodb
 //	go run -tags sqlite ./examples/gin -store sqlite   # gormstore on SQLite (needs cgo and a C compiler)
+//	go run -tags nomsgpack ./examples/gin               # a faster first build, without Gin's MessagePack codec
 package main
 
 import (
