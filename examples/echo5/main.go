@@ -2,7 +2,8 @@
 // login that regenerates the session ID, a logout, and flash messages.
 //
 //	go run ./examples/echo5                 # filesystem store, http://127.0.0.1:8080/
-//	go run ./examples/echo5 -store redis    # or memory, memcached, mongodb, sqlite
+//	go run ./examples/echo5 -store redis    # or memory, memcached, mongodb
+//	go run -tags sqlite ./examples/echo5 -store sqlite  # gormstore on SQLite (cgo)
 package main
 
 import (
