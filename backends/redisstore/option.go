@@ -1,5 +1,34 @@
 package redisstore
 
-// Option configures a Store. No options are defined yet; New accepts them so
-// that settings can be added later without breaking callers.
+import (
+	"errors"
+	"time"
+)
+
+// Option configures a Store.
 type Option func(*Store)
+
+// ErrNotReplicated is what a write made with WithWaitReplicas wraps when
+// fewer replicas than asked acknowledged it within the timeout, or when the
+// WAIT that follows it got no answer. The write may have been applied on the
+// master: it is only not known to survive a failover, so the session core
+// reports it as a failed save (sessions.ErrStoreSave), never as a success.
+var ErrNotReplicated = errors.New("redisstore: the write was not acknowledged by enough replicas")
+
+// WithWaitReplicas makes every write (Create, Replace, DeleteIf, Delete)
+// wait until at least replicas replicas of the master that took it have
+// acknowledged it, for at most timeout: the write and WAIT replicas
+// timeout-in-ms go to the master in one pipeline, one round trip. A write
+// that fewer replicas acknowledge in time returns an error wrapping
+// ErrNotReplicated. The client's ReadTimeout must be longer than timeout.
+// A replicas below 1 or a timeout below a millisecond turns waiting off
+// (the default): WAIT 0 would block forever.
+func WithWaitReplicas(replicas int, timeout time.Duration) Option {
+	return func(s *Store) {
+		if replicas < 1 || timeout < time.Millisecond {
+			s.waitReplicas, s.waitTimeout = 0, 0
+			return
+		}
+		s.waitReplicas, s.waitTimeout = replicas, timeout
+	}
+}

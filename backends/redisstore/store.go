@@ -20,6 +20,11 @@ type Store struct {
 	// noGetEx is set once the server has answered GETEX with "unknown
 	// command" (Redis before 6.2); LoadTouch then pipelines GET + PEXPIRE.
 	noGetEx atomic.Bool
+
+	// waitReplicas and waitTimeout are WithWaitReplicas's settings;
+	// waitReplicas is 0 when writes do not wait.
+	waitReplicas int
+	waitTimeout  time.Duration
 }
 
 var (
@@ -63,7 +68,7 @@ func (s *Store) Create(ctx context.Context, key string, data []byte, ttl time.Du
 	if err != nil {
 		return fmt.Errorf("redisstore: create %q: %w", key, err)
 	}
-	err = s.client.Process(ctx, redis.NewStatusCmd(ctx, "set", key, data, "px", ms, "nx"))
+	err = s.write(ctx, key, "set", key, data, "px", ms, "nx").Err()
 	if errors.Is(err, redis.Nil) {
 		return fmt.Errorf("redisstore: create %q: a record already exists: %w", key, sessions.ErrConflict)
 	}
@@ -98,14 +103,18 @@ end
 
 // replaceScript is Replace's compare-and-set, run atomically by Redis:
 // ARGV[2] is the new data and ARGV[3] its TTL in milliseconds.
-var replaceScript = redis.NewScript(compareOld + `redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+var replaceScript = redis.NewScript(replaceSource)
+
+const replaceSource = compareOld + `redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1
-`)
+`
 
 // deleteIfScript is DeleteIf's compare-and-delete, run atomically by Redis.
-var deleteIfScript = redis.NewScript(compareOld + `redis.call('DEL', KEYS[1])
+var deleteIfScript = redis.NewScript(deleteIfSource)
+
+const deleteIfSource = compareOld + `redis.call('DEL', KEYS[1])
 return 1
-`)
+`
 
 // Replace stores data under key, to expire after ttl, if the record stored
 // there still holds old.Data, in one round trip: EVALSHA of a script that
@@ -143,7 +152,7 @@ func (s *Store) DeleteIf(ctx context.Context, key string, old sessions.Record) e
 // (the old bytes first) and maps its answer: 1 is success, 0 and -1 are
 // conflicts that say whether the record was gone or changed.
 func (s *Store) runConditional(ctx context.Context, script *redis.Script, op, key string, args ...any) error {
-	n, err := script.Run(ctx, s.client, []string{key}, args...).Int64()
+	n, err := s.runScript(ctx, script, key, args...).Int64()
 	if err != nil {
 		return fmt.Errorf("redisstore: %s %q: %w", op, key, err)
 	}
@@ -164,7 +173,7 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("redisstore: delete %q: %w", key, err)
 	}
-	if err := s.client.Process(ctx, redis.NewIntCmd(ctx, "del", key)); err != nil {
+	if err := s.write(ctx, key, "del", key).Err(); err != nil {
 		return fmt.Errorf("redisstore: delete %q: %w", key, err)
 	}
 	return nil

@@ -1,0 +1,130 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// write sends the write command args, whose key is key, and returns it once
+// answered. Without WithWaitReplicas it is one command, as go-redis routes
+// it. With it, the command and a WAIT go to key's master in one pipeline,
+// and a write that succeeded but was not acknowledged by enough replicas
+// comes back with an error wrapping ErrNotReplicated.
+func (s *Store) write(ctx context.Context, key string, args ...any) *redis.Cmd {
+	cmd := redis.NewCmd(ctx, args...)
+	if s.waitReplicas == 0 {
+		_ = s.client.Process(ctx, cmd)
+		return cmd
+	}
+	cc, cluster := s.client.(*redis.ClusterClient)
+	if !cluster {
+		return s.writeWait(ctx, s.client, args)
+	}
+	// WAIT names no key, so a ClusterClient pipeline would send it to a
+	// master of its choosing, not necessarily the one that took the write.
+	// The pipeline goes to key's master itself instead; a MOVED or ASK
+	// answer (a failover or resharding the client has not seen yet) or a
+	// lost connection reloads the slot map and sends it again, as the
+	// ClusterClient does for its own commands.
+	retries := cc.Options().MaxRetries
+	for attempt := 0; ; attempt++ {
+		node, err := cc.MasterForKey(ctx, key)
+		if err != nil {
+			cmd = redis.NewCmd(ctx, args...)
+			cmd.SetErr(err)
+		} else {
+			cmd = s.writeWait(ctx, node, args)
+			err = cmd.Err()
+		}
+		if attempt >= retries || !clusterRetryable(err) || ctx.Err() != nil {
+			return cmd
+		}
+		cc.ReloadState(ctx)
+		backoff := time.Duration(attempt+1) * 50 * time.Millisecond
+		select {
+		case <-ctx.Done():
+			return cmd
+		case <-time.After(backoff):
+		}
+	}
+}
+
+// writeWait pipelines the write args and WAIT on c, one round trip, and
+// returns the write's command, its error wrapping ErrNotReplicated when the
+// write succeeded but WAIT did not confirm it. A refused write (a conflict,
+// an error) is returned as it is: WAIT's answer does not matter then.
+func (s *Store) writeWait(ctx context.Context, c redis.Cmdable, args []any) *redis.Cmd {
+	cmd := redis.NewCmd(ctx, args...)
+	wait := redis.NewIntCmd(ctx, "wait", s.waitReplicas, s.waitTimeout.Milliseconds())
+	pipe := c.Pipeline()
+	_ = pipe.Process(ctx, cmd)
+	_ = pipe.Process(ctx, wait)
+	_, _ = pipe.Exec(ctx)
+	if cmd.Err() != nil {
+		return cmd
+	}
+	if err := wait.Err(); err != nil {
+		cmd.SetErr(fmt.Errorf("%w: WAIT %d %d: %v", ErrNotReplicated, s.waitReplicas, s.waitTimeout.Milliseconds(), err))
+		return cmd
+	}
+	if n := wait.Val(); n < int64(s.waitReplicas) {
+		cmd.SetErr(fmt.Errorf("%w: %d of %d replicas acknowledged it within %v", ErrNotReplicated, n, s.waitReplicas, s.waitTimeout))
+	}
+	return cmd
+}
+
+// runScript runs script on key with args, as script.Run does: EVALSHA,
+// and EVAL with the script's text when the server answers NOSCRIPT (two
+// round trips, that once). Writes go through write, so that they wait for
+// replicas when asked to.
+func (s *Store) runScript(ctx context.Context, script *redis.Script, key string, args ...any) *redis.Cmd {
+	if s.waitReplicas == 0 {
+		return script.Run(ctx, s.client, []string{key}, args...)
+	}
+	head := []any{"evalsha", script.Hash(), 1, key}
+	cmd := s.write(ctx, key, append(head, args...)...)
+	if err := cmd.Err(); err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") {
+		head[0], head[1] = "eval", scriptSource(script)
+		cmd = s.write(ctx, key, append(head, args...)...)
+	}
+	return cmd
+}
+
+// scriptSource returns the text of one of the Store's scripts.
+func scriptSource(script *redis.Script) string {
+	switch script {
+	case replaceScript:
+		return replaceSource
+	case deleteIfScript:
+		return deleteIfSource
+	}
+	panic("redisstore: unknown script")
+}
+
+// clusterRetryable reports whether a write sent to a Cluster node by hand
+// should be sent again after reloading the slot map: the node said the slot
+// lives elsewhere, is read-only (a demoted master), or could not be reached.
+func clusterRetryable(err error) bool {
+	if err == nil || errors.Is(err, redis.Nil) || errors.Is(err, ErrNotReplicated) {
+		return false
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var rerr redis.Error
+	if errors.As(err, &rerr) {
+		msg := rerr.Error()
+		for _, p := range []string{"MOVED ", "ASK ", "CLUSTERDOWN", "READONLY", "TRYAGAIN", "LOADING", "MASTERDOWN"} {
+			if strings.HasPrefix(msg, p) {
+				return true
+			}
+		}
+		return false
+	}
+	return true // a network error: the node is gone, or going
+}
