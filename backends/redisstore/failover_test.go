@@ -61,6 +61,7 @@ func counterApp(store sessions.Store, prefix string) http.Handler {
 		s.Set("n", n+1)
 		c.String(http.StatusOK, "%d %s", n+1, s.ID())
 	})
+	r.GET("/untouched", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
 	r.GET("/get", func(c *gin.Context) {
 		s := sessions.Get(c)
 		n, _ := sessions.Value[int](s, "n")
@@ -80,6 +81,7 @@ type trafficClient struct {
 	// another session ID.
 	regressions, newSession int
 	lastOK                  time.Time
+	maxGap                  time.Duration // the longest wait between two 2xx answers
 }
 
 // outcome is one request's result.
@@ -116,7 +118,8 @@ type failoverFigures struct {
 	ok, serverErr, transportErr int
 	lostWrites                  int // clients that lost an acknowledged write
 	lostSessions                int // clients whose session vanished
-	unavailable                 time.Duration
+	unavailable                 time.Duration // kill to the last failed request
+	stall                       time.Duration // the longest a client waited for a 2xx
 	failover                    time.Duration // kill to promotion seen
 }
 
@@ -154,6 +157,7 @@ func runFailover(t *testing.T, store sessions.Store, prefix string, pick func(ke
 	)
 	stop := make(chan struct{})
 	for _, c := range clients {
+		c.lastOK = time.Now()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -175,6 +179,7 @@ func runFailover(t *testing.T, store sessions.Store, prefix string, pick func(ke
 					} else if n <= c.lastAck {
 						c.regressions++
 					}
+					c.maxGap = max(c.maxGap, o.end.Sub(c.lastOK))
 					c.lastAck, c.lastOK = n, o.end
 				}
 				mu.Lock()
@@ -211,6 +216,9 @@ func runFailover(t *testing.T, store sessions.Store, prefix string, pick func(ke
 	if lastFailure.After(killedAt) {
 		f.unavailable = lastFailure.Sub(killedAt)
 	}
+	for _, c := range clients {
+		f.stall = max(f.stall, c.maxGap)
+	}
 	for i, c := range clients {
 		var code, n int
 		var id string
@@ -238,10 +246,10 @@ func runFailover(t *testing.T, store sessions.Store, prefix string, pick func(ke
 // logFigures logs one row of the failover table.
 func logFigures(t *testing.T, name string, f failoverFigures) {
 	t.Helper()
-	t.Logf("\n%-22s %6s %5s %9s %11s %13s %9s %11s\n%-22s %6d %5d %9d %11d %13d %9v %11v",
-		"topology/option", "2xx", "5xx", "transport", "lost-writes", "lost-sessions", "failover", "unavailable",
+	t.Logf("\n%-22s %6s %5s %9s %11s %13s %9s %11s %9s\n%-22s %6d %5d %9d %11d %13d %9v %11v %9v",
+		"topology/option", "2xx", "5xx", "transport", "lost-writes", "lost-sessions", "failover", "unavailable", "stall",
 		name, f.ok, f.serverErr, f.transportErr, f.lostWrites, f.lostSessions,
-		f.failover.Round(10*time.Millisecond), f.unavailable.Round(10*time.Millisecond))
+		f.failover.Round(10*time.Millisecond), f.unavailable.Round(10*time.Millisecond), f.stall.Round(10*time.Millisecond))
 }
 
 // storeOptions returns the Store options of a failover subtest.
@@ -294,8 +302,6 @@ func TestClusterFailover(t *testing.T) {
 				t.Logf("killing master %s, which holds %d of %d sessions", addr, onVictim, len(keys))
 			}
 			kill := func() time.Duration {
-				slot := int(cc.ClusterKeySlot(ctx, "x").Val())
-				_ = slot
 				killed := time.Now()
 				victim.kill()
 				eventually(t, 30*time.Second, "a replica takes over", func(ctx context.Context) error {

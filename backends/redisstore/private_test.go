@@ -16,7 +16,7 @@ import (
 // port, with extra config args, and stops it when the test ends. Without the
 // redis-server binary the test is skipped, or fails when servers are
 // required.
-func privateRedis(t *testing.T, args ...string) string {
+func privateRedis(t testing.TB, args ...string) string {
 	t.Helper()
 	return startRedis(t, args...).addr
 }
@@ -24,7 +24,7 @@ func privateRedis(t *testing.T, args ...string) string {
 // redisProc is a redis-server of the test's own, which the test can SIGKILL
 // and start again on the same port and directory.
 type redisProc struct {
-	t    *testing.T
+	t    testing.TB
 	bin  string
 	addr string
 	port int
@@ -38,7 +38,7 @@ type redisProc struct {
 
 // redisBin returns the redis-server binary's path, or skips t (fails it when
 // servers are required).
-func redisBin(t *testing.T) string {
+func redisBin(t testing.TB) string {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -54,7 +54,7 @@ func redisBin(t *testing.T) string {
 // startRedis starts a redis-server on a free loopback port in a directory of
 // its own, with extra config args, waits until it answers, and kills it when
 // the test ends.
-func startRedis(t *testing.T, args ...string) *redisProc {
+func startRedis(t testing.TB, args ...string) *redisProc {
 	t.Helper()
 	addr := testserver.DeadAddr(t)
 	_, port, _ := net.SplitHostPort(addr)

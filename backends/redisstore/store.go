@@ -152,7 +152,15 @@ func (s *Store) DeleteIf(ctx context.Context, key string, old sessions.Record) e
 // (the old bytes first) and maps its answer: 1 is success, 0 and -1 are
 // conflicts that say whether the record was gone or changed.
 func (s *Store) runConditional(ctx context.Context, script *redis.Script, op, key string, args ...any) error {
-	n, err := s.runScript(ctx, script, key, args...).Int64()
+	cmd := s.runScript(ctx, script, key, args...)
+	err := cmd.Err()
+	n, isInt := cmd.Val().(int64)
+	if errors.Is(err, ErrNotReplicated) && isInt && n != 1 {
+		err = nil // a refused write is a conflict, whatever WAIT said
+	}
+	if err == nil && !isInt {
+		err = fmt.Errorf("unexpected script answer %v", cmd.Val())
+	}
 	if err != nil {
 		return fmt.Errorf("redisstore: %s %q: %w", op, key, err)
 	}

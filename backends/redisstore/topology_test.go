@@ -29,7 +29,7 @@ var replicationArgs = []string{"--repl-diskless-sync", "yes", "--repl-diskless-s
 
 // eventually polls cond every 50 ms until it returns nil, and fails t with
 // cond's last error after timeout.
-func eventually(t *testing.T, timeout time.Duration, what string, cond func(ctx context.Context) error) {
+func eventually(t testing.TB, timeout time.Duration, what string, cond func(ctx context.Context) error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
@@ -48,7 +48,7 @@ func eventually(t *testing.T, timeout time.Duration, what string, cond func(ctx 
 
 // adminClient is a plain client of one node, for setting up and watching a
 // topology, closed when the test ends.
-func adminClient(t *testing.T, addr string) *redis.Client {
+func adminClient(t testing.TB, addr string) *redis.Client {
 	c := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: time.Second, ReadTimeout: 2 * time.Second, MaxRetries: -1})
 	t.Cleanup(func() { _ = c.Close() })
 	return c
@@ -83,7 +83,7 @@ func (c *cluster) node(addr string) *redisProc {
 // cluster-node-timeout 1 s, makes them a cluster of three masters and three
 // replicas with redis-cli --cluster create, and waits until every node says
 // cluster_state:ok and every replica is in sync with its master.
-func privateReplicatedCluster(t *testing.T) *cluster {
+func privateReplicatedCluster(t testing.TB) *cluster {
 	t.Helper()
 	cli, err := exec.LookPath("redis-cli")
 	if err != nil {
@@ -111,7 +111,7 @@ func privateReplicatedCluster(t *testing.T) *cluster {
 // waitHealthy waits until every node at addrs says cluster_state:ok and
 // knows every other node, each master serves slots, and every replica's link
 // to its master is up.
-func (c *cluster) waitHealthy(t *testing.T, addrs []string) {
+func (c *cluster) waitHealthy(t testing.TB, addrs []string) {
 	t.Helper()
 	eventually(t, 30*time.Second, "cluster healthy", func(ctx context.Context) error {
 		for _, a := range addrs {
@@ -173,7 +173,7 @@ func (g *sentinelGroup) sentinelAddrs() []string {
 // (down-after-milliseconds 1 s, failover-timeout 5 s, quorum 2), and waits
 // until the replica is in sync and every sentinel knows the replica and the
 // two other sentinels.
-func privateSentinelGroup(t *testing.T) *sentinelGroup {
+func privateSentinelGroup(t testing.TB) *sentinelGroup {
 	t.Helper()
 	g := &sentinelGroup{admin: map[string]*redis.Client{}}
 	g.master = startRedis(t, replicationArgs...)

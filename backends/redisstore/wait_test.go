@@ -1,0 +1,160 @@
+package redisstore_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/serversession/serversession/backends/redisstore"
+	"github.com/serversession/serversession/backends/storetest"
+	"github.com/serversession/serversession/sessions"
+)
+
+// TestWaitReplicasWithoutReplica: on a master with no replica, every write
+// made with WithWaitReplicas fails with ErrNotReplicated once the timeout is
+// over, and a request whose save fails that way gets a 500, never a 200.
+func TestWaitReplicasWithoutReplica(t *testing.T) {
+	rdb := newClient(t, privateRedis(t))
+	s := redisstore.New(rdb, redisstore.WithWaitReplicas(1, 50*time.Millisecond))
+	ctx := context.Background()
+	key := prefix(t) + "k"
+	start := time.Now()
+	err := s.Create(ctx, key, []byte("v1"), time.Hour)
+	if !errors.Is(err, redisstore.ErrNotReplicated) {
+		t.Fatalf("Create = %v; want ErrNotReplicated", err)
+	}
+	if d := time.Since(start); d < 50*time.Millisecond {
+		t.Errorf("Create failed after %v, before the 50ms WAIT timeout", d)
+	}
+	// The write itself reached the master: it is only not known to survive.
+	rec, ok, err := s.Load(ctx, key)
+	if err != nil || !ok || string(rec.Data) != "v1" {
+		t.Fatalf("Load = %q, %v, %v", rec.Data, ok, err)
+	}
+	if err := s.Replace(ctx, key, rec, []byte("v2"), time.Hour); !errors.Is(err, redisstore.ErrNotReplicated) {
+		t.Errorf("Replace = %v; want ErrNotReplicated", err)
+	}
+	// A refused write is a conflict, whatever WAIT says.
+	if err := s.Replace(ctx, key, rec, []byte("v3"), time.Hour); !errors.Is(err, sessions.ErrConflict) {
+		t.Errorf("stale Replace = %v; want ErrConflict", err)
+	}
+	if err := s.DeleteIf(ctx, key, sessions.Record{Data: []byte("v2")}); !errors.Is(err, redisstore.ErrNotReplicated) {
+		t.Errorf("DeleteIf = %v; want ErrNotReplicated", err)
+	}
+	if err := s.Delete(ctx, key); !errors.Is(err, redisstore.ErrNotReplicated) {
+		t.Errorf("Delete = %v; want ErrNotReplicated", err)
+	}
+	w := httptest.NewRecorder()
+	counterApp(s, prefix(t)).ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/incr", nil))
+	if w.Code != http.StatusInternalServerError || w.Header().Get("Set-Cookie") != "" {
+		t.Errorf("/incr with an unreplicated save = %d %v; want 500 and no cookie", w.Code, w.Header())
+	}
+	// After SCRIPT FLUSH the scripts go again with EVAL, and still wait.
+	if err := rdb.ScriptFlush(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.Set(ctx, key, "v1", time.Hour).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Replace(ctx, key, sessions.Record{Data: []byte("v1")}, []byte("v2"), time.Hour); !errors.Is(err, redisstore.ErrNotReplicated) {
+		t.Errorf("Replace after SCRIPT FLUSH = %v; want ErrNotReplicated", err)
+	}
+	if got := rdb.Get(ctx, key).Val(); got != "v2" {
+		t.Errorf("after Replace: %q; want v2", got)
+	}
+}
+
+// nodeTrips counts the round trips a ClusterClient makes to its nodes: one
+// per command or pipeline a node client sends, leaving out the client's
+// own CLUSTER SLOTS.
+type nodeTrips struct{ n atomic.Int64 }
+
+func (*nodeTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h *nodeTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if name := strings.ToLower(cmd.Name()); name != "cluster" && name != "hello" && name != "client" {
+			h.n.Add(1)
+		}
+		return next(ctx, cmd)
+	}
+}
+
+func (h *nodeTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		if len(cmds) > 0 && strings.ToLower(cmds[0].Name()) != "hello" && strings.ToLower(cmds[0].Name()) != "client" {
+			h.n.Add(1)
+		}
+		return next(ctx, cmds)
+	}
+}
+
+// BenchmarkClusterRequest measures requests through Gin on a private
+// Cluster of three masters and three replicas, with and without
+// WithWaitReplicas(1, …): ns/op, store calls per request (0/1/2/1 for
+// untouched/read/read-modify-write/create) and network round trips to the
+// nodes per request, which WAIT does not add to.
+func BenchmarkClusterRequest(b *testing.B) {
+	c := privateReplicatedCluster(b)
+	trips := &nodeTrips{}
+	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: c.addrs(), ContextTimeoutEnabled: true})
+	cc.OnNewNode(func(n *redis.Client) { n.AddHook(trips) })
+	b.Cleanup(func() { _ = cc.Close() })
+	if err := cc.ForEachShard(context.Background(), func(ctx context.Context, n *redis.Client) error { return n.Ping(ctx).Err() }); err != nil {
+		b.Fatal(err)
+	}
+	scenarios := []struct {
+		name, path string
+		cookie     bool
+		calls      int64
+	}{
+		{"untouched", "/untouched", true, 0},
+		{"read", "/get", true, 1},
+		{"rmw", "/incr", true, 2},
+		{"create", "/incr", false, 1},
+	}
+	for _, wait := range []bool{false, true} {
+		b.Run("wait="+map[bool]string{false: "off", true: "on"}[wait], func(b *testing.B) {
+			calls, store := storetest.Count(redisstore.New(cc, storeOptions(wait)...))
+			h := counterApp(store, prefix(b))
+			for _, sc := range scenarios {
+				b.Run("scenario="+sc.name, func(b *testing.B) {
+					var cookie *http.Cookie
+					if sc.cookie {
+						w := httptest.NewRecorder()
+						h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/incr", nil))
+						cookie = w.Result().Cookies()[0]
+					}
+					beforeCalls, beforeTrips := calls.Calls(), trips.n.Load()
+					b.ReportAllocs()
+					b.ResetTimer()
+					for range b.N {
+						req := httptest.NewRequest(http.MethodGet, sc.path, nil)
+						if cookie != nil {
+							req.AddCookie(cookie)
+						}
+						w := httptest.NewRecorder()
+						h.ServeHTTP(w, req)
+						if w.Code != http.StatusOK {
+							b.Fatalf("%s: status %d", sc.path, w.Code)
+						}
+					}
+					b.StopTimer()
+					perCall := float64(calls.Calls()-beforeCalls) / float64(b.N)
+					b.ReportMetric(perCall, "storecalls/op")
+					b.ReportMetric(float64(trips.n.Load()-beforeTrips)/float64(b.N), "roundtrips/op")
+					if perCall != float64(sc.calls) {
+						b.Errorf("%s: %.2f store calls per request; want %d", sc.name, perCall, sc.calls)
+					}
+				})
+			}
+		})
+	}
+}
