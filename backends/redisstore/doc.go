@@ -18,8 +18,64 @@
 //
 // # Options
 //
-// None are defined yet; New takes ...Option so that settings can be added
-// without breaking callers.
+// WithWaitReplicas makes writes wait for replicas (see Deployment).
+//
+// # Deployment
+//
+// Single node: redis.NewClient. Nothing survives the loss of the node's
+// memory beyond what its persistence (RDB, AOF) kept.
+//
+// Sentinel: redis.NewFailoverClient(&redis.FailoverOptions{MasterName: …,
+// SentinelAddrs: …}), or redis.NewUniversalClient with MasterName set. The
+// client asks the sentinels for the master and follows +switch-master.
+//
+// Cluster: redis.NewClusterClient. Each session is one key, prefix plus
+// session ID, with no hash tag, so sessions spread over every slot and every
+// master; each command and script names that one key and runs on its
+// slot's master, so nothing ever spans slots.
+//
+// Set ContextTimeoutEnabled so that request deadlines bound each command,
+// short DialTimeout and ReadTimeout so that a dead master is noticed fast,
+// and MaxRetries with MinRetryBackoff/MaxRetryBackoff that cover a
+// failover (the tests use 300 ms dials, 2 s reads, 5 retries backing off
+// from 50 to 500 ms).
+//
+// Redis replicates asynchronously: a master that acknowledged a write and
+// died before its replica got it loses the write at failover, and the
+// session goes back to its previous state (or, for a new session, away).
+// WithWaitReplicas(n, timeout) closes that window: each write (Create,
+// Replace, DeleteIf, Delete) is pipelined with WAIT n timeout, to the same
+// master in the same round trip (on Cluster, to the master that
+// ClusterClient.MasterForKey names, reloading the slot map and retrying on
+// MOVED, READONLY or a lost connection), and a write that fewer than n
+// replicas acknowledged in time fails with an error wrapping
+// ErrNotReplicated, which the session core reports as a failed save
+// (sessions.ErrStoreSave, a 500 by default): never a silent success. The
+// master may still have applied it; it is only not known to be safe.
+//
+// The cost, measured on a local 3+3 Cluster on loopback: about 50 µs more
+// per write (a read-modify-write request 195 → 246 µs, a new session
+// 119 → 167 µs), with round trips unchanged (0/1/2/1 for untouched, read,
+// read-modify-write and new-session requests). When no replica answers,
+// every write waits the whole timeout and then fails: a master left without
+// its replica (after a failover, until a replica is attached again) takes no
+// session writes at all. Keep the timeout short (hundreds of milliseconds)
+// and below ReadTimeout, and run enough replicas that one lost node
+// leaves each master n of them. WAIT is not a consensus: it makes a failover
+// to an acknowledging replica lossless, not every possible failure.
+//
+// What a failover cost in the package's tests (32 clients doing
+// read-modify-writes through Gin; the master SIGKILLed, down-after 1 s /
+// cluster-node-timeout 1 s; the killed node restarted as a replica once the
+// failover was done): promotion took about 2.2–2.5 s on both topologies.
+// Sentinel: about 30 requests of some 11,000 got a 500, the last about
+// 2.3 s after the kill, and a client waited at most about 3 s. Cluster
+// without waiting: go-redis's retries rode it out with no failed request,
+// but a client waited up to about 3 s; with waiting, up to 10 requests got
+// a 500 while the new master had no replica, for about 3.3 s. No
+// acknowledged write and no session was lost in these runs, with the option
+// or without it: on loopback a replica is rarely more than a fraction of a
+// millisecond behind. Without the option that is luck, not a guarantee.
 //
 // # Storage format and expiry
 //

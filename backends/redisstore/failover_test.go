@@ -116,8 +116,8 @@ func (c *trafficClient) get(url string) (int, int, string, error) {
 // failoverFigures is what a failover test measured.
 type failoverFigures struct {
 	ok, serverErr, transportErr int
-	lostWrites                  int // clients that lost an acknowledged write
-	lostSessions                int // clients whose session vanished
+	lostWrites                  int           // clients that lost an acknowledged write
+	lostSessions                int           // clients whose session vanished
 	unavailable                 time.Duration // kill to the last failed request
 	stall                       time.Duration // the longest a client waited for a 2xx
 	failover                    time.Duration // kill to promotion seen
