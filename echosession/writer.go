@@ -1,6 +1,7 @@
 package echosession
 
 import (
+	"cmp"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -25,7 +26,7 @@ type writer struct {
 // only the session's) as a Write would.
 func (w *writer) FlushError() error {
 	if !w.res.Committed {
-		w.res.WriteHeader(w.res.Status)
+		w.res.WriteHeader(cmp.Or(w.res.Status, http.StatusOK)) // echo.NewContext leaves Status at 0
 	}
 	return http.NewResponseController(w.ResponseWriter).Flush()
 }

@@ -48,7 +48,9 @@ func (w *writer) Flush() {
 }
 
 func (w *writer) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	w.commit()
+	if !w.commit() {
+		return nil, nil, sessions.ErrNotHijacked // the ErrorHandler's answer goes out instead
+	}
 	return w.ResponseWriter.Hijack()
 }
 

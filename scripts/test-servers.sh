@@ -480,10 +480,21 @@ start_mariadb() {
 	say mariadb "$addr" "started (private, $dir)"
 }
 
+# is_process PID NAME: whether process PID is still one whose command
+# starts with NAME (a pid file may outlive its process, and the pid go to
+# another).
+is_process() {
+	[ -n "$1" ] && kill -0 "$1" 2>/dev/null || return 1
+	case "$(ps -o comm= -p "$1" 2>/dev/null)" in
+	"$2"*) return 0 ;;
+	*) return 1 ;;
+	esac
+}
+
 stop_mariadb() {
 	local dir="$private/mariadb" pid
 	pid="$(cat "$dir/mysqld.pid" 2>/dev/null || true)"
-	if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then
+	if ! is_process "$pid" mariadbd; then
 		say mariadb "127.0.0.1:$maria_port" "not running (private)"
 		return
 	fi
@@ -524,7 +535,7 @@ start_ferretdb() {
 stop_ferretdb() {
 	local pidfile="$cache/ferretdb.pid" pid
 	pid="$(cat "$pidfile" 2>/dev/null || true)"
-	if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then
+	if ! is_process "$pid" ferretdb; then
 		say mongodb "${FERRETDB_ADDR:-127.0.0.1:27017}" "not running (ours)"
 		return
 	fi

@@ -72,7 +72,7 @@ type commitWriter struct {
 }
 
 func (w *commitWriter) WriteHeader(code int) {
-	if code < http.StatusOK && code != http.StatusSwitchingProtocols {
+	if code >= 100 && code < http.StatusOK && code != http.StatusSwitchingProtocols {
 		w.ResponseWriter.WriteHeader(code) // 1xx informational: the real headers are still to come
 		return
 	}
@@ -108,9 +108,13 @@ func (w *commitWriter) FlushError() error {
 func (w *commitWriter) Flush() { _ = w.FlushError() }
 
 // Hijack commits the session before handing the connection over; the
-// headers are then the hijacker's to write.
+// headers are then the hijacker's to write. When the commit failed and the
+// ErrorHandler answered, the connection is not handed over: the answer
+// goes out instead.
 func (w *commitWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	w.h.Commit()
+	if !w.h.Commit() {
+		return nil, nil, ErrNotHijacked
+	}
 	return http.NewResponseController(w.ResponseWriter).Hijack()
 }
 

@@ -25,6 +25,11 @@ var (
 	// values before writing the body.
 	ErrHeadersSent = errors.New("sessions: response headers already sent; the session cookie could not be set")
 
+	// ErrNotHijacked is what a session writer's Hijack returns when the
+	// commit before it failed and the ErrorHandler wrote a response of its
+	// own: that response goes out, and the connection is not handed over.
+	ErrNotHijacked = errors.New("sessions: the session could not be committed and the ErrorHandler answered; the connection is not hijacked")
+
 	// ErrNoMiddleware is what Err returns for the session that Get gives when
 	// no session middleware ran for the request.
 	ErrNoMiddleware = errors.New("sessions: no session middleware ran for this request; add r.Use(ginsession.New(cfg)), e.Use(echosession.New(cfg)) or httpsession.New(cfg)(handler)")

@@ -535,3 +535,21 @@ func TestAbandonKeepsAReplacedResponse(t *testing.T) {
 		t.Error("after Abandon, Commit lets the handler's output through again")
 	}
 }
+
+// A Hijack after a commit whose ErrorHandler answered does not hand the
+// connection over: the answer goes out instead.
+func TestHijackAfterAFailedCommit(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	h.store.failSave = errors.New("down")
+	rec := httptest.NewRecorder()
+	hd := h.m.Begin(rec, httptest.NewRequest(http.MethodGet, "/ws", nil))
+	hd.Run(func() {
+		hd.Session().Set("a", 1)
+		if _, _, err := http.NewResponseController(hd.Writer()).Hijack(); !errors.Is(err, ErrNotHijacked) {
+			t.Errorf("Hijack: %v, want ErrNotHijacked", err)
+		}
+	})
+	if rec.Code != http.StatusInternalServerError {
+		t.Errorf("status %d, want the ErrorHandler's 500", rec.Code)
+	}
+}

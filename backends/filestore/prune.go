@@ -56,7 +56,9 @@ func (s *Store) prune(ctx context.Context, keep string) {
 	}
 	defer s.pruning.Unlock()
 	live, _, err := s.scan(ctx)
-	if err != nil && len(live) == 0 {
+	if ctx.Err() != nil || err != nil && len(live) == 0 {
+		// A scan cut short has seen only part of the directory: its count
+		// would be too low and put off the next prune.
 		return
 	}
 	target := s.threshold - s.threshold/10

@@ -82,33 +82,42 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("gormstore: table %s must have the columns session_id, data and expiry: %w", s.table, err)
 	}
 	if s.dialect == "mysql" {
-		s.checkMySQLColumns(ctx)
+		return s.checkMySQLColumns(ctx)
 	}
 	return nil
 }
 
-// checkMySQLColumns logs a warning for each column of an existing MySQL
-// table (Flask-Session's, typically) that works but not as well as it
-// should: a data column that cannot hold large sessions (SQLAlchemy's BLOB
-// stops at 64 KiB), and a session_id whose collation ignores case, so that
-// keys differing only in case are one key.
-func (s *Store) checkMySQLColumns(ctx context.Context) {
+// checkMySQLColumns checks an existing MySQL table (Flask-Session's,
+// typically). Two things the conditional writes rely on are required: an
+// AUTO_INCREMENT column (Create tells its insert from a live row by the
+// insert ID), and a binary data column (Replace and DeleteIf compare it
+// byte for byte; a text column's collation could ignore case or trailing
+// spaces). Two more are logged as warnings: a data column that cannot hold
+// large sessions (SQLAlchemy's BLOB stops at 64 KiB), and a session_id
+// whose collation ignores case, so that keys differing only in case are
+// one key.
+func (s *Store) checkMySQLColumns(ctx context.Context) error {
 	var cols []struct {
 		Name      string  `gorm:"column:COLUMN_NAME"`
 		Type      string  `gorm:"column:DATA_TYPE"`
 		Collation *string `gorm:"column:COLLATION_NAME"`
+		Extra     string  `gorm:"column:EXTRA"`
 	}
 	schema, table, found := strings.Cut(s.table, ".")
 	if !found {
 		table = schema
 		schema = ""
 	}
-	q := "SELECT COLUMN_NAME, DATA_TYPE, COLLATION_NAME FROM information_schema.COLUMNS " +
+	q := "SELECT COLUMN_NAME, DATA_TYPE, COLLATION_NAME, EXTRA FROM information_schema.COLUMNS " +
 		"WHERE TABLE_SCHEMA = COALESCE(NULLIF(?, ''), DATABASE()) AND TABLE_NAME = ?"
 	if err := s.db.WithContext(ctx).Raw(q, schema, table).Scan(&cols).Error; err != nil {
-		return
+		return fmt.Errorf("gormstore: reading the columns of table %s: %w", s.table, err)
 	}
+	autoIncrement := false
 	for _, c := range cols {
+		if strings.Contains(strings.ToLower(c.Extra), "auto_increment") {
+			autoIncrement = true
+		}
 		switch {
 		case strings.EqualFold(c.Name, "data"):
 			switch t := strings.ToLower(c.Type); t {
@@ -117,6 +126,9 @@ func (s *Store) checkMySQLColumns(ctx context.Context) {
 					"gormstore: the data column is a "+t+"; sessions over its size limit (64 KiB for a BLOB) will fail to save",
 					slog.String("table", s.table),
 					slog.String("fix", "ALTER TABLE "+s.table+" MODIFY data LONGBLOB"))
+			case "mediumblob", "longblob":
+			default:
+				return fmt.Errorf("gormstore: table %s: the data column is a %s; it must be binary (LONGBLOB), so that records compare byte for byte: ALTER TABLE %s MODIFY data LONGBLOB", s.table, t, s.table)
 			}
 		case strings.EqualFold(c.Name, "session_id"):
 			if c.Collation != nil && !strings.HasSuffix(strings.ToLower(*c.Collation), "_bin") {
@@ -128,6 +140,10 @@ func (s *Store) checkMySQLColumns(ctx context.Context) {
 			}
 		}
 	}
+	if !autoIncrement {
+		return fmt.Errorf("gormstore: table %s has no AUTO_INCREMENT column; on MySQL and MariaDB, Create tells its insert from an existing row by the insert ID: add one, as Flask-Session's table has (ALTER TABLE %s ADD id INT AUTO_INCREMENT UNIQUE)", s.table, s.table)
+	}
+	return nil
 }
 
 // quoteTable quotes name for db's dialect, schema and table apart.

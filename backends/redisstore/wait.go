@@ -21,6 +21,10 @@ func (s *Store) write(ctx context.Context, key string, args ...any) *redis.Cmd {
 		_ = s.client.Process(ctx, cmd)
 		return cmd
 	}
+	if _, ring := s.client.(*redis.Ring); ring {
+		cmd.SetErr(errRingWait)
+		return cmd
+	}
 	cc, cluster := s.client.(*redis.ClusterClient)
 	if !cluster {
 		return s.writeWait(ctx, s.client, args)
@@ -53,6 +57,10 @@ func (s *Store) write(ctx context.Context, key string, args ...any) *redis.Cmd {
 		}
 	}
 }
+
+// errRingWait refuses waited writes through a redis.Ring, which would send
+// the keyless WAIT to a shard of its own choosing, not the write's.
+var errRingWait = errors.New("redisstore: WithWaitReplicas does not work with a redis.Ring client (WAIT names no key, so the Ring would send it to another shard than the write); use a Cluster, a Sentinel (failover) client or a single node")
 
 // writeWait pipelines the write args and WAIT on c, one round trip, and
 // returns the write's command, its error wrapping ErrNotReplicated when the

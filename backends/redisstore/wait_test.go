@@ -158,3 +158,15 @@ func BenchmarkClusterRequest(b *testing.B) {
 		})
 	}
 }
+
+// Waited writes through a redis.Ring are refused with a message that says
+// why, rather than waiting on a shard that did not take the write.
+func TestWaitReplicasRefusesRing(t *testing.T) {
+	ring := redis.NewRing(&redis.RingOptions{Addrs: map[string]string{"a": "127.0.0.1:1"}})
+	defer ring.Close()
+	s := redisstore.New(ring, redisstore.WithWaitReplicas(1, 100*time.Millisecond))
+	err := s.Create(context.Background(), "k", []byte("v"), time.Minute)
+	if err == nil || !strings.Contains(err.Error(), "redis.Ring") {
+		t.Errorf("Create through a Ring with waiting on: %v, want an error naming redis.Ring", err)
+	}
+}
