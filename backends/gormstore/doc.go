@@ -28,7 +28,12 @@
 // the server's default collation ignores case and session IDs do not. A
 // table Flask-Session created on MySQL has a case-insensitive session_id and
 // a BLOB that stops at 64 KiB; New works with it and logs a warning for
-// each, with the ALTER TABLE that fixes it.
+// each, with the ALTER TABLE that fixes it. Two things New requires of an
+// existing MySQL table, and refuses it without: an AUTO_INCREMENT column
+// (Create tells its own insert from a live row by the insert ID; Flask's
+// id column is one) and a binary data column (records are compared byte
+// for byte; a text column's collation could ignore case or trailing
+// spaces).
 //
 // # Options
 //
