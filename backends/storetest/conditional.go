@@ -91,17 +91,7 @@ func testReplaceStale(t *testing.T, e *env) {
 	current := []byte("v2, written by another request")
 	e.mustReplace(t, k, stale, current, time.Hour)
 
-	for _, c := range []struct {
-		what string
-		old  sessions.Record
-	}{
-		{"the record Load returned before another Replace", stale},
-		{"Record{Data} of the bytes before another Replace", sessions.Record{Data: []byte("v1")}},
-		{"Record{Data} of the current bytes less the last one", sessions.Record{Data: current[:len(current)-1]}},
-		{"Record{Data} of the current bytes and one more", sessions.Record{Data: append(append([]byte(nil), current...), 'x')}},
-		{"Record{Data} of the current bytes with one changed", sessions.Record{Data: append([]byte("V"), current[1:]...)}},
-		{"an empty Record", sessions.Record{Data: []byte{}}},
-	} {
+	for _, c := range staleRecords(stale, current) {
 		checkConflict(t, fmt.Sprintf("Replace(%q) over %s", k, c.what),
 			e.store.Replace(e.ctx, k, c.old, []byte("stale write, must not be written"), time.Hour))
 		checkData(t, "Load after a Replace over "+c.what, e.mustLoad(t, k), current)
@@ -227,4 +217,25 @@ func testExpiredRecords(t *testing.T, e *env) {
 			"fails must change nothing, TTL included", kept, time.Since(start).Round(time.Millisecond))
 	}
 	checkData(t, "Load of the record a failed Create was over", rec.Data, []byte("kept"))
+}
+
+// staleCase is a Record that no longer matches the stored record, and how
+// it came to be.
+type staleCase struct {
+	what string
+	old  sessions.Record
+}
+
+// staleRecords returns the stale Records of testReplaceStale and
+// testDeleteIfStale: stale was loaded when the record held "v1", and
+// current is what it holds now.
+func staleRecords(stale sessions.Record, current []byte) []staleCase {
+	return []staleCase{
+		{"the record Load returned before another Replace", stale},
+		{"Record{Data} of the bytes before another Replace", sessions.Record{Data: []byte("v1")}},
+		{"Record{Data} of the current bytes less the last one", sessions.Record{Data: current[:len(current)-1]}},
+		{"Record{Data} of the current bytes and one more", sessions.Record{Data: append(append([]byte(nil), current...), 'x')}},
+		{"Record{Data} of the current bytes with one changed", sessions.Record{Data: append([]byte("V"), current[1:]...)}},
+		{"an empty Record", sessions.Record{Data: []byte{}}},
+	}
 }

@@ -81,17 +81,7 @@ func testDeleteIfStale(t *testing.T, e *env) {
 	current := []byte("v2, written by another request")
 	e.mustReplace(t, k, stale, current, time.Hour)
 
-	for _, c := range []struct {
-		what string
-		old  sessions.Record
-	}{
-		{"the record Load returned before another Replace", stale},
-		{"Record{Data} of the bytes before another Replace", sessions.Record{Data: []byte("v1")}},
-		{"Record{Data} of the current bytes less the last one", sessions.Record{Data: current[:len(current)-1]}},
-		{"Record{Data} of the current bytes and one more", sessions.Record{Data: append(append([]byte(nil), current...), 'x')}},
-		{"Record{Data} of the current bytes with one changed", sessions.Record{Data: append([]byte("V"), current[1:]...)}},
-		{"an empty Record", sessions.Record{Data: []byte{}}},
-	} {
+	for _, c := range staleRecords(stale, current) {
 		checkConflict(t, fmt.Sprintf("DeleteIf(%q) over %s", k, c.what), e.store.DeleteIf(e.ctx, k, c.old))
 		e.checkKept(t, k, current, "a DeleteIf over "+c.what)
 	}
