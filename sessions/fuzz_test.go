@@ -62,7 +62,7 @@ func FuzzReadCookie(f *testing.F) {
 			}
 		}
 		// A session opened and loaded from it never panics.
-		s := signed.open(nil, r)
+		s := signed.Begin(nil, r).Session()
 		s.Get("x")
 		if s.client.id != "" && !validID(s.client.id) {
 			t.Fatalf("Open kept %q", s.client.id)

@@ -369,7 +369,7 @@ func (h *harness) serve(handler func(w http.ResponseWriter, r *http.Request, s *
 
 func (h *harness) serveRequest(req *http.Request, handler func(w http.ResponseWriter, r *http.Request, s *Session)) response {
 	rec := httptest.NewRecorder()
-	s := h.m.open(rec, req)
+	s := h.m.Begin(rec, req).Session()
 	w := &testWriter{ResponseWriter: rec, m: h.m, s: s}
 	func() {
 		finished := false

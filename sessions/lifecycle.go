@@ -44,15 +44,6 @@ const SaveTimeout = 5 * time.Second
 // they span about a second.
 const writeTries = 16
 
-// open starts the session of request r, for the package's tests; adapters
-// use Begin, which makes a Handle. w is the writer the adapter wraps: the
-// commit sets headers on it and the ErrorHandler writes to it.
-func (m *Manager) open(w http.ResponseWriter, r *http.Request) *Session {
-	s := new(Session)
-	m.start(s, w, r)
-	return s
-}
-
 // start starts the session s, zero and used for this one request only, of
 // request r. Nothing is read yet: the cookie is read and verified, and the
 // store asked, when the handler first uses the session. It returns the

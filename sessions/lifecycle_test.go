@@ -802,7 +802,7 @@ func TestUntouchedSessionAllocations(t *testing.T) {
 	r.AddCookie(&http.Cookie{Name: "other", Value: "x"})
 	w := newRecorder()
 	n := testing.AllocsPerRun(100, func() {
-		s := h.m.open(w, r)
+		s := h.m.Begin(w, r).Session()
 		h.m.commit(s)
 		h.m.finish(s)
 	})

@@ -525,7 +525,7 @@ func TestAbandonKeepsAReplacedResponse(t *testing.T) {
 	h := newHarness(t, nil, nil)
 	h.store.failSave = errors.New("down")
 	rec := httptest.NewRecorder()
-	s := h.m.open(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	s := h.m.Begin(rec, httptest.NewRequest(http.MethodGet, "/", nil)).Session()
 	s.Set("a", 1)
 	if h.m.commit(s) {
 		t.Fatal("Commit reported the response as the handler's, want the ErrorHandler's")
