@@ -33,6 +33,46 @@ func openShared(t *testing.T, n int) []*filestore.Store {
 	return stores
 }
 
+// raceShared runs write(w) in workers goroutines at once and returns the
+// workers whose write succeeded; an error that is not a conflict fails t.
+func raceShared(t *testing.T, r, workers int, op string, write func(w int) error) []int {
+	t.Helper()
+	var (
+		mu      sync.Mutex
+		winners []int
+		wg      sync.WaitGroup
+	)
+	start := make(chan struct{})
+	for w := range workers {
+		wg.Go(func() {
+			<-start
+			err := write(w)
+			switch {
+			case err == nil:
+				mu.Lock()
+				winners = append(winners, w)
+				mu.Unlock()
+			case !errors.Is(err, sessions.ErrConflict):
+				t.Errorf("round %d, worker %d: %s failed with an error that is not a conflict: %v", r, w, op, err)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	return winners
+}
+
+// wantEverywhere fails t unless every Store loads want at key.
+func wantEverywhere(t *testing.T, stores []*filestore.Store, r int, key, want string) {
+	t.Helper()
+	for i, s := range stores {
+		got, found, err := s.Load(t.Context(), key)
+		if err != nil || !found || string(got.Data) != want {
+			t.Fatalf("round %d: Load through Store #%d = (%q, %v, %v); want the winner's %q", r, i, got.Data, found, err, want)
+		}
+	}
+}
+
 // TestSharedDirectoryReplaceRace: two Stores on one directory (which
 // exclude each other only through the lock files, as two processes do)
 // race 16 Replaces of one key over the same record, round after round.
@@ -49,39 +89,14 @@ func TestSharedDirectoryReplaceRace(t *testing.T) {
 		if err != nil || !found {
 			t.Fatalf("round %d: Load = (found %v, err %v); want the record", r, found, err)
 		}
-		var (
-			mu      sync.Mutex
-			winners []int
-			wg      sync.WaitGroup
-		)
-		start := make(chan struct{})
-		for w := range workers {
-			wg.Go(func() {
-				<-start
-				err := stores[w%2].Replace(ctx, key, rec, fmt.Appendf(nil, "round %d, worker %d", r, w), time.Hour)
-				switch {
-				case err == nil:
-					mu.Lock()
-					winners = append(winners, w)
-					mu.Unlock()
-				case !errors.Is(err, sessions.ErrConflict):
-					t.Errorf("round %d, worker %d: Replace failed with an error that is not a conflict: %v", r, w, err)
-				}
-			})
-		}
-		close(start)
-		wg.Wait()
+		winners := raceShared(t, r, workers, "Replace", func(w int) error {
+			return stores[w%2].Replace(ctx, key, rec, fmt.Appendf(nil, "round %d, worker %d", r, w), time.Hour)
+		})
 		if len(winners) != 1 {
 			t.Fatalf("round %d: %d of %d Replaces over the same record succeeded (workers %v) across two Stores on one "+
 				"directory; want exactly one", r, len(winners), workers, winners)
 		}
-		want := fmt.Sprintf("round %d, worker %d", r, winners[0])
-		for i, s := range stores {
-			got, found, err := s.Load(ctx, key)
-			if err != nil || !found || string(got.Data) != want {
-				t.Fatalf("round %d: Load through Store #%d = (%q, %v, %v); want the winner's %q", r, i, got.Data, found, err, want)
-			}
-		}
+		wantEverywhere(t, stores, r, key, fmt.Sprintf("round %d, worker %d", r, winners[0]))
 	}
 }
 
@@ -93,28 +108,9 @@ func TestSharedDirectoryCreateRace(t *testing.T) {
 	const workers, rounds = 16, 30
 	for r := range rounds {
 		key := fmt.Sprint("session:fresh-", r)
-		var (
-			mu      sync.Mutex
-			winners []int
-			wg      sync.WaitGroup
-		)
-		start := make(chan struct{})
-		for w := range workers {
-			wg.Go(func() {
-				<-start
-				err := stores[w%2].Create(ctx, key, []byte(strconv.Itoa(w)), time.Hour)
-				switch {
-				case err == nil:
-					mu.Lock()
-					winners = append(winners, w)
-					mu.Unlock()
-				case !errors.Is(err, sessions.ErrConflict):
-					t.Errorf("round %d, worker %d: Create failed with an error that is not a conflict: %v", r, w, err)
-				}
-			})
-		}
-		close(start)
-		wg.Wait()
+		winners := raceShared(t, r, workers, "Create", func(w int) error {
+			return stores[w%2].Create(ctx, key, []byte(strconv.Itoa(w)), time.Hour)
+		})
 		if len(winners) != 1 {
 			t.Fatalf("round %d: %d of %d Creates of one fresh key succeeded (workers %v) across two Stores on one "+
 				"directory; want exactly one", r, len(winners), workers, winners)
@@ -144,33 +140,12 @@ func TestSharedDirectoryDeleteIfRace(t *testing.T) {
 			t.Fatalf("round %d: Load = (found %v, err %v); want the record", r, found, err)
 		}
 		deletes := func(w int) bool { return (w/2+r)%2 == 0 } // both kinds on both Stores
-		var (
-			mu      sync.Mutex
-			winners []int
-			wg      sync.WaitGroup
-		)
-		start := make(chan struct{})
-		for w := range workers {
-			wg.Go(func() {
-				<-start
-				var err error
-				if deletes(w) {
-					err = stores[w%2].DeleteIf(ctx, key, rec)
-				} else {
-					err = stores[w%2].Replace(ctx, key, rec, fmt.Appendf(nil, "round %d, worker %d", r, w), time.Hour)
-				}
-				switch {
-				case err == nil:
-					mu.Lock()
-					winners = append(winners, w)
-					mu.Unlock()
-				case !errors.Is(err, sessions.ErrConflict):
-					t.Errorf("round %d, worker %d: DeleteIf or Replace failed with an error that is not a conflict: %v", r, w, err)
-				}
-			})
-		}
-		close(start)
-		wg.Wait()
+		winners := raceShared(t, r, workers, "DeleteIf or Replace", func(w int) error {
+			if deletes(w) {
+				return stores[w%2].DeleteIf(ctx, key, rec)
+			}
+			return stores[w%2].Replace(ctx, key, rec, fmt.Appendf(nil, "round %d, worker %d", r, w), time.Hour)
+		})
 		if len(winners) != 1 {
 			t.Fatalf("round %d: %d of %d DeleteIfs and Replaces over the same record succeeded (workers %v) across two "+
 				"Stores on one directory; want exactly one", r, len(winners), workers, winners)
@@ -187,13 +162,7 @@ func TestSharedDirectoryDeleteIfRace(t *testing.T) {
 			}
 			continue
 		}
-		want := fmt.Sprintf("round %d, worker %d", r, winners[0])
-		for i, s := range stores {
-			got, found, err := s.Load(ctx, key)
-			if err != nil || !found || string(got.Data) != want {
-				t.Fatalf("round %d: Load through Store #%d = (%q, %v, %v); want the winner's %q", r, i, got.Data, found, err, want)
-			}
-		}
+		wantEverywhere(t, stores, r, key, fmt.Sprintf("round %d, worker %d", r, winners[0]))
 	}
 }
 

@@ -103,22 +103,30 @@ func TestCreate(t *testing.T) {
 	})
 }
 
+// staleRecord creates "k" with binary data, loads it and replaces it with
+// "second", and returns the record it loaded, stale now.
+func staleRecord(t *testing.T, ctx context.Context, s *Store) sessions.Record {
+	t.Helper()
+	if err := s.Create(ctx, "k", []byte{0x81, 0x00, 0xff}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	rec, found, err := s.Load(ctx, "k")
+	if err != nil || !found {
+		t.Fatalf("Load = (%v, %v)", found, err)
+	}
+	if err := s.Replace(ctx, "k", rec, []byte("second"), time.Hour); err != nil {
+		t.Fatalf("Replace over the loaded record: %v", err)
+	}
+	return rec
+}
+
 func TestReplace(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, d dialect) {
 		s := newTestStore(t, d.open(t))
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 
-		if err := s.Create(ctx, "k", []byte{0x81, 0x00, 0xff}, time.Hour); err != nil {
-			t.Fatal(err)
-		}
-		rec, found, err := s.Load(ctx, "k")
-		if err != nil || !found {
-			t.Fatalf("Load = (%v, %v)", found, err)
-		}
-		if err := s.Replace(ctx, "k", rec, []byte("second"), time.Hour); err != nil {
-			t.Fatalf("Replace over the loaded record: %v", err)
-		}
+		rec := staleRecord(t, ctx, s)
 		checkConflict(t, "Replace", "k", s.Replace(ctx, "k", rec, []byte("third"), time.Hour))
 		if got := rowsOf(t, s, "k"); len(got) != 1 || string(got[0]) != "second" {
 			t.Fatalf("after a stale Replace, rows %q; want [second]", got)
@@ -170,7 +178,7 @@ func TestReplace(t *testing.T) {
 		// replaced over that empty record.
 		live := time.Now().Add(time.Hour)
 		insertRow(t, s, "nulldata", nil, &live)
-		rec, found, err = s.Load(ctx, "nulldata")
+		rec, found, err := s.Load(ctx, "nulldata")
 		if err != nil || !found || len(rec.Data) != 0 {
 			t.Fatalf("Load of a NULL data = (%v, %v, %v)", rec.Data, found, err)
 		}
@@ -190,16 +198,7 @@ func TestDeleteIf(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 
-		if err := s.Create(ctx, "k", []byte{0x81, 0x00, 0xff}, time.Hour); err != nil {
-			t.Fatal(err)
-		}
-		rec, found, err := s.Load(ctx, "k")
-		if err != nil || !found {
-			t.Fatalf("Load = (%v, %v)", found, err)
-		}
-		if err := s.Replace(ctx, "k", rec, []byte("second"), time.Hour); err != nil {
-			t.Fatal(err)
-		}
+		rec := staleRecord(t, ctx, s)
 		// rec is stale now: refused, and the row is kept as it is.
 		checkConflict(t, "DeleteIf", "k", s.DeleteIf(ctx, "k", rec))
 		if got := rowsOf(t, s, "k"); len(got) != 1 || string(got[0]) != "second" {
@@ -392,81 +391,5 @@ func TestCreateRace(t *testing.T) {
 				t.Fatalf("round %d: rows %x; want one, the winner's", round, got)
 			}
 		}
-	})
-}
-
-// TestReplaceRace races Replaces over one loaded record, round after round:
-// exactly one wins each round, and its data is what is stored.
-func TestReplaceRace(t *testing.T) {
-	forEachDialect(t, func(t *testing.T, d dialect) {
-		s := newTestStore(t, d.open(t))
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		if err := s.Create(ctx, "k", []byte("r0"), time.Hour); err != nil {
-			t.Fatal(err)
-		}
-		const n = 8
-		for round := range 20 {
-			rec, found, err := s.Load(ctx, "k")
-			if err != nil || !found {
-				t.Fatalf("round %d: Load = (%v, %v)", round, found, err)
-			}
-			data := func(i int) []byte { return fmt.Appendf(nil, "r%d-%d", round+1, i) }
-			wins := race(t, n, func(i int) error { return s.Replace(ctx, "k", rec, data(i), time.Hour) })
-			if len(wins) != 1 {
-				t.Fatalf("round %d: Replaces %v succeeded; want exactly one", round, wins)
-			}
-			if got := rowsOf(t, s, "k"); len(got) != 1 || !bytes.Equal(got[0], data(wins[0])) {
-				t.Fatalf("round %d: rows %q; want the winner's %q", round, got, data(wins[0]))
-			}
-		}
-	})
-}
-
-// TestDeleteIfReplaceRace races DeleteIfs (even racers) against Replaces
-// (odd racers) over one loaded record, round after round: exactly one wins
-// each round. A winning DeleteIf leaves no row, which no Replace brings
-// back; a winning Replace leaves its data. When a DeleteIf won, the next
-// round creates the record again.
-func TestDeleteIfReplaceRace(t *testing.T) {
-	forEachDialect(t, func(t *testing.T, d dialect) {
-		s := newTestStore(t, d.open(t))
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		const n = 8
-		deletes := 0
-		for round := range 30 {
-			if len(rowsOf(t, s, "k")) == 0 {
-				if err := s.Create(ctx, "k", fmt.Appendf(nil, "c%d", round), time.Hour); err != nil {
-					t.Fatalf("round %d: Create: %v", round, err)
-				}
-			}
-			rec, found, err := s.Load(ctx, "k")
-			if err != nil || !found {
-				t.Fatalf("round %d: Load = (%v, %v)", round, found, err)
-			}
-			data := func(i int) []byte { return fmt.Appendf(nil, "r%d-%d", round+1, i) }
-			wins := race(t, n, func(i int) error {
-				if i%2 == 0 {
-					return s.DeleteIf(ctx, "k", rec)
-				}
-				return s.Replace(ctx, "k", rec, data(i), time.Hour)
-			})
-			if len(wins) != 1 {
-				t.Fatalf("round %d: racers %v succeeded (even: DeleteIf, odd: Replace); want exactly one", round, wins)
-			}
-			got := rowsOf(t, s, "k")
-			if wins[0]%2 == 0 {
-				deletes++
-				if len(got) != 0 {
-					t.Fatalf("round %d: a DeleteIf won, but rows %q are left", round, got)
-				}
-				continue
-			}
-			if len(got) != 1 || !bytes.Equal(got[0], data(wins[0])) {
-				t.Fatalf("round %d: rows %q; want the winning Replace's %q", round, got, data(wins[0]))
-			}
-		}
-		t.Logf("DeleteIf won %d of 30 rounds", deletes)
 	})
 }

@@ -284,64 +284,6 @@ func TestConditionalWrites(t *testing.T) {
 	})
 }
 
-// TestReplaceRace has goroutines replace the same loaded record at once,
-// round after round, from its CAS value and from its bytes: in each round
-// exactly one must win, the others get ErrConflict, and memcached holds the
-// winner's bytes.
-func TestReplaceRace(t *testing.T) {
-	for _, withVersion := range []bool{true, false} {
-		t.Run(map[bool]string{true: "Version", false: "Bytes"}[withVersion], func(t *testing.T) {
-			ctx := context.Background()
-			c := newClient(t, mcAddr(t))
-			c.MaxIdleConns = 16
-			s := memcachedstore.New(c)
-			key := prefix(t) + "k"
-			t.Cleanup(func() { _ = s.Delete(context.Background(), key) })
-			const racers, rounds = 16, 20
-			if err := s.Create(ctx, key, []byte("round 0"), time.Hour); err != nil {
-				t.Fatalf("Create: %v", err)
-			}
-			for r := 0; r < rounds; r++ {
-				old, ok, err := s.Load(ctx, key)
-				if err != nil || !ok {
-					t.Fatalf("round %d: Load = %v, %v", r, ok, err)
-				}
-				if !withVersion {
-					old.Version = 0
-				}
-				errs := make([]error, racers)
-				done := make(chan struct{})
-				for i := range racers {
-					go func() {
-						defer func() { done <- struct{}{} }()
-						errs[i] = s.Replace(ctx, key, old, fmt.Appendf(nil, "round %d racer %d", r+1, i), time.Hour)
-					}()
-				}
-				for range racers {
-					<-done
-				}
-				winner := -1
-				for i, err := range errs {
-					switch {
-					case err == nil && winner >= 0:
-						t.Fatalf("round %d: racers %d and %d both won", r+1, winner, i)
-					case err == nil:
-						winner = i
-					case !errors.Is(err, sessions.ErrConflict):
-						t.Fatalf("round %d: racer %d: %v", r+1, i, err)
-					}
-				}
-				if winner < 0 {
-					t.Fatalf("round %d: no racer won", r+1)
-				}
-				if item, _ := stored(t, c, key); item == nil || string(item.Value) != fmt.Sprintf("round %d racer %d", r+1, winner) {
-					t.Fatalf("round %d: memcached holds %+v; racer %d won", r+1, item, winner)
-				}
-			}
-		})
-	}
-}
-
 // TestLifetime31Days stores a record with the default 31-day lifetime, past
 // memcached's 30-day limit for relative expirations, and reads it back;
 // memcached must hold it with about 31 days to live. Sent as a relative

@@ -104,11 +104,10 @@ func TestCreate(t *testing.T) {
 	}
 }
 
-func TestReplace(t *testing.T) {
-	s := newTestStore(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-
+// staleRecord creates "k" with binary data, loads it and replaces it with
+// "second", and returns the record it loaded, stale now.
+func staleRecord(t *testing.T, ctx context.Context, s *Store) sessions.Record {
+	t.Helper()
 	if err := s.Create(ctx, "k", []byte{0x81, 0x00, 0xff}, time.Hour); err != nil {
 		t.Fatal(err)
 	}
@@ -119,6 +118,15 @@ func TestReplace(t *testing.T) {
 	if err := s.Replace(ctx, "k", rec, []byte("second"), time.Hour); err != nil {
 		t.Fatalf("Replace over the loaded record: %v", err)
 	}
+	return rec
+}
+
+func TestReplace(t *testing.T) {
+	s := newTestStore(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	rec := staleRecord(t, ctx, s)
 	// rec is stale now.
 	checkConflict(t, "Replace", "k", s.Replace(ctx, "k", rec, []byte("third"), time.Hour))
 	if got := rawVal(t, s, "k"); string(got) != "second" {
@@ -192,16 +200,7 @@ func TestDeleteIf(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 
-	if err := s.Create(ctx, "k", []byte{0x81, 0x00, 0xff}, time.Hour); err != nil {
-		t.Fatal(err)
-	}
-	rec, found, err := s.Load(ctx, "k")
-	if err != nil || !found {
-		t.Fatalf("Load = (%v, %v)", found, err)
-	}
-	if err := s.Replace(ctx, "k", rec, []byte("second"), time.Hour); err != nil {
-		t.Fatal(err)
-	}
+	rec := staleRecord(t, ctx, s)
 	// rec is stale now: refused, and the document is kept as it is.
 	checkConflict(t, "DeleteIf", "k", s.DeleteIf(ctx, "k", rec))
 	if got := rawVal(t, s, "k"); string(got) != "second" || countDocs(t, s, "k") != 1 {
@@ -268,7 +267,7 @@ func TestDeleteIf(t *testing.T) {
 	if err := s.Create(ctx, "empty", nil, time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	rec, found, err = s.Load(ctx, "empty")
+	rec, found, err := s.Load(ctx, "empty")
 	if err != nil || !found || len(rec.Data) != 0 {
 		t.Fatalf("Load of an empty record = (%v, %v, %v)", rec.Data, found, err)
 	}
@@ -399,17 +398,6 @@ func TestCreateRace(t *testing.T) {
 	}
 }
 
-// TestReplaceRace races Replaces over one loaded record: exactly one wins
-// each round. On FerretDB 1.x, which does not apply a filtered update
-// atomically, that holds because the Store serializes its writes per key.
-func TestReplaceRace(t *testing.T) {
-	s := newTestStore(t)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	t.Logf("writes serialized per key: %v", s.serialized())
-	replaceRace(t, ctx, s, s)
-}
-
 // replaceRace creates "k" through a, then, round after round, loads it and
 // races Replaces over the loaded record, alternately through a and b:
 // exactly one must win each round, and its data must be what is stored.
@@ -447,18 +435,6 @@ func replaceRace(t *testing.T, ctx context.Context, a, b *Store) {
 			t.Fatalf("round %d: stored %q; want the winner's %q", round, got, winner)
 		}
 	}
-}
-
-// TestDeleteIfReplaceRace races DeleteIfs against Replaces over one loaded
-// record: exactly one wins each round. A winning DeleteIf leaves no
-// document (no Replace recreates it); a winning Replace leaves its data. On
-// FerretDB 1.x that holds because the Store serializes its writes per key.
-func TestDeleteIfReplaceRace(t *testing.T) {
-	s := newTestStore(t)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	t.Logf("writes serialized per key: %v", s.serialized())
-	deleteIfReplaceRace(t, ctx, s, s)
 }
 
 // deleteIfReplaceRace creates "k" through a, then, round after round, loads

@@ -2,10 +2,8 @@ package redisstore_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -123,68 +121,4 @@ func TestDeleteIf(t *testing.T) {
 			t.Fatalf("DeleteIf with matching bytes and a Version: %v", err)
 		}
 	})
-}
-
-// TestDeleteIfRace has goroutines DeleteIf and Replace the same loaded
-// record at once, round after round: in each round exactly one must win,
-// the others get ErrConflict, and Redis holds the winner's outcome (no
-// record after a DeleteIf, the winner's bytes after a Replace).
-func TestDeleteIfRace(t *testing.T) {
-	ctx := context.Background()
-	rdb := newClient(t, redisAddr(t))
-	s := redisstore.New(rdb)
-	key := prefix(t) + "k"
-	t.Cleanup(func() { _ = s.Delete(context.Background(), key) })
-	const racers, rounds = 16, 20
-	deletes := 0
-	for r := 1; r <= rounds; r++ {
-		if err := s.Create(ctx, key, fmt.Appendf(nil, "round %d", r), time.Hour); err != nil {
-			t.Fatalf("round %d: Create: %v", r, err)
-		}
-		old, ok, err := s.Load(ctx, key)
-		if err != nil || !ok {
-			t.Fatalf("round %d: Load = %v, %v", r, ok, err)
-		}
-		errs := make([]error, racers)
-		var wg sync.WaitGroup
-		for i := range racers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if i%2 == 0 {
-					errs[i] = s.DeleteIf(ctx, key, old)
-				} else {
-					errs[i] = s.Replace(ctx, key, old, fmt.Appendf(nil, "round %d racer %d", r, i), time.Hour)
-				}
-			}()
-		}
-		wg.Wait()
-		winner := -1
-		for i, err := range errs {
-			switch {
-			case err == nil && winner >= 0:
-				t.Fatalf("round %d: racers %d and %d both won", r, winner, i)
-			case err == nil:
-				winner = i
-			case !errors.Is(err, sessions.ErrConflict):
-				t.Fatalf("round %d: racer %d: %v", r, i, err)
-			}
-		}
-		if winner < 0 {
-			t.Fatalf("round %d: no racer won", r)
-		}
-		v, ok := stored(t, rdb, key)
-		if winner%2 == 0 {
-			deletes++
-			if ok {
-				t.Fatalf("round %d: DeleteIf racer %d won, but Redis holds %q", r, winner, v)
-			}
-		} else if want := fmt.Sprintf("round %d racer %d", r, winner); !ok || v != want {
-			t.Fatalf("round %d: Replace racer %d won, but Redis holds %q, %v", r, winner, v, ok)
-		}
-		if ok {
-			_ = s.Delete(ctx, key)
-		}
-	}
-	t.Logf("DeleteIf won %d of %d rounds", deletes, rounds)
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -251,54 +250,6 @@ func TestConditionalWrites(t *testing.T) {
 		}
 		wantConflict(t, "Replace with stale bytes and a Version", s.Replace(ctx, key, sessions.Record{Data: []byte("v1"), Version: 7}, []byte("v3"), time.Hour), "replace", key)
 	})
-}
-
-// TestReplaceRace has goroutines replace the same loaded record at once,
-// round after round: in each round exactly one must win, the others get
-// ErrConflict, and Redis holds the winner's bytes.
-func TestReplaceRace(t *testing.T) {
-	ctx := context.Background()
-	rdb := newClient(t, redisAddr(t))
-	s := redisstore.New(rdb)
-	key := prefix(t) + "k"
-	const racers, rounds = 16, 20
-	if err := s.Create(ctx, key, []byte("round 0"), time.Hour); err != nil {
-		t.Fatalf("Create: %v", err)
-	}
-	for r := 0; r < rounds; r++ {
-		old, ok, err := s.Load(ctx, key)
-		if err != nil || !ok {
-			t.Fatalf("round %d: Load = %v, %v", r, ok, err)
-		}
-		errs := make([]error, racers)
-		var wg sync.WaitGroup
-		for i := range racers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				errs[i] = s.Replace(ctx, key, old, fmt.Appendf(nil, "round %d racer %d", r+1, i), time.Hour)
-			}()
-		}
-		wg.Wait()
-		winner := -1
-		for i, err := range errs {
-			switch {
-			case err == nil && winner >= 0:
-				t.Fatalf("round %d: racers %d and %d both won", r+1, winner, i)
-			case err == nil:
-				winner = i
-			case !errors.Is(err, sessions.ErrConflict):
-				t.Fatalf("round %d: racer %d: %v", r+1, i, err)
-			}
-		}
-		if winner < 0 {
-			t.Fatalf("round %d: no racer won", r+1)
-		}
-		if v, _ := stored(t, rdb, key); v != fmt.Sprintf("round %d racer %d", r+1, winner) {
-			t.Fatalf("round %d: Redis holds %q; racer %d won", r+1, v, winner)
-		}
-	}
-	_ = s.Delete(ctx, key)
 }
 
 // TestExpiry checks that Redis drops a record once its TTL has passed, and
