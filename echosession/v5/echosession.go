@@ -73,11 +73,7 @@ func Middleware(m *sessions.Manager) echo.MiddlewareFunc {
 // it, or the one under a writer an earlier middleware set; nil if there is
 // none to be found.
 func response(c *echo.Context) *echo.Response {
-	rw := c.Response()
-	if res, ok := rw.(*echo.Response); ok {
-		return res
-	}
-	res, err := echo.UnwrapResponse(rw)
+	res, err := echo.UnwrapResponse(c.Response()) // c.Response() itself when it is one
 	if err != nil {
 		return nil
 	}
