@@ -50,11 +50,11 @@ func (s *Session) changedInPlace(data []byte) bool {
 	if bytes.Equal(data, s.base.Data) {
 		return false
 	}
-	values, permanent, created, err := s.decode(s.base.Data)
+	values, md, err := s.decode(s.base.Data)
 	if err != nil {
 		return true
 	}
-	canon, err := encodeRecord(s.m.cfg.Codec, values, permanent, created)
+	canon, err := encodeRecord(s.m.cfg.Codec, values, md)
 	return err != nil || !bytes.Equal(canon, data)
 }
 
@@ -108,12 +108,13 @@ func (s *Session) keepUnchanged(theirs, base map[string]any) {
 // theirs. Flash lists are merged, not replaced (see mergeFlashes). On the
 // same key, the last writer wins. The caller holds s.mu.
 func (s *Session) rebase(cur Record) error {
-	theirs, permanent, created, err := s.decode(cur.Data)
+	theirs, md, err := s.decode(cur.Data)
 	if err != nil {
 		return err
 	}
+	s.user = s.m.userOf(theirs)
 	if !s.changes.cleared {
-		base, _, _, err := s.decode(s.base.Data)
+		base, _, err := s.decode(s.base.Data)
 		if err != nil {
 			return err
 		}
@@ -137,10 +138,13 @@ func (s *Session) rebase(cur Record) error {
 		s.values = theirs
 	}
 	if !s.changes.has(keyPermanent) {
-		s.permanent = permanent
+		s.meta.permanent = md.permanent
 	}
-	if created != 0 {
-		s.created = created
+	if md.created != 0 {
+		s.meta.created = md.created
+	}
+	if !s.changes.has(keyUserAgent) && md.userAgent != "" {
+		s.meta.userAgent, s.meta.ip = md.userAgent, md.ip
 	}
 	s.base = cur
 	return nil

@@ -55,6 +55,28 @@ type Config struct {
 	// AbsoluteTimeout, when set, ends a session this long after it was
 	// created, whatever its activity (OWASP). Zero means no limit.
 	AbsoluteTimeout time.Duration
+	// IndexUsers keeps an index of each user's sessions, so that the app
+	// can list them and log a user out of one, all or all other sessions
+	// (see Manager.UserSessions and Session.UserSessions). A session
+	// belongs to the user named under UserKey; the index follows that key
+	// at every save, Destroy and Regenerate. It needs a Store that
+	// implements UserIndex: New refuses one that does not (memcached,
+	// which cannot list).
+	IndexUsers bool
+	// UserKey is the session key that names the logged-in user, a string
+	// (default "_user_id", where Flask-Login keeps it, so that a Flask app
+	// and a Go app sharing sessions name the same user). Session.SetUser
+	// sets it.
+	UserKey string
+	// RecordDevice keeps the user agent and client IP of the request that
+	// logged the session in, for the listing of a user's sessions. Off by
+	// default: they are personal data.
+	RecordDevice bool
+	// ClientIP returns the client's IP address for RecordDevice. Nil means
+	// the host of the request's RemoteAddr; behind a proxy, pass the
+	// framework's own (gin's ClientIP, echo's RealIP).
+	ClientIP func(r *http.Request) string
+
 	// NoRefreshEachRequest stops extending the lifetime of sessions that are
 	// read but not modified (SESSION_REFRESH_EACH_REQUEST = False).
 	NoRefreshEachRequest bool
@@ -100,6 +122,7 @@ const (
 	DefaultCookiePath = "/"
 	DefaultKeyPrefix  = "session:"
 	DefaultLifetime   = 31 * 24 * time.Hour
+	DefaultUserKey    = "_user_id" // Flask-Login's
 )
 
 // DefaultErrorHandler answers 500 Internal Server Error.
@@ -135,6 +158,9 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	if cfg.Codec == nil {
 		cfg.Codec = Msgpack
+	}
+	if cfg.UserKey == "" {
+		cfg.UserKey = DefaultUserKey
 	}
 	if cfg.ErrorHandler == nil {
 		cfg.ErrorHandler = DefaultErrorHandler
@@ -185,6 +211,18 @@ func (cfg Config) validate() error {
 	}
 	if cfg.AbsoluteTimeout < 0 {
 		bad("AbsoluteTimeout is %v; use a positive duration, or zero for none", cfg.AbsoluteTimeout)
+	}
+	switch cfg.UserKey {
+	case keyPermanent, keyCreated, keyFlashes, keyUserAgent, keyIP:
+		bad("UserKey %q is a key this package keeps its own data under; use another (default %q)", cfg.UserKey, DefaultUserKey)
+	}
+	if cfg.IndexUsers {
+		if _, ok := cfg.Store.(UserIndex); !ok {
+			bad("IndexUsers needs a Store that can list a user's sessions (one that implements sessions.UserIndex); %T cannot: use memstore, filestore, redisstore, mongostore or gormstore, or turn IndexUsers off", cfg.Store)
+		}
+	}
+	if (cfg.RecordDevice || cfg.ClientIP != nil) && !cfg.IndexUsers {
+		bad("RecordDevice and ClientIP only serve the listing of a user's sessions; set IndexUsers too")
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("sessions: invalid Config: %w", err)

@@ -310,7 +310,7 @@ func TestFlaskJSONFloatsGolden(t *testing.T) {
 		"l": []any{1.0, 0.5, 3},
 		"m": map[string]any{"z": math.Copysign(0, -1)},
 		"n": 2,
-	}, true, 0)
+	}, meta{permanent: true})
 	if err != nil {
 		t.Fatal(err)
 	}

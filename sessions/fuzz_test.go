@@ -102,8 +102,8 @@ func fuzzDecode(t *testing.T, codec Codec, data []byte) {
 		return
 	}
 	hasMutable(values)
-	permanent, created := takeMeta(values)
-	enc, err := encodeRecord(codec, values, permanent, created)
+	md := takeMeta(values)
+	enc, err := encodeRecord(codec, values, md)
 	if err != nil {
 		t.Fatalf("decoded %#v but cannot encode it: %v", values, err)
 	}
@@ -111,11 +111,11 @@ func fuzzDecode(t *testing.T, codec Codec, data []byte) {
 	if err != nil {
 		t.Fatalf("our encoding %q of %#v does not decode: %v", enc, values, err)
 	}
-	p2, c2 := takeMeta(again)
-	if p2 != permanent || c2 != created {
-		t.Fatalf("metadata changed in a round trip: %v %d -> %v %d", permanent, created, p2, c2)
+	md2 := takeMeta(again)
+	if md2 != md {
+		t.Fatalf("metadata changed in a round trip: %+v -> %+v", md, md2)
 	}
-	enc2, err := encodeRecord(codec, again, p2, c2)
+	enc2, err := encodeRecord(codec, again, md2)
 	if err != nil || !bytes.Equal(enc, enc2) {
 		t.Fatalf("encoding is not stable:\n%q\n%q (%v)", enc, enc2, err)
 	}

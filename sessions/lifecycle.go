@@ -135,10 +135,8 @@ func (s *Session) load() {
 	}
 	s.state, s.isNew = absent, true
 	s.values = make(map[string]any)
-	s.permanent = !m.cfg.NonPermanent
-	if m.cfg.AbsoluteTimeout > 0 {
-		s.created = m.now().Unix()
-	}
+	s.meta.permanent = !m.cfg.NonPermanent
+	s.meta.created = m.newCreated()
 }
 
 // loadRecord loads the record named by the cookie. It reports false when
@@ -163,13 +161,13 @@ func (s *Session) loadRecord() bool {
 		s.state = unreadable
 		s.loadErr = s.redactLocked(fmt.Errorf("%w: %w", ErrStoreLoad, err))
 		s.values = make(map[string]any)
-		s.permanent = !m.cfg.NonPermanent
+		s.meta.permanent = !m.cfg.NonPermanent
 		return true
 	}
 	if !found {
 		return false
 	}
-	values, permanent, created, err := s.decode(rec.Data)
+	values, md, err := s.decode(rec.Data)
 	if err != nil {
 		// Dropped, not deleted: a service on another codec sharing the store
 		// (a Flask app mid-migration) may have written it. Its TTL ends it.
@@ -180,16 +178,16 @@ func (s *Session) loadRecord() bool {
 	if abs := m.cfg.AbsoluteTimeout; abs > 0 {
 		now := m.now()
 		switch {
-		case created == 0: // saved before AbsoluteTimeout was set: start counting now
-			created = now.Unix()
+		case md.created == 0: // saved before AbsoluteTimeout was set: start counting now
+			md.created = now.Unix()
 			s.changes.mark(keyCreated)
-		case now.Sub(time.Unix(created, 0)) >= abs:
-			s.stale = append(s.stale, id)
+		case now.Sub(time.Unix(md.created, 0)) >= abs:
+			s.stale = append(s.stale, retired{id: id, user: m.userOf(values), rec: rec})
 			return false
 		}
 	}
 	s.state, s.base, s.id = stored, rec, id
-	s.values, s.permanent, s.created = values, permanent, created
+	s.values, s.meta, s.user = values, md, m.userOf(values)
 	return true
 }
 
@@ -241,7 +239,7 @@ func (s *Session) commit(beforeHeaders bool) error {
 	case len(s.values) == 0 && (s.changes.cleared || s.state == absent):
 		// Cleared or destroyed: the record goes, whatever other requests
 		// stored in it meanwhile. Or emptied before it was ever stored.
-		s.retire()
+		s.retire(false)
 		s.changes.reset()
 		s.expireCookie(beforeHeaders)
 		return s.deleteStale(&ctx)
@@ -255,7 +253,13 @@ func (s *Session) commit(beforeHeaders bool) error {
 		// retired by Destroy or Regenerate (or found corrupt) still go.
 		return errors.Join(ErrHeadersSent, s.deleteStale(&ctx))
 	}
+	if m.index != nil && s.noteLogin() {
+		data = nil // the device is part of the record
+	}
 	if err := s.write(&ctx, data); err != nil {
+		return err
+	}
+	if err := s.leaveMoved(&ctx); err != nil {
 		return err
 	}
 	switch {
@@ -268,7 +272,7 @@ func (s *Session) commit(beforeHeaders bool) error {
 			s.client.value = ""
 		}
 		now := m.now()
-		s.setCookie(m.cookieHeader(s.id, s.client.value, s.permanent, s.ttl(now), now))
+		s.setCookie(m.cookieHeader(s.id, s.client.value, s.meta.permanent, s.ttl(now), now))
 		s.client.id, s.client.sent = s.id, true
 	}
 	return s.deleteStale(&ctx)
@@ -332,7 +336,9 @@ func (s *Session) write(sc *storeContext, data []byte) error {
 					return err // ErrEncode
 				}
 			}
-			err = store.Create(ctx, key, data, ttl)
+			if err = store.Create(ctx, key, data, ttl); err == nil {
+				err = s.tieCreated(ctx, key, ttl)
+			}
 		case len(s.values) == 0:
 			data = nil
 			err = store.DeleteIf(ctx, key, s.base)
@@ -342,20 +348,28 @@ func (s *Session) write(sc *storeContext, data []byte) error {
 					return err // ErrEncode
 				}
 			}
-			err = store.Replace(ctx, key, s.base, data, ttl)
+			if err = s.tieBefore(ctx, key, ttl); err == nil {
+				err = store.Replace(ctx, key, s.base, data, ttl)
+			}
 		}
 		switch {
 		case err == nil && s.m.ended.has(key):
 			// Another request of this Manager ended the session while this
 			// write was on its way: it is gone, whatever the write did.
-			s.state, s.base = gone, Record{}
+			s.untie(ctx, s.m.userOf(s.values), key)
+			s.state, s.base, s.user = gone, Record{}, ""
 			return nil
 		case err == nil && data == nil: // deleted
-			s.state, s.base = absent, Record{}
+			s.untie(ctx, s.user, key)
+			s.state, s.base, s.user = absent, Record{}, ""
 			s.changes.reset()
 			lock.wrote(key, Record{})
 			return nil
 		case err == nil:
+			if user := s.m.userOf(s.values); user != s.user {
+				s.untie(ctx, s.user, key)
+				s.user = user
+			}
 			s.state, s.base = stored, Record{Data: data}
 			s.changes.reset()
 			lock.wrote(key, s.base)
@@ -383,7 +397,8 @@ func (s *Session) write(sc *storeContext, data []byte) error {
 			return fail(fmt.Errorf("reload after a conflict: %w", err))
 		}
 		if !found {
-			s.state, s.base = gone, Record{}
+			s.untie(ctx, s.m.userOf(s.values), key) // if this write tied it
+			s.state, s.base, s.user = gone, Record{}, ""
 			return nil
 		}
 		if err := s.rebase(cur); err != nil {
@@ -442,7 +457,7 @@ func (s *Session) refresh(sc *storeContext) error {
 			return fmt.Errorf("%w: refresh: %w", ErrStoreSave, err)
 		}
 	}
-	if s.permanent {
+	if s.meta.permanent {
 		s.setCookie(m.cookieHeader(s.id, s.client.value, true, ttl, now))
 	}
 	return nil
@@ -458,14 +473,16 @@ func (s *Session) deleteStale(sc *storeContext) error {
 	ctx := sc.get()
 	var errs []error
 	kept := s.stale[:0]
-	for _, id := range s.stale {
-		key := s.m.key(id)
+	for _, r := range s.stale {
+		key := s.m.key(r.id)
 		s.m.ended.add(key) // first: no request may re-send its cookie from now on
 		if err := s.m.cfg.Store.Delete(ctx, key); err != nil {
 			s.m.ended.remove(key) // still there, for now
 			errs = append(errs, err)
-			kept = append(kept, id)
+			kept = append(kept, r)
+			continue
 		}
+		s.untie(ctx, r.user, key)
 	}
 	s.stale = kept
 	if len(errs) > 0 {
@@ -519,8 +536,8 @@ func (s *Session) key() string {
 // AbsoluteTimeout.
 func (s *Session) ttl(now time.Time) time.Duration {
 	ttl := s.m.cfg.Lifetime
-	if abs := s.m.cfg.AbsoluteTimeout; abs > 0 && s.created != 0 {
-		if left := time.Unix(s.created, 0).Add(abs).Sub(now); left < ttl {
+	if abs := s.m.cfg.AbsoluteTimeout; abs > 0 && s.meta.created != 0 {
+		if left := time.Unix(s.meta.created, 0).Add(abs).Sub(now); left < ttl {
 			ttl = max(left, time.Second)
 		}
 	}
@@ -561,7 +578,11 @@ func (s *Session) redactLocked(err error) error {
 		return err
 	}
 	msg := err.Error()
-	for _, id := range append([]string{s.client.id, s.id}, s.stale...) {
+	ids := []string{s.client.id, s.id}
+	for _, r := range s.stale {
+		ids = append(ids, r.id)
+	}
+	for _, id := range ids {
 		if id != "" {
 			msg = strings.ReplaceAll(msg, id, "[session-id]")
 		}

@@ -483,7 +483,7 @@ func TestRegenerate(t *testing.T) {
 	if newID == oldID || during != newID {
 		t.Fatalf("new ID %q, old %q, ID() during the request %q", newID, oldID, during)
 	}
-	want := []string{"loadtouch session:" + oldID, "save session:" + newID, "delete session:" + oldID}
+	want := []string{"loadtouch session:" + oldID, "save session:" + newID, "deleteif session:" + oldID}
 	if !slices.Equal(h.store.order, want) {
 		t.Errorf("store calls %q, want %q", h.store.order, want)
 	}

@@ -14,6 +14,7 @@ type Manager struct {
 	cookies     cookieFormat
 	toucher     Toucher     // cfg.Store as a Toucher, if it is one
 	loadToucher LoadToucher // cfg.Store as a LoadToucher, if it is one and refresh is on
+	index       UserIndex   // cfg.Store as a UserIndex, with IndexUsers
 	writes      *writeLocks // one session's writes at a time
 	ended       endedKeys   // sessions ended lately, whose cookies must not come back
 	now         func() time.Time
@@ -35,6 +36,9 @@ func New(cfg Config) (*Manager, error) {
 		m.signer = newSigner(append([][]byte{cfg.SecretKey}, cfg.SecretKeyFallbacks...), cfg.FlaskSigner)
 	}
 	m.toucher, _ = cfg.Store.(Toucher)
+	if cfg.IndexUsers {
+		m.index = cfg.Store.(UserIndex) // checked by withDefaults
+	}
 	if !cfg.NoRefreshEachRequest {
 		m.loadToucher, _ = cfg.Store.(LoadToucher)
 	}

@@ -10,31 +10,50 @@ import (
 )
 
 // Keys of the record that hold session metadata rather than user values.
-// "_permanent" is Flask's; "_created" is ours, kept only with an
-// AbsoluteTimeout.
+// "_permanent" is Flask's; the others are ours: "_created" is kept with an
+// AbsoluteTimeout or IndexUsers, "_ua" and "_ip" with RecordDevice.
 const (
 	keyPermanent = "_permanent"
 	keyCreated   = "_created"
+	keyUserAgent = "_ua"
+	keyIP        = "_ip"
 )
 
+// meta is the metadata a record holds beside the session's values.
+type meta struct {
+	permanent bool
+	created   int64  // Unix seconds; 0 when not kept or not known
+	userAgent string // of the request that logged the session in (RecordDevice)
+	ip        string // its client IP (RecordDevice)
+}
+
 // takeMeta removes the metadata keys from decoded values and returns them.
-func takeMeta(values map[string]any) (permanent bool, created int64) {
+func takeMeta(values map[string]any) meta {
+	var md meta
 	if v, ok := values[keyPermanent]; ok {
-		permanent, _ = v.(bool)
+		md.permanent, _ = v.(bool)
 		delete(values, keyPermanent)
 	}
 	if v, ok := values[keyCreated]; ok {
-		created, _ = toInt64(v)
+		md.created, _ = toInt64(v)
 		delete(values, keyCreated)
 	}
-	return permanent, created
+	if v, ok := values[keyUserAgent]; ok {
+		md.userAgent, _ = v.(string)
+		delete(values, keyUserAgent)
+	}
+	if v, ok := values[keyIP]; ok {
+		md.ip, _ = v.(string)
+		delete(values, keyIP)
+	}
+	return md
 }
 
 // encode returns the record for the session's values and metadata. A value
 // the Codec cannot encode is reported as ErrEncode, never as a failure of
 // the store. The caller holds s.mu.
 func (s *Session) encode() ([]byte, error) {
-	data, err := encodeRecord(s.m.cfg.Codec, s.values, s.permanent, s.created)
+	data, err := encodeRecord(s.m.cfg.Codec, s.values, s.meta)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrEncode, err)
 	}
@@ -42,24 +61,36 @@ func (s *Session) encode() ([]byte, error) {
 }
 
 // decode returns the values and metadata of a stored record.
-func (s *Session) decode(data []byte) (values map[string]any, permanent bool, created int64, err error) {
-	values, err = decodeRecord(s.m.cfg.Codec, data)
+func (s *Session) decode(data []byte) (map[string]any, meta, error) {
+	return decodeWithMeta(s.m.cfg.Codec, data)
+}
+
+// decodeWithMeta decodes a record into its values and its metadata.
+func decodeWithMeta(c Codec, data []byte) (map[string]any, meta, error) {
+	values, err := decodeRecord(c, data)
 	if err != nil {
-		return nil, false, 0, err
+		return nil, meta{}, err
 	}
-	permanent, created = takeMeta(values)
-	return values, permanent, created, nil
+	return values, takeMeta(values), nil
 }
 
 // encodeRecord encodes values with the metadata keys added for the call.
-func encodeRecord(c Codec, values map[string]any, permanent bool, created int64) ([]byte, error) {
-	if permanent {
+func encodeRecord(c Codec, values map[string]any, md meta) ([]byte, error) {
+	if md.permanent {
 		values[keyPermanent] = true
 		defer delete(values, keyPermanent)
 	}
-	if created != 0 {
-		values[keyCreated] = created
+	if md.created != 0 {
+		values[keyCreated] = md.created
 		defer delete(values, keyCreated)
+	}
+	if md.userAgent != "" {
+		values[keyUserAgent] = md.userAgent
+		defer delete(values, keyUserAgent)
+	}
+	if md.ip != "" {
+		values[keyIP] = md.ip
+		defer delete(values, keyIP)
 	}
 	return c.Marshal(values)
 }

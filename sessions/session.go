@@ -38,11 +38,11 @@ type Session struct {
 	id        string // current ID; "" until one is needed
 	base      Record // the record under id as this request last read or wrote it (state stored)
 	values    map[string]any
-	permanent bool
-	created   int64   // Unix seconds; 0 until known, kept only with AbsoluteTimeout
+	meta      meta    // the record's metadata: permanent, created, device
+	user      string  // the user the record under id names, as last loaded or written: its index entry
 	isNew     bool    // no record was loaded
 	changes   changes // what this request did to values, for the commit and for merges
-	stale     []string
+	stale     []retired // records of IDs this request ended, to delete at commit
 	loadErr   error // the store failed to load: the session is read-only
 
 	nullReason error  // set on null sessions: reads are empty, writes panic
@@ -109,11 +109,11 @@ func (s *Session) Set(key string, value any) {
 	switch key {
 	case keyPermanent:
 		if b, ok := value.(bool); ok {
-			s.permanent = b
+			s.meta.permanent = b
 			s.changes.mark(keyPermanent)
 			return
 		}
-	case keyCreated:
+	case keyCreated, keyUserAgent, keyIP:
 	default:
 		s.values[key] = value
 		s.changes.mark(key)
@@ -205,7 +205,7 @@ func (s *Session) Permanent() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.load()
-	return s.permanent
+	return s.meta.permanent
 }
 
 // SetPermanent makes the session's cookie outlive the browser session, or
@@ -213,8 +213,8 @@ func (s *Session) Permanent() bool {
 func (s *Session) SetPermanent(permanent bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.writable() && s.permanent != permanent {
-		s.permanent = permanent
+	if s.writable() && s.meta.permanent != permanent {
+		s.meta.permanent = permanent
 		s.changes.mark(keyPermanent)
 	}
 }
@@ -238,7 +238,7 @@ func (s *Session) Regenerate() {
 	if !s.writable() {
 		return
 	}
-	s.retire()
+	s.retire(true)
 	s.id = newID(s.m.cfg.IDLength)
 	s.changes.forced = true
 }
@@ -254,13 +254,10 @@ func (s *Session) Destroy() {
 	}
 	clear(s.values)
 	s.changes.clear()
-	s.retire()
+	s.retire(false)
 	s.id = ""
-	s.created = 0
-	if s.m.cfg.AbsoluteTimeout > 0 {
-		s.created = s.m.now().Unix() // values set afterwards start a new session
-	}
-	s.permanent = !s.m.cfg.NonPermanent
+	s.meta = meta{created: s.m.newCreated()} // values set afterwards start a new session
+	s.meta.permanent = !s.m.cfg.NonPermanent
 }
 
 // Err returns why the session is empty and read-only: the store failed to
@@ -277,12 +274,21 @@ func (s *Session) Err() error {
 }
 
 // retire schedules the current record for deletion at commit; what the
-// session holds now is saved, if at all, as a new record.
-func (s *Session) retire() {
+// session holds now is saved, if at all, as a new record. moved says that
+// the session goes on under a new ID (Regenerate) rather than ending.
+func (s *Session) retire(moved bool) {
 	if s.state == stored {
-		s.stale = append(s.stale, s.id)
+		s.stale = append(s.stale, retired{id: s.id, user: s.user, rec: s.base, moved: moved})
 	}
-	s.state, s.base = absent, Record{}
+	s.state, s.base, s.user = absent, Record{}, ""
+}
+
+// retired is the record of an ID the session no longer uses.
+type retired struct {
+	id    string
+	user  string // the user it named: its index entry goes with it
+	rec   Record // as last loaded or written
+	moved bool   // by Regenerate: the session goes on under the new ID
 }
 
 // writable loads the session and reports whether it may change. A session

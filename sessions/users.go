@@ -1,0 +1,258 @@
+package sessions
+
+import (
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// UserSession describes one live session of a user, as a "Your sessions"
+// page shows it.
+type UserSession struct {
+	// Ref is an opaque reference to the session, safe to put in a page and
+	// post back to Revoke. It is derived from the ID one way and never
+	// reveals it: an ID is a credential, a Ref is not.
+	Ref string
+	// Created is when the session began; zero if its record predates
+	// IndexUsers and AbsoluteTimeout.
+	Created time.Time
+	// LastSeen is when the session was last used, as exact as its refresh:
+	// each request refreshes it, unless NoRefreshEachRequest is set (then
+	// it is the last change).
+	LastSeen time.Time
+	// Expires is when the session ends unless it is used again.
+	Expires time.Time
+	// Current is true for the session of the request that listed them.
+	Current bool
+	// UserAgent and IP are those of the request that logged the session
+	// in, with Config.RecordDevice; empty otherwise.
+	UserAgent string
+	IP        string
+}
+
+var (
+	// ErrNoUserIndex is what the listing and revoking calls return when
+	// Config.IndexUsers is off: sessions are not indexed by user.
+	ErrNoUserIndex = errors.New("sessions: Config.IndexUsers is off, so sessions are not indexed by user; set IndexUsers with a store that can list them")
+	// ErrUnknownSession is what Revoke returns when the user has no live
+	// session with that Ref: it ended already, or the Ref is not theirs.
+	ErrUnknownSession = errors.New("sessions: the user has no live session with that reference")
+)
+
+// ref returns the Ref of the session under the storage key.
+func ref(key string) string {
+	sum := sha256.Sum256([]byte("serversession ref\x00" + key))
+	return base64.RawURLEncoding.EncodeToString(sum[:16])
+}
+
+// userRecord is a record of the user's index whose record does name the
+// user, decoded.
+type userRecord struct {
+	UserRecord
+	meta meta
+}
+
+// userRecords returns the live records that name user. An entry whose
+// record names someone else (an untie that failed) is skipped and untied;
+// one that does not decode (another service's codec) is skipped.
+func (m *Manager) userRecords(ctx context.Context, user string) ([]userRecord, error) {
+	if m.index == nil {
+		return nil, ErrNoUserIndex
+	}
+	if user == "" {
+		return nil, nil
+	}
+	recs, err := m.index.UserRecords(ctx, user)
+	if err != nil {
+		return nil, fmt.Errorf("%w: list the user's sessions: %w", ErrStoreLoad, err)
+	}
+	out := make([]userRecord, 0, len(recs))
+	for _, r := range recs {
+		values, md, err := decodeWithMeta(m.cfg.Codec, r.Record.Data)
+		if err != nil {
+			continue
+		}
+		if m.userOf(values) != user {
+			_ = m.index.Untie(ctx, user, r.Key) // a stale entry; listing it again costs more than this
+			continue
+		}
+		out = append(out, userRecord{r, md})
+	}
+	return out, nil
+}
+
+// UserSessions lists the live sessions of user, most recently seen first.
+// It costs the store one listing of that user's index: never a scan of the
+// store. Admin code calls it with any context; a handler can call
+// Session.UserSessions instead, which marks the current session.
+func (m *Manager) UserSessions(ctx context.Context, user string) ([]UserSession, error) {
+	recs, err := m.userRecords(ctx, user)
+	if err != nil {
+		return nil, err
+	}
+	list := make([]UserSession, 0, len(recs))
+	now := m.now()
+	for _, r := range recs {
+		us := UserSession{
+			Ref:       ref(r.Key),
+			Expires:   r.Expires,
+			UserAgent: r.meta.userAgent,
+			IP:        r.meta.ip,
+		}
+		if r.meta.created != 0 {
+			us.Created = time.Unix(r.meta.created, 0)
+		}
+		// The record's expiry was set a Lifetime after its last refresh.
+		us.LastSeen = r.Expires.Add(-m.cfg.Lifetime)
+		if us.LastSeen.After(now) {
+			us.LastSeen = now
+		}
+		if us.LastSeen.Before(us.Created) {
+			us.LastSeen = us.Created
+		}
+		list = append(list, us)
+	}
+	slices.SortFunc(list, func(a, b UserSession) int { return cmp.Or(b.LastSeen.Compare(a.LastSeen), cmp.Compare(a.Ref, b.Ref)) })
+	return list, nil
+}
+
+// Revoke ends the session of user that ref names: its record is deleted
+// and its index entry removed. It stays ended for requests already in
+// flight on it: their writes find the record gone and save nothing, and
+// one that gives it a new ID drops that ID. It returns ErrUnknownSession
+// if user has no live session with that ref.
+func (m *Manager) Revoke(ctx context.Context, user, ref string) error {
+	n, err := m.revoke(ctx, user, func(r string) bool { return r == ref })
+	if err == nil && n == 0 {
+		return ErrUnknownSession
+	}
+	return err
+}
+
+// RevokeAll ends every live session of user but the one that except names
+// (a Ref, or "" to keep none): "log out everywhere", or "log out other
+// sessions" with the current session's Ref. It returns how many it ended.
+func (m *Manager) RevokeAll(ctx context.Context, user, except string) (int, error) {
+	return m.revoke(ctx, user, func(r string) bool { return except == "" || r != except })
+}
+
+// revoke ends the sessions of user whose Ref match selects.
+func (m *Manager) revoke(ctx context.Context, user string, match func(ref string) bool) (int, error) {
+	recs, err := m.userRecords(ctx, user)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	var errs []error
+	for _, r := range recs {
+		if !match(ref(r.Key)) {
+			continue
+		}
+		m.ended.add(r.Key) // first: this process re-sends no cookie for it from now on
+		if err := m.cfg.Store.Delete(ctx, r.Key); err != nil {
+			m.ended.remove(r.Key)
+			errs = append(errs, err)
+			continue
+		}
+		n++
+		_ = m.index.Untie(ctx, user, r.Key) // the record is gone: a failed untie leaves an entry listings skip
+	}
+	if len(errs) > 0 {
+		return n, fmt.Errorf("%w: revoke: %w", ErrStoreSave, errors.Join(errs...))
+	}
+	return n, nil
+}
+
+// User returns the user the session is tied to: the value under
+// Config.UserKey, or "" when no one is logged in.
+func (s *Session) User() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.load()
+	if s.m == nil {
+		return ""
+	}
+	return s.m.userOf(s.values)
+}
+
+// SetUser ties the session to user at login, or unties it with "" at
+// logout: it sets or deletes Config.UserKey. With IndexUsers, the user's
+// index follows at commit. Call Regenerate with it at login, and Destroy
+// rather than SetUser("") at logout to end the session altogether.
+func (s *Session) SetUser(user string) {
+	key := DefaultUserKey
+	if s.m != nil { // set when the session started, never changed
+		key = s.m.cfg.UserKey
+	}
+	if user == "" {
+		s.Delete(key)
+	} else {
+		s.Set(key, user)
+	}
+}
+
+// UserSessions lists the live sessions of the session's user, as
+// Manager.UserSessions does, with the current one marked. It returns
+// none when no one is logged in.
+func (s *Session) UserSessions() ([]UserSession, error) {
+	m, user, current, ctx, err := s.userView()
+	if err != nil || user == "" {
+		return nil, err
+	}
+	list, err := m.UserSessions(ctx, user)
+	for i := range list {
+		list[i].Current = list[i].Ref == current
+	}
+	return list, err
+}
+
+// Revoke ends one session of the session's user, by its Ref, as
+// Manager.Revoke does. Revoking the current session is Destroy.
+func (s *Session) Revoke(ref string) error {
+	m, user, current, ctx, err := s.userView()
+	if err != nil {
+		return err
+	}
+	if user == "" {
+		return ErrUnknownSession
+	}
+	if ref == current {
+		s.Destroy()
+		return nil
+	}
+	return m.Revoke(ctx, user, ref)
+}
+
+// RevokeOthers ends every other session of the session's user ("log out
+// other sessions") and returns how many it ended.
+func (s *Session) RevokeOthers() (int, error) {
+	m, user, current, ctx, err := s.userView()
+	if err != nil || user == "" {
+		return 0, err
+	}
+	return m.RevokeAll(ctx, user, current) // current is "" if not stored yet: none listed is this one
+}
+
+// userView returns what the user calls need of the session: its Manager,
+// user, the Ref of its stored record ("" if none) and its request's
+// context.
+func (s *Session) userView() (m *Manager, user, current string, ctx context.Context, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.load()
+	if s.nullReason != nil {
+		return nil, "", "", nil, s.nullReason
+	}
+	if s.m.index == nil {
+		return nil, "", "", nil, ErrNoUserIndex
+	}
+	if s.state == stored {
+		current = ref(s.key())
+	}
+	return s.m, s.m.userOf(s.values), current, s.r.Context(), nil
+}

@@ -1,0 +1,335 @@
+package sessions
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// indexStore is a testStore with LoadTouch and a UserIndex: a map of user
+// to keys, counted and failable like the rest.
+type indexStore struct {
+	loadTouchStore
+	users   map[string]map[string]bool
+	now     func() time.Time
+	failTie error
+}
+
+func (s *indexStore) Tie(_ context.Context, user, key string, _ time.Duration) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.note("tie", key)
+	if s.failTie != nil {
+		return s.failTie
+	}
+	if s.users[user] == nil {
+		s.users[user] = map[string]bool{}
+	}
+	s.users[user][key] = true
+	return nil
+}
+
+func (s *indexStore) Untie(_ context.Context, user, key string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.note("untie", key)
+	delete(s.users[user], key)
+	if len(s.users[user]) == 0 {
+		delete(s.users, user)
+	}
+	return nil
+}
+
+func (s *indexStore) UserRecords(_ context.Context, user string) ([]UserRecord, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.note("list", user)
+	var out []UserRecord
+	for _, key := range sortedKeys(s.users[user]) {
+		if d, ok := s.data[key]; ok {
+			out = append(out, UserRecord{Key: key, Record: Record{Data: d}, Expires: s.now().Add(s.ttl[key])})
+		}
+	}
+	return out, nil
+}
+
+// entries returns the keys tied to user.
+func (s *indexStore) entries(user string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return sortedKeys(s.users[user])
+}
+
+// newIndexHarness is a harness whose store keeps a user index, with
+// IndexUsers on.
+func newIndexHarness(t *testing.T, edit func(*Config)) (*harness, *indexStore) {
+	t.Helper()
+	var is *indexStore
+	h := newHarness(t, func(s *testStore) Store {
+		is = &indexStore{loadTouchStore: loadTouchStore{touchStore{s}}, users: map[string]map[string]bool{}}
+		return is
+	}, func(cfg *Config) {
+		cfg.IndexUsers = true
+		if edit != nil {
+			edit(cfg)
+		}
+	})
+	is.now = func() time.Time { return h.now }
+	return h, is
+}
+
+// loginAs logs user in on a fresh session, as an app does: Regenerate and
+// SetUser. It returns the session cookie.
+func loginAs(h *harness, user string, cookies ...*http.Cookie) *http.Cookie {
+	h.t.Helper()
+	resp := h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) {
+		s.Regenerate()
+		s.SetUser(user)
+	}, cookies...)
+	c := resp.sessionCookie()
+	if c == nil {
+		h.t.Fatalf("login of %s: no session cookie; headers %v", user, resp.Header())
+	}
+	return &http.Cookie{Name: c.Name, Value: c.Value}
+}
+
+// The index follows the user key: a login ties the new ID (one extra
+// round trip), Regenerate moves the tie, a logout unties it.
+func TestIndexFollowsUser(t *testing.T) {
+	h, is := newIndexHarness(t, nil)
+	anon := h.login(map[string]any{"cart": "apples"})
+	c := loginAs(h, "ann", anon)
+	key := DefaultKeyPrefix + h.idOf(c)
+	if got := is.entries("ann"); !slices.Equal(got, []string{key}) {
+		t.Fatalf("after login, ann's index holds %v, want [%s]", got, key)
+	}
+	want := []string{"loadtouch " + DefaultKeyPrefix + anon.Value, "save " + key, "tie " + key, "deleteif " + DefaultKeyPrefix + anon.Value}
+	if !slices.Equal(h.store.order, want) {
+		t.Errorf("login store calls %q, want %q", h.store.order, want)
+	}
+	rec := h.record(h.idOf(c))
+	if rec[DefaultUserKey] != "ann" || rec["cart"] != "apples" || createdOf(rec) == 0 {
+		t.Errorf("record after login %v, want _user_id ann, the cart and _created", rec)
+	}
+
+	// Ordinary reads and writes touch only the record.
+	h.store.resetCounts()
+	h.store.order = nil
+	c2 := h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) { s.Set("n", 1) }, c)
+	h.serve(read("n"), c)
+	if want := []string{"loadtouch " + key, "save " + key, "loadtouch " + key}; !slices.Equal(h.store.order, want) {
+		t.Errorf("a write and a read of an indexed session made store calls %q, want %q", h.store.order, want)
+	}
+	_ = c2
+
+	// Regenerate moves the tie.
+	r := h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) { s.Regenerate() }, c)
+	c = r.sessionCookie()
+	moved := DefaultKeyPrefix + h.idOf(c)
+	if got := is.entries("ann"); !slices.Equal(got, []string{moved}) {
+		t.Errorf("after Regenerate, ann's index holds %v, want [%s]", got, moved)
+	}
+
+	// SetUser("") unties without ending the session; Destroy ends it.
+	h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) { s.SetUser("") }, c)
+	if got := is.entries("ann"); len(got) != 0 {
+		t.Errorf("after SetUser(\"\"), ann's index holds %v", got)
+	}
+	c = loginAs(h, "ann", c)
+	h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) { s.Destroy() }, c)
+	if got := is.entries("ann"); len(got) != 0 {
+		t.Errorf("after Destroy, ann's index holds %v", got)
+	}
+}
+
+// A login whose tie fails is a failed save: the new record goes again and
+// no cookie names it, so no session exists that the index cannot list.
+func TestTieFailureDropsNewRecord(t *testing.T) {
+	h, is := newIndexHarness(t, nil)
+	anon := h.login(map[string]any{"a": 1})
+	is.failTie = errors.New("index down")
+	resp := h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) {
+		s.Regenerate()
+		s.SetUser("ann")
+	}, anon)
+	if resp.Code != http.StatusInternalServerError {
+		t.Errorf("status %d, want 500", resp.Code)
+	}
+	if c := resp.sessionCookie(); c != nil {
+		t.Errorf("a cookie went out for an unindexed session: %q", c.Raw)
+	}
+	if keys := h.store.keys(); !slices.Equal(keys, []string{DefaultKeyPrefix + anon.Value}) {
+		t.Errorf("store holds %v, want only the anonymous session", keys)
+	}
+}
+
+// Listing shows each live session once, with the current one marked, its
+// device with RecordDevice, and opaque references; revoking the others
+// keeps the current one.
+func TestUserSessionsAndRevokeOthers(t *testing.T) {
+	h, is := newIndexHarness(t, func(cfg *Config) { cfg.RecordDevice = true })
+	phone := loginAs(h, "ann")
+	h.now = h.now.Add(time.Hour)
+	laptop := loginAs(h, "ann")
+	loginAs(h, "bob")
+
+	var list []UserSession
+	h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) {
+		var err error
+		if list, err = s.UserSessions(); err != nil {
+			t.Fatal(err)
+		}
+	}, laptop)
+	if len(list) != 2 {
+		t.Fatalf("ann has %d sessions listed, want 2: %+v", len(list), list)
+	}
+	if list[0].Current == list[1].Current || ref(DefaultKeyPrefix+h.idOf(laptop)) != map[bool]string{list[0].Current: list[0].Ref, list[1].Current: list[1].Ref}[true] {
+		t.Errorf("the laptop's session should be the one marked current: %+v", list)
+	}
+	for _, us := range list {
+		for _, id := range []string{h.idOf(phone), h.idOf(laptop)} {
+			if strings.Contains(us.Ref, id) || strings.Contains(id, us.Ref) {
+				t.Errorf("Ref %q reveals a session ID", us.Ref)
+			}
+		}
+		if us.IP != "192.0.2.1" {
+			t.Errorf("IP %q, want httptest's client address", us.IP)
+		}
+		if us.Created.IsZero() || us.LastSeen.Before(us.Created) || us.LastSeen.After(h.now) {
+			t.Errorf("created %v, last seen %v, now %v", us.Created, us.LastSeen, h.now)
+		}
+	}
+
+	var n int
+	h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) {
+		var err error
+		if n, err = s.RevokeOthers(); err != nil {
+			t.Fatal(err)
+		}
+	}, laptop)
+	if n != 1 {
+		t.Errorf("RevokeOthers ended %d sessions, want 1", n)
+	}
+	if _, ok := h.store.get(DefaultKeyPrefix + h.idOf(phone)); ok {
+		t.Error("the phone's record survived RevokeOthers")
+	}
+	if got := is.entries("ann"); !slices.Equal(got, []string{DefaultKeyPrefix + h.idOf(laptop)}) {
+		t.Errorf("ann's index holds %v, want only the laptop", got)
+	}
+	if got := is.entries("bob"); len(got) != 1 {
+		t.Errorf("bob's index holds %v: another user's sessions were touched", got)
+	}
+	resp := h.serve(read(DefaultUserKey), phone)
+	if s := resp.session; s.User() != "" || !s.IsNew() {
+		t.Errorf("the revoked phone still reads user %q", s.User())
+	}
+
+	// Admin code: revoke by reference, then everything.
+	h.now = h.now.Add(time.Minute)
+	loginAs(h, "ann")
+	list, _ = h.m.UserSessions(t.Context(), "ann")
+	if err := h.m.Revoke(t.Context(), "ann", list[0].Ref); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.m.Revoke(t.Context(), "ann", list[0].Ref); !errors.Is(err, ErrUnknownSession) {
+		t.Errorf("a second Revoke returned %v, want ErrUnknownSession", err)
+	}
+	if err := h.m.Revoke(t.Context(), "bob", list[1].Ref); !errors.Is(err, ErrUnknownSession) {
+		t.Errorf("revoking ann's session as bob returned %v, want ErrUnknownSession", err)
+	}
+	if n, err := h.m.RevokeAll(t.Context(), "ann", ""); n != 1 || err != nil {
+		t.Errorf("RevokeAll = %d, %v; want 1, nil", n, err)
+	}
+	if got := is.entries("ann"); len(got) != 0 {
+		t.Errorf("ann's index holds %v after RevokeAll", got)
+	}
+}
+
+// A request in flight when its session is revoked saves nothing: a write
+// finds the record gone, and a Regenerate drops the new ID it created.
+func TestRevokeSticksAgainstRequestsInFlight(t *testing.T) {
+	for _, op := range []string{"Set", "Regenerate"} {
+		t.Run(op, func(t *testing.T) {
+			h, is := newIndexHarness(t, nil)
+			c := loginAs(h, "ann")
+			resp := h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) {
+				s.Get("x") // loaded before the revocation
+				if n, err := h.m.RevokeAll(t.Context(), "ann", ""); n != 1 || err != nil {
+					t.Fatalf("RevokeAll = %d, %v", n, err)
+				}
+				if op == "Set" {
+					s.Set("x", 1)
+				} else {
+					s.Regenerate()
+				}
+			}, c)
+			if c := resp.sessionCookie(); c != nil && c.MaxAge >= 0 {
+				t.Errorf("the request in flight set cookie %q", c.Raw)
+			}
+			if keys := h.store.keys(); len(keys) != 0 {
+				t.Errorf("store holds %v after the revocation, want nothing", keys)
+			}
+			if got := is.entries("ann"); len(got) != 0 {
+				t.Errorf("ann's index holds %v", got)
+			}
+		})
+	}
+}
+
+// An entry whose record no longer names the user (an untie that failed)
+// is neither listed nor revoked, and is untied by the listing.
+func TestListingSkipsEntriesOfOtherUsers(t *testing.T) {
+	h, is := newIndexHarness(t, nil)
+	c := loginAs(h, "ann")
+	key := DefaultKeyPrefix + h.idOf(c)
+	if err := is.Tie(t.Context(), "bob", key, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if list, err := h.m.UserSessions(t.Context(), "bob"); err != nil || len(list) != 0 {
+		t.Errorf("bob lists %v, %v; want none", list, err)
+	}
+	if n, err := h.m.RevokeAll(t.Context(), "bob", ""); n != 0 || err != nil {
+		t.Errorf("RevokeAll(bob) = %d, %v; want 0", n, err)
+	}
+	if _, ok := h.store.get(key); !ok {
+		t.Error("revoking bob ended ann's session")
+	}
+	if got := is.entries("bob"); len(got) != 0 {
+		t.Errorf("bob's stale entry is still there: %v", got)
+	}
+}
+
+// A Go app storing a numeric user ID names the same user as the string.
+func TestNumericUserID(t *testing.T) {
+	h, is := newIndexHarness(t, func(cfg *Config) { cfg.UserKey = "uid" })
+	h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) { s.Set("uid", 42) })
+	if got := is.entries("42"); len(got) != 1 {
+		t.Errorf("user 42's index holds %v", got)
+	}
+}
+
+// IndexUsers with a store that cannot list fails at New, naming the store.
+func TestIndexUsersNeedsUserIndex(t *testing.T) {
+	_, err := New(Config{Store: newTestStore(), IndexUsers: true})
+	if err == nil || !strings.Contains(err.Error(), "IndexUsers") || !strings.Contains(err.Error(), fmt.Sprintf("%T", newTestStore())) {
+		t.Errorf("New = %v; want an error naming IndexUsers and the store type", err)
+	}
+	if _, err := New(Config{Store: newTestStore(), RecordDevice: true}); err == nil {
+		t.Error("RecordDevice without IndexUsers was accepted")
+	}
+	if _, err := New(Config{Store: newTestStore(), UserKey: "_flashes"}); err == nil {
+		t.Error("UserKey _flashes was accepted")
+	}
+	m, err := New(Config{Store: newTestStore()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.UserSessions(t.Context(), "ann"); !errors.Is(err, ErrNoUserIndex) {
+		t.Errorf("UserSessions without IndexUsers = %v, want ErrNoUserIndex", err)
+	}
+}
