@@ -34,16 +34,16 @@ type Session struct {
 	client clientCookie
 
 	// The session.
-	state     recordState
-	id        string // current ID; "" until one is needed
-	base      Record // the record under id as this request last read or wrote it (state stored)
-	values    map[string]any
-	meta      meta    // the record's metadata: permanent, created, device
-	user      string  // the user the record under id names, as last loaded or written: its index entry
-	isNew     bool    // no record was loaded
-	changes   changes // what this request did to values, for the commit and for merges
-	stale     []retired // records of IDs this request ended, to delete at commit
-	loadErr   error // the store failed to load: the session is read-only
+	state   recordState
+	id      string // current ID; "" until one is needed
+	base    Record // the record under id as this request last read or wrote it (state stored)
+	values  map[string]any
+	meta    meta      // the record's metadata: permanent, created, device
+	user    string    // the user the record under id names, as last loaded or written: its index entry
+	isNew   bool      // no record was loaded
+	changes changes   // what this request did to values, for the commit and for merges
+	stale   []retired // records of IDs this request ended, to delete at commit
+	loadErr error     // the store failed to load: the session is read-only
 
 	nullReason error  // set on null sessions: reads are empty, writes panic
 	keyID      string // the ID keyStr was built for
