@@ -86,6 +86,25 @@
 // Flask-Session writes unconditionally; to this package a Flask write on a
 // shared store is one more concurrent write to merge over.
 //
+// # Sessions of a user
+//
+// With Config.IndexUsers, a session is tied to the user named under
+// Config.UserKey ("_user_id", Flask-Login's key; Session.SetUser sets it),
+// in an index the store keeps (see UserIndex). A handler lists the user's
+// sessions with Session.UserSessions and ends them with Session.Revoke or
+// Session.RevokeOthers; code without a request uses Manager.UserSessions,
+// Manager.Revoke and Manager.RevokeAll. Listed sessions are named by an
+// opaque Ref, never by their ID.
+//
+// The index follows the user key at every write: a new record is tied
+// right after its Create (and deleted again if the tie fails, before any
+// cookie names it), a record about to name a new user is tied before it is
+// written, and a record deleted or rewritten without its user is untied
+// after. A revoked session's record is deleted, so requests in flight on
+// it find it gone; Regenerate deletes its old record only if it is
+// unchanged, and drops its new ID when the old one was ended meanwhile.
+// A login costs one round trip more; ordinary reads and writes cost none.
+//
 // # Writing an adapter
 //
 // An adapter connects a web framework to a Manager. It is the framework's
