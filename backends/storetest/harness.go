@@ -18,6 +18,14 @@ type Harness struct {
 	// operation must then return an error; Load must never report
 	// found=false instead.
 	Unreachable func(t *testing.T) sessions.Store
+	// IndexEntries, if set, returns the number of entries the store s (a
+	// store that New returned) holds in user's index, counted as raw as the
+	// store can: Redis ZCARD, SQL rows whose user column is user, files in
+	// the user's index folder. It must count the entries of records that
+	// are gone but not yet pruned, and may fail t if it cannot count. The
+	// UserIndex subtests use it to check that entries end with their
+	// records; without it, those checks are skipped.
+	IndexEntries func(t *testing.T, s sessions.Store, user string) int
 }
 
 // subtestTimeout bounds each subtest, so that a store that hangs fails the
@@ -36,6 +44,12 @@ type env struct {
 	store sessions.Store
 	ctx   context.Context
 	keys  keyspace
+	// index is the store as a sessions.UserIndex, nil if it is not one.
+	index sessions.UserIndex
+	// indexEntries is Harness.IndexEntries, nil if the harness has none.
+	indexEntries func(t *testing.T, s sessions.Store, user string) int
+	// entriesNoted is set once the subtest logged that indexEntries is nil.
+	entriesNoted bool
 }
 
 // cases is the suite, in the order it runs. Unreachable runs last, apart,
@@ -65,6 +79,15 @@ var cases = []suiteCase{
 	{"CreateRace", testCreateRace},
 	{"DeleteIfRace", testDeleteIfRace},
 	{"CanceledContext", testCanceledContext},
+	{"UserIndex", testUserIndex},
+	{"UserIndexUserIDs", testUserIndexUserIDs},
+	{"UserIndexKeepsTie", testUserIndexKeepsTie},
+	{"UserIndexDelete", testUserIndexDelete},
+	{"UserIndexExpiry", testUserIndexExpiry},
+	{"UserIndexLogoutCycles", testUserIndexLogoutCycles},
+	{"UserIndexRevokeCycles", testUserIndexRevokeCycles},
+	{"UserIndexRace", testUserIndexRace},
+	{"UserIndexCanceledContext", testUserIndexCanceledContext},
 }
 
 // Run runs the conformance suite as subtests of t.
@@ -79,7 +102,9 @@ func Run(t *testing.T, h Harness) {
 			if s == nil {
 				t.Fatal("storetest: Harness.New returned a nil store")
 			}
-			c.run(t, newEnv(t, s, c.name))
+			e := newEnv(t, s, c.name)
+			e.indexEntries = h.IndexEntries
+			c.run(t, e)
 		})
 	}
 	t.Run("Unreachable", func(t *testing.T) {
@@ -98,5 +123,6 @@ func Run(t *testing.T, h Harness) {
 func newEnv(t *testing.T, s sessions.Store, name string) *env {
 	ctx, cancel := context.WithTimeout(t.Context(), subtestTimeout)
 	t.Cleanup(cancel)
-	return &env{store: s, ctx: ctx, keys: newKeyspace(name)}
+	ix, _ := s.(sessions.UserIndex)
+	return &env{store: s, ctx: ctx, keys: newKeyspace(name), index: ix}
 }

@@ -5,10 +5,10 @@ import (
 	"encoding/hex"
 )
 
-// keyspace hands out the keys of one subtest. Every key starts with
-// "storetest:", random hex and the subtest's name, so that runs never
-// collide with each other or with anything else on a shared server, and a
-// leftover key says where it came from.
+// keyspace hands out the keys and user IDs of one subtest. Every key and
+// user ID starts with "storetest:", random hex and the subtest's name, so
+// that runs never collide with each other or with anything else on a shared
+// server, and a leftover key or index says where it came from.
 type keyspace struct {
 	prefix string
 }
@@ -22,3 +22,6 @@ func newKeyspace(name string) keyspace {
 
 // key returns the key called name in this key space.
 func (k keyspace) key(name string) string { return k.prefix + name }
+
+// user returns the user ID called name in this key space.
+func (k keyspace) user(name string) string { return k.prefix + "user:" + name }

@@ -30,7 +30,10 @@ type Server interface {
 // then starts server again and checks that the same s, within the given
 // time (zero: at the first call), loads the record as it was before the
 // outage, and can load, touch, replace, create, delete-if and delete again.
-// The record is under a key of its own, as the suite's are, and is deleted
+// If s is a sessions.UserIndex, the record is tied to a user before the
+// outage; while the server is gone Tie, Untie and UserRecords must fail
+// too, and once it is back UserRecords must list the record. The record is
+// under a key of its own, as the suite's are, and is deleted (and untied)
 // at the end.
 func ServerComesBack(t *testing.T, s sessions.Store, server Server, within time.Duration) {
 	t.Helper()
@@ -39,6 +42,10 @@ func ServerComesBack(t *testing.T, s sessions.Store, server Server, within time.
 	want := []byte("kept through the outage")
 	e.mustCreate(t, k, want, time.Hour)
 	checkData(t, "Load before the server went away", e.mustLoad(t, k), want)
+	owner := e.keys.user("owner")
+	if e.index != nil {
+		e.mustTie(t, owner, k, time.Hour)
+	}
 
 	server.Stop()
 	start := time.Now()
@@ -74,6 +81,10 @@ func ServerComesBack(t *testing.T, s sessions.Store, server Server, within time.
 			t.Fatalf("Touch(%q, 1h) after the server came back returned error: %v", k, err)
 		}
 	}
+	if e.index != nil {
+		e.expect(t, owner, map[string][]byte{k: want}, nil, "after the server came back",
+			"the index must keep the ties made before the outage")
+	}
 	again := []byte("replaced after the outage")
 	e.mustReplace(t, k, rec, again, time.Hour)
 	checkData(t, "Load after a Replace once the server came back", e.mustLoad(t, k), again)
@@ -82,6 +93,10 @@ func ServerComesBack(t *testing.T, s sessions.Store, server Server, within time.
 	e.mustDeleteIf(t, k, sessions.Record{Data: again})
 	e.mustMiss(t, k, "DeleteIf once the server came back must remove the record")
 	e.mustDelete(t, k)
+	if e.index != nil {
+		e.mustUntie(t, owner, k)
+		e.expect(t, owner, nil, nil, "after its one record was deleted and untied, once the server came back", "")
+	}
 	fresh := e.keys.key("created-after")
 	e.mustCreate(t, fresh, want, time.Hour)
 	checkData(t, "Load after a Create once the server came back", e.mustLoad(t, fresh), want)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"sync"
 	"time"
@@ -17,30 +18,50 @@ import (
 // that the suite notices. A fault starting with "versioned" makes it hand
 // out version tokens, as memcached's CAS values are, and compare them in
 // Replace when the caller's Record has one.
+//
+// It is a sessions.UserIndex too: each user's index maps keys to the
+// record they were tied to, named by the record's birth (handed out by
+// Create, kept by Replace and Touch), so that a tie ends with its record
+// even when another is created under the same key. Tie, Untie and
+// UserRecords prune the user's entries whose record is gone.
 type refStore struct {
 	mu        sync.Mutex
 	records   map[string]refRecord
+	index     map[string]map[string]refTie // user -> key -> tie
 	fault     string
 	versioned bool
 	version   uint64 // the last version handed out
+	births    uint64 // the last birth handed out
 }
 
 type refRecord struct {
 	data    []byte
 	expires time.Time
 	version uint64
-	deleted bool // a tombstone, kept only by the soft-delete faults
+	born    uint64 // which record this is, for the ties: Create hands it out
+	deleted bool   // a tombstone, kept only by the soft-delete faults
+}
+
+// refTie is an entry of a user's index.
+type refTie struct {
+	born    uint64    // the birth of the record tied
+	expires time.Time // when the ttl given to Tie ends, for the faults that go by it
 }
 
 var errDown = errors.New("refstore: server is gone")
 
 func newRefStore(fault string) *refStore {
-	return &refStore{records: map[string]refRecord{}, fault: fault, versioned: strings.HasPrefix(fault, "versioned")}
+	return &refStore{
+		records:   map[string]refRecord{},
+		index:     map[string]map[string]refTie{},
+		fault:     fault,
+		versioned: strings.HasPrefix(fault, "versioned"),
+	}
 }
 
 func (s *refStore) check(ctx context.Context) error {
 	switch s.fault {
-	case "down", "down-not-found", "down-conflict":
+	case "down", "down-not-found", "down-conflict", "index-down-empty":
 		return errDown
 	case "ignore-ctx":
 		return nil
@@ -95,8 +116,9 @@ func (s *refStore) Load(ctx context.Context, key string) (sessions.Record, bool,
 	return s.record(r), true, nil
 }
 
-// write stores data under key. The caller holds s.mu.
-func (s *refStore) write(key string, data []byte, ttl time.Duration) {
+// write stores data under key, as the record born then. The caller holds
+// s.mu.
+func (s *refStore) write(key string, data []byte, ttl time.Duration, born uint64) {
 	switch s.fault {
 	case "nul-truncate":
 		if i := bytes.IndexByte(data, 0); i >= 0 {
@@ -108,7 +130,7 @@ func (s *refStore) write(key string, data []byte, ttl time.Duration) {
 		}
 	}
 	s.version++
-	r := refRecord{expires: time.Now().Add(ttl), version: s.version}
+	r := refRecord{expires: time.Now().Add(ttl), version: s.version, born: born}
 	switch old, ok := s.records[s.key(key)]; {
 	case s.fault == "alias-write":
 		r.data = data
@@ -168,7 +190,12 @@ func (s *refStore) Create(ctx context.Context, key string, data []byte, ttl time
 	if s.fault == "racy-create" {
 		s.racyPause()
 	}
-	s.write(key, data, ttl)
+	s.births++
+	born := s.births
+	if old, ok := s.records[s.key(key)]; ok && s.fault == "index-create-keeps-tie" {
+		born = old.born
+	}
+	s.write(key, data, ttl, born)
 	return nil
 }
 
@@ -218,7 +245,7 @@ func (s *refStore) Replace(ctx context.Context, key string, old sessions.Record,
 	if s.fault == "replace-keeps-ttl" && isLive {
 		ttl = time.Until(r.expires)
 	}
-	s.write(key, data, ttl)
+	s.write(key, data, ttl, r.born)
 	return nil
 }
 
@@ -253,7 +280,7 @@ func (s *refStore) DeleteIf(ctx context.Context, key string, old sessions.Record
 	if s.fault == "racy-deleteif" {
 		s.racyPause()
 	}
-	delete(s.records, s.key(key))
+	s.remove(key)
 	return nil
 }
 
@@ -271,15 +298,21 @@ func (s *refStore) Delete(ctx context.Context, key string) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if strings.HasPrefix(s.fault, "soft-delete") {
+	s.remove(key)
+	return nil
+}
+
+// remove deletes the record under key, leaving a tombstone for the faults
+// that keep one. The caller holds s.mu.
+func (s *refStore) remove(key string) {
+	if strings.HasPrefix(s.fault, "soft-delete") || s.fault == "index-lists-deleted" {
 		if r, ok := s.records[s.key(key)]; ok {
 			r.deleted = true
 			s.records[s.key(key)] = r
 		}
-		return nil
+		return
 	}
 	delete(s.records, s.key(key))
-	return nil
 }
 
 func (s *refStore) Touch(ctx context.Context, key string, ttl time.Duration) error {
@@ -333,4 +366,137 @@ func (s *refStore) LoadTouch(ctx context.Context, key string, ttl time.Duration)
 		rec.Version++
 	}
 	return rec, true, nil
+}
+
+// tied returns the record that the entry tie of key stands for, and
+// whether it is still there: live, and the very record that was tied. The
+// caller holds s.mu.
+func (s *refStore) tied(key string, tie refTie) (refRecord, bool) {
+	r, ok := s.records[s.key(key)]
+	switch s.fault {
+	case "index-lists-deleted":
+		ok = ok && time.Now().Before(r.expires)
+	case "index-lists-expired":
+		ok = ok && !r.deleted
+	case "index-prune-by-tie-ttl":
+		r, ok = s.live(key)
+		ok = ok && time.Now().Before(tie.expires)
+	default:
+		r, ok = s.live(key)
+	}
+	if !ok || (r.born != tie.born && s.fault != "index-key-only") {
+		return refRecord{}, false
+	}
+	return r, true
+}
+
+// prune drops the entries of user's index whose record is gone. The caller
+// holds s.mu.
+func (s *refStore) prune(user string) {
+	if s.fault == "index-never-prunes" {
+		return
+	}
+	for key, tie := range s.index[user] {
+		if _, ok := s.tied(key, tie); !ok {
+			delete(s.index[user], key)
+		}
+	}
+	if len(s.index[user]) == 0 {
+		delete(s.index, user)
+	}
+}
+
+// ties returns user's index for a change, which the caller stores back
+// with s.index[user] = …. The caller holds s.mu; the index-racy fault lets
+// go of it in between, losing the changes of concurrent calls.
+func (s *refStore) ties(user string) map[string]refTie {
+	m := s.index[user]
+	if s.fault == "index-racy" {
+		m = maps.Clone(m)
+		s.racyPause()
+	}
+	if m == nil {
+		m = map[string]refTie{}
+	}
+	return m
+}
+
+func (s *refStore) Tie(ctx context.Context, user, key string, ttl time.Duration) error {
+	if err := s.check(ctx); err != nil {
+		return fmt.Errorf("refstore: tie %q to %q: %w", key, user, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.prune(user)
+	r, ok := s.live(key)
+	if !ok {
+		return nil // nothing to tie: the record is gone already
+	}
+	m := s.ties(user)
+	m[key] = refTie{born: r.born, expires: time.Now().Add(ttl)}
+	s.index[user] = m
+	return nil
+}
+
+func (s *refStore) Untie(ctx context.Context, user, key string) error {
+	if err := s.check(ctx); err != nil {
+		return fmt.Errorf("refstore: untie %q from %q: %w", key, user, err)
+	}
+	if s.fault == "index-untie-noop" {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.ties(user)
+	delete(m, key)
+	s.index[user] = m
+	s.prune(user)
+	return nil
+}
+
+func (s *refStore) UserRecords(ctx context.Context, user string) ([]sessions.UserRecord, error) {
+	if s.fault == "index-down-empty" {
+		return nil, nil
+	}
+	if err := s.check(ctx); err != nil {
+		return nil, fmt.Errorf("refstore: user records of %q: %w", user, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	users := []string{user}
+	if s.fault == "index-shared-prefix" {
+		users = nil
+		for u := range s.index {
+			if strings.HasPrefix(u, user) {
+				users = append(users, u)
+			}
+		}
+	}
+	var out []sessions.UserRecord
+	for _, u := range users {
+		for key, tie := range s.index[u] {
+			r, ok := s.tied(key, tie)
+			if !ok {
+				continue
+			}
+			ur := sessions.UserRecord{Key: key, Record: s.record(r), Expires: r.expires}
+			switch s.fault {
+			case "index-alias":
+				ur.Record.Data = r.data
+			case "index-expires-from-tie":
+				ur.Expires = tie.expires
+			}
+			out = append(out, ur)
+		}
+	}
+	s.prune(user)
+	return out, nil
+}
+
+// indexEntries is the number of entries in user's index, the reference
+// store's Harness.IndexEntries.
+func (s *refStore) indexEntries(user string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.index[user])
 }

@@ -9,13 +9,23 @@ import (
 	"github.com/serversession/serversession/sessions"
 )
 
-// TestRunReference runs the suite against the reference store, Touch and
-// LoadTouch included, and an unreachable one.
+// refIndexEntries is the reference store's Harness.IndexEntries.
+func refIndexEntries(t *testing.T, s sessions.Store, user string) int {
+	r, ok := s.(*refStore)
+	if !ok {
+		t.Fatalf("storetest bug: IndexEntries was given a %T, not the store New returned", s)
+	}
+	return r.indexEntries(user)
+}
+
+// TestRunReference runs the suite against the reference store, Touch,
+// LoadTouch and UserIndex included, and an unreachable one.
 func TestRunReference(t *testing.T) {
 	t.Parallel()
 	Run(t, Harness{
-		New:         func(*testing.T) sessions.Store { return newRefStore("") },
-		Unreachable: func(*testing.T) sessions.Store { return newRefStore("down") },
+		New:          func(*testing.T) sessions.Store { return newRefStore("") },
+		Unreachable:  func(*testing.T) sessions.Store { return newRefStore("down") },
+		IndexEntries: refIndexEntries,
 	})
 }
 
@@ -28,13 +38,28 @@ func TestRunVersioned(t *testing.T) {
 	}
 	t.Parallel()
 	Run(t, Harness{
-		New:         func(*testing.T) sessions.Store { return newRefStore("versioned") },
-		Unreachable: func(*testing.T) sessions.Store { return newRefStore("down") },
+		New:          func(*testing.T) sessions.Store { return newRefStore("versioned") },
+		Unreachable:  func(*testing.T) sessions.Store { return newRefStore("down") },
+		IndexEntries: refIndexEntries,
 	})
 }
 
-// TestRunWithoutToucher runs the suite against a store with only the four
-// Store methods: the Touch subtests skip, everything else passes.
+// TestRunWithoutIndexEntries runs the suite against the reference store
+// with no Harness.IndexEntries: the subtests that count index entries skip,
+// the other UserIndex checks still run and pass.
+func TestRunWithoutIndexEntries(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: waits for expiry")
+	}
+	t.Parallel()
+	Run(t, Harness{
+		New: func(*testing.T) sessions.Store { return newRefStore("") },
+	})
+}
+
+// TestRunWithoutToucher runs the suite against a store with only the five
+// Store methods: the Touch and UserIndex subtests skip, everything else
+// passes.
 func TestRunWithoutToucher(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow: waits for expiry")
@@ -60,8 +85,9 @@ func TestFaultyStore(t *testing.T) {
 		t.Skip("runs only as a child of TestSuiteCatchesFaults")
 	}
 	Run(t, Harness{
-		New:         func(*testing.T) sessions.Store { return newRefStore(fault) },
-		Unreachable: func(*testing.T) sessions.Store { return newRefStore(fault) },
+		New:          func(*testing.T) sessions.Store { return newRefStore(fault) },
+		Unreachable:  func(*testing.T) sessions.Store { return newRefStore(fault) },
+		IndexEntries: refIndexEntries,
 	})
 }
 
@@ -123,6 +149,24 @@ func TestSuiteCatchesFaults(t *testing.T) {
 		{"racy-deleteif", "DeleteIfRace", "racing DeleteIf and Replace", false},
 		{"racy-replace", "DeleteIfRace", "racing DeleteIf and Replace", false},
 		{"down-conflict", "Unreachable", "DeleteIf(", false},
+
+		// UserIndex.
+		{"index-untie-noop", "UserIndex", "which was untied; Untie must remove the key from the user's index", false},
+		{"index-untie-noop", "UserIndexLogoutCycles", "right after a logout (Delete, then Untie)", false},
+		{"index-alias", "UserIndex", "after the caller changed the bytes an earlier UserRecords returned", false},
+		{"index-shared-prefix", "UserIndexUserIDs", "user IDs must be kept apart byte for byte", false},
+		{"index-prune-by-tie-ttl", "UserIndexKeepsTie", "the tie must last as long as its record", true},
+		{"index-expires-from-tie", "UserIndexKeepsTie", "want the record's expiry, as the store last set it", true},
+		{"index-lists-deleted", "UserIndexDelete", "UserRecords must never return a deleted record", false},
+		{"index-key-only", "UserIndexDelete", "a Create over a deleted record starts untied", false},
+		{"index-never-prunes", "UserIndexDelete", "after UserRecords listed its one live record", false},
+		{"index-lists-expired", "UserIndexExpiry", "UserRecords must never return an expired record", true},
+		{"index-create-keeps-tie", "UserIndexExpiry", "a Create over an expired record starts untied", true},
+		{"index-key-only", "UserIndexExpiry", "a Create over an expired record starts untied", true},
+		{"index-never-prunes", "UserIndexRevokeCycles", "the index never grows past the user's live sessions", false},
+		{"index-racy", "UserIndexRace", "racing Tie, Untie and UserRecords calls must not lose each other's writes", false},
+		{"ignore-ctx", "UserIndexCanceledContext", "want an error wrapping context canceled", false},
+		{"index-down-empty", "Unreachable", "returned no records with a nil error", false},
 	} {
 		t.Run(c.fault+"/"+c.subtest, func(t *testing.T) {
 			if testing.Short() && c.slow {

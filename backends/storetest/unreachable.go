@@ -14,15 +14,18 @@ import (
 // start a new empty session and log the user out, where an error lets it
 // keep the stored record safe. Create and Replace must not answer
 // "conflict" either, nor DeleteIf: the store did not look, and the lifecycle would reload
-// and retry instead of reporting the outage.
+// and retry instead of reporting the outage. Nor may UserRecords answer "no
+// sessions": a user revoking their sessions would be told there were none
+// left.
 func testUnreachable(t *testing.T, e *env) {
 	e.mustFail(t, e.keys.key("k"))
 }
 
 // mustFail reports an error for every method of the store that does not
 // fail on k, for a Load or LoadTouch that fails but returns data or found,
-// and for a Create, Replace or DeleteIf whose error claims a conflict. It is what
-// Unreachable and ServerComesBack check while the server is gone.
+// for a UserRecords that fails but returns records, and for a Create,
+// Replace or DeleteIf whose error claims a conflict. It is what Unreachable
+// and ServerComesBack check while the server is gone.
 func (e *env) mustFail(t *testing.T, k string) {
 	t.Helper()
 	checkWriteFails := func(call string, err error) {
@@ -65,6 +68,25 @@ func (e *env) mustFail(t *testing.T, k string) {
 			t.Errorf("LoadTouch(%q) on an unreachable store found %s; want an error", k, describe(rec.Data))
 		case found || rec.Data != nil:
 			t.Errorf("LoadTouch(%q) on an unreachable store returned (%s, found %v) with its error; want (Record{}, false)", k, describeRecord(rec), found)
+		}
+	}
+	if ix := e.index; ix != nil {
+		user := e.keys.user("unreachable")
+		if err := ix.Tie(e.ctx, user, k, time.Hour); err == nil {
+			t.Errorf("Tie(%q, %q) on an unreachable store returned nil; want an error", user, k)
+		}
+		if err := ix.Untie(e.ctx, user, k); err == nil {
+			t.Errorf("Untie(%q, %q) on an unreachable store returned nil; want an error", user, k)
+		}
+		recs, err := ix.UserRecords(e.ctx, user)
+		switch {
+		case err == nil && len(recs) == 0:
+			t.Errorf("UserRecords(%q) on an unreachable store returned no records with a nil error; want an error, "+
+				"or a user's sessions look all gone (and are never revoked) whenever the server is down", user)
+		case err == nil:
+			t.Errorf("UserRecords(%q) on an unreachable store returned %d records; want an error", user, len(recs))
+		case len(recs) != 0:
+			t.Errorf("UserRecords(%q) on an unreachable store returned %d records with its error; want none", user, len(recs))
 		}
 	}
 }
