@@ -11,7 +11,8 @@ import (
 // Counter counts the calls a store receives, for tests of round-trip
 // budgets: each call to a store of this module is one round trip
 // (gormstore's LoadTouch on MySQL aside, which takes two). Load, Create,
-// Replace, DeleteIf, Delete, Touch and LoadTouch each count one.
+// Replace, DeleteIf, Delete, Touch, LoadTouch, Tie, Untie and UserRecords
+// each count one.
 type Counter struct{ calls atomic.Int64 }
 
 // Calls returns the number of calls counted so far.
@@ -21,30 +22,57 @@ func (c *Counter) Calls() int64 { return c.calls.Load() }
 func (c *Counter) Reset() { c.calls.Store(0) }
 
 // Count returns s wrapped so that every call adds one to the returned
-// Counter. The wrapper implements sessions.Toucher and sessions.LoadToucher
-// exactly when s does, so the lifecycle takes the same paths as with s.
+// Counter. The wrapper implements sessions.Toucher, sessions.LoadToucher
+// and sessions.UserIndex exactly when s does, so the lifecycle takes the
+// same paths as with s.
 func Count(s sessions.Store) (*Counter, sessions.Store) {
 	c := &Counter{}
 	base := counted{s, c}
 	t, isT := s.(sessions.Toucher)
 	lt, isLT := s.(sessions.LoadToucher)
+	ix, isIx := s.(sessions.UserIndex)
+	ct, clt, cix := countedTouch{t, c}, countedLoadTouch{lt, c}, countedIndex{ix, c}
 	switch {
+	case isT && isLT && isIx:
+		return c, struct {
+			counted
+			countedTouch
+			countedLoadTouch
+			countedIndex
+		}{base, ct, clt, cix}
 	case isT && isLT:
 		return c, struct {
 			counted
 			countedTouch
 			countedLoadTouch
-		}{base, countedTouch{t, c}, countedLoadTouch{lt, c}}
+		}{base, ct, clt}
+	case isT && isIx:
+		return c, struct {
+			counted
+			countedTouch
+			countedIndex
+		}{base, ct, cix}
+	case isLT && isIx:
+		return c, struct {
+			counted
+			countedLoadTouch
+			countedIndex
+		}{base, clt, cix}
 	case isT:
 		return c, struct {
 			counted
 			countedTouch
-		}{base, countedTouch{t, c}}
+		}{base, ct}
 	case isLT:
 		return c, struct {
 			counted
 			countedLoadTouch
-		}{base, countedLoadTouch{lt, c}}
+		}{base, clt}
+	case isIx:
+		return c, struct {
+			counted
+			countedIndex
+		}{base, cix}
 	}
 	return c, base
 }
@@ -97,4 +125,24 @@ type countedLoadTouch struct {
 func (w countedLoadTouch) LoadTouch(ctx context.Context, key string, ttl time.Duration) (sessions.Record, bool, error) {
 	w.c.calls.Add(1)
 	return w.lt.LoadTouch(ctx, key, ttl)
+}
+
+type countedIndex struct {
+	ix sessions.UserIndex
+	c  *Counter
+}
+
+func (w countedIndex) Tie(ctx context.Context, user, key string, ttl time.Duration) error {
+	w.c.calls.Add(1)
+	return w.ix.Tie(ctx, user, key, ttl)
+}
+
+func (w countedIndex) Untie(ctx context.Context, user, key string) error {
+	w.c.calls.Add(1)
+	return w.ix.Untie(ctx, user, key)
+}
+
+func (w countedIndex) UserRecords(ctx context.Context, user string) ([]sessions.UserRecord, error) {
+	w.c.calls.Add(1)
+	return w.ix.UserRecords(ctx, user)
 }

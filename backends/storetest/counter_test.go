@@ -28,6 +28,47 @@ func (p plainStore) DeleteIf(ctx context.Context, k string, old sessions.Record)
 }
 func (p plainStore) Delete(ctx context.Context, k string) error { return p.s.Delete(ctx, k) }
 
+// fakeIndex is a UserIndex that remembers the last call it got.
+type fakeIndex struct{ last *string }
+
+func (f fakeIndex) Tie(context.Context, string, string, time.Duration) error {
+	*f.last = "Tie"
+	return nil
+}
+func (f fakeIndex) Untie(context.Context, string, string) error {
+	*f.last = "Untie"
+	return nil
+}
+func (f fakeIndex) UserRecords(context.Context, string) ([]sessions.UserRecord, error) {
+	*f.last = "UserRecords"
+	return []sessions.UserRecord{{Key: "k"}}, nil
+}
+
+// The stores below add a UserIndex to the others.
+type (
+	indexedPlain struct {
+		plainStore
+		fakeIndex
+	}
+	indexedTouch struct {
+		touchOnly
+		fakeIndex
+	}
+	indexedLoadTouch struct {
+		loadTouchOnly
+		fakeIndex
+	}
+	indexedBoth struct {
+		touchOnly
+		loadTouch sessions.LoadToucher
+		fakeIndex
+	}
+)
+
+func (s indexedBoth) LoadTouch(ctx context.Context, k string, ttl time.Duration) (sessions.Record, bool, error) {
+	return s.loadTouch.LoadTouch(ctx, k, ttl)
+}
+
 // touchOnly has Touch but not LoadTouch.
 type touchOnly struct {
 	plainStore
@@ -97,21 +138,57 @@ func TestCount(t *testing.T) {
 		t.Errorf("Calls() = %d after Reset; want 0", n)
 	}
 
+	var last string
+	ix := fakeIndex{&last}
 	for _, w := range []struct {
-		name          string
-		store         sessions.Store
-		touch, ltouch bool
+		name                 string
+		store                sessions.Store
+		touch, ltouch, index bool
 	}{
-		{"plain", plainStore{ms}, false, false},
-		{"touch only", touchOnly{plainStore{ms}, ms}, true, false},
-		{"load-touch only", loadTouchOnly{plainStore{ms}, ms}, false, true},
+		{"plain", plainStore{ms}, false, false, false},
+		{"touch only", touchOnly{plainStore{ms}, ms}, true, false, false},
+		{"load-touch only", loadTouchOnly{plainStore{ms}, ms}, false, true, false},
+		{"plain indexed", indexedPlain{plainStore{ms}, ix}, false, false, true},
+		{"touch only indexed", indexedTouch{touchOnly{plainStore{ms}, ms}, ix}, true, false, true},
+		{"load-touch only indexed", indexedLoadTouch{loadTouchOnly{plainStore{ms}, ms}, ix}, false, true, true},
+		{"touch and load-touch indexed", indexedBoth{touchOnly{plainStore{ms}, ms}, ms, ix}, true, true, true},
 	} {
-		_, wrapped := storetest.Count(w.store)
+		c, wrapped := storetest.Count(w.store)
 		if _, ok := wrapped.(sessions.Toucher); ok != w.touch {
 			t.Errorf("the wrapper of a %s store implements Toucher: %v; want %v", w.name, ok, w.touch)
 		}
 		if _, ok := wrapped.(sessions.LoadToucher); ok != w.ltouch {
 			t.Errorf("the wrapper of a %s store implements LoadToucher: %v; want %v", w.name, ok, w.ltouch)
+		}
+		wix, ok := wrapped.(sessions.UserIndex)
+		if ok != w.index {
+			t.Errorf("the wrapper of a %s store implements UserIndex: %v; want %v", w.name, ok, w.index)
+		}
+		if !ok || !w.index {
+			continue
+		}
+		for _, call := range []struct {
+			name string
+			do   func() error
+		}{
+			{"Tie", func() error { return wix.Tie(ctx, "u", "k", time.Hour) }},
+			{"Untie", func() error { return wix.Untie(ctx, "u", "k") }},
+			{"UserRecords", func() error {
+				recs, err := wix.UserRecords(ctx, "u")
+				if err == nil && (len(recs) != 1 || recs[0].Key != "k") {
+					t.Errorf("UserRecords through the wrapper of a %s store = %v; want the store's records", w.name, recs)
+				}
+				return err
+			}},
+		} {
+			last = ""
+			must(call.name, call.do())
+			if last != call.name {
+				t.Errorf("%s through the wrapper of a %s store reached %q; want %s", call.name, w.name, last, call.name)
+			}
+		}
+		if n := c.Calls(); n != 3 {
+			t.Errorf("Calls() = %d after Tie, Untie and UserRecords through the wrapper of a %s store; want 3", n, w.name)
 		}
 	}
 }
