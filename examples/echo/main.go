@@ -1,5 +1,6 @@
 // Command echo is the serversession demo for Echo: a visit counter, a login
-// that regenerates the session ID, a logout, and flash messages.
+// that regenerates the session ID, a logout, flash messages, and a "Your
+// sessions" page (/sessions) that logs out one or all other sessions.
 //
 //	go run ./examples/echo                 # filesystem store, http://127.0.0.1:8080/
 //	go run ./examples/echo -store redis    # or memory, memcached, mongodb
@@ -20,13 +21,18 @@ import (
 
 func main() {
 	opts := demo.ParseFlags()
+	e := echo.New()
+	// The demo faces its clients directly; behind a proxy, use
+	// echo.ExtractIPFromXFFHeader. The sessions page shows the same IP as
+	// c.RealIP().
+	e.IPExtractor = echo.ExtractIPDirect()
+	opts.ClientIP = e.IPExtractor
 	cfg, closeStore, err := opts.Config()
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer closeStore()
 
-	e := echo.New()
 	e.Use(middleware.Logger(), middleware.Recover())
 	e.Use(echosession.New(cfg))
 	e.GET("/", func(c echo.Context) error {
@@ -44,6 +50,18 @@ func main() {
 	e.POST("/logout", func(c echo.Context) error {
 		demo.Logout(sessions.Get(c))
 		return c.Redirect(http.StatusSeeOther, "/")
+	})
+	e.GET("/sessions", func(c echo.Context) error {
+		c.Response().Header().Set("Content-Type", "text/html; charset=utf-8")
+		return demo.RenderSessions(c.Response(), "Echo", opts.Store, sessions.Get(c))
+	})
+	e.POST("/sessions/revoke", func(c echo.Context) error {
+		demo.Revoke(sessions.Get(c), c.FormValue("ref"))
+		return c.Redirect(http.StatusSeeOther, "/sessions")
+	})
+	e.POST("/sessions/revoke-others", func(c echo.Context) error {
+		demo.RevokeOthers(sessions.Get(c))
+		return c.Redirect(http.StatusSeeOther, "/sessions")
 	})
 	if err := demo.Serve(opts.Addr, e); err != nil {
 		log.Print(err)

@@ -1,5 +1,6 @@
 // Command gin is the serversession demo for Gin: a visit counter, a login
-// that regenerates the session ID, a logout, and flash messages.
+// that regenerates the session ID, a logout, flash messages, and a "Your
+// sessions" page (/sessions) that logs out one or all other sessions.
 //
 //	go run ./examples/gin                 # filesystem store, http://127.0.0.1:8080/
 //	go run ./examples/gin -store redis    # or memory, memcached, mongodb
@@ -20,6 +21,9 @@ import (
 
 func main() {
 	opts := demo.ParseFlags()
+	// Gin's ClientIP is a method of gin.Context, which the session
+	// middleware does not see: the demo, which no proxy fronts, records
+	// the RemoteAddr (opts.ClientIP nil).
 	cfg, closeStore, err := opts.Config()
 	if err != nil {
 		log.Fatal(err)
@@ -45,6 +49,20 @@ func main() {
 	r.POST("/logout", func(c *gin.Context) {
 		demo.Logout(sessions.Get(c))
 		c.Redirect(http.StatusSeeOther, "/")
+	})
+	r.GET("/sessions", func(c *gin.Context) {
+		c.Header("Content-Type", "text/html; charset=utf-8")
+		if err := demo.RenderSessions(c.Writer, "Gin", opts.Store, sessions.Get(c)); err != nil {
+			_ = c.Error(err)
+		}
+	})
+	r.POST("/sessions/revoke", func(c *gin.Context) {
+		demo.Revoke(sessions.Get(c), c.PostForm("ref"))
+		c.Redirect(http.StatusSeeOther, "/sessions")
+	})
+	r.POST("/sessions/revoke-others", func(c *gin.Context) {
+		demo.RevokeOthers(sessions.Get(c))
+		c.Redirect(http.StatusSeeOther, "/sessions")
 	})
 	if err := demo.Serve(opts.Addr, r); err != nil {
 		log.Print(err)

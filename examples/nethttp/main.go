@@ -1,6 +1,7 @@
 // Command nethttp is the serversession demo for net/http's ServeMux (the
 // same middleware serves chi and gorilla/mux): a visit counter, a login that
-// regenerates the session ID, a logout, and flash messages.
+// regenerates the session ID, a logout, flash messages, and a "Your
+// sessions" page (/sessions) that logs out one or all other sessions.
 //
 //	go run ./examples/nethttp                 # filesystem store, http://127.0.0.1:8080/
 //	go run ./examples/nethttp -store redis    # or memory, memcached, mongodb
@@ -42,6 +43,20 @@ func main() {
 	mux.HandleFunc("POST /logout", func(w http.ResponseWriter, r *http.Request) {
 		demo.Logout(sessions.Get(r))
 		http.Redirect(w, r, "/", http.StatusSeeOther)
+	})
+	mux.HandleFunc("GET /sessions", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		if err := demo.RenderSessions(w, "net/http", opts.Store, sessions.Get(r)); err != nil {
+			log.Print(err)
+		}
+	})
+	mux.HandleFunc("POST /sessions/revoke", func(w http.ResponseWriter, r *http.Request) {
+		demo.Revoke(sessions.Get(r), r.PostFormValue("ref"))
+		http.Redirect(w, r, "/sessions", http.StatusSeeOther)
+	})
+	mux.HandleFunc("POST /sessions/revoke-others", func(w http.ResponseWriter, r *http.Request) {
+		demo.RevokeOthers(sessions.Get(r))
+		http.Redirect(w, r, "/sessions", http.StatusSeeOther)
 	})
 	if err := demo.Serve(opts.Addr, httpsession.New(cfg)(mux)); err != nil {
 		log.Print(err)

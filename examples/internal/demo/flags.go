@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 
@@ -18,6 +19,11 @@ type Options struct {
 	Addr  string // listen address
 	Store string // which store: see Stores
 	Dir   string // where the filesystem store and the secret key live
+
+	// ClientIP is the framework's way to find the client's IP address,
+	// recorded with each login for the "Your sessions" page. Nil means the
+	// request's RemoteAddr, right for the demo, which no proxy fronts.
+	ClientIP func(r *http.Request) string
 }
 
 // ParseFlags reads the flags shared by the demo apps. The port defaults to
@@ -36,8 +42,11 @@ func ParseFlags() Options {
 }
 
 // Config returns the session configuration of the demo: the chosen store
-// and a secret key kept in o.Dir, so that sessions survive a restart.
-// close releases the store.
+// and a secret key kept in o.Dir, so that sessions survive a restart, with
+// each user's sessions indexed and their devices recorded for the "Your
+// sessions" page. A store that cannot list a user's sessions (memcached)
+// runs without the index, and the log and the page say so. close releases
+// the store.
 func (o Options) Config() (cfg sessions.Config, close func(), err error) {
 	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
 		return cfg, nil, err
@@ -51,7 +60,14 @@ func (o Options) Config() (cfg sessions.Config, close func(), err error) {
 		return cfg, nil, err
 	}
 	slog.Info("demo sessions", "store", o.Store, "dir", o.Dir)
-	return sessions.Config{Store: store, SecretKey: key}, close, nil
+	cfg = sessions.Config{Store: store, SecretKey: key}
+	if _, ok := store.(sessions.UserIndex); ok {
+		cfg.IndexUsers, cfg.RecordDevice, cfg.ClientIP = true, true, o.ClientIP
+	} else {
+		slog.Warn("demo: the " + o.Store + " store cannot list a user's sessions, so the Your sessions page (/sessions) " +
+			"has nothing to show; choose another -store to try it")
+	}
+	return cfg, close, nil
 }
 
 func defaultDir() string {

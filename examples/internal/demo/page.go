@@ -7,31 +7,34 @@ import (
 	"github.com/serversession/serversession/sessions"
 )
 
-// Page is what the demo page shows of a session.
-type Page struct {
+// Layout is what every demo page shows around its own content.
+type Layout struct {
+	Title     string
 	Framework string
 	Store     string
-	User      string
-	Visits    int
 	Flashes   []sessions.Flash
-	ShortID   string // the first characters of the session ID, to watch it change at login
+}
+
+// Page is what the demo's home page shows of a session.
+type Page struct {
+	Layout
+	User    string
+	Visits  int
+	ShortID string // the first characters of the session ID, to watch it change at login
 }
 
 // Render writes the demo page for session s. It consumes s's flashes.
 func Render(w io.Writer, framework, store string, s *sessions.Session) error {
-	user, _ := sessions.Value[string](s, "user")
 	visits, _ := sessions.Value[int](s, "visits")
 	p := Page{
-		Framework: framework,
-		Store:     store,
-		User:      user,
-		Visits:    visits,
-		Flashes:   s.Flashes(),
+		Layout: Layout{Title: "Home", Framework: framework, Store: store, Flashes: s.Flashes()},
+		User:   s.User(),
+		Visits: visits,
 	}
 	if !s.IsNew() {
 		p.ShortID = s.ID()[:8] + "…"
 	}
-	return page.Execute(w, p)
+	return pages.ExecuteTemplate(w, "home", p)
 }
 
 // Visit counts one more visit in s and returns the new count.
@@ -41,14 +44,14 @@ func Visit(s *sessions.Session) int {
 	return n + 1
 }
 
-// Login records user in s under a new session ID, as every login should.
+// Login ties s to user under a new session ID, as every login should.
 func Login(s *sessions.Session, user string) {
 	if user == "" {
 		s.AddFlash("Type a name to log in.", "error")
 		return
 	}
 	s.Regenerate() // a session ID planted before the login is now worthless
-	s.Set("user", user)
+	s.SetUser(user)
 	s.AddFlash("Welcome, " + user + "! Your session ID changed.")
 }
 
@@ -58,26 +61,40 @@ func Logout(s *sessions.Session) {
 	s.AddFlash("You are logged out.")
 }
 
-var page = template.Must(template.New("page").Parse(`<!doctype html>
+// pages holds the home page ("home") and the "Your sessions" page
+// ("sessions"), both in the same layout.
+var pages = template.Must(template.New("layout").Parse(`{{define "top"}}<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<title>serversession demo ({{.Framework}})</title>
+<title>{{.Title}} · serversession demo ({{.Framework}})</title>
 <style>
-body { font: 16px/1.5 system-ui, sans-serif; max-width: 34rem; margin: 3rem auto; padding: 0 1rem; }
+body { font: 16px/1.5 system-ui, sans-serif; max-width: 40rem; margin: 3rem auto; padding: 0 1rem; }
 .flash { padding: .5rem .75rem; border-radius: .4rem; background: #e7f5e9; }
 .flash.error { background: #fde8e8; }
 code { background: #f3f3f3; padding: 0 .25rem; }
+form.inline { display: inline; }
+table { border-collapse: collapse; width: 100%; margin: 1rem 0; }
+th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid #ddd; vertical-align: top; }
+tr.current { background: #eef4ff; }
+.badge { font-size: .8rem; background: #2c5cc5; color: #fff; border-radius: .3rem; padding: 0 .35rem; }
+.muted { color: #666; }
 </style>
 </head>
 <body>
 <h1>serversession demo</h1>
 <p>{{.Framework}} with the <code>{{.Store}}</code> store.</p>
 {{range .Flashes}}<p class="flash {{.Category}}">{{.Message}}</p>
+{{end}}{{end}}
+
+{{define "bottom"}}</body>
+</html>
 {{end}}
+
+{{define "home"}}{{template "top" .}}
 <p>You have visited <a href="/visit">the counter</a> <strong>{{.Visits}}</strong> times.</p>
 {{if .User}}
-<p>Logged in as <strong>{{.User}}</strong>.</p>
+<p>Logged in as <strong>{{.User}}</strong>. <a href="/sessions">Your sessions</a></p>
 <form method="post" action="/logout"><button>Log out</button></form>
 {{else}}
 <form method="post" action="/login">
@@ -86,6 +103,29 @@ code { background: #f3f3f3; padding: 0 .25rem; }
 </form>
 {{end}}
 {{if .ShortID}}<p><small>Session <code>{{.ShortID}}</code></small></p>{{end}}
-</body>
-</html>
-`))
+{{template "bottom"}}{{end}}
+
+{{define "sessions"}}{{template "top" .}}
+<h2>Your sessions</h2>
+{{if not .User}}
+<p>You are not logged in. <a href="/">Log in</a> to see your sessions.</p>
+{{else if .Unavailable}}
+<p class="flash error">{{.Unavailable}}</p>
+<p>Logged in as <strong>{{.User}}</strong>. <a href="/">Home</a></p>
+{{else}}
+<p>Logged in as <strong>{{.User}}</strong>. <a href="/">Home</a></p>
+<table>
+<thead><tr><th>Device</th><th>Created</th><th>Last seen</th><th></th></tr></thead>
+<tbody>
+{{range .Sessions}}<tr class="session{{if .Current}} current{{end}}">
+<td><span class="device" title="{{.UserAgent}}">{{.Device}}</span>{{if .IP}} <span class="muted">· {{.IP}}</span>{{end}}{{if .Current}} <span class="badge">this session</span>{{end}}</td>
+<td title="{{.CreatedAt}}">{{.Created}}</td>
+<td title="{{.LastSeenAt}}">{{.LastSeen}}</td>
+<td>{{if .Current}}<form class="inline" method="post" action="/logout"><button>Log out</button></form>{{else}}<form class="inline" method="post" action="/sessions/revoke"><input type="hidden" name="ref" value="{{.Ref}}"><button>Log out</button></form>{{end}}</td>
+</tr>
+{{end}}</tbody>
+</table>
+{{if gt (len .Sessions) 1}}<form method="post" action="/sessions/revoke-others"><button>Log out other sessions</button></form>
+{{else}}<p class="muted">No other session is logged in as {{.User}}.</p>
+{{end}}{{end}}
+{{template "bottom"}}{{end}}`))

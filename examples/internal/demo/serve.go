@@ -11,7 +11,9 @@ import (
 )
 
 // Serve serves h on addr until SIGINT or SIGTERM, then shuts down gently.
+// It refuses cross-origin POSTs (see Protect).
 func Serve(addr string, h http.Handler) error {
+	h = Protect(h)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 10 * time.Second}
@@ -29,4 +31,14 @@ func Serve(addr string, h http.Handler) error {
 		return err
 	}
 	return nil
+}
+
+// Protect refuses the POSTs (login, logout, logging sessions out) that a
+// browser sends from another site's page, with 403 Forbidden, before they
+// reach the session: the cookie's SameSite=Lax keeps it off such a POST
+// already, and this check (the browser's Sec-Fetch-Site header, or else
+// Origin against Host) also stops a sibling subdomain, which Lax counts as
+// the same site. Requests without those headers (curl) pass.
+func Protect(h http.Handler) http.Handler {
+	return http.NewCrossOriginProtection().Handler(h)
 }
