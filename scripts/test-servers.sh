@@ -17,6 +17,9 @@
 #                                can be created; otherwise a private instance
 #                                on 127.0.0.1:53306
 #   MongoDB     127.0.0.1:27017  FerretDB, through scripts/start-ferretdb.sh
+#   Chromium    /usr/bin/chromium  not a server: the browser the end-to-end
+#                                test (examples/browsertest) starts itself,
+#                                installed from Debian's chromium package
 #
 # A server that already answers and is usable is left alone ("already
 # running"). Only what is missing is installed (Debian packages, as root;
@@ -45,7 +48,7 @@
 #   scripts/test-servers.sh stop [server...]  stop the private PostgreSQL and
 #                                             MariaDB (default), or FerretDB
 #                                             (mongodb) when named
-# Servers: redis memcached postgresql mariadb mongodb.
+# Servers: redis memcached postgresql mariadb mongodb chromium.
 #
 # Environment:
 #   SERVERSESSION_PRIVATE_DB=1          use private PostgreSQL and MariaDB
@@ -544,6 +547,20 @@ stop_ferretdb() {
 	say mongodb "${FERRETDB_ADDR:-127.0.0.1:27017}" "stopped (FerretDB, pid $pid)"
 }
 
+# ---------------------------------------------------------------- Chromium
+# The browser test starts Chromium itself, headless, on a loopback page:
+# only the package is needed, nothing runs.
+ensure_chromium() {
+	local bin=/usr/bin/chromium
+	if [ -x "$bin" ]; then
+		say chromium "$bin" "already installed"
+		return
+	fi
+	apt_install chromium
+	[ -x "$bin" ] || die "no $bin after installing chromium"
+	say chromium "$bin" "installed"
+}
+
 if [ "${1:-}" = stop ]; then
 	shift
 	[ "$#" -gt 0 ] || set -- postgresql mariadb
@@ -553,13 +570,14 @@ if [ "${1:-}" = stop ]; then
 		mariadb | mysql) stop_mariadb ;;
 		mongodb | mongo | ferretdb) stop_ferretdb ;;
 		redis | memcached) say "$name" - "not stopped: stop it yourself if this script started it" ;;
+		chromium) say chromium - "nothing to stop: the browser test starts and ends it" ;;
 		*) die "unknown server $name (known: postgresql mariadb mongodb)" ;;
 		esac
 	done
 	exit 0
 fi
 
-[ "$#" -gt 0 ] || set -- redis memcached postgresql mariadb mongodb
+[ "$#" -gt 0 ] || set -- redis memcached postgresql mariadb mongodb chromium
 for name in "$@"; do
 	case "$name" in
 	redis) start_redis ;;
@@ -567,7 +585,8 @@ for name in "$@"; do
 	postgresql | postgres) start_postgres ;;
 	mariadb | mysql) start_mariadb ;;
 	mongodb | mongo | ferretdb) start_ferretdb ;;
-	*) die "unknown server $name (known: redis memcached postgresql mariadb mongodb)" ;;
+	chromium) ensure_chromium ;;
+	*) die "unknown server $name (known: redis memcached postgresql mariadb mongodb chromium)" ;;
 	esac
 done
 echo "test-servers: addresses written to $env_file"
