@@ -54,4 +54,32 @@
 //
 // The Store implements sessions.Toucher and sessions.LoadToucher, so a
 // session refresh costs one map update and never rewrites the data.
+//
+// # Sessions of a user
+//
+// The Store implements sessions.UserIndex, so Config.IndexUsers can list
+// and revoke a user's sessions. Each record carries the users it is tied
+// to (Tie adds one, Untie removes it; nearly always none or one), and a
+// map from each user to the set of its keys, behind a lock of its own,
+// finds a user's records. Both change under the lock of the key's shard,
+// and the map's lock is only ever taken inside a shard's, so the two never
+// disagree and never deadlock.
+//
+// Tie and Untie cost one map update under the shard's lock and one under
+// the index's. UserRecords copies the user's keys under the index's lock,
+// then looks each one up under its shard's read lock: its cost is
+// proportional to that user's sessions, never to the store's. Tie of a key
+// with no live record ties nothing (the entry would end at once). Each tie
+// costs about a hundred bytes: the user in the record and the key in the
+// user's set.
+//
+// An entry ends with its record, in the same step: whatever removes a
+// record (Delete, DeleteIf, a Create over an expired record, an expired
+// record found by Load, Touch, LoadTouch, Tie or UserRecords, and the
+// sweeper or DeleteExpired) removes its index entries under the same shard
+// lock. Replace, Touch and LoadTouch keep them. So the index never holds
+// the entry of a record that is gone, and UserRecords never returns an
+// expired record. A user whose last entry goes is removed from the map,
+// and the map of users is rebuilt as the shards are when it holds less
+// than a quarter of its peak.
 package memstore

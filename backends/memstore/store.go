@@ -31,6 +31,7 @@ type records struct {
 	seed   maphash.Seed
 	epoch  time.Time // monotonic origin of every expiry
 	shards [shardCount]shard
+	index  userIndex // the keys tied to each user (see userindex.go)
 }
 
 // shard is one part of the map with its own lock.
@@ -41,11 +42,13 @@ type shard struct {
 	_    [64 - 40]byte // keep shards on separate cache lines
 }
 
-// entry is one record. data is never modified after it is stored, so it can
-// be copied without holding the lock.
+// entry is one record. data and users are never modified after they are
+// stored (a change stores a new slice), so they can be read without holding
+// the lock.
 type entry struct {
 	data    []byte
-	expires int64 // nanoseconds since records.epoch
+	expires int64    // nanoseconds since records.epoch
+	users   []string // the users whose index holds the key; usually none or one
 }
 
 // New returns an empty Store. Unless WithCleanupInterval turns it off, a
@@ -56,6 +59,7 @@ func New(opts ...Option) *Store {
 		opt(&o)
 	}
 	r := &records{seed: maphash.MakeSeed(), epoch: time.Now()}
+	r.index.byUser = make(map[string]map[string]struct{})
 	for i := range r.shards {
 		r.shards[i].m = make(map[string]entry)
 	}
@@ -85,7 +89,7 @@ func (s *Store) Load(ctx context.Context, key string) (sessions.Record, bool, er
 		return sessions.Record{}, false, nil
 	}
 	if e.expires <= now {
-		sh.deleteIfExpired(key, now)
+		r.deleteIfExpired(sh, key, now)
 		return sessions.Record{}, false, nil
 	}
 	return sessions.Record{Data: clone(e.data)}, true, nil
@@ -93,7 +97,8 @@ func (s *Store) Load(ctx context.Context, key string) (sessions.Record, bool, er
 
 // Create stores a copy of data under key, to expire after ttl, if no live
 // record is stored there (an expired one that is not swept yet counts as
-// absent). Otherwise it changes nothing and returns an error wrapping
+// absent, and its index entries end with it: the new record is tied to no
+// user). Otherwise it changes nothing and returns an error wrapping
 // sessions.ErrConflict. A ttl of zero or less is an error: the lifecycle
 // never passes one, and storing a record that is already dead would hide
 // the bug.
@@ -109,8 +114,12 @@ func (s *Store) Create(ctx context.Context, key string, data []byte, ttl time.Du
 	sh := r.shard(key)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	if e, ok := sh.m[key]; ok && e.expires > r.now() {
+	e, ok := sh.m[key]
+	if ok && e.expires > r.now() {
 		return fmt.Errorf("memstore: create %q: %w", key, sessions.ErrConflict)
+	}
+	if ok {
+		r.index.remove(key, e.users...)
 	}
 	sh.m[key] = entry{data: data, expires: r.deadline(ttl)}
 	sh.peak = max(sh.peak, len(sh.m))
@@ -123,7 +132,8 @@ func (s *Store) Create(ctx context.Context, key string, data []byte, ttl time.Du
 // deleted, it changes nothing, creates nothing and returns an error
 // wrapping sessions.ErrConflict. The comparison and the write happen under
 // the lock of key's shard, so of two Replaces over the same record exactly
-// one succeeds. A ttl of zero or less is an error.
+// one succeeds. The record keeps its ties to users. A ttl of zero or less
+// is an error.
 func (s *Store) Replace(ctx context.Context, key string, old sessions.Record, data []byte, ttl time.Duration) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("memstore: replace %q: %w", key, err)
@@ -140,7 +150,7 @@ func (s *Store) Replace(ctx context.Context, key string, old sessions.Record, da
 	if !ok || e.expires <= r.now() || !bytes.Equal(e.data, old.Data) {
 		return fmt.Errorf("memstore: replace %q: %w", key, sessions.ErrConflict)
 	}
-	sh.m[key] = entry{data: data, expires: r.deadline(ttl)}
+	sh.m[key] = entry{data: data, expires: r.deadline(ttl), users: e.users}
 	return nil
 }
 
@@ -162,20 +172,22 @@ func (s *Store) DeleteIf(ctx context.Context, key string, old sessions.Record) e
 	if !ok || e.expires <= r.now() || !bytes.Equal(e.data, old.Data) {
 		return fmt.Errorf("memstore: delete-if %q: %w", key, sessions.ErrConflict)
 	}
-	delete(sh.m, key)
-	sh.shrinkIfSparse()
+	r.removeLocked(sh, key, e)
 	return nil
 }
 
-// Delete removes the record under key. A missing record is not an error.
+// Delete removes the record under key, and its index entries. A missing
+// record is not an error.
 func (s *Store) Delete(ctx context.Context, key string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("memstore: delete %q: %w", key, err)
 	}
-	sh := s.records.shard(key)
+	r := s.records
+	sh := r.shard(key)
 	sh.mu.Lock()
-	delete(sh.m, key)
-	sh.shrinkIfSparse()
+	if e, ok := sh.m[key]; ok {
+		r.removeLocked(sh, key, e)
+	}
 	sh.mu.Unlock()
 	return nil
 }
@@ -200,13 +212,13 @@ func (r *records) deadline(ttl time.Duration) int64 {
 	return now + int64(ttl)
 }
 
-// deleteIfExpired removes key if it is still expired at now; a concurrent
-// Create may have replaced it since the caller looked.
-func (sh *shard) deleteIfExpired(key string, now int64) {
+// deleteIfExpired removes key from sh, with its index entries, if it is
+// still expired at now; a concurrent Create may have replaced it since the
+// caller looked.
+func (r *records) deleteIfExpired(sh *shard, key string, now int64) {
 	sh.mu.Lock()
 	if e, ok := sh.m[key]; ok && e.expires <= now {
-		delete(sh.m, key)
-		sh.shrinkIfSparse()
+		r.removeLocked(sh, key, e)
 	}
 	sh.mu.Unlock()
 }

@@ -29,13 +29,17 @@ func TestConformance(t *testing.T) {
 					t.Cleanup(func() { _ = s.Close() })
 					return s
 				},
+				IndexEntries: func(t *testing.T, s sessions.Store, user string) int {
+					return memstore.IndexEntries(s.(*memstore.Store), user)
+				},
 			})
 		})
 	}
 }
 
-// The store implements both optional interfaces of the lifecycle.
+// The store implements the optional interfaces of the lifecycle.
 var (
 	_ sessions.Toucher     = (*memstore.Store)(nil)
 	_ sessions.LoadToucher = (*memstore.Store)(nil)
+	_ sessions.UserIndex   = (*memstore.Store)(nil)
 )

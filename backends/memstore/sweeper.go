@@ -24,7 +24,8 @@ func (s *Store) DeleteExpired(ctx context.Context) (int64, error) {
 }
 
 // deleteExpired removes expired records one shard at a time, so that no
-// lock is held for long.
+// lock is held for long, and the index entries of those tied to users,
+// taking the index's lock once per shard that has any.
 func (r *records) deleteExpired(ctx context.Context) (int64, error) {
 	var removed int64
 	for i := range r.shards {
@@ -33,12 +34,24 @@ func (r *records) deleteExpired(ctx context.Context) (int64, error) {
 		}
 		now := r.now()
 		sh := &r.shards[i]
+		indexLocked := false
 		sh.mu.Lock()
 		for k, e := range sh.m {
-			if e.expires <= now {
-				delete(sh.m, k)
-				removed++
+			if e.expires > now {
+				continue
 			}
+			delete(sh.m, k)
+			removed++
+			if len(e.users) > 0 {
+				if !indexLocked {
+					r.index.mu.Lock()
+					indexLocked = true
+				}
+				r.index.removeLocked(k, e.users)
+			}
+		}
+		if indexLocked {
+			r.index.mu.Unlock()
 		}
 		sh.shrinkIfSparse()
 		sh.mu.Unlock()

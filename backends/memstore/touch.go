@@ -38,8 +38,9 @@ func (s *Store) LoadTouch(ctx context.Context, key string, ttl time.Duration) (s
 	return sessions.Record{Data: clone(data)}, true, nil
 }
 
-// touch extends a live record and returns its (shared, read-only) data.
-// An expired record found on the way is removed.
+// touch extends a live record, which keeps its ties to users, and returns
+// its (shared, read-only) data. An expired record found on the way is
+// removed, with its index entries.
 func (s *Store) touch(key string, ttl time.Duration) ([]byte, bool) {
 	r := s.records
 	sh := r.shard(key)
@@ -51,8 +52,7 @@ func (s *Store) touch(key string, ttl time.Duration) ([]byte, bool) {
 		return nil, false
 	}
 	if e.expires <= now {
-		delete(sh.m, key)
-		sh.shrinkIfSparse()
+		r.removeLocked(sh, key, e)
 		return nil, false
 	}
 	e.expires = r.deadline(ttl)
