@@ -1,7 +1,7 @@
 # make test  runs everything CI runs: starts the test servers that are
 #            missing, then vet, the gofmt check, go test -race with servers
-#            required, the peer-comparison module's checks, and each fuzz
-#            target for $(FUZZTIME).
+#            required, the peer-comparison module's checks, the browser test
+#            of the Gin demo, and each fuzz target for $(FUZZTIME).
 # make demo  runs the Gin demo on its default (filesystem) store.
 # make stop-servers  stops the private PostgreSQL and MariaDB instances that
 #            scripts/test-servers.sh starts when the host's are not usable.
@@ -12,13 +12,13 @@ FUZZTIME ?= 60000x
 # tests (internal/testserver) read those not set in the environment.
 export SERVERSESSION_ENV_FILE ?= $(CURDIR)/.cache/test-servers.env
 
-.PHONY: test servers stop-servers check vet fmt-check unit benchmarks-check fuzz bench demo
+.PHONY: test servers stop-servers check vet fmt-check unit benchmarks-check browser-test fuzz bench demo
 
-test: servers check unit benchmarks-check fuzz
+test: servers check unit benchmarks-check browser-test fuzz
 
 # The modules download while the servers start.
 servers:
-	@{ go mod download && cd benchmarks && go mod download; } & dl=$$!; \
+	@{ go mod download && (cd benchmarks && go mod download) && cd examples/browsertest && go mod download; } & dl=$$!; \
 	scripts/test-servers.sh; rc=$$?; \
 	wait $$dl || echo "make: go mod download failed; the next steps will say why" >&2; \
 	exit $$rc
@@ -43,6 +43,15 @@ unit:
 # Redis commands per request are 0/1/2/1.
 benchmarks-check:
 	cd benchmarks && go vet ./... && SERVERSESSION_REQUIRE_SERVERS=1 go test -count=1 ./...
+
+# The browser test (its own go.mod, so chromedp stays out of ours): the Gin
+# demo in headless Chromium, two browsers logged in as one user, one logging
+# the other out from Your sessions. servers installs Chromium. The test's
+# screenshot of that page is kept under .cache/browsertest/_artifacts/.
+browser-test:
+	rm -rf .cache/browsertest && mkdir -p .cache/browsertest
+	cd examples/browsertest && go vet ./... && \
+		SERVERSESSION_REQUIRE_SERVERS=1 go test -count=1 -artifacts -outputdir $(CURDIR)/.cache/browsertest ./...
 
 fuzz:
 	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh

@@ -75,7 +75,8 @@ body { font: 16px/1.5 system-ui, sans-serif; max-width: 40rem; margin: 3rem auto
 code { background: #f3f3f3; padding: 0 .25rem; }
 form.inline { display: inline; }
 table { border-collapse: collapse; width: 100%; margin: 1rem 0; }
-th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid #ddd; vertical-align: top; }
+th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid #ddd; vertical-align: top; white-space: nowrap; }
+td.device { white-space: normal; width: 100%; }
 tr.current { background: #eef4ff; }
 .badge { font-size: .8rem; background: #2c5cc5; color: #fff; border-radius: .3rem; padding: 0 .35rem; }
 .muted { color: #666; }
@@ -118,7 +119,7 @@ tr.current { background: #eef4ff; }
 <thead><tr><th>Device</th><th>Created</th><th>Last seen</th><th></th></tr></thead>
 <tbody>
 {{range .Sessions}}<tr class="session{{if .Current}} current{{end}}">
-<td><span class="device" title="{{.UserAgent}}">{{.Device}}</span>{{if .IP}} <span class="muted">· {{.IP}}</span>{{end}}{{if .Current}} <span class="badge">this session</span>{{end}}</td>
+<td class="device"><span title="{{.UserAgent}}">{{.Device}}</span>{{if .IP}} <span class="muted">· {{.IP}}</span>{{end}}{{if .Current}} <span class="badge">this session</span>{{end}}</td>
 <td title="{{.CreatedAt}}">{{.Created}}</td>
 <td title="{{.LastSeenAt}}">{{.LastSeen}}</td>
 <td>{{if .Current}}<form class="inline" method="post" action="/logout"><button>Log out</button></form>{{else}}<form class="inline" method="post" action="/sessions/revoke"><input type="hidden" name="ref" value="{{.Ref}}"><button>Log out</button></form>{{end}}</td>
