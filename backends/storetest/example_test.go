@@ -14,7 +14,9 @@ import (
 //
 // with a Harness that builds a fresh store for each subtest. Stores that
 // talk to a server also set Unreachable, to a client pointed at a port where
-// nothing listens.
+// nothing listens, and stores that implement sessions.UserIndex set
+// IndexEntries, to a raw count of the entries in a user's index (a ZCARD,
+// a COUNT(*) of the user's rows).
 func ExampleRun() {
 	harness := storetest.Harness{
 		New: func(t *testing.T) sessions.Store {

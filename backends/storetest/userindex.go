@@ -273,7 +273,7 @@ func testUserIndexUserIDs(t *testing.T, e *env) {
 		users = append(users, e.keys.user(n))
 	}
 	long := e.keys.user("")
-	long += strings.Repeat("x", userIDLength-1-len(long))
+	long += strings.Repeat("x", max(0, userIDLength-1-len(long)))
 	users = append(users, long+"1", long+"2")
 	for _, u := range users[len(users)-2:] {
 		if len(u) != userIDLength {
