@@ -370,7 +370,8 @@ func checkCookie(t *testing.T, ctx context.Context, base string) {
 	expires := time.Unix(int64(c.Expires), 0)
 	want := time.Now().Add(sessions.DefaultLifetime)
 	if c.Session || expires.Before(want.Add(-5*time.Minute)) || expires.After(want.Add(time.Minute)) {
-		t.Errorf("the session cookie expires %v (session cookie: %v); want about %v, 31 days ahead", expires, c.Session, want)
+		t.Errorf("the session cookie expires %s (session cookie: %v); want about %s, 31 days ahead",
+			expires.Format(time.RFC3339), c.Session, want.Format(time.RFC3339))
 	}
 	// The value is "<ID>.<signature>": the ID the page shows the start of,
 	// and an HMAC-SHA256 of it (43 characters of base64url).
