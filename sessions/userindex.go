@@ -15,12 +15,12 @@ import (
 // The lifecycle ties a key only while its record exists: right after it
 // created the record, or before it writes a record naming the user over an
 // existing one. It unties a key after the record was deleted or rewritten
-// without the user. Replace, Touch and LoadTouch keep a key's tie; a
-// Create over an expired record starts untied. An index entry
-// must end with its record: when the record expires, and when it is
-// deleted (UserRecords must not return it afterwards). An entry whose
-// record is gone may linger in the store only until that user's index is
-// next written or listed.
+// without the user. Replace, Touch and LoadTouch keep a key's tie. An
+// index entry must end with its record: UserRecords never returns an
+// expired or deleted record. The entry of an expired record may linger in
+// the store only until that user's index is next written or listed, and
+// that of a record deleted without Untie (by another program, or after a
+// failed Untie) until it is next listed.
 type UserIndex interface {
 	// Tie adds key to user's index. The record under key, if any, expires
 	// after ttl. Tying a key already tied is not an error.

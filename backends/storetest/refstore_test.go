@@ -191,11 +191,7 @@ func (s *refStore) Create(ctx context.Context, key string, data []byte, ttl time
 		s.racyPause()
 	}
 	s.births++
-	born := s.births
-	if old, ok := s.records[s.key(key)]; ok && s.fault == "index-create-keeps-tie" {
-		born = old.born
-	}
-	s.write(key, data, ttl, born)
+	s.write(key, data, ttl, s.births)
 	return nil
 }
 
@@ -384,7 +380,7 @@ func (s *refStore) tied(key string, tie refTie) (refRecord, bool) {
 	default:
 		r, ok = s.live(key)
 	}
-	if !ok || (r.born != tie.born && s.fault != "index-key-only") {
+	if !ok || r.born != tie.born {
 		return refRecord{}, false
 	}
 	return r, true

