@@ -12,13 +12,16 @@ import (
 )
 
 // TestConformance runs the shared store suite against the real Redis (the
-// suite gives every subtest keys of its own; nothing is flushed) and against
-// a port where nothing listens.
+// suite gives every subtest keys of its own, and the store user indexes
+// under a prefix of the subtest's own, dropped when it ends; nothing is
+// flushed) and against a port where nothing listens.
 func TestConformance(t *testing.T) {
 	storetest.Run(t, storetest.Harness{
 		New: func(t *testing.T) sessions.Store {
-			return redisstore.New(newClient(t, redisAddr(t)))
+			s, _ := indexStore(t, newClient(t, redisAddr(t)))
+			return s
 		},
+		IndexEntries: indexEntries,
 		Unreachable: func(t *testing.T) sessions.Store {
 			rdb := redis.NewClient(&redis.Options{Addr: testserver.DeadAddr(t), MaxRetries: -1, DialerRetries: 1})
 			t.Cleanup(func() { _ = rdb.Close() })
@@ -40,7 +43,25 @@ func TestConformanceCluster(t *testing.T) {
 		New: func(t *testing.T) sessions.Store {
 			c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs, ContextTimeoutEnabled: true})
 			t.Cleanup(func() { _ = c.Close() })
-			return redisstore.New(c)
+			s, _ := indexStore(t, c)
+			return s
 		},
+		IndexEntries: indexEntries,
 	})
+}
+
+// indexEntries counts the entries of user's index in s, a Store the
+// harness made, with ZCARD: the entries of records that are gone but not
+// yet pruned included.
+func indexEntries(t *testing.T, s sessions.Store, user string) int {
+	t.Helper()
+	rs, ok := s.(*redisstore.Store)
+	if !ok {
+		t.Fatalf("indexEntries: %T is not a *redisstore.Store", s)
+	}
+	n, err := redisstore.ClientOf(rs).ZCard(t.Context(), redisstore.UserKeyOf(rs, user)).Result()
+	if err != nil {
+		t.Fatalf("ZCARD of %q's index: %v", user, err)
+	}
+	return int(n)
 }

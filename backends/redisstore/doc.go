@@ -19,6 +19,9 @@
 // # Options
 //
 // WithWaitReplicas makes writes wait for replicas (see Deployment).
+// WithKeyPrefix names the sessions' key prefix, under which the Store keeps
+// its users' indexes (see Sessions of a user); pass it the Config.KeyPrefix
+// when that is not the default.
 //
 // # Deployment
 //
@@ -44,7 +47,7 @@
 // died before its replica got it loses the write at failover, and the
 // session goes back to its previous state (or, for a new session, away).
 // WithWaitReplicas(n, timeout) closes that window: each write (Create,
-// Replace, DeleteIf, Delete) is pipelined with WAIT n timeout, to the same
+// Replace, DeleteIf, Delete, and the index's Tie and Untie) is pipelined with WAIT n timeout, to the same
 // master in the same round trip (on Cluster, to the master that
 // ClusterClient.MasterForKey names, reloading the slot map and retrying on
 // MOVED, READONLY or a lost connection), and a write that fewer than n
@@ -111,6 +114,80 @@
 // Redis strings carry no version, so Load and LoadTouch return Records with
 // Version 0, and Replace and DeleteIf always compare Data.
 //
+// # Sessions of a user
+//
+// The Store implements sessions.UserIndex, for Config.IndexUsers: the
+// listing and revoking of a user's sessions, at a cost proportional to that
+// user's sessions, never a scan. Records are not changed for it: each user
+// has one more key, a sorted set, beside them:
+//
+//	prefix + "user:" + user   sorted set, no TTL
+//	  member                  a session's storage key (prefix + ID)
+//	  score                   that record's expiry in Unix ms, as the index
+//	                          last learnt it, on the clock of the Redis
+//	                          server that holds the set
+//
+// The prefix is WithKeyPrefix's, "session:" by default, so that the index
+// of user 42 is "session:user:42". User IDs are binary-safe, and no
+// session key can be a user key: session IDs never hold a ':'.
+//
+// The set has no TTL. A record's TTL moves at every refresh (LoadTouch,
+// Touch, Replace) without the index hearing of it, so a TTL on the set
+// could end it while sessions it lists live on, and "log out everywhere"
+// would miss them. Instead the index is pruned as it is used: Tie and
+// Untie check the entries whose score has passed, up to 100 at a time, and
+// a listing
+// checks every entry; each checked entry is dropped if its record is gone,
+// and re-scored to its record's expiry if the record was refreshed. Redis
+// deletes the set with its last member. So the entry of a session that
+// expired lingers only until that user's index is next written (Tie,
+// Untie) or listed (UserRecords): a listing leaves the user's live sessions
+// only, and so does a write, unless more than 100 entries were due.
+//
+// What the scores cannot tell: the entry of a record deleted without its
+// Untie (a revoke by another service, such as a Flask app, or an Untie that
+// failed) stays until the next listing, or until its score, the record's
+// expiry as last seen, passes and a write checks it; it is never listed:
+// the listing's GET finds nothing. And the index of a user who never logs in again and
+// is never listed keeps its last entries, whose records are gone, until it
+// is: one small key per such user.
+//
+// An entry names a key, not one record: a record created again under a
+// key whose entry still lingers (possible only if the key's record was
+// deleted or expired without its Untie, and a Create reused the ID) is
+// listed for that user until the entry goes. The session core checks that
+// each listed record names the user, and unties those that do not.
+//
+// Every command names one key, so that everything works on Cluster: the
+// index's scripts touch the user's set alone (one slot), and the commands
+// on records (GET, PTTL) are single-key commands sent in pipelines, which
+// ClusterClient splits by node and sends to the nodes side by side, one
+// round trip in time. Concurrent calls never undo each other: a prune
+// changes an entry only if its score is still the one it checked, so a
+// key tied again meanwhile keeps its new entry.
+//
+//	Tie          1 round trip   EVALSHA on the user's set: ZADD key
+//	                            now+ttl, and the entries whose score passed
+//	             +2 when some   PTTL of each (pipelined), then EVALSHA on
+//	             score passed   the set: drop the dead, re-score the live
+//	Untie        1 round trip   EVALSHA on the user's set: ZREM key, and
+//	                            the entries whose score passed
+//	             +2 when some   as for Tie
+//	             score passed
+//	UserRecords  2 round trips  EVALSHA on the set (ZRANGE, server clock),
+//	                            then GET + PTTL of every entry (pipelined)
+//	             +1 when some   EVALSHA on the set: drop the dead, re-score
+//	             are dead or    those whose score has passed though they
+//	             mis-scored     live, or that expire well before it
+//
+// With WithWaitReplicas, Tie and Untie wait as the other writes do: a Tie
+// that fewer replicas acknowledged fails, and the session core then saves
+// nothing (it deletes a record it just created) rather than keep a session
+// that its user's index might lose at a failover. The prunes do not wait,
+// and their errors are dropped: a prune lost is redone by the next check.
+// A listing never waits. The index's scripts read the server's clock
+// (TIME) before they write, which Redis allows since 5.0.
+//
 // # Round trips
 //
 //	Load       1 round trip  GET key
@@ -120,6 +197,9 @@
 //	DeleteIf   1 round trip  EVALSHA sha 1 key old
 //	Touch      1 round trip  PEXPIRE key ms    (the data is not rewritten)
 //	Delete     1 round trip  DEL key
+//
+// and for the user index (see Sessions of a user) Tie and Untie 1 (3 when
+// entries are due a check), UserRecords 2 (3 when entries need fixing).
 //
 // The first Replace or DeleteIf on a server (or node) whose script cache
 // does not hold its script yet gets NOSCRIPT, and go-redis sends the script

@@ -3,6 +3,8 @@ package redisstore
 import (
 	"errors"
 	"time"
+
+	"github.com/serversession/serversession/sessions"
 )
 
 // Option configures a Store.
@@ -15,10 +17,11 @@ type Option func(*Store)
 // reports it as a failed save (sessions.ErrStoreSave), never as a success.
 var ErrNotReplicated = errors.New("redisstore: the write was not acknowledged by enough replicas")
 
-// WithWaitReplicas makes every write (Create, Replace, DeleteIf, Delete)
-// wait until at least replicas replicas of the master that took it have
-// acknowledged it, for at most timeout: the write and WAIT replicas
-// timeout-in-ms go to the master in one pipeline, one round trip. A write
+// WithWaitReplicas makes every write (Create, Replace, DeleteIf, Delete,
+// and the user index's Tie and Untie) wait until at least replicas replicas
+// of the master that took it have acknowledged it, for at most timeout: the
+// write and WAIT replicas timeout-in-ms go to the master in one pipeline,
+// one round trip. A write
 // that fewer replicas acknowledge in time returns an error wrapping
 // ErrNotReplicated. The client's ReadTimeout must be longer than timeout.
 // A replicas below 1 or a timeout below a millisecond turns waiting off
@@ -30,5 +33,21 @@ func WithWaitReplicas(replicas int, timeout time.Duration) Option {
 			return
 		}
 		s.waitReplicas, s.waitTimeout = replicas, timeout
+	}
+}
+
+// WithKeyPrefix tells the Store the key prefix of the sessions it keeps:
+// the app's sessions.Config.KeyPrefix. Without it, or with an empty
+// prefix, it is sessions.DefaultKeyPrefix, "session:". Only the user index
+// uses it: user's index is the key prefix + "user:" + user. Record keys
+// come from the session core whole, whatever this option says. Apps that
+// share a Redis under different KeyPrefixes must each pass their own here,
+// or they would share their users' indexes.
+func WithKeyPrefix(prefix string) Option {
+	return func(s *Store) {
+		if prefix == "" {
+			prefix = sessions.DefaultKeyPrefix
+		}
+		s.prefix = prefix
 	}
 }

@@ -13,10 +13,12 @@ import (
 )
 
 // Store is a sessions.Store backed by Redis. It also implements
-// sessions.Toucher (PEXPIRE) and sessions.LoadToucher (GETEX). It is safe for
-// concurrent use.
+// sessions.Toucher (PEXPIRE), sessions.LoadToucher (GETEX) and
+// sessions.UserIndex (a sorted set per user). It is safe for concurrent use.
 type Store struct {
 	client redis.UniversalClient
+	// prefix starts the keys of the user index (WithKeyPrefix).
+	prefix string
 	// noGetEx is set once the server has answered GETEX with "unknown
 	// command" (Redis before 6.2); LoadTouch then pipelines GET + PEXPIRE.
 	noGetEx atomic.Bool
@@ -31,12 +33,13 @@ var (
 	_ sessions.Store       = (*Store)(nil)
 	_ sessions.Toucher     = (*Store)(nil)
 	_ sessions.LoadToucher = (*Store)(nil)
+	_ sessions.UserIndex   = (*Store)(nil)
 )
 
 // New returns a Store that keeps records through client. The client stays
 // the caller's: the Store never closes it.
 func New(client redis.UniversalClient, opts ...Option) *Store {
-	s := &Store{client: client}
+	s := &Store{client: client, prefix: sessions.DefaultKeyPrefix}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(s)
@@ -103,14 +106,14 @@ end
 
 // replaceScript is Replace's compare-and-set, run atomically by Redis:
 // ARGV[2] is the new data and ARGV[3] its TTL in milliseconds.
-var replaceScript = redis.NewScript(replaceSource)
+var replaceScript = newScript(replaceSource)
 
 const replaceSource = compareOld + `redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1
 `
 
 // deleteIfScript is DeleteIf's compare-and-delete, run atomically by Redis.
-var deleteIfScript = redis.NewScript(deleteIfSource)
+var deleteIfScript = newScript(deleteIfSource)
 
 const deleteIfSource = compareOld + `redis.call('DEL', KEYS[1])
 return 1
@@ -151,7 +154,7 @@ func (s *Store) DeleteIf(ctx context.Context, key string, old sessions.Record) e
 // runConditional runs one of the conditional-write scripts on key with args
 // (the old bytes first) and maps its answer: 1 is success, 0 and -1 are
 // conflicts that say whether the record was gone or changed.
-func (s *Store) runConditional(ctx context.Context, script *redis.Script, op, key string, args ...any) error {
+func (s *Store) runConditional(ctx context.Context, script *luaScript, op, key string, args ...any) error {
 	cmd := s.runScript(ctx, script, key, args...)
 	err := cmd.Err()
 	n, isInt := cmd.Val().(int64)

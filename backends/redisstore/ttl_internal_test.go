@@ -1,6 +1,8 @@
 package redisstore
 
 import (
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -26,5 +28,13 @@ func TestMillis(t *testing.T) {
 		if _, err := millis(ttl); err == nil {
 			t.Errorf("millis(%v): want an error", ttl)
 		}
+	}
+}
+
+// TestNoExpirySpelled checks that pruneScript writes the score that the
+// listing takes for "no TTL".
+func TestNoExpirySpelled(t *testing.T) {
+	if want := strconv.FormatInt(1<<53-1, 10); want != strconv.FormatInt(noExpiry, 10) || !strings.Contains(pruneSource, "'"+want+"'") {
+		t.Errorf("pruneSource and noExpiry (%d) disagree on the score of a record without a TTL (want %s)", int64(noExpiry), want)
 	}
 }

@@ -86,32 +86,34 @@ func (s *Store) writeWait(ctx context.Context, c redis.Cmdable, args []any) *red
 	return cmd
 }
 
+// luaScript is one of the Store's Lua scripts: the go-redis Script that
+// runs it with EVALSHA, and its text, for EVAL when the server does not
+// know it yet.
+type luaScript struct {
+	*redis.Script
+	src string
+}
+
+// newScript returns the luaScript of the Lua text src.
+func newScript(src string) *luaScript {
+	return &luaScript{Script: redis.NewScript(src), src: src}
+}
+
 // runScript runs script on key with args, as script.Run does: EVALSHA,
 // and EVAL with the script's text when the server answers NOSCRIPT (two
 // round trips, that once). Writes go through write, so that they wait for
 // replicas when asked to.
-func (s *Store) runScript(ctx context.Context, script *redis.Script, key string, args ...any) *redis.Cmd {
+func (s *Store) runScript(ctx context.Context, script *luaScript, key string, args ...any) *redis.Cmd {
 	if s.waitReplicas == 0 {
 		return script.Run(ctx, s.client, []string{key}, args...)
 	}
 	head := []any{"evalsha", script.Hash(), 1, key}
 	cmd := s.write(ctx, key, append(head, args...)...)
 	if err := cmd.Err(); err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") {
-		head[0], head[1] = "eval", scriptSource(script)
+		head[0], head[1] = "eval", script.src
 		cmd = s.write(ctx, key, append(head, args...)...)
 	}
 	return cmd
-}
-
-// scriptSource returns the text of one of the Store's scripts.
-func scriptSource(script *redis.Script) string {
-	switch script {
-	case replaceScript:
-		return replaceSource
-	case deleteIfScript:
-		return deleteIfSource
-	}
-	panic("redisstore: unknown script")
 }
 
 // clusterRetryable reports whether a write sent to a Cluster node by hand
