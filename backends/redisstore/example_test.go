@@ -51,3 +51,37 @@ func Example() {
 		fmt.Println(err)
 	}
 }
+
+// Example_userIndex lists and revokes a user's sessions. The Store keeps
+// each user's index under the sessions' key prefix, which WithKeyPrefix
+// tells it when the Config's is not the default; the middleware ties and
+// unties sessions as users log in and out (Config.IndexUsers), and
+// Manager.UserSessions and Manager.RevokeAll use UserRecords. It needs a
+// Redis server on 127.0.0.1:6379, so it is compiled but not run by go test.
+func Example_userIndex() {
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", ContextTimeoutEnabled: true})
+	defer rdb.Close()
+	store := redisstore.New(rdb, redisstore.WithKeyPrefix("myapp:"))
+	m, err := sessions.New(sessions.Config{
+		Store:      store,
+		SecretKey:  []byte("a secret key of at least 32 bytes!"),
+		KeyPrefix:  "myapp:", // records "myapp:<id>", the index of user 42 "myapp:user:42"
+		IndexUsers: true,
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ctx := context.Background()
+	// EVALSHA <list script> 1 myapp:user:42, then GET and PTTL of each
+	// session, pipelined: two round trips.
+	list, err := m.UserSessions(ctx, "42")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(len(list), "sessions")
+	// The same listing, then DEL of each record and its Untie.
+	n, err := m.RevokeAll(ctx, "42", "")
+	fmt.Println(n, err)
+}

@@ -697,3 +697,39 @@ func TestUserIndexCluster(t *testing.T) {
 	}
 	listed("untied all", 1, nil)
 }
+
+// TestUserIndexSentinel: through a Sentinel (failover) client with
+// WithWaitReplicas(1, …), on a master with its replica, Tie and Untie wait
+// and succeed, and once they have returned the replica holds the index as
+// the master does.
+func TestUserIndexSentinel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Redis master, a replica and three sentinels; skipped with -short")
+	}
+	ctx := context.Background()
+	g := privateSentinelGroup(t)
+	fc := redis.NewFailoverClient(&redis.FailoverOptions{
+		MasterName: sentinelMaster, SentinelAddrs: g.sentinelAddrs(), ContextTimeoutEnabled: true,
+		ReadTimeout: 2 * time.Second,
+	})
+	t.Cleanup(func() { _ = fc.Close() })
+	s, p := indexStore(t, fc, redisstore.WithWaitReplicas(1, time.Second))
+	ukey := p + "user:dave"
+	replica := g.admin[g.replica.addr]
+	k1, k2 := p+"k1", p+"k2"
+	create(t, s, "dave", k1, time.Hour)
+	create(t, s, "dave", k2, time.Hour)
+	if got := members(zset(t, replica, ukey)); !slices.Equal(got, []string{k1, k2}) {
+		t.Fatalf("the replica's index right after two waited Ties: %q; want k1, k2", got)
+	}
+	recs, err := s.UserRecords(ctx, "dave")
+	if err != nil || len(recs) != 2 {
+		t.Fatalf("UserRecords = %d records, %v; want 2", len(recs), err)
+	}
+	if err := s.Untie(ctx, "dave", k1); err != nil {
+		t.Fatalf("Untie: %v", err)
+	}
+	if got := members(zset(t, replica, ukey)); !slices.Equal(got, []string{k2}) {
+		t.Fatalf("the replica's index right after a waited Untie: %q; want k2", got)
+	}
+}
