@@ -4,16 +4,22 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"math"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/gin-gonic/gin"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/serversession/serversession/backends/redisstore"
+	"github.com/serversession/serversession/ginsession"
 	"github.com/serversession/serversession/sessions"
 )
 
@@ -731,5 +737,89 @@ func TestUserIndexSentinel(t *testing.T) {
 	}
 	if got := members(zset(t, replica, ukey)); !slices.Equal(got, []string{k2}) {
 		t.Fatalf("the replica's index right after a waited Untie: %q; want k2", got)
+	}
+}
+
+// TestUserIndexThroughGin: the session core on the Store with IndexUsers,
+// through Gin, on the single node and on a Cluster: two clients log in as
+// one user, the user's sessions list both, "log out everywhere" ends both,
+// and the user's index is gone with them.
+func TestUserIndexThroughGin(t *testing.T) {
+	clients := map[string]func(t *testing.T) redis.UniversalClient{
+		"node": func(t *testing.T) redis.UniversalClient { return newClient(t, redisAddr(t)) },
+		"cluster": func(t *testing.T) redis.UniversalClient {
+			if testing.Short() {
+				t.Skip("starts a three-node Redis Cluster; skipped with -short")
+			}
+			c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: privateCluster(t, 3), ContextTimeoutEnabled: true})
+			t.Cleanup(func() { _ = c.Close() })
+			return c
+		},
+	}
+	for _, name := range []string{"node", "cluster"} {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			rdb := clients[name](t)
+			s, p := indexStore(t, rdb)
+			m, err := sessions.New(sessions.Config{
+				Store:      s,
+				SecretKey:  []byte("user-index-test-secret-key-32byt"),
+				KeyPrefix:  p,
+				IndexUsers: true,
+				Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			gin.SetMode(gin.ReleaseMode)
+			r := gin.New()
+			r.Use(ginsession.Middleware(m))
+			r.GET("/login", func(c *gin.Context) { sessions.Get(c).SetUser("erin") })
+			r.GET("/who", func(c *gin.Context) { c.String(http.StatusOK, "%s", sessions.Get(c).User()) })
+			do := func(path string, cookie *http.Cookie) *httptest.ResponseRecorder {
+				req := httptest.NewRequest(http.MethodGet, path, nil)
+				if cookie != nil {
+					req.AddCookie(cookie)
+				}
+				w := httptest.NewRecorder()
+				r.ServeHTTP(w, req)
+				if w.Code != http.StatusOK {
+					t.Fatalf("%s: %d %s", path, w.Code, w.Body)
+				}
+				return w
+			}
+			var cookies []*http.Cookie
+			for range 2 {
+				w := do("/login", nil)
+				if len(w.Result().Cookies()) != 1 {
+					t.Fatalf("/login set %d cookies", len(w.Result().Cookies()))
+				}
+				cookies = append(cookies, w.Result().Cookies()[0])
+			}
+			for _, c := range cookies {
+				if who := do("/who", c).Body.String(); who != "erin" {
+					t.Fatalf("/who = %q; want erin", who)
+				}
+			}
+			list, err := m.UserSessions(ctx, "erin")
+			if err != nil || len(list) != 2 {
+				t.Fatalf("UserSessions = %d sessions, %v; want 2", len(list), err)
+			}
+			if n := rdb.ZCard(ctx, p+"user:erin").Val(); n != 2 {
+				t.Errorf("the index holds %d entries; want 2", n)
+			}
+			n, err := m.RevokeAll(ctx, "erin", "")
+			if err != nil || n != 2 {
+				t.Fatalf("RevokeAll = %d, %v; want 2", n, err)
+			}
+			for _, c := range cookies {
+				if who := do("/who", c).Body.String(); who != "" {
+					t.Errorf("/who after RevokeAll = %q; want no user", who)
+				}
+			}
+			if n := rdb.Exists(ctx, p+"user:erin").Val(); n != 0 {
+				t.Errorf("the index outlived the user's sessions")
+			}
+		})
 	}
 }
