@@ -81,6 +81,59 @@
 // DeleteExpired runs (call it on your own schedule) or by the background
 // sweep.
 //
+// # Sessions of a user
+//
+// The Store implements sessions.UserIndex, so Config.IndexUsers can list
+// and revoke a user's sessions. The session files stay as they are; the
+// index lives in two folders beside them, created at the first Tie with the
+// permissions of the lock folder, and never read as session files:
+//
+//	.users/<SHA-256 of the user ID>/<session file's name>   a marker holding the storage key
+//	.ties/<session file's name>                             the hashed users of that record, one a line
+//
+// User IDs are hashed as keys are, so no user ID, whatever its bytes or
+// length, names a path outside the folder. A listing shows hashes, not
+// session IDs; a user ID that is easy to guess (a small number) can be
+// found from its hash. A marker's contents are a storage key, so markers
+// get the session files' mode. Markers and ties files are written to a temporary
+// file and renamed into place, and change only with the stripe of their
+// session file locked, across processes too: Tie writes them only while
+// the record is live, and whatever removes the record removes them under
+// the same lock. A Tie of a key with no live record ties nothing.
+//
+// Costs, in file operations:
+//
+//	Tie          read the session file's header; read the ties file, then write it and the marker
+//	             (a temporary file and a rename each); then list the user's folder and read the
+//	             header of each of the user's other session files, to drop the markers of dead ones
+//	Untie        remove the marker, rewrite or remove the ties file; then as Tie, list the
+//	             user's folder and drop the markers of dead records
+//	UserRecords  list the user's folder; for each marker read it, read its session file as Load
+//	             does, and check that the marker is still there
+//	Create, Delete and every removal of a session file
+//	             one more open, of its ties file: none there for an untied record; for a tied
+//	             one, one removal per marker and one of the ties file
+//	DeleteExpired
+//	             after the session files, a walk of both index folders: a stat per ties file,
+//	             a header and a ties file read per marker
+//
+// Tie, Untie and UserRecords thus cost in proportion to that user's
+// sessions, never to the directory.
+//
+// Entries end with their records. Delete, DeleteIf, a Create over an
+// expired or corrupt file, and the removal of an expired or corrupt file by
+// Load, Touch, LoadTouch, Replace, Tie, UserRecords, DeleteExpired, the
+// background sweep or the threshold prune each remove the record's markers
+// and ties file with it; Replace, Touch and LoadTouch keep them. A record
+// that expired but whose file is still there keeps its entries until its
+// file goes, or until the user's index is next written or listed: Tie,
+// Untie and UserRecords drop the markers of the user's dead records.
+// UserRecords never returns an expired record. A user's folder is removed
+// once it is empty. What a process that died midway, or a process that does
+// not keep the index, left behind (markers and ties files of session files
+// that are gone) is dropped by the next listing of that user, by the next
+// Create under that key, and by DeleteExpired.
+//
 // # Errors
 //
 // A missing file is "not found", and so is a corrupt one (after it is

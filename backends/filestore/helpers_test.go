@@ -17,7 +17,7 @@ func newTestStore(t *testing.T, opts ...Option) *Store {
 	return s
 }
 
-// names lists the directory of s, but for the lock directory.
+// names lists the directory of s, but for the lock and index folders.
 func names(t *testing.T, s *Store) []string {
 	t.Helper()
 	entries, err := os.ReadDir(s.dir)
@@ -26,7 +26,7 @@ func names(t *testing.T, s *Store) []string {
 	}
 	var out []string
 	for _, e := range entries {
-		if e.Name() == lockDir && e.IsDir() {
+		if (e.Name() == lockDir || e.Name() == usersDir || e.Name() == tiesDir) && e.IsDir() {
 			continue
 		}
 		out = append(out, e.Name())

@@ -11,7 +11,9 @@ import (
 
 // Locking. Every change to a session file (Create, Replace, DeleteIf,
 // Delete, Touch and LoadTouch, and the removals made by Load, DeleteExpired and pruning)
-// happens while its stripe is locked, and a stripe's lock has two parts:
+// happens while its stripe is locked, as does every change to the index
+// files of its record (Tie, Untie, and the removals of markers; see
+// userindex.go), and a stripe's lock has two parts:
 //
 //   - within this process, the write lock of s.locks[stripe], a
 //     sync.RWMutex whose read lock Load takes to read a file;

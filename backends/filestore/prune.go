@@ -25,12 +25,14 @@ type liveFile struct {
 	expires int64
 }
 
-// DeleteExpired removes every expired or corrupt session file, and
-// temporary files left behind by a crash, and returns how many session
-// files it removed. Call it on a schedule of your
-// own (Flask-Session's SESSION_CLEANUP_N_REQUESTS), or let
-// WithCleanupInterval call it. It stops early, returning an error that
-// wraps ctx.Err(), when ctx ends.
+// DeleteExpired removes every expired or corrupt session file, with its
+// index entries, and temporary files left behind by a crash, and returns
+// how many session files it removed. It then sweeps the index folders for
+// entries whose record is gone (left by a process that died, or by one
+// that does not keep the index). Call it on a schedule of your own
+// (Flask-Session's SESSION_CLEANUP_N_REQUESTS), or let WithCleanupInterval
+// call it. It stops early, returning an error that wraps ctx.Err(), when
+// ctx ends.
 func (s *Store) DeleteExpired(ctx context.Context) (int64, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, fmt.Errorf("filestore: delete expired: %w", err)
@@ -40,6 +42,9 @@ func (s *Store) DeleteExpired(ctx context.Context) (int64, error) {
 		return removed, fmt.Errorf("filestore: delete expired: %w", err)
 	}
 	s.count.Store(int64(len(live)))
+	if err := s.sweepIndex(ctx); err != nil {
+		return removed, fmt.Errorf("filestore: delete expired: index: %w", err)
+	}
 	return removed, nil
 }
 
@@ -101,7 +106,7 @@ func (s *Store) scan(ctx context.Context) ([]liveFile, int64, error) {
 		}
 		name := e.Name()
 		if strings.HasPrefix(name, tempPrefix) {
-			s.removeStaleTemp(e, now)
+			removeStaleTemp(s.dir, e, now)
 			continue
 		}
 		stripe, ok := sessionFile(name)
@@ -210,11 +215,12 @@ func (s *Store) evict(ctx context.Context, f liveFile) bool {
 	return true
 }
 
-// removeStaleTemp removes a temporary file older than staleTempAge.
-func (s *Store) removeStaleTemp(e fs.DirEntry, now time.Time) {
+// removeStaleTemp removes the temporary file e of dir if it is older than
+// staleTempAge.
+func removeStaleTemp(dir string, e fs.DirEntry, now time.Time) {
 	fi, err := e.Info()
 	if err != nil || now.Sub(fi.ModTime()) < staleTempAge {
 		return
 	}
-	_ = os.Remove(filepath.Join(s.dir, e.Name()))
+	_ = os.Remove(filepath.Join(dir, e.Name()))
 }

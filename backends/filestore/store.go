@@ -133,20 +133,30 @@ func (s *Store) Load(ctx context.Context, key string) (sessions.Record, bool, er
 	if err := ctx.Err(); err != nil {
 		return sessions.Record{}, false, fmt.Errorf("filestore: load %q: %w", key, err)
 	}
+	data, _, found, err := s.load(ctx, key)
+	if err != nil {
+		return sessions.Record{}, false, fmt.Errorf("filestore: load %q: %w", key, err)
+	}
+	if !found {
+		return sessions.Record{}, false, nil
+	}
+	return sessions.Record{Data: data}, true, nil
+}
+
+// load is Load, which UserRecords shares: it returns the data of the live
+// record under key and its expiry in Unix nanoseconds.
+func (s *Store) load(ctx context.Context, key string) (data []byte, expires int64, found bool, err error) {
 	p, stripe := s.path(key)
 	mu := &s.locks[stripe]
 	mu.RLock()
 	raw, err := readFile(p)
 	mu.RUnlock()
 	if err != nil {
-		if err := s.classify(err); err != nil {
-			return sessions.Record{}, false, fmt.Errorf("filestore: load %q: %w", key, err)
-		}
-		return sessions.Record{}, false, nil
+		return nil, 0, false, s.classify(err)
 	}
 	now := time.Now().UnixNano()
 	if expires, data, err := parseRecord(raw); err == nil && expires > now {
-		return sessions.Record{Data: data}, true, nil
+		return data, expires, true, nil
 	}
 
 	// Expired or unreadable. Look again with the stripe locked before
@@ -154,33 +164,26 @@ func (s *Store) Load(ctx context.Context, key string) (sessions.Record, bool, er
 	// (a torn read), or replaced the file since.
 	lf, err := s.lock(ctx, stripe)
 	if err != nil {
-		return sessions.Record{}, false, fmt.Errorf("filestore: load %q: %w", key, err)
+		return nil, 0, false, err
 	}
 	defer s.unlock(stripe, lf)
-	data, live, err := s.readLive(p)
-	if err != nil {
-		return sessions.Record{}, false, fmt.Errorf("filestore: load %q: %w", key, err)
-	}
-	if !live {
-		return sessions.Record{}, false, nil
-	}
-	return sessions.Record{Data: data}, true, nil
+	return s.readLive(p)
 }
 
 // readLive reads the record at p, with its stripe locked, and returns its
-// data if it is live. An expired or corrupt file is removed; a missing file
-// is not live; an error is the store failing to answer (including a
-// directory that is gone).
-func (s *Store) readLive(p string) (data []byte, live bool, err error) {
+// data and expiry if it is live. An expired or corrupt file is removed; a
+// missing file is not live; an error is the store failing to answer
+// (including a directory that is gone).
+func (s *Store) readLive(p string) (data []byte, expires int64, live bool, err error) {
 	raw, err := readFile(p)
 	if err != nil {
-		return nil, false, s.classify(err)
+		return nil, 0, false, s.classify(err)
 	}
 	if expires, data, err := parseRecord(raw); err == nil && expires > time.Now().UnixNano() {
-		return data, true, nil
+		return data, expires, true, nil
 	}
 	s.removeLocked(p)
-	return nil, false, nil
+	return nil, 0, false, nil
 }
 
 // Create stores data under key, to expire after ttl, if no live record is
@@ -257,6 +260,9 @@ func (s *Store) renameIf(ctx context.Context, p string, stripe uint8, tmp string
 		if old != nil {
 			return false, errGone
 		}
+		// No file, so no record is tied; an index entry left by a process
+		// that died while it removed a tied record would tie the new one.
+		s.clearTiesLocked(filepath.Base(p))
 		return true, os.Rename(tmp, p)
 	default:
 		return false, err
@@ -272,8 +278,12 @@ func (s *Store) renameIf(ctx context.Context, p string, stripe uint8, tmp string
 	case old != nil && !bytes.Equal(current, old.Data):
 		return false, errChanged
 	}
-	// A dead file that Create writes over is neither counted nor
-	// uncounted: one file replaces another.
+	if old == nil {
+		// A dead file that Create writes over is neither counted nor
+		// uncounted: one file replaces another. Its index entries end
+		// with it: the new record starts untied. Replace keeps them.
+		s.clearTiesLocked(filepath.Base(p))
+	}
 	return false, os.Rename(tmp, p)
 }
 
@@ -334,14 +344,16 @@ func (s *Store) removeIf(p string, old sessions.Record) error {
 		}
 		// Gone between the read and the removal, which the stripe's lock
 		// rules out for this store's writers: someone else removed it.
+		s.clearTiesLocked(filepath.Base(p))
 		return errGone
 	}
 	s.count.Add(-1)
+	s.clearTiesLocked(filepath.Base(p))
 	return nil
 }
 
-// Delete removes the record under key. A missing record is not an error,
-// but a missing directory is.
+// Delete removes the record under key, and its index entries. A missing
+// record is not an error, but a missing directory is.
 func (s *Store) Delete(ctx context.Context, key string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("filestore: delete %q: %w", key, err)
@@ -352,14 +364,18 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 		return fmt.Errorf("filestore: delete %q: %w", key, err)
 	}
 	err = os.Remove(p)
+	if err == nil {
+		s.count.Add(-1)
+	} else {
+		err = s.classify(err)
+	}
+	if err == nil {
+		s.clearTiesLocked(filepath.Base(p))
+	}
 	s.unlock(stripe, lf)
 	if err != nil {
-		if err := s.classify(err); err != nil {
-			return fmt.Errorf("filestore: delete %q: %w", key, err)
-		}
-		return nil
+		return fmt.Errorf("filestore: delete %q: %w", key, err)
 	}
-	s.count.Add(-1)
 	return nil
 }
 
@@ -408,6 +424,10 @@ func (s *Store) writeTemp(data []byte, expires int64) (path string, err error) {
 	return f.Name(), nil
 }
 
+// errNotRegular is what openRegular wraps for a path that is not a regular
+// file.
+var errNotRegular = errors.New("not a regular file")
+
 // openRegular opens the file at p for reading, and fails unless it is a
 // regular file. It returns the file's size, as Stat gave it.
 func openRegular(p string) (*os.File, int64, error) {
@@ -422,7 +442,7 @@ func openRegular(p string) (*os.File, int64, error) {
 	}
 	if !fi.Mode().IsRegular() {
 		f.Close()
-		return nil, 0, fmt.Errorf("%s is not a regular file", p)
+		return nil, 0, fmt.Errorf("%s is %w", p, errNotRegular)
 	}
 	return f, fi.Size(), nil
 }
@@ -444,11 +464,16 @@ func readFile(p string) ([]byte, error) {
 	return buf[:n], nil
 }
 
-// removeLocked removes the file at p. The caller holds its stripe's lock.
-// A file that is already gone is fine.
+// removeLocked removes the session file at p, and the index entries of its
+// record. The caller holds its stripe's lock. A file that is already gone
+// is fine.
 func (s *Store) removeLocked(p string) {
-	if err := os.Remove(p); err == nil {
+	err := os.Remove(p)
+	if err == nil {
 		s.count.Add(-1)
+	}
+	if err == nil || errors.Is(err, fs.ErrNotExist) {
+		s.clearTiesLocked(filepath.Base(p))
 	}
 }
 

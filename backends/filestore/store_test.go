@@ -21,11 +21,15 @@ func TestConformance(t *testing.T) {
 			t.Cleanup(func() { _ = s.Close() })
 			return s
 		},
+		IndexEntries: func(t *testing.T, s sessions.Store, user string) int {
+			return filestore.IndexEntries(t, s.(*filestore.Store), user)
+		},
 	})
 }
 
-// The store implements both optional interfaces of the lifecycle.
+// The store implements the optional interfaces of the lifecycle.
 var (
 	_ sessions.Toucher     = (*filestore.Store)(nil)
 	_ sessions.LoadToucher = (*filestore.Store)(nil)
+	_ sessions.UserIndex   = (*filestore.Store)(nil)
 )
