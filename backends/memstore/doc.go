@@ -69,9 +69,10 @@
 // the index's. UserRecords copies the user's keys under the index's lock,
 // then looks each one up under its shard's read lock: its cost is
 // proportional to that user's sessions, never to the store's. Tie of a key
-// with no live record ties nothing (the entry would end at once). Each tie
-// costs about a hundred bytes: the user in the record and the key in the
-// user's set.
+// with no live record ties nothing (the entry would end at once). A tie
+// holds the user in the record and the key in the user's set: under a
+// hundred bytes each, plus about two hundred for a user's own set (so
+// about three hundred for a user with one session).
 //
 // An entry ends with its record, in the same step: whatever removes a
 // record (Delete, DeleteIf, a Create over an expired record, an expired
