@@ -201,10 +201,10 @@
 // and for the user index (see Sessions of a user) Tie and Untie 1 (3 when
 // entries are due a check), UserRecords 2 (3 when entries need fixing).
 //
-// The first Replace or DeleteIf on a server (or node) whose script cache
-// does not hold its script yet gets NOSCRIPT, and go-redis sends the script
-// once with EVAL: two round trips that one time, and after every SCRIPT
-// FLUSH or restart.
+// The first Replace or DeleteIf (or index call) on a server (or node)
+// whose script cache does not hold its script yet gets NOSCRIPT, and
+// go-redis sends the script once with EVAL: two round trips that one time,
+// and after every SCRIPT FLUSH or restart.
 //
 // GETEX needs Redis 6.2 or later. Against an older server (or a proxy
 // without GETEX) the first LoadTouch that gets "unknown command" switches the
