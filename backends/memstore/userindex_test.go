@@ -27,36 +27,33 @@ func (s *Store) indexSize() (users, keys int) {
 
 // checkIndex fails t unless the two halves of the index agree: every key
 // in a user's set has an entry that names the user, and every user an
-// entry names has the key in its set.
+// entry names has the key in its set. It locks every shard, then the
+// index, as the store does, so it sees one state while a sweeper runs.
 func checkIndex(t *testing.T, s *Store) {
 	t.Helper()
 	r := s.records
-	ix := &r.index
 	for i := range r.shards {
-		sh := &r.shards[i]
-		sh.mu.RLock()
-		ix.mu.Lock()
-		for k, e := range sh.m {
+		r.shards[i].mu.RLock()
+		defer r.shards[i].mu.RUnlock()
+	}
+	ix := &r.index
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	for i := range r.shards {
+		for k, e := range r.shards[i].m {
 			for _, u := range e.users {
 				if _, ok := ix.byUser[u][k]; !ok {
 					t.Errorf("entry %q names user %q, whose key set lacks it", k, u)
 				}
 			}
 		}
-		ix.mu.Unlock()
-		sh.mu.RUnlock()
 	}
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
 	for u, ks := range ix.byUser {
 		if len(ks) == 0 {
 			t.Errorf("user %q has an empty key set; want it removed", u)
 		}
 		for k := range ks {
-			sh := r.shard(k)
-			sh.mu.RLock()
-			e, ok := sh.m[k]
-			sh.mu.RUnlock()
+			e, ok := r.shard(k).m[k]
 			if !ok || !slices.Contains(e.users, u) {
 				t.Errorf("user %q's key set holds %q, whose entry (present %v) does not name the user", u, k, ok)
 			}
