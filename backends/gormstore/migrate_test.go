@@ -60,9 +60,11 @@ func flaskExpiry(dialect string, offset time.Duration) string {
 
 // TestExistingFlaskTable creates the table exactly as Flask-Session does,
 // fills it as Flask-Session does, and then runs New on it twice: the
-// migration must leave the table alone (a migration that tried to create
-// the table again used to fail here in Flask-Session itself), and the store
-// must read Flask's rows and write its own, conditionally.
+// migration must add the user index's two columns and their indexes and
+// change nothing else (a migration that tried to create the table again
+// used to fail here in Flask-Session itself), and the store must read
+// Flask's rows and write its own, conditionally. Flask-Session's own
+// statements must still work on the migrated table.
 func TestExistingFlaskTable(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, d dialect) {
 		db := d.open(t)
@@ -97,9 +99,10 @@ func TestExistingFlaskTable(t *testing.T) {
 				t.Fatalf("New #%d on Flask-Session's table: %v", i+1, err)
 			}
 		}
-		if after := columnTypes(t, db, table); after != before {
-			t.Errorf("New changed the table:\nbefore %s\nafter  %s", before, after)
+		if after, want := columnTypes(t, db, table), before+userColumnTypes(d.engine); after != want {
+			t.Errorf("New changed the table other than by adding the user index's columns:\nbefore %s\nafter  %s\nwant   %s", before, after, want)
 		}
+		checkUserIndexes(t, db, table)
 		if d.engine == "mysql" {
 			for _, want := range []string{"MODIFY data LONGBLOB", "COLLATE utf8mb4_bin"} {
 				if !strings.Contains(logged.String(), want) {
@@ -150,7 +153,109 @@ func TestExistingFlaskTable(t *testing.T) {
 		if err := db.Table(table).Count(&count).Error; err != nil || count != 3 {
 			t.Errorf("rows left = %d (err %v); want 3", count, err)
 		}
+
+		flaskStatementsOnMigratedTable(t, ctx, d, s)
 	})
+}
+
+// flaskStatementsOnMigratedTable runs, on a table New migrated, the
+// statements Flask-Session 0.8 sends through SQLAlchemy (its model knows
+// id, session_id, data and expiry only), and checks that they work and
+// keep the user index right: its INSERT leaves a row untied, its UPDATE
+// (by primary key) keeps the row's tie, and its DELETE takes the entry
+// along.
+func flaskStatementsOnMigratedTable(t *testing.T, ctx context.Context, d dialect, s *Store) {
+	t.Helper()
+	db, q := s.db, s.quoted
+	record := []byte("\x81\xa4user\xa5alice")
+	// Session.add + commit of a new session.
+	insert := fmt.Sprintf("INSERT INTO %s (session_id, data, expiry) VALUES (?, ?, %s)", q, flaskExpiry(d.engine, time.Hour))
+	if err := db.Exec(insert, "session:flask-new", record).Error; err != nil {
+		t.Fatalf("Flask's INSERT on the migrated table: %v", err)
+	}
+	if u := rowUsers(t, s, "session:flask-new"); u != "<nil> <nil>" {
+		t.Errorf("a row Flask inserted has users %s; want <nil> <nil>: untied", u)
+	}
+	// The query Flask's open_session sends.
+	var (
+		id   int64
+		sid  string
+		data []byte
+	)
+	sel := "SELECT " + q + ".id AS sessions_id, " + q + ".session_id AS sessions_session_id, " + q + ".data AS sessions_data, " +
+		q + ".expiry AS sessions_expiry FROM " + q + " WHERE " + q + ".session_id = ? LIMIT ?"
+	rows, err := db.Raw(sel, "session:flask-new", 1).Rows()
+	if err != nil {
+		t.Fatalf("Flask's SELECT on the migrated table: %v", err)
+	}
+	var exp any
+	for rows.Next() {
+		if err := rows.Scan(&id, &sid, &data, &exp); err != nil {
+			t.Fatalf("scan Flask's SELECT: %v", err)
+		}
+	}
+	rows.Close()
+	if sid != "session:flask-new" || !bytes.Equal(data, record) {
+		t.Fatalf("Flask's SELECT read (%q, %x); want (session:flask-new, %x)", sid, data, record)
+	}
+
+	// Go ties the row; Flask rewrites it by primary key, as SQLAlchemy
+	// flushes a changed object; the tie stays.
+	if err := s.Tie(ctx, "alice", "session:flask-new", time.Hour); err != nil {
+		t.Fatalf("Tie of a row Flask inserted: %v", err)
+	}
+	update := fmt.Sprintf("UPDATE %s SET data=?, expiry=%s WHERE %s.id = ?", q, flaskExpiry(d.engine, 2*time.Hour), q)
+	if res := db.Exec(update, []byte("rewritten by Flask"), id); res.Error != nil || res.RowsAffected != 1 {
+		t.Fatalf("Flask's UPDATE on the migrated table = (%d rows, %v); want 1 row", res.RowsAffected, res.Error)
+	}
+	recs, err := s.UserRecords(ctx, "alice")
+	if err != nil || len(recs) != 1 || recs[0].Key != "session:flask-new" || string(recs[0].Record.Data) != "rewritten by Flask" {
+		t.Fatalf("UserRecords(alice) after Flask's UPDATE = (%v, %v); want the row, with Flask's data", recs, err)
+	}
+	if left := time.Until(recs[0].Expires); left < 2*time.Hour-time.Minute || left > 2*time.Hour+time.Minute {
+		t.Errorf("UserRecords(alice) after Flask's UPDATE: Expires %v is %v away; want Flask's expiry, 2h away", recs[0].Expires, left)
+	}
+
+	// Flask's delete_session.
+	if err := db.Exec("DELETE FROM "+q+" WHERE "+q+".session_id = ?", "session:flask-new").Error; err != nil {
+		t.Fatalf("Flask's DELETE on the migrated table: %v", err)
+	}
+	if recs, err := s.UserRecords(ctx, "alice"); err != nil || len(recs) != 0 {
+		t.Errorf("UserRecords(alice) after Flask's DELETE = (%v, %v); want none", recs, err)
+	}
+}
+
+// userColumnTypes is what columnTypes shows of the user index's columns.
+func userColumnTypes(engine string) string {
+	if engine == "mysql" {
+		return "user_id:varbinary next_user_id:varbinary "
+	}
+	return "user_id:varchar next_user_id:varchar "
+}
+
+// checkUserIndexes checks, through gorm's migrator rather than the store's
+// own lookups, that table has an index on each of the user index's
+// columns, named after the table (TestLongTableNames checks the names).
+func checkUserIndexes(t *testing.T, db *gorm.DB, table string) {
+	t.Helper()
+	indexes, err := db.Migrator().GetIndexes(table)
+	if err != nil {
+		t.Fatalf("the indexes of %s: %v", table, err)
+	}
+	for _, col := range []string{"user_id", "next_user_id"} {
+		name, found := userIndexName(table, col), false
+		for _, idx := range indexes {
+			if idx.Name() == name {
+				found = true
+				if cols := idx.Columns(); len(cols) != 1 || cols[0] != col {
+					t.Errorf("index %s of %s is on %v; want [%s]", name, table, cols, col)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("table %s has no index %s on %s", table, name, col)
+		}
+	}
 }
 
 // TestNewCreatesTable checks the table New creates: Flask-Session's columns,
@@ -167,11 +272,12 @@ func TestNewCreatesTable(t *testing.T) {
 			t.Errorf("New on its own table logged %q", logged.String())
 		}
 		got := columnTypes(t, db, s.table)
-		for _, col := range []string{"id", "session_id", "data", "expiry"} {
+		for _, col := range []string{"id", "session_id", "data", "expiry", "user_id", "next_user_id"} {
 			if !strings.Contains(got, col+":") {
 				t.Errorf("table lacks column %s: %s", col, got)
 			}
 		}
+		checkUserIndexes(t, db, s.table)
 		t.Logf("columns: %s", got)
 	})
 }

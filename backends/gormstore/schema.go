@@ -2,6 +2,8 @@ package gormstore
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -18,24 +20,39 @@ import (
 // SQLAlchemy's BLOB stops at 64 KiB, and session_id compares bytes
 // (utf8mb4_bin), where the server's default collation would make keys that
 // differ only in case the same key. On SQLite id also autoincrements.
+//
+// user_id and next_user_id are the store's own columns, for
+// sessions.UserIndex (see userindex.go): the user a session is tied to, and
+// the one it is being moved to, NULL for none. Flask-Session never names
+// them, so its INSERTs leave them NULL and its UPDATEs leave them alone. A
+// table created without them (Flask-Session's) gets them from
+// migrateUserIndex. On MySQL they are VARBINARY, so that user IDs compare
+// byte for byte: a VARCHAR's collation would ignore trailing spaces, even
+// a _bin one.
 var createTableSQL = map[string]string{
 	"sqlite": `CREATE TABLE IF NOT EXISTS %s (
 	id INTEGER PRIMARY KEY AUTOINCREMENT,
 	session_id VARCHAR(255) UNIQUE,
 	data BLOB,
-	expiry DATETIME
+	expiry DATETIME,
+	user_id VARCHAR(255),
+	next_user_id VARCHAR(255)
 )`,
 	"postgres": `CREATE TABLE IF NOT EXISTS %s (
 	id SERIAL PRIMARY KEY,
 	session_id VARCHAR(255) UNIQUE,
 	data BYTEA,
-	expiry TIMESTAMP WITHOUT TIME ZONE
+	expiry TIMESTAMP WITHOUT TIME ZONE,
+	user_id VARCHAR(255),
+	next_user_id VARCHAR(255)
 )`,
 	"mysql": `CREATE TABLE IF NOT EXISTS %s (
 	id INTEGER NOT NULL AUTO_INCREMENT PRIMARY KEY,
 	session_id VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin UNIQUE,
 	data LONGBLOB,
-	expiry DATETIME
+	expiry DATETIME,
+	user_id VARBINARY(255) NULL,
+	next_user_id VARBINARY(255) NULL
 )`,
 }
 
@@ -61,9 +78,11 @@ func validTableName(name string) bool {
 	return true
 }
 
-// migrate creates the table unless it exists, and checks that the table it
-// finds has the columns the store uses. It never alters an existing table:
-// it may be Flask-Session's, and Flask-Session may still be using it.
+// migrate creates the table unless it exists, checks that the table it
+// finds has the columns the store uses, and adds what the user index needs
+// to a table that lacks it (see migrateUserIndex). It changes an existing
+// table in that one way only: it may be Flask-Session's, and Flask-Session
+// may still be using it.
 func (s *Store) migrate(ctx context.Context) error {
 	ddl, ok := createTableSQL[s.dialect]
 	if !ok {
@@ -81,10 +100,162 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err := db.Exec("SELECT session_id, data, expiry FROM " + s.quoted + " WHERE 1 = 0").Error; err != nil {
 		return fmt.Errorf("gormstore: table %s must have the columns session_id, data and expiry: %w", s.table, err)
 	}
+	if err := s.migrateUserIndex(ctx); err != nil {
+		return err
+	}
 	if s.dialect == "mysql" {
 		return s.checkMySQLColumns(ctx)
 	}
 	return nil
+}
+
+// userColumns are the columns of the user index, which migrateUserIndex
+// adds to a table that lacks them.
+var userColumns = []string{"user_id", "next_user_id"}
+
+// userColumnType is the type of the user index's columns for each dialect,
+// as createTableSQL has it.
+var userColumnType = map[string]string{
+	"sqlite":   "VARCHAR(255)",
+	"postgres": "VARCHAR(255)",
+	"mysql":    "VARBINARY(255) NULL",
+}
+
+// migrateUserIndex adds the nullable columns user_id and next_user_id to a
+// table that lacks them (Flask-Session's, or one an earlier version of this
+// package created), and an index on each, named after the table
+// (userIndexName). Each step looks first and changes nothing when the
+// column or index is there, so that a New on a migrated table takes no
+// lock on it; several processes migrating at once are fine: a step that
+// fails because another process just did it is checked again and passes.
+//
+// The indexes are partial (WHERE … IS NOT NULL) on PostgreSQL and SQLite,
+// so that the sessions of no user, usually most, cost them nothing; MySQL
+// and MariaDB have no partial indexes, and index every row.
+func (s *Store) migrateUserIndex(ctx context.Context) error {
+	db := s.db.WithContext(ctx)
+	for _, col := range userColumns {
+		has, err := s.hasColumn(ctx, col)
+		if err != nil {
+			return fmt.Errorf("gormstore: table %s: looking for the %s column: %w", s.table, col, err)
+		}
+		if has {
+			continue
+		}
+		if err := db.Exec("ALTER TABLE " + s.quoted + " ADD COLUMN " + col + " " + userColumnType[s.dialect]).Error; err != nil {
+			if has, herr := s.hasColumn(ctx, col); herr != nil || !has {
+				return fmt.Errorf("gormstore: table %s: adding the %s column: %w", s.table, col, err)
+			}
+		}
+	}
+	for _, col := range userColumns {
+		name := userIndexName(s.table, col)
+		has, err := s.hasIndex(ctx, name)
+		if err != nil {
+			return fmt.Errorf("gormstore: table %s: looking for the index %s: %w", s.table, name, err)
+		}
+		if has {
+			continue
+		}
+		if err := db.Exec(s.createIndexSQL(name, col)).Error; err != nil {
+			if has, herr := s.hasIndex(ctx, name); herr != nil || !has {
+				return fmt.Errorf("gormstore: table %s: creating the index %s on %s: %w", s.table, name, col, err)
+			}
+		}
+	}
+	return nil
+}
+
+// createIndexSQL is the CREATE INDEX of migrateUserIndex for the index
+// name on col.
+func (s *Store) createIndexSQL(name, col string) string {
+	schema, table, qualified := strings.Cut(s.table, ".")
+	quote := func(name string) string { return quoteTable(s.db, name) }
+	switch s.dialect {
+	case "sqlite":
+		// SQLite qualifies the index, not the table, with the schema.
+		q := quote(name)
+		if qualified {
+			q = quote(schema) + "." + q
+		} else {
+			table = schema
+		}
+		return "CREATE INDEX IF NOT EXISTS " + q + " ON " + quote(table) + " (" + col + ") WHERE " + col + " IS NOT NULL"
+	case "postgres":
+		// PostgreSQL puts the index in the table's schema.
+		return "CREATE INDEX IF NOT EXISTS " + quote(name) + " ON " + s.quoted + " (" + col + ") WHERE " + col + " IS NOT NULL"
+	default:
+		// MySQL has no IF NOT EXISTS here (MariaDB has).
+		return "CREATE INDEX " + quote(name) + " ON " + s.quoted + " (" + col + ")"
+	}
+}
+
+// hasColumn reports whether the table has the column col.
+func (s *Store) hasColumn(ctx context.Context, col string) (bool, error) {
+	db := s.db.WithContext(ctx)
+	if s.dialect == "postgres" {
+		// A catalog lookup, where the other dialects try a SELECT: a
+		// statement that fails inside a transaction aborts it on
+		// PostgreSQL. to_regclass resolves the name as the statements do.
+		var n int64
+		err := db.Raw("SELECT COUNT(*) FROM pg_attribute WHERE attrelid = to_regclass(?) AND attname = ? AND NOT attisdropped", s.quoted, col).Row().Scan(&n)
+		return n > 0, err
+	}
+	if err := db.Exec("SELECT " + col + " FROM " + s.quoted + " WHERE 1 = 0").Error; err != nil {
+		if ctx.Err() != nil {
+			return false, ctx.Err()
+		}
+		return false, nil // the column is missing, or the database is away and ALTER TABLE will say so
+	}
+	return true, nil
+}
+
+// hasIndex reports whether the table has an index named name.
+func (s *Store) hasIndex(ctx context.Context, name string) (bool, error) {
+	var (
+		q    string
+		args []any
+	)
+	schema, table, qualified := strings.Cut(s.table, ".")
+	if !qualified {
+		schema, table = "", schema
+	}
+	switch s.dialect {
+	case "sqlite":
+		master := "sqlite_master"
+		if qualified {
+			master = quoteTable(s.db, schema) + ".sqlite_master"
+		}
+		q = "SELECT COUNT(*) FROM " + master + " WHERE type = 'index' AND name = ? AND tbl_name = ?"
+		args = []any{name, table}
+	case "postgres":
+		q = "SELECT COUNT(*) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = to_regclass(?) AND i.relname = ?"
+		args = []any{s.quoted, name}
+	default:
+		q = "SELECT COUNT(*) FROM information_schema.STATISTICS " +
+			"WHERE TABLE_SCHEMA = COALESCE(NULLIF(?, ''), DATABASE()) AND TABLE_NAME = ? AND INDEX_NAME = ?"
+		args = []any{schema, table, name}
+	}
+	var n int64
+	err := s.db.WithContext(ctx).Raw(q, args...).Row().Scan(&n)
+	return n > 0, err
+}
+
+// userIndexName is the name of the index on col of table: the table's own
+// name (without its schema), col and _idx, as PostgreSQL would name it. A
+// name over 63 bytes, PostgreSQL's limit, which it would truncate so that
+// two long table names could end up asking for one index, keeps the first
+// part of the table name and a hash of all of it instead.
+func userIndexName(table, col string) string {
+	if _, t, ok := strings.Cut(table, "."); ok {
+		table = t
+	}
+	suffix := "_" + col + "_idx"
+	if len(table)+len(suffix) <= 63 {
+		return table + suffix
+	}
+	sum := sha256.Sum256([]byte(table))
+	return table[:63-len(suffix)-9] + "_" + hex.EncodeToString(sum[:4]) + suffix
 }
 
 // checkMySQLColumns checks an existing MySQL table (Flask-Session's,

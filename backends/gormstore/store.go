@@ -14,8 +14,8 @@ import (
 )
 
 // Store keeps sessions in an SQL table through gorm. It is safe for
-// concurrent use; it implements sessions.Store, sessions.Toucher and
-// sessions.LoadToucher.
+// concurrent use; it implements sessions.Store, sessions.Toucher,
+// sessions.LoadToucher and sessions.UserIndex.
 type Store struct {
 	db      *gorm.DB
 	dialect string
@@ -35,6 +35,10 @@ type Store struct {
 	deleteIf      string // DELETE … WHERE data = ? for DeleteIf
 	deleteIfEmpty string // the same, where an empty old record may also be a NULL data
 	matchesNew    string // SELECT 1 … for a MySQL Replace that changed no row
+	tie           string // UPDATE … for Tie (see userindex.go)
+	untie         string // UPDATE … for Untie
+	untieExpired  string // UPDATE … for UserRecords, when it found expired rows
+	userRecords   string // SELECT … WHERE user_id = ? OR next_user_id = ? for UserRecords
 
 	sweeper *sweep.Sweeper // the background sweep; nil when there is none
 }
@@ -43,14 +47,17 @@ var (
 	_ sessions.Store       = (*Store)(nil)
 	_ sessions.Toucher     = (*Store)(nil)
 	_ sessions.LoadToucher = (*Store)(nil)
+	_ sessions.UserIndex   = (*Store)(nil)
 )
 
 // errNilDB is returned by New for a nil *gorm.DB.
 var errNilDB = errors.New("gormstore: New: the *gorm.DB is nil; pass the handle gorm.Open returned")
 
 // New returns a Store that keeps sessions in db, creating the table if it
-// does not exist yet (an existing table, Flask-Session's included, is used
-// as it is). It supports gorm's sqlite, postgres and mysql dialects.
+// does not exist yet. An existing table, Flask-Session's included, is used
+// as it is, except that New adds the nullable user_id column and its index
+// if the table lacks them (see the package documentation). It supports
+// gorm's sqlite, postgres and mysql dialects.
 //
 // With WithCleanupInterval, New also starts the background sweep; call
 // Close to stop it.

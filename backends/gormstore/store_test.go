@@ -17,8 +17,23 @@ func TestConformance(t *testing.T) {
 			Unreachable: func(t *testing.T) sessions.Store {
 				return unreachableStore(t, d)
 			},
+			IndexEntries: func(t *testing.T, s sessions.Store, user string) int {
+				return indexEntries(t, s.(*Store), user)
+			},
 		})
 	})
+}
+
+// indexEntries counts the rows of s tied to user, live or not: the entries
+// of user's index as the table holds them.
+func indexEntries(t *testing.T, s *Store, user string) int {
+	t.Helper()
+	var n int64
+	err := s.db.Raw("SELECT COUNT(*) FROM "+s.quoted+" WHERE user_id = ? OR next_user_id = ?", user, user).Row().Scan(&n)
+	if err != nil {
+		t.Fatalf("count the index entries of %q: %v", user, err)
+	}
+	return int(n)
 }
 
 // unreachableStore returns a store whose database is gone. New needs a live

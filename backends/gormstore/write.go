@@ -17,16 +17,18 @@ import (
 // Create is one INSERT that writes only where no live row is:
 //
 //   - PostgreSQL and SQLite: INSERT … ON CONFLICT (session_id) DO UPDATE
-//     SET data = excluded.data, expiry = excluded.expiry WHERE cur.expiry
-//     <= ? OR cur.expiry IS NULL (cur being the existing row), which
-//     overwrites an expired row and leaves a live one alone; it affects
-//     one row, or none when a live row is there.
+//     SET data = excluded.data, expiry = excluded.expiry, user_id = NULL,
+//     next_user_id = NULL WHERE cur.expiry <= ? OR cur.expiry IS NULL (cur
+//     being the existing row), which overwrites an expired row, untied from
+//     its users, and leaves a live one alone; it affects one row, or none
+//     when a live row is there.
 //   - MySQL and MariaDB have no WHERE on ON DUPLICATE KEY UPDATE, so each
 //     assignment keeps its column's value while the row is live:
 //     data = IF(expiry > ? AND LAST_INSERT_ID(0) = 0, data, VALUES(data)),
-//     then expiry = IF(expiry > ?, expiry, VALUES(expiry)). MySQL assigns
+//     then user_id = IF(expiry > ?, user_id, NULL) and the same for
+//     next_user_id, then expiry = IF(expiry > ?, expiry, VALUES(expiry)). MySQL assigns
 //     left to right and later assignments see the earlier ones, so expiry is
-//     assigned last: both tests see the row's old expiry. The affected-rows
+//     assigned last: every test sees the row's old expiry. The affected-rows
 //     count is 1 for an insert and 2 for an overwrite; for a live row it is
 //     0, or 1 when the client set CLIENT_FOUND_ROWS (go-sql-driver's
 //     clientFoundRows=true), the same as an insert. LAST_INSERT_ID(0),
@@ -45,11 +47,13 @@ func (s *Store) buildWrites() {
 	case "mysql":
 		s.insert = "INSERT INTO " + s.quoted + cols + " ON DUPLICATE KEY UPDATE " +
 			"data = IF(expiry > ? AND LAST_INSERT_ID(0) = 0, data, VALUES(data)), " +
+			"user_id = IF(expiry > ?, user_id, NULL), " +
+			"next_user_id = IF(expiry > ?, next_user_id, NULL), " +
 			"expiry = IF(expiry > ?, expiry, VALUES(expiry))"
 		s.matchesNew = "SELECT 1 FROM " + s.quoted + " WHERE session_id = ? AND data = ? AND expiry = ? AND expiry > ? LIMIT 1"
 	default:
 		s.insert = "INSERT INTO " + s.quoted + " AS cur" + cols + " ON CONFLICT (session_id) DO UPDATE " +
-			"SET data = excluded.data, expiry = excluded.expiry WHERE cur.expiry <= ? OR cur.expiry IS NULL"
+			"SET data = excluded.data, expiry = excluded.expiry, user_id = NULL, next_user_id = NULL WHERE cur.expiry <= ? OR cur.expiry IS NULL"
 	}
 	update := "UPDATE " + s.quoted + " SET data = ?, expiry = ? WHERE session_id = ? AND "
 	s.replace = update + "data = ? AND expiry > ?"
@@ -57,13 +61,14 @@ func (s *Store) buildWrites() {
 	del := "DELETE FROM " + s.quoted + " WHERE session_id = ? AND "
 	s.deleteIf = del + "data = ? AND expiry > ?"
 	s.deleteIfEmpty = del + "(data = ? OR data IS NULL) AND expiry > ?"
+	s.buildUserIndex()
 }
 
 // Create stores data under key, to expire after ttl, unless a live record
 // is stored there; then it changes nothing and returns an error wrapping
 // sessions.ErrConflict. An expired row that has not been deleted yet is
-// overwritten, and so is a row without an expiry. One round trip: the INSERT
-// that buildWrites describes.
+// overwritten, and so is a row without an expiry; either way the new record
+// is tied to no user. One round trip: the INSERT that buildWrites describes.
 func (s *Store) Create(ctx context.Context, key string, data []byte, ttl time.Duration) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("gormstore: create %q: %w", key, err)
@@ -81,7 +86,7 @@ func (s *Store) Create(ctx context.Context, key string, data []byte, ttl time.Du
 			return res.Error
 		}
 		r := gorm.WithResult()
-		res := s.db.WithContext(ctx).Clauses(r).Exec(s.insert, key, data, exp, now, now)
+		res := s.db.WithContext(ctx).Clauses(r).Exec(s.insert, key, data, exp, now, now, now, now)
 		if res.Error != nil || r.Result == nil {
 			created = false
 			return res.Error
