@@ -102,7 +102,7 @@ func (t target) has(sc string) bool { return t.only == nil || slices.Contains(t.
 // targets lists every row, floors first, in the order of the results.
 func targets() []target {
 	return []target{
-		bareGin, floorGinRedis, floorGinRedisCAS, oursGinMem, oursGinRedis, ginContribMem, ginContribRedis,
+		bareGin, floorGinRedis, floorGinRedisCAS, oursGinMem, oursGinRedis, oursGinIndexedMem, oursGinIndexedRedis, ginContribMem, ginContribRedis,
 		bareEcho, oursEchoMem, oursEchoRedis, echoContribFS, echoContribCookie,
 		bareEcho5, oursEcho5Mem, oursEcho5Redis,
 		bareHTTP, oursHTTPMem, oursHTTPRedis, scsMem, scsRedis,

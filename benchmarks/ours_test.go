@@ -27,7 +27,21 @@ var (
 	oursHTTPMem    = target{lib: "ours-http", fw: "http", store: "mem", open: oursOpen(oursHTTP, false)}
 	oursHTTPRedis  = target{lib: "ours-http", fw: "http", store: "redis", open: oursOpen(oursHTTP, true)}
 	oursAllTargets = []target{oursGinMem, oursGinRedis, oursEchoMem, oursEchoRedis, oursHTTPMem, oursHTTPRedis}
+
+	// With the index of a user's sessions: the scenarios' user_id names
+	// the user, so create ties the new session (one round trip more) and
+	// read and rmw run on an indexed session (no round trip more).
+	oursGinIndexedMem   = target{lib: "ours-gin-indexed", fw: "gin", store: "mem", open: oursOpen(indexed(oursGin), false)}
+	oursGinIndexedRedis = target{lib: "ours-gin-indexed", fw: "gin", store: "redis", open: oursOpen(indexed(oursGin), true)}
 )
+
+// indexed returns serve with IndexUsers on, the user under "user_id".
+func indexed(serve func(sessions.Config) http.Handler) func(sessions.Config) http.Handler {
+	return func(cfg sessions.Config) http.Handler {
+		cfg.IndexUsers, cfg.UserKey = true, "user_id"
+		return serve(cfg)
+	}
+}
 
 // oursOpen returns a target's open function: the store (memstore, or
 // redisstore on a counted go-redis client) under the benchmark's prefix,

@@ -21,6 +21,7 @@ const (
 	loadToucher storeKind = iota // every method, Touch and LoadTouch too: Redis, memstore
 	toucher                      // the Store methods and Touch
 	plain                        // the Store methods only
+	indexed                      // every method, and the UserIndex
 )
 
 // errInjected is what a failing store returns.
@@ -29,13 +30,14 @@ var errInjected = errors.New("adaptertest: injected store failure")
 // calls counts the store operations of the lifecycle.
 type calls struct {
 	Load, LoadTouch, Touch, Save, Delete int
+	Index                                int // Tie, Untie and UserRecords
 }
 
 // total is the number of store round trips.
-func (c calls) total() int { return c.Load + c.LoadTouch + c.Touch + c.Save + c.Delete }
+func (c calls) total() int { return c.Load + c.LoadTouch + c.Touch + c.Save + c.Delete + c.Index }
 
 func (c calls) String() string {
-	return fmt.Sprintf("{Load:%d LoadTouch:%d Touch:%d Save:%d Delete:%d}", c.Load, c.LoadTouch, c.Touch, c.Save, c.Delete)
+	return fmt.Sprintf("{Load:%d LoadTouch:%d Touch:%d Save:%d Delete:%d Index:%d}", c.Load, c.LoadTouch, c.Touch, c.Save, c.Delete, c.Index)
 }
 
 // store is a real store (memstore) that counts the lifecycle's calls and
@@ -77,6 +79,8 @@ func (s *store) as(kind storeKind) sessions.Store {
 		return toucherStore{plainStore{s}}
 	case plain:
 		return plainStore{s}
+	case indexed:
+		return indexedStore{loadToucherStore{toucherStore{plainStore{s}}}}
 	}
 	return loadToucherStore{toucherStore{plainStore{s}}}
 }
@@ -231,7 +235,26 @@ func (p loadToucherStore) LoadTouch(ctx context.Context, key string, ttl time.Du
 	return p.s.loadTouch(ctx, key, ttl)
 }
 
+// indexedStore adds the UserIndex.
+type indexedStore struct{ loadToucherStore }
+
+func (p indexedStore) Tie(ctx context.Context, user, key string, ttl time.Duration) error {
+	p.s.count(func(c *calls) { c.Index++ })
+	return p.s.inner.Tie(ctx, user, key, ttl)
+}
+
+func (p indexedStore) Untie(ctx context.Context, user, key string) error {
+	p.s.count(func(c *calls) { c.Index++ })
+	return p.s.inner.Untie(ctx, user, key)
+}
+
+func (p indexedStore) UserRecords(ctx context.Context, user string) ([]sessions.UserRecord, error) {
+	p.s.count(func(c *calls) { c.Index++ })
+	return p.s.inner.UserRecords(ctx, user)
+}
+
 var (
+	_ sessions.UserIndex   = indexedStore{}
 	_ sessions.LoadToucher = loadToucherStore{}
 	_ sessions.Toucher     = loadToucherStore{}
 	_ sessions.Toucher     = toucherStore{}

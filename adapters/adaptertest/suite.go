@@ -56,6 +56,13 @@ var suite = []struct {
 		{"StalledSave", testStalledSave},
 		{"Flashes", testConcurrentFlashes},
 	}},
+	{"Users", []check{
+		{"UserSessions", testUserSessions},
+		{"RevokeOthers", testRevokeOthers},
+		{"RevokeByRef", testRevokeByRef},
+		{"RevokeInFlight", testRevokeInFlight},
+		{"IndexRoundTrips", testIndexRoundTrips},
+	}},
 	{"Commit", []check{
 		{"SetAfterStatus", testSetAfterStatus},
 		{"SetAfterWriteExisting", testSetAfterWriteExisting},

@@ -63,6 +63,11 @@ var stores = []struct {
 		if err := rdb.Ping(context.Background()).Err(); err != nil { // the pool's handshake is not a session's cost
 			tb.Fatal(err)
 		}
+		if _, err := rdb.Pipelined(context.Background(), func(p redis.Pipeliner) error { // nor the pipelines' pool's
+			return p.Ping(context.Background()).Err()
+		}); err != nil {
+			tb.Fatal(err)
+		}
 		hook := &commandCounter{}
 		rdb.AddHook(hook)
 		return redisstore.New(rdb), hook.n.Load

@@ -1,0 +1,177 @@
+package requestbench
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/serversession/serversession/backends/storetest"
+	"github.com/serversession/serversession/ginsession"
+	"github.com/serversession/serversession/sessions"
+)
+
+// indexedScenarios are the requests of a logged-in user with IndexUsers,
+// in the order they run, and their store calls (others: the Redis
+// commands beyond one per call). A login ties the new ID
+// (one call more than without the index), a logout unties it; reads and
+// writes of the logged-in session cost what they cost without the index.
+var indexedScenarios = []scenario{
+	{"login", "/login", true, 4, 0},   // LoadTouch, Create, Tie, DeleteIf of the old ID
+	{"read", "/read", true, 1, 0},     // LoadTouch
+	{"rmw", "/rmw", true, 2, 0},       // LoadTouch, Replace
+	{"list", "/list", true, 2, 2},     // LoadTouch, UserRecords (on Redis 3 commands: the index, then GET+PTTL)
+	{"logout", "/logout", true, 3, 0}, // LoadTouch, Delete, Untie
+}
+
+// indexedApp is app's routes with IndexUsers, plus /login, /list and
+// /logout.
+func indexedApp(tb testing.TB, store sessions.Store, prefix string) *gin.Engine {
+	gin.SetMode(gin.ReleaseMode)
+	m, err := sessions.New(sessions.Config{
+		Store:      store,
+		SecretKey:  []byte("requestbench-secret-key-32-bytes"),
+		KeyPrefix:  prefix,
+		Logger:     discardLogger(),
+		IndexUsers: true,
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	r := gin.New()
+	r.Use(ginsession.Middleware(m))
+	r.GET("/create", func(c *gin.Context) {
+		sessions.Get(c).Set("n", 1)
+		c.String(http.StatusOK, "1")
+	})
+	user := "ann@" + prefix // the test's own: a Redis user index sits under the store's prefix, not this one
+	r.GET("/login", func(c *gin.Context) {
+		s := sessions.Get(c)
+		s.Regenerate()
+		s.SetUser(user)
+		c.String(http.StatusOK, "ok")
+	})
+	r.GET("/read", func(c *gin.Context) {
+		n, _ := sessions.Value[int](sessions.Get(c), "n")
+		c.String(http.StatusOK, strconv.Itoa(n))
+	})
+	r.GET("/rmw", func(c *gin.Context) {
+		s := sessions.Get(c)
+		n, _ := sessions.Value[int](s, "n")
+		s.Set("n", n+1)
+		c.String(http.StatusOK, strconv.Itoa(n+1))
+	})
+	r.GET("/list", func(c *gin.Context) {
+		list, err := sessions.Get(c).UserSessions()
+		if err != nil {
+			c.String(http.StatusInternalServerError, err.Error())
+			return
+		}
+		c.String(http.StatusOK, strconv.Itoa(len(list)))
+	})
+	r.GET("/logout", func(c *gin.Context) {
+		sessions.Get(c).Destroy()
+		c.String(http.StatusOK, "ok")
+	})
+	return r
+}
+
+// cookieOf returns the session cookie a response set, or keep.
+func cookieOf(w http.ResponseWriter, keep *http.Cookie) *http.Cookie {
+	for _, line := range w.Header().Values("Set-Cookie") {
+		if c, err := http.ParseSetCookie(line); err == nil && c.Name == sessions.DefaultCookieName {
+			return c
+		}
+	}
+	return keep
+}
+
+// TestIndexedRoundTrips asserts the round trips of a logged-in user's
+// requests on every store that can list, as store calls and, for Redis,
+// as commands that reach the server. memcached cannot list: New refuses
+// IndexUsers with it.
+func TestIndexedRoundTrips(t *testing.T) {
+	for _, st := range stores {
+		t.Run(st.name, func(t *testing.T) {
+			raw, commands := st.open(t)
+			if _, ok := raw.(sessions.UserIndex); !ok {
+				_, err := sessions.New(sessions.Config{Store: raw, IndexUsers: true})
+				if err == nil || !strings.Contains(err.Error(), "IndexUsers") {
+					t.Fatalf("New with IndexUsers on a store that cannot list = %v; want an error naming IndexUsers", err)
+				}
+				t.Skipf("%s cannot list a user's sessions; New says: %v", st.name, err)
+			}
+			calls, store := storetest.Count(raw)
+			h := indexedApp(t, store, "requestbench:"+random()+":")
+			cookie := cookieOf(serve(h, "/create", nil), nil)
+			for _, sc := range indexedScenarios {
+				before, beforeCmds := calls.Calls(), int64(0)
+				if commands != nil {
+					beforeCmds = commands()
+				}
+				w := serve(h, sc.path, cookie)
+				if w.Code != http.StatusOK {
+					t.Fatalf("%s: status %d %s", sc.name, w.Code, w.Body)
+				}
+				cookie = cookieOf(w, cookie)
+				got := calls.Calls() - before
+				if got != sc.roundTrips {
+					t.Errorf("%s: %d store calls, want %d", sc.name, got, sc.roundTrips)
+				}
+				line := ""
+				if commands != nil {
+					cmds := commands() - beforeCmds
+					if cmds != sc.roundTrips+sc.others {
+						t.Errorf("%s: %d Redis commands, want %d", sc.name, cmds, sc.roundTrips+sc.others)
+					}
+					line = ", " + strconv.FormatInt(cmds, 10) + " Redis commands"
+				}
+				t.Logf("%s: %d store calls%s", sc.name, got, line)
+				if sc.name == "list" && w.Body.String() != "1" {
+					t.Errorf("list: %s sessions, want 1", w.Body)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkIndexedRequest measures a logged-in user's requests with
+// IndexUsers, beside BenchmarkRequest's rows without it.
+func BenchmarkIndexedRequest(b *testing.B) {
+	for _, st := range stores {
+		b.Run("store="+st.name, func(b *testing.B) {
+			raw, _ := st.open(b)
+			if _, ok := raw.(sessions.UserIndex); !ok {
+				b.Skipf("%s cannot list a user's sessions", st.name)
+			}
+			calls, store := storetest.Count(raw)
+			h := indexedApp(b, store, "requestbench:"+random()+":")
+			cookie := cookieOf(serve(h, "/login", cookieOf(serve(h, "/create", nil), nil)), nil)
+			for _, sc := range indexedScenarios {
+				if sc.name == "logout" {
+					continue // ends the session the others use
+				}
+				name := sc.name
+				if name == "login" {
+					name = "create+login" // a visitor's first request, then the login: 1 + 4 round trips
+				}
+				b.Run("scenario="+name, func(b *testing.B) {
+					before := calls.Calls()
+					b.ReportAllocs()
+					b.ResetTimer()
+					for range b.N {
+						if sc.name == "login" {
+							serve(h, sc.path, cookieOf(serve(h, "/create", nil), nil))
+						} else {
+							serve(h, sc.path, cookie)
+						}
+					}
+					b.StopTimer()
+					b.ReportMetric(float64(calls.Calls()-before)/float64(b.N), "roundtrips/op")
+				})
+			}
+		})
+	}
+}
