@@ -175,6 +175,38 @@ func TestIndexEndsWithEveryRemoval(t *testing.T) {
 	}
 }
 
+// TestTieUntie: Tie puts the user on the record and the key in the user's
+// set, once however often it is called; Untie takes both out again, for
+// that user only, and leaves the record.
+func TestTieUntie(t *testing.T) {
+	s := New(WithCleanupInterval(0))
+	ctx := t.Context()
+	if err := s.Create(ctx, "k", []byte("x"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []string{"a", "b", "a"} {
+		if err := s.Tie(ctx, u, "k", time.Hour); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if users, keys := s.indexSize(); users != 2 || keys != 2 {
+		t.Fatalf("index holds %d users and %d keys after Tie of a, b and a again; want 2 and 2", users, keys)
+	}
+	checkIndex(t, s)
+	for i, u := range []string{"a", "b"} {
+		if err := s.Untie(ctx, u, "k"); err != nil {
+			t.Fatal(err)
+		}
+		if users, keys := s.indexSize(); users != 1-i || keys != 1-i {
+			t.Fatalf("index holds %d users and %d keys after Untie of %s; want %d and %d", users, keys, u, 1-i, 1-i)
+		}
+		checkIndex(t, s)
+	}
+	if _, found, err := s.Load(ctx, "k"); err != nil || !found {
+		t.Fatalf("Load after the Unties = (found %v, err %v); want the record", found, err)
+	}
+}
+
 // TestTieMissingRecord: Tie of a key without a live record adds nothing,
 // so a Create afterwards starts untied.
 func TestTieMissingRecord(t *testing.T) {
@@ -241,12 +273,16 @@ func TestIndexRace(t *testing.T) {
 	for w := range 8 {
 		wg.Go(func() {
 			for i := range 2000 {
-				k := fmt.Sprint("k", (w*7+i)%16)
-				u := fmt.Sprint("u", i%3)
+				n := (w*7 + i) % 16
+				k := fmt.Sprint("k", n)
+				u := fmt.Sprint("u", n%3) // each key has its user, so Untie meets ties
+				if i%11 == 0 {
+					u = "shared" // and a second user, for some
+				}
 				var err error
 				switch i % 7 {
 				case 0:
-					err = s.Create(ctx, k, []byte("x"), time.Duration(1+i%5)*time.Millisecond)
+					err = s.Create(ctx, k, []byte("x"), time.Duration(1+i%20)*time.Millisecond)
 				case 1:
 					err = s.Tie(ctx, u, k, time.Hour)
 				case 2:
@@ -264,7 +300,7 @@ func TestIndexRace(t *testing.T) {
 				case 5:
 					err = s.Delete(ctx, k)
 				case 6:
-					err = s.Touch(ctx, k, time.Millisecond)
+					err = s.Touch(ctx, k, time.Duration(1+i%10)*time.Millisecond)
 				}
 				if err != nil && !isConflict(err) {
 					t.Error(err)
