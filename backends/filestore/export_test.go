@@ -19,6 +19,3 @@ func IndexEntries(t *testing.T, s *Store, user string) int {
 	}
 	return len(entries)
 }
-
-// UserDir returns the path of the folder of user's index in s.
-func UserDir(s *Store, user string) string { return s.userDir(userHash(user)) }
