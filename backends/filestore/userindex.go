@@ -26,7 +26,8 @@ import (
 //
 // A user's hash is the SHA-256 of the user ID in lowercase hex, as a
 // session file's name is of its key, so no user ID can name a path outside
-// the folder, and no listing reveals a user ID or a session ID. A user's
+// the folder, and a listing shows no session ID (nor a user ID, unless it
+// is easy enough to guess from its hash). A user's
 // folder lists that user's sessions, for UserRecords; a record's ties file
 // lists its users, so that whatever removes the record (Delete, DeleteIf,
 // an expiry, a Create over a dead file, the sweep, the threshold prune)
@@ -40,8 +41,8 @@ import (
 // the directory, so they change in step with the record: Tie writes only
 // while the record is live, and the removal of a record clears its ties
 // under the same lock. Tie writes the ties file first and the marker
-// second, and the removal goes the other way, so a marker always has its
-// line in the ties file, even after a crash in between. A crash after a
+// second, and Untie and the removals go the other way, so a marker always
+// has its line in the ties file, even after a crash in between. A crash after a
 // record was removed and before its index files were can leave them
 // behind: Tie, Untie and UserRecords drop the markers of dead records from
 // the user's folder, the next Create under the key clears its ties file,
