@@ -12,10 +12,11 @@
 //
 // (Flask-Session's defaults are database "flask_session", collection
 // "sessions".) New takes a context because it talks to the server: it
-// creates a unique index on id and a TTL index on expiration, and both calls
-// are idempotent, so New is safe on a collection that already has them,
-// including one that Flask-Session set up. It also asks for buildInfo, to
-// tell FerretDB 1.x (see FerretDB below).
+// creates a unique index on id, an index on users (see User index) and a
+// TTL index on expiration, and each call is idempotent, so New is safe on a
+// collection that already has them, including one that Flask-Session set
+// up. It also asks for buildInfo, to tell FerretDB 1.x (see FerretDB
+// below).
 //
 // # Documents
 //
@@ -26,14 +27,15 @@
 // id is the storage key (prefix + session ID), val the encoded record, and
 // expiration the moment the session ends, in UTC with millisecond precision.
 // _id is an ObjectId that the driver assigns at insert, as pymongo does; the
-// store never reads or sets it.
+// store never reads or sets it. A session tied to a user (see User index)
+// also has users: ["<user>"], which Flask-Session ignores.
 //
 // # Options
 //
 // WithLogger sets the log/slog logger for what the store reports on its
-// own: a server that rejects the TTL index, a server (FerretDB 1.x) whose
-// writes the store serializes, and a document whose val is not binary data.
-// The default is slog.Default().
+// own: a server that rejects the TTL index or the index on users, a server
+// (FerretDB 1.x) whose writes the store serializes, and a document whose
+// val is not binary data. The default is slog.Default().
 //
 // # Expiry
 //
@@ -88,6 +90,10 @@
 //	Touch          update without upsert ($set expiration; an expired or missing session is left alone)
 //	Delete         delete (limit 1)
 //	DeleteExpired  delete (expiration <= now, every match)
+//	Tie            update: $addToSet users on the live document of id, and $pull from the user's expired ones
+//	Untie          update: $pull users from the document of id and the user's expired ones
+//	UserRecords    find {users: user} (projection id, val, expiration); plus an update
+//	               when it found expired documents of the user
 //
 // A Create that finds a live document costs two round trips, one that
 // overwrites an expired document three; sessions are created under new,
@@ -97,6 +103,38 @@
 // request, so a read with refresh costs one round trip, as a Redis GETEX
 // does.
 //
+// # User index
+//
+// The Store implements sessions.UserIndex, for Config.IndexUsers: the
+// sessions of a user can be listed and revoked without a scan of the
+// collection. The index lives in each document, in the array users: the
+// users the session is tied to, usually one, two while the session moves
+// from one user to another (the session middleware ties the new user before
+// it rewrites the record and unties the old one after). New creates a
+// sparse index on users, users_1, so that documents tied to no user, usually
+// most, cost it nothing; a server that rejects it is logged and tolerated,
+// and listing a user's sessions then scans the collection. Flask-Session
+// never names the field: its upsert ($set of id, val and expiration) keeps
+// a document's users, as Replace and Touch do, and the documents it inserts
+// have none.
+//
+// The entries end with their documents, so that the index never outgrows
+// the user's live sessions: a deleted document takes its entries along, an
+// expired one is never listed, and a Create over an expired document
+// deletes it and inserts one without users. Until the TTL monitor (or
+// DeleteExpired) removes it, an expired document keeps its entries only
+// until its user's index is next written or listed: Tie and Untie pull the
+// user from its expired documents in their own command, and UserRecords,
+// which finds the user's documents whatever their expiration, does so in a
+// second command when it found one.
+//
+//	Tie          one update command of two statements (both multi, so that the
+//	             driver sends them together): {id, expiration > now} $addToSet
+//	             {users: user}, and {users: user, expiration <= now} $pull {users: user}
+//	Untie        update {users: user, $or: [{id}, {expiration <= now}]} $pull {users: user}
+//	UserRecords  find {users: user}; the first reply holds up to 101 documents, and a
+//	             user with more sessions costs a getMore per further batch
+//
 // # FerretDB
 //
 // FerretDB 1.x runs an update or findAndModify as a find followed by a
@@ -104,7 +142,7 @@
 // two Replaces over the same loaded record could both succeed, and a Touch
 // or LoadTouch racing a Replace could write back the data it found. New
 // tells FerretDB 1.x from buildInfo and the Store then serializes its
-// writes (Create, Replace, DeleteIf, Touch, LoadTouch, Delete) per key
+// writes (Create, Replace, DeleteIf, Touch, LoadTouch, Delete, Tie, Untie) per key
 // within this process, with a striped set of locks shared by every Store
 // of the process, and logs a warning saying so. Conditional writes from one
 // process are then atomic; several processes sharing the collection can
@@ -118,6 +156,13 @@
 // On FerretDB 1.x with its SQLite handler, only equality on _id is pushed
 // down to SQLite; a filter on id reads every document of the collection.
 // That is fine for tests, but it makes every operation cost time in
-// proportion to the collection's size there. MongoDB itself uses the unique
-// index on id.
+// proportion to the collection's size there, UserRecords included, which
+// FerretDB 1.x answers by reading every document although it accepts the
+// index on users (it drops the sparse option). MongoDB itself uses the
+// unique index on id and the index on users. Tie and Untie take the key's
+// lock there. Their $pull from the user's expired documents cannot take
+// those documents' locks; the only other writes to an expired document are
+// a Create, which deletes it and inserts a new one, and the $pull of
+// another user, which on a document tied to both users can undo this one:
+// the entry left is pulled again at the user's next Tie, Untie or listing.
 package mongostore

@@ -11,19 +11,21 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
-// Index names. expiration_1 is the name pymongo gives Flask-Session's TTL
-// index, so both libraries ask for the same index and neither conflicts with
-// the other.
+// Index names, as pymongo would name them. expiration_1 is the name
+// pymongo gives Flask-Session's TTL index, so both libraries ask for the
+// same index and neither conflicts with the other.
 const (
 	idIndexName         = "id_1"
 	expirationIndexName = "expiration_1"
+	usersIndexName      = "users_1"
 )
 
-// ensureIndexes creates the unique index on id and the TTL index on
-// expiration. A server that answers the TTL request with a command error
-// (FerretDB 1.x: NotImplemented) is tolerated and logged; the unique index
-// is required, because without it concurrent Creates could insert two
-// documents for one session.
+// ensureIndexes creates the unique index on id, the index on users (see
+// ensureUsersIndex) and the TTL index on expiration. A server that answers
+// the TTL request with a command error (FerretDB 1.x: NotImplemented) is
+// tolerated and logged, and so is one that rejects the index on users; the
+// unique index is required, because without it concurrent Creates could
+// insert two documents for one session.
 func (s *Store) ensureIndexes(ctx context.Context) error {
 	iv := s.coll.Indexes()
 	_, err := iv.CreateOne(ctx, mongo.IndexModel{
@@ -32,6 +34,9 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 	})
 	if err != nil {
 		return fmt.Errorf("mongostore: create unique index on %s.id: %w", s.coll.Name(), err)
+	}
+	if err := s.ensureUsersIndex(ctx); err != nil {
+		return err
 	}
 
 	_, err = iv.CreateOne(ctx, mongo.IndexModel{

@@ -41,22 +41,9 @@ func (c *commandCounter) take() []string {
 // documentation names them: one for each, apart from a Create that finds a
 // document already there.
 func TestRoundTrips(t *testing.T) {
-	uri := mongoURI(t)
-	counter := &commandCounter{}
-	client, err := mongo.Connect(options.Client().ApplyURI(uri).
-		SetServerSelectionTimeout(2 * time.Second).
-		SetMonitor(&event.CommandMonitor{Started: counter.started}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = client.Disconnect(context.Background()) })
+	s, counter := countedStore(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	s, err := New(ctx, testCollection(t, client), WithLogger(testLogger(t)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	counter.take()
 
 	for _, c := range []struct {
 		op   string
@@ -97,6 +84,29 @@ func TestRoundTrips(t *testing.T) {
 			t.Errorf("%s sent [%s]; want [%s]", c.op, got, c.want)
 		}
 	}
+}
+
+// countedStore returns a Store on a collection of its own, through a
+// client whose commands the counter records, from after New.
+func countedStore(t *testing.T) (*Store, *commandCounter) {
+	t.Helper()
+	uri := mongoURI(t)
+	counter := &commandCounter{}
+	client, err := mongo.Connect(options.Client().ApplyURI(uri).
+		SetServerSelectionTimeout(2 * time.Second).
+		SetMonitor(&event.CommandMonitor{Started: counter.started}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = client.Disconnect(context.Background()) })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s, err := New(ctx, testCollection(t, client), WithLogger(testLogger(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	counter.take()
+	return s, counter
 }
 
 // wantConflict turns the ErrConflict an operation should have returned into

@@ -17,8 +17,8 @@ import (
 )
 
 // Store keeps sessions in a MongoDB collection. It is safe for concurrent
-// use; it implements sessions.Store, sessions.Toucher and
-// sessions.LoadToucher.
+// use; it implements sessions.Store, sessions.Toucher,
+// sessions.LoadToucher and sessions.UserIndex.
 type Store struct {
 	coll   *mongo.Collection
 	logger *slog.Logger
@@ -34,15 +34,17 @@ var (
 	_ sessions.Store       = (*Store)(nil)
 	_ sessions.Toucher     = (*Store)(nil)
 	_ sessions.LoadToucher = (*Store)(nil)
+	_ sessions.UserIndex   = (*Store)(nil)
 )
 
 // valProjection asks the server for val alone.
 var valProjection = bson.D{{Key: "val", Value: 1}, {Key: "_id", Value: 0}}
 
 // New returns a Store that keeps sessions in coll, after creating its
-// indexes (a unique index on id, a TTL index on expiration). ctx bounds that
-// setup. A server that rejects the TTL index is logged and tolerated; any
-// other failure is returned.
+// indexes (a unique index on id, an index on users for the user index, a
+// TTL index on expiration). ctx bounds that setup. A server that rejects
+// the TTL index or the index on users is logged and tolerated; any other
+// failure is returned.
 //
 // New also asks the server for buildInfo. On FerretDB 1.x, which does not
 // apply filtered updates atomically, the Store then serializes its writes

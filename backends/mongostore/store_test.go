@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"github.com/serversession/serversession/backends/storetest"
 	"github.com/serversession/serversession/internal/testserver"
 	"github.com/serversession/serversession/sessions"
@@ -15,7 +17,23 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, storetest.Harness{
 		New:         func(t *testing.T) sessions.Store { return newTestStore(t) },
 		Unreachable: unreachableStore,
+		IndexEntries: func(t *testing.T, s sessions.Store, user string) int {
+			return indexEntries(t, s.(*Store), user)
+		},
 	})
+}
+
+// indexEntries counts the documents of s tied to user, live or not: the
+// entries of user's index as the collection holds them.
+func indexEntries(t *testing.T, s *Store, user string) int {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	n, err := s.coll.CountDocuments(ctx, bson.D{{Key: usersField, Value: user}})
+	if err != nil {
+		t.Fatalf("count the index entries of %q: %v", user, err)
+	}
+	return int(n)
 }
 
 // unreachableStore returns a store whose server has gone away. New needs a
