@@ -112,7 +112,7 @@ func (s *Session) rebase(cur Record) error {
 	if err != nil {
 		return err
 	}
-	s.user = s.m.userOf(theirs)
+	s.user = s.m.indexedUser(theirs)
 	if !s.changes.cleared {
 		base, _, err := s.decode(s.base.Data)
 		if err != nil {

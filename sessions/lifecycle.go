@@ -182,12 +182,12 @@ func (s *Session) loadRecord() bool {
 			md.created = now.Unix()
 			s.changes.mark(keyCreated)
 		case now.Sub(time.Unix(md.created, 0)) >= abs:
-			s.stale = append(s.stale, retired{id: id, user: m.userOf(values), rec: rec})
+			s.stale = append(s.stale, retired{id: id, user: m.indexedUser(values), rec: rec})
 			return false
 		}
 	}
 	s.state, s.base, s.id = stored, rec, id
-	s.values, s.meta, s.user = values, md, m.userOf(values)
+	s.values, s.meta, s.user = values, md, m.indexedUser(values)
 	return true
 }
 
@@ -356,7 +356,7 @@ func (s *Session) write(sc *storeContext, data []byte) error {
 		case err == nil && s.m.ended.has(key):
 			// Another request of this Manager ended the session while this
 			// write was on its way: it is gone, whatever the write did.
-			s.untie(ctx, s.m.userOf(s.values), key)
+			s.untie(ctx, s.m.indexedUser(s.values), key)
 			s.state, s.base, s.user = gone, Record{}, ""
 			return nil
 		case err == nil && data == nil: // deleted
@@ -366,7 +366,7 @@ func (s *Session) write(sc *storeContext, data []byte) error {
 			lock.wrote(key, Record{})
 			return nil
 		case err == nil:
-			if user := s.m.userOf(s.values); user != s.user {
+			if user := s.m.indexedUser(s.values); user != s.user {
 				s.untie(ctx, s.user, key)
 				s.user = user
 			}
@@ -397,7 +397,7 @@ func (s *Session) write(sc *storeContext, data []byte) error {
 			return fail(fmt.Errorf("reload after a conflict: %w", err))
 		}
 		if !found {
-			s.untie(ctx, s.m.userOf(s.values), key) // if this write tied it
+			s.untie(ctx, s.m.indexedUser(s.values), key) // if this write tied it
 			s.state, s.base, s.user = gone, Record{}, ""
 			return nil
 		}

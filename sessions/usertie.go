@@ -44,6 +44,15 @@ func (m *Manager) userOf(values map[string]any) string {
 	}
 }
 
+// indexedUser is userOf with IndexUsers, and "" without: the user a
+// record's index entry follows.
+func (m *Manager) indexedUser(values map[string]any) string {
+	if m.index == nil {
+		return ""
+	}
+	return m.userOf(values)
+}
+
 // newCreated returns the creation time a new session records: now, when
 // the AbsoluteTimeout or the listing of a user's sessions needs it.
 func (m *Manager) newCreated() int64 {
