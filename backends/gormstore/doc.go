@@ -13,20 +13,19 @@
 //
 // New creates the table if it does not exist (CREATE TABLE IF NOT EXISTS)
 // and checks that the table has the columns it uses. The one change it
-// makes to an existing table is to add the user index's two columns and
-// their indexes when they are missing (see User index), which Flask-Session
-// does not notice; so it is safe on a table that Flask-Session created and
+// makes to an existing table is to add the user index's column and its
+// index when they are missing (see User index), which Flask-Session does
+// not notice; so it is safe on a table that Flask-Session created and
 // still uses, and safe to run from several processes at once. To bound the
 // time New may take, pass db.WithContext(ctx).
 //
 // The table, "sessions" unless WithTableName says otherwise:
 //
-//	id            integer primary key, autoincrement
-//	session_id    varchar(255) unique   the storage key: prefix + session ID
-//	data          blob                  BLOB on SQLite, BYTEA on PostgreSQL, LONGBLOB on MySQL
-//	expiry        timestamp             DATETIME / TIMESTAMP WITHOUT TIME ZONE, in UTC
-//	user_id       varchar(255) NULL     the user index (VARBINARY(255) on MySQL); indexed
-//	next_user_id  varchar(255) NULL     the same; indexed
+//	id          integer primary key, autoincrement
+//	session_id  varchar(255) unique   the storage key: prefix + session ID
+//	data        blob                  BLOB on SQLite, BYTEA on PostgreSQL, LONGBLOB on MySQL
+//	expiry      timestamp             DATETIME / TIMESTAMP WITHOUT TIME ZONE, in UTC
+//	user_id     varchar(255) NULL     the user index (VARBINARY(255) on MySQL); indexed
 //
 // On MySQL, session_id is created with the utf8mb4_bin collation, because
 // the server's default collation ignores case and session IDs do not. A
@@ -76,14 +75,13 @@
 //	Create on PostgreSQL and SQLite:
 //	  INSERT INTO sessions AS cur (session_id, data, expiry) VALUES (?, ?, ?)
 //	  ON CONFLICT (session_id) DO UPDATE SET data = excluded.data, expiry = excluded.expiry,
-//	    user_id = NULL, next_user_id = NULL
+//	    user_id = NULL
 //	  WHERE cur.expiry <= ? OR cur.expiry IS NULL
 //	Create on MySQL and MariaDB:
 //	  INSERT INTO sessions (session_id, data, expiry) VALUES (?, ?, ?)
 //	  ON DUPLICATE KEY UPDATE
 //	    data = IF(expiry > ? AND LAST_INSERT_ID(0) = 0, data, VALUES(data)),
 //	    user_id = IF(expiry > ?, user_id, NULL),
-//	    next_user_id = IF(expiry > ?, next_user_id, NULL),
 //	    expiry = IF(expiry > ?, expiry, VALUES(expiry))
 //	Replace:
 //	  UPDATE sessions SET data = ?, expiry = ? WHERE session_id = ? AND data = ? AND expiry > ?
@@ -134,9 +132,9 @@
 //	Touch          UPDATE … SET expiry = ? WHERE session_id = ? AND expiry > ?
 //	Delete         DELETE … WHERE session_id = ?
 //	DeleteExpired  DELETE … WHERE expiry <= ? OR expiry IS NULL
-//	Tie            UPDATE … SET user_id, next_user_id (see User index)
-//	Untie          UPDATE … SET user_id, next_user_id
-//	UserRecords    SELECT … WHERE user_id = ? OR next_user_id = ?;
+//	Tie            UPDATE … SET user_id (see User index)
+//	Untie          UPDATE … SET user_id = NULL WHERE user_id = ?
+//	UserRecords    SELECT … WHERE user_id = ?;
 //	               plus an UPDATE when it found expired rows of the user
 //
 // Touch and LoadTouch extend a live row only: a deleted or expired session
@@ -160,51 +158,60 @@
 //
 // The Store implements sessions.UserIndex, for Config.IndexUsers: the
 // sessions of a user can be listed and revoked without a scan of the
-// table. The index lives in each row, in two nullable columns with an
-// index on each, named after the table (sessions_user_id_idx and
-// sessions_next_user_id_idx for "sessions"; partial, WHERE … IS NOT NULL,
-// on PostgreSQL and SQLite): user_id holds the user the session is tied
-// to, and next_user_id a second user while the session moves from one user
-// to another (the session middleware ties the new user before it rewrites
-// the record and unties the old one after). Untying the user in user_id
-// moves next_user_id into its place. A row holds two users at most: a
-// third Tie replaces next_user_id, the latest user the session was moving
-// to, and keeps user_id, since a move that failed leaves the record naming
-// the user in user_id. The columns are 255 wide, and Tie refuses a longer
-// user ID; on MySQL they are VARBINARY, so that user IDs compare byte for
-// byte (a VARCHAR's collation ignores trailing spaces).
+// table. The index lives in each row, in the nullable column user_id, the
+// user the session is tied to, with an index on it named after the table
+// (sessions_user_id_idx for "sessions"; partial, WHERE user_id IS NOT
+// NULL, on PostgreSQL and SQLite). A row holds one user. The session
+// middleware moves a session from one user to another by tying the new
+// user before it rewrites the record, which overwrites user_id, and
+// untying the old one after, which then leaves the row alone; it checks
+// the user each listed record names, so a move that failed halfway lists
+// nothing wrong. The column is 255 wide, and Tie refuses a longer user ID;
+// on MySQL it is VARBINARY, so that user IDs compare byte for byte (a
+// VARCHAR's collation ignores trailing spaces).
 //
-// New adds the columns and the indexes to a table that lacks them, as
-// Flask-Session's does: an ALTER TABLE … ADD COLUMN for each column and a
-// CREATE INDEX for each index, run once. It looks first, so that a New on a
-// migrated table runs no DDL; concurrent News on one table are fine. On a
-// large table, mind that the CREATE INDEX blocks writes to the table on
-// PostgreSQL while it builds. Flask-Session never names the columns: its
-// INSERT leaves a row untied, and its UPDATE of data and expiry keeps the
-// row's ties, as Replace and Touch do.
+// New adds the column and the index to a table that lacks them, as
+// Flask-Session's does: an ALTER TABLE … ADD COLUMN and a CREATE INDEX,
+// run once. It looks first, so that a New on a migrated table runs no
+// DDL; concurrent News on one table are fine. On a large table, mind that
+// the CREATE INDEX blocks writes to the table on PostgreSQL while it
+// builds. Flask-Session never names the column: its INSERT leaves a row
+// untied, and its UPDATE of data and expiry keeps the row's tie, as
+// Replace and Touch do.
+//
+// A table that an earlier version of this package migrated also has a
+// column next_user_id, with an index (sessions_next_user_id_idx for
+// "sessions"). New leaves both alone, and the store neither reads nor
+// writes them; once no process runs the earlier version, they can go
+// (the index first, which SQLite requires):
+//
+//	DROP INDEX sessions_next_user_id_idx            -- MySQL: … ON sessions
+//	ALTER TABLE sessions DROP COLUMN next_user_id
+//
+// A session that the earlier version left tied to a second user in that
+// column (after a move whose untie failed) is listed for its first user
+// only, which the session middleware then unties, until it is tied again.
 //
 // The entries end with their rows, so that the index never outgrows the
-// user's live sessions: a deleted row takes its entries along, an expired
+// user's live sessions: a deleted row takes its entry along, an expired
 // row is never listed, a Create over an expired row starts untied, and
 // DeleteExpired removes expired rows with their entries. Until then, an
-// expired row keeps its entries only until its user's index is next written
+// expired row keeps its entry only until its user's index is next written
 // or listed: Tie and Untie untie the user from its expired rows in their
 // own statement, and UserRecords, which reads the user's rows whatever
 // their expiry, does so in a second statement when it found one.
 //
-// Each call is one statement, whose rows the indexes find (the statement's
-// WHERE is an OR of equalities on session_id, user_id and next_user_id,
-// which PostgreSQL answers with a BitmapOr, SQLite with a multi-index OR
-// and MySQL with an index merge):
+// Each call is one statement, whose rows the indexes find (Tie's WHERE is
+// an OR of equalities on session_id and user_id, which PostgreSQL answers
+// with a BitmapOr, SQLite with a multi-index OR and MySQL with an index
+// merge; the others need the index on user_id only):
 //
-//	Tie          UPDATE … SET user_id = CASE … END, next_user_id = CASE … END
+//	Tie          UPDATE … SET user_id = CASE WHEN session_id = ? AND expiry > ? THEN ? END
 //	             WHERE session_id = ? AND expiry > ?
 //	             OR user_id = ? AND (expiry <= ? OR expiry IS NULL)
-//	             OR next_user_id = ? AND (expiry <= ? OR expiry IS NULL)
-//	Untie        UPDATE … SET user_id = CASE WHEN user_id = ? THEN next_user_id ELSE user_id END,
-//	             next_user_id = NULL
-//	             WHERE session_id = ? AND (user_id = ? OR next_user_id = ?) OR (the user's expired rows)
-//	UserRecords  SELECT session_id, data, expiry … WHERE user_id = ? OR next_user_id = ?
+//	Untie        UPDATE … SET user_id = NULL
+//	             WHERE user_id = ? AND (session_id = ? OR expiry <= ? OR expiry IS NULL)
+//	UserRecords  SELECT session_id, data, expiry … WHERE user_id = ?
 //	             (data and a live flag only for rows whose expiry > ?), then, only if
 //	             it found expired rows, Untie's UPDATE without the session_id term
 //

@@ -3,9 +3,11 @@ package gormstore
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -60,7 +62,7 @@ func flaskExpiry(dialect string, offset time.Duration) string {
 
 // TestExistingFlaskTable creates the table exactly as Flask-Session does,
 // fills it as Flask-Session does, and then runs New on it twice: the
-// migration must add the user index's two columns and their indexes and
+// migration must add the user index's column and its index and
 // change nothing else (a migration that tried to create the table again
 // used to fail here in Flask-Session itself), and the store must read
 // Flask's rows and write its own, conditionally. Flask-Session's own
@@ -100,7 +102,7 @@ func TestExistingFlaskTable(t *testing.T) {
 			}
 		}
 		if after, want := columnTypes(t, db, table), before+userColumnTypes(d.engine); after != want {
-			t.Errorf("New changed the table other than by adding the user index's columns:\nbefore %s\nafter  %s\nwant   %s", before, after, want)
+			t.Errorf("New changed the table other than by adding the user index's column:\nbefore %s\nafter  %s\nwant   %s", before, after, want)
 		}
 		checkUserIndexes(t, db, table)
 		if d.engine == "mysql" {
@@ -173,8 +175,8 @@ func flaskStatementsOnMigratedTable(t *testing.T, ctx context.Context, d dialect
 	if err := db.Exec(insert, "session:flask-new", record).Error; err != nil {
 		t.Fatalf("Flask's INSERT on the migrated table: %v", err)
 	}
-	if u := rowUsers(t, s, "session:flask-new"); u != "<nil> <nil>" {
-		t.Errorf("a row Flask inserted has users %s; want <nil> <nil>: untied", u)
+	if u := rowUser(t, s, "session:flask-new"); u != "<nil>" {
+		t.Errorf("a row Flask inserted has user_id %s; want <nil>: untied", u)
 	}
 	// The query Flask's open_session sends.
 	var (
@@ -225,34 +227,48 @@ func flaskStatementsOnMigratedTable(t *testing.T, ctx context.Context, d dialect
 	}
 }
 
-// userColumnTypes is what columnTypes shows of the user index's columns.
+// userColumnTypes is what columnTypes shows of the user index's column.
 func userColumnTypes(engine string) string {
 	if engine == "mysql" {
-		return "user_id:varbinary next_user_id:varbinary "
+		return "user_id:varbinary "
 	}
-	return "user_id:varchar next_user_id:varchar "
+	return "user_id:varchar "
 }
 
 // checkUserIndexes checks, through gorm's migrator rather than the store's
-// own lookups, that table has an index on each of the user index's
-// columns, named after the table (TestLongTableNames checks the names).
+// own lookups, that table has an index on user_id named after the table
+// (TestLongTableNames checks the names), and no other index on a user
+// column.
 func checkUserIndexes(t *testing.T, db *gorm.DB, table string) {
+	t.Helper()
+	checkIndexes(t, db, table, map[string]string{userIndexName(table): "user_id"})
+}
+
+// checkIndexes checks, through gorm's migrator, that the indexes of table
+// on user_id or next_user_id are exactly want, index name to column.
+func checkIndexes(t *testing.T, db *gorm.DB, table string, want map[string]string) {
 	t.Helper()
 	indexes, err := db.Migrator().GetIndexes(table)
 	if err != nil {
 		t.Fatalf("the indexes of %s: %v", table, err)
 	}
-	for _, col := range []string{"user_id", "next_user_id"} {
-		name, found := userIndexName(table, col), false
-		for _, idx := range indexes {
-			if idx.Name() == name {
-				found = true
-				if cols := idx.Columns(); len(cols) != 1 || cols[0] != col {
-					t.Errorf("index %s of %s is on %v; want [%s]", name, table, cols, col)
-				}
+	found := map[string]bool{}
+	for _, idx := range indexes {
+		cols := idx.Columns()
+		col, ok := want[idx.Name()]
+		if !ok {
+			if slices.Contains(cols, "user_id") || slices.Contains(cols, "next_user_id") {
+				t.Errorf("table %s has an index %s on %v; want none but %v", table, idx.Name(), cols, want)
 			}
+			continue
 		}
-		if !found {
+		found[idx.Name()] = true
+		if len(cols) != 1 || cols[0] != col {
+			t.Errorf("index %s of %s is on %v; want [%s]", idx.Name(), table, cols, col)
+		}
+	}
+	for name, col := range want {
+		if !found[name] {
 			t.Errorf("table %s has no index %s on %s", table, name, col)
 		}
 	}
@@ -272,10 +288,13 @@ func TestNewCreatesTable(t *testing.T) {
 			t.Errorf("New on its own table logged %q", logged.String())
 		}
 		got := columnTypes(t, db, s.table)
-		for _, col := range []string{"id", "session_id", "data", "expiry", "user_id", "next_user_id"} {
+		for _, col := range []string{"id", "session_id", "data", "expiry", "user_id"} {
 			if !strings.Contains(got, col+":") {
 				t.Errorf("table lacks column %s: %s", col, got)
 			}
+		}
+		if strings.Contains(got, "next_user_id") {
+			t.Errorf("table has a next_user_id column, which the store does not use: %s", got)
 		}
 		checkUserIndexes(t, db, s.table)
 		t.Logf("columns: %s", got)
@@ -336,4 +355,162 @@ func columnTypes(t *testing.T, db *gorm.DB, table string) string {
 		fmt.Fprintf(&b, "%s:%s ", c.Name(), strings.ToLower(c.DatabaseTypeName()))
 	}
 	return b.String()
+}
+
+// earlierDDL is the CREATE TABLE of the table an earlier version of this
+// package created, with a second user column, next_user_id (%s is the
+// quoted table name); earlierIndexes creates its two indexes.
+var earlierDDL = map[string]string{
+	"sqlite": `CREATE TABLE %s (
+	id INTEGER PRIMARY KEY AUTOINCREMENT,
+	session_id VARCHAR(255) UNIQUE,
+	data BLOB,
+	expiry DATETIME,
+	user_id VARCHAR(255),
+	next_user_id VARCHAR(255)
+)`,
+	"postgres": `CREATE TABLE %s (
+	id SERIAL PRIMARY KEY,
+	session_id VARCHAR(255) UNIQUE,
+	data BYTEA,
+	expiry TIMESTAMP WITHOUT TIME ZONE,
+	user_id VARCHAR(255),
+	next_user_id VARCHAR(255)
+)`,
+	"mysql": `CREATE TABLE %s (
+	id INTEGER NOT NULL AUTO_INCREMENT PRIMARY KEY,
+	session_id VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin UNIQUE,
+	data LONGBLOB,
+	expiry DATETIME,
+	user_id VARBINARY(255) NULL,
+	next_user_id VARBINARY(255) NULL
+)`,
+}
+
+// earlierIndexes creates the indexes the earlier version created on
+// table's user_id and next_user_id, and returns them, name to column.
+func earlierIndexes(t *testing.T, db *gorm.DB, engine, table string) map[string]string {
+	t.Helper()
+	want := map[string]string{
+		table + "_user_id_idx":      "user_id",
+		table + "_next_user_id_idx": "next_user_id",
+	}
+	for name, col := range want {
+		q := "CREATE INDEX " + quoteTable(db, name) + " ON " + quoteTable(db, table) + " (" + col + ")"
+		if engine != "mysql" {
+			q += " WHERE " + col + " IS NOT NULL"
+		}
+		if err := db.Exec(q).Error; err != nil {
+			t.Fatalf("create the index %s: %v", name, err)
+		}
+	}
+	return want
+}
+
+// rowUsers returns the user_id and next_user_id of the row of key, as
+// "user_id next_user_id" with <nil> for NULL.
+func rowUsers(t *testing.T, s *Store, key string) string {
+	t.Helper()
+	var u, n sql.NullString
+	err := s.db.Raw("SELECT user_id, next_user_id FROM "+s.quoted+" WHERE session_id = ?", key).Row().Scan(&u, &n)
+	if err != nil {
+		t.Fatalf("read the users of %q: %v", key, err)
+	}
+	show := func(v sql.NullString) string {
+		if !v.Valid {
+			return "<nil>"
+		}
+		return v.String
+	}
+	return show(u) + " " + show(n)
+}
+
+// TestTableWithNextUserID runs New on a table that an earlier version of
+// this package created, with a second user column next_user_id and an
+// index on it: New sends no DDL but its CREATE TABLE IF NOT EXISTS and
+// changes no column or index, and the store works on the table, reading
+// and writing user_id only and leaving next_user_id as it finds it.
+func TestTableWithNextUserID(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d dialect) {
+		db := d.open(t)
+		table := tableName(t)[:11] + "_earlier" // short enough for the index names, unhashed
+		quoted := quoteTable(db, table)
+		dropOnCleanup(t, db, table)
+		if err := db.Exec(fmt.Sprintf(earlierDDL[d.engine], quoted)).Error; err != nil {
+			t.Fatalf("create the earlier version's table: %v", err)
+		}
+		indexes := earlierIndexes(t, db, d.engine, table)
+		hour, past := time.Now().UTC().Add(time.Hour), time.Now().UTC().Add(-time.Minute)
+		for _, r := range []struct {
+			key        string
+			user, next any
+			exp        time.Time
+		}{
+			{"live", "alice", "bob", hour},      // moving from alice to bob
+			{"expired", "alice", "carol", past}, // an expired row of alice's
+			{"next", nil, "alice", hour},        // alice in next_user_id only
+		} {
+			err := db.Exec("INSERT INTO "+quoted+" (session_id, data, expiry, user_id, next_user_id) VALUES (?, ?, ?, ?, ?)",
+				r.key, []byte("v"), r.exp, r.user, r.next).Error
+			if err != nil {
+				t.Fatalf("insert %s: %v", r.key, err)
+			}
+		}
+		before := columnTypes(t, db, table)
+
+		pool := &countingPool{ConnPool: db.Statement.ConnPool}
+		db.Statement.ConnPool = pool
+		s, err := New(db, WithTableName(table), WithLogger(testLogger(t)))
+		db.Statement.ConnPool = pool.ConnPool
+		if err != nil {
+			t.Fatalf("New on the earlier version's table: %v", err)
+		}
+		creates := 0
+		for _, stmt := range pool.take() {
+			switch strings.ToUpper(stmt) {
+			case "CREATE":
+				creates++
+			case "ALTER", "DROP":
+				t.Errorf("New on the earlier version's table sent %s", stmt)
+			}
+		}
+		if creates != 1 {
+			t.Errorf("New on the earlier version's table sent %d CREATE statements; want 1, the CREATE TABLE IF NOT EXISTS", creates)
+		}
+		if after := columnTypes(t, db, table); after != before {
+			t.Errorf("New changed the earlier version's table:\nbefore %s\nafter  %s", before, after)
+		}
+		checkIndexes(t, db, table, indexes)
+
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		step := func(what string, err error, key, want string) {
+			t.Helper()
+			if err != nil {
+				t.Fatalf("%s: %v", what, err)
+			}
+			if got := rowUsers(t, s, key); got != want {
+				t.Errorf("after %s, the users of %s = %s; want %s", what, key, got, want)
+			}
+		}
+		if got := listedKeys(t, ctx, s, "alice"); got != "live" {
+			t.Errorf("UserRecords(alice) = [%s]; want [live]: user_id only", got)
+		}
+		step("UserRecords(alice)", nil, "expired", "<nil> carol")
+		if got := listedKeys(t, ctx, s, "bob"); got != "" {
+			t.Errorf("UserRecords(bob) = [%s]; want none: next_user_id is not read", got)
+		}
+		step("Tie(bob, live)", s.Tie(ctx, "bob", "live", time.Hour), "live", "bob bob")
+		step("Untie(alice, live)", s.Untie(ctx, "alice", "live"), "live", "bob bob")
+		if got := listedKeys(t, ctx, s, "bob"); got != "live" {
+			t.Errorf("UserRecords(bob) after the move = [%s]; want [live]", got)
+		}
+		step("Untie(bob, live)", s.Untie(ctx, "bob", "live"), "live", "<nil> bob")
+		step("Tie(dave, next)", s.Tie(ctx, "dave", "next", time.Hour), "next", "dave alice")
+		step("Create over the expired row", s.Create(ctx, "expired", []byte("new"), time.Hour), "expired", "<nil> carol")
+		step("Create", s.Create(ctx, "new", []byte("new"), time.Hour), "new", "<nil> <nil>")
+		if n := indexEntries(t, s, "dave"); n != 1 {
+			t.Errorf("IndexEntries(dave) = %d; want 1", n)
+		}
+	})
 }

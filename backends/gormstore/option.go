@@ -14,9 +14,9 @@ type Option func(*Store)
 // WithTableName sets the table that holds the sessions, "sessions" by
 // default. It may be qualified with a schema ("app.sessions"); each part
 // must be letters, digits and underscores, not starting with a digit. The
-// indexes of the user index are named after the table, without its schema:
-// <table>_user_id_idx and <table>_next_user_id_idx, shortened with a hash
-// of the name where that would pass 63 bytes.
+// index of the user index is named after the table, without its schema:
+// <table>_user_id_idx, shortened with a hash of the name where that would
+// pass 63 bytes.
 func WithTableName(name string) Option {
 	return func(s *Store) { s.table = name }
 }

@@ -21,38 +21,34 @@ import (
 // (utf8mb4_bin), where the server's default collation would make keys that
 // differ only in case the same key. On SQLite id also autoincrements.
 //
-// user_id and next_user_id are the store's own columns, for
-// sessions.UserIndex (see userindex.go): the user a session is tied to, and
-// the one it is being moved to, NULL for none. Flask-Session never names
-// them, so its INSERTs leave them NULL and its UPDATEs leave them alone. A
-// table created without them (Flask-Session's) gets them from
-// migrateUserIndex. On MySQL they are VARBINARY, so that user IDs compare
-// byte for byte: a VARCHAR's collation would ignore trailing spaces, even
-// a _bin one.
+// user_id is the store's own column, for sessions.UserIndex (see
+// userindex.go): the user a session is tied to, NULL for none.
+// Flask-Session never names it, so its INSERTs leave it NULL and its
+// UPDATEs leave it alone. A table created without it (Flask-Session's)
+// gets it from migrateUserIndex. On MySQL it is VARBINARY, so that user
+// IDs compare byte for byte: a VARCHAR's collation would ignore trailing
+// spaces, even a _bin one.
 var createTableSQL = map[string]string{
 	"sqlite": `CREATE TABLE IF NOT EXISTS %s (
 	id INTEGER PRIMARY KEY AUTOINCREMENT,
 	session_id VARCHAR(255) UNIQUE,
 	data BLOB,
 	expiry DATETIME,
-	user_id VARCHAR(255),
-	next_user_id VARCHAR(255)
+	user_id VARCHAR(255)
 )`,
 	"postgres": `CREATE TABLE IF NOT EXISTS %s (
 	id SERIAL PRIMARY KEY,
 	session_id VARCHAR(255) UNIQUE,
 	data BYTEA,
 	expiry TIMESTAMP WITHOUT TIME ZONE,
-	user_id VARCHAR(255),
-	next_user_id VARCHAR(255)
+	user_id VARCHAR(255)
 )`,
 	"mysql": `CREATE TABLE IF NOT EXISTS %s (
 	id INTEGER NOT NULL AUTO_INCREMENT PRIMARY KEY,
 	session_id VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin UNIQUE,
 	data LONGBLOB,
 	expiry DATETIME,
-	user_id VARBINARY(255) NULL,
-	next_user_id VARBINARY(255) NULL
+	user_id VARBINARY(255) NULL
 )`,
 }
 
@@ -109,66 +105,57 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
-// userColumns are the columns of the user index, which migrateUserIndex
-// adds to a table that lacks them.
-var userColumns = []string{"user_id", "next_user_id"}
-
-// userColumnType is the type of the user index's columns for each dialect,
-// as createTableSQL has it.
+// userColumnType is the type of the user_id column for each dialect, as
+// createTableSQL has it.
 var userColumnType = map[string]string{
 	"sqlite":   "VARCHAR(255)",
 	"postgres": "VARCHAR(255)",
 	"mysql":    "VARBINARY(255) NULL",
 }
 
-// migrateUserIndex adds the nullable columns user_id and next_user_id to a
-// table that lacks them (Flask-Session's, or one an earlier version of this
-// package created), and an index on each, named after the table
+// migrateUserIndex adds the nullable column user_id to a table that lacks
+// it (Flask-Session's), and an index on it named after the table
 // (userIndexName). Each step looks first and changes nothing when the
-// column or index is there, so that a New on a migrated table takes no
+// column or the index is there, so that a New on a migrated table takes no
 // lock on it; several processes migrating at once are fine: a step that
 // fails because another process just did it is checked again and passes.
+// Other columns are left as they are: a next_user_id column, which an
+// earlier version of this package added, is neither read nor written.
 //
-// The indexes are partial (WHERE … IS NOT NULL) on PostgreSQL and SQLite,
-// so that the sessions of no user, usually most, cost them nothing; MySQL
-// and MariaDB have no partial indexes, and index every row.
+// The index is partial (WHERE user_id IS NOT NULL) on PostgreSQL and
+// SQLite, so that the sessions of no user, usually most, cost it nothing;
+// MySQL and MariaDB have no partial indexes, and index every row.
 func (s *Store) migrateUserIndex(ctx context.Context) error {
 	db := s.db.WithContext(ctx)
-	for _, col := range userColumns {
-		has, err := s.hasColumn(ctx, col)
-		if err != nil {
-			return fmt.Errorf("gormstore: table %s: looking for the %s column: %w", s.table, col, err)
-		}
-		if has {
-			continue
-		}
-		if err := db.Exec("ALTER TABLE " + s.quoted + " ADD COLUMN " + col + " " + userColumnType[s.dialect]).Error; err != nil {
-			if has, herr := s.hasColumn(ctx, col); herr != nil || !has {
-				return fmt.Errorf("gormstore: table %s: adding the %s column: %w", s.table, col, err)
+	has, err := s.hasColumn(ctx, "user_id")
+	if err != nil {
+		return fmt.Errorf("gormstore: table %s: looking for the user_id column: %w", s.table, err)
+	}
+	if !has {
+		if err := db.Exec("ALTER TABLE " + s.quoted + " ADD COLUMN user_id " + userColumnType[s.dialect]).Error; err != nil {
+			if has, herr := s.hasColumn(ctx, "user_id"); herr != nil || !has {
+				return fmt.Errorf("gormstore: table %s: adding the user_id column: %w", s.table, err)
 			}
 		}
 	}
-	for _, col := range userColumns {
-		name := userIndexName(s.table, col)
-		has, err := s.hasIndex(ctx, name)
-		if err != nil {
-			return fmt.Errorf("gormstore: table %s: looking for the index %s: %w", s.table, name, err)
-		}
-		if has {
-			continue
-		}
-		if err := db.Exec(s.createIndexSQL(name, col)).Error; err != nil {
-			if has, herr := s.hasIndex(ctx, name); herr != nil || !has {
-				return fmt.Errorf("gormstore: table %s: creating the index %s on %s: %w", s.table, name, col, err)
-			}
+	name := userIndexName(s.table)
+	if has, err = s.hasIndex(ctx, name); err != nil {
+		return fmt.Errorf("gormstore: table %s: looking for the index %s: %w", s.table, name, err)
+	}
+	if has {
+		return nil
+	}
+	if err := db.Exec(s.createIndexSQL(name)).Error; err != nil {
+		if has, herr := s.hasIndex(ctx, name); herr != nil || !has {
+			return fmt.Errorf("gormstore: table %s: creating the index %s on user_id: %w", s.table, name, err)
 		}
 	}
 	return nil
 }
 
 // createIndexSQL is the CREATE INDEX of migrateUserIndex for the index
-// name on col.
-func (s *Store) createIndexSQL(name, col string) string {
+// name on user_id.
+func (s *Store) createIndexSQL(name string) string {
 	schema, table, qualified := strings.Cut(s.table, ".")
 	quote := func(name string) string { return quoteTable(s.db, name) }
 	switch s.dialect {
@@ -180,13 +167,13 @@ func (s *Store) createIndexSQL(name, col string) string {
 		} else {
 			table = schema
 		}
-		return "CREATE INDEX IF NOT EXISTS " + q + " ON " + quote(table) + " (" + col + ") WHERE " + col + " IS NOT NULL"
+		return "CREATE INDEX IF NOT EXISTS " + q + " ON " + quote(table) + " (user_id) WHERE user_id IS NOT NULL"
 	case "postgres":
 		// PostgreSQL puts the index in the table's schema.
-		return "CREATE INDEX IF NOT EXISTS " + quote(name) + " ON " + s.quoted + " (" + col + ") WHERE " + col + " IS NOT NULL"
+		return "CREATE INDEX IF NOT EXISTS " + quote(name) + " ON " + s.quoted + " (user_id) WHERE user_id IS NOT NULL"
 	default:
 		// MySQL has no IF NOT EXISTS here (MariaDB has).
-		return "CREATE INDEX " + quote(name) + " ON " + s.quoted + " (" + col + ")"
+		return "CREATE INDEX " + quote(name) + " ON " + s.quoted + " (user_id)"
 	}
 }
 
@@ -241,16 +228,16 @@ func (s *Store) hasIndex(ctx context.Context, name string) (bool, error) {
 	return n > 0, err
 }
 
-// userIndexName is the name of the index on col of table: the table's own
-// name (without its schema), col and _idx, as PostgreSQL would name it. A
-// name over 63 bytes, PostgreSQL's limit, which it would truncate so that
-// two long table names could end up asking for one index, keeps the first
-// part of the table name and a hash of all of it instead.
-func userIndexName(table, col string) string {
+// userIndexName is the name of the index on user_id of table: the table's
+// own name (without its schema) and _user_id_idx, as PostgreSQL would name
+// it. A name over 63 bytes, PostgreSQL's limit, which it would truncate so
+// that two long table names could end up asking for one index, keeps the
+// first part of the table name and a hash of all of it instead.
+func userIndexName(table string) string {
 	if _, t, ok := strings.Cut(table, "."); ok {
 		table = t
 	}
-	suffix := "_" + col + "_idx"
+	const suffix = "_user_id_idx"
 	if len(table)+len(suffix) <= 63 {
 		return table + suffix
 	}

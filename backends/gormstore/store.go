@@ -38,7 +38,7 @@ type Store struct {
 	tie           string // UPDATE … for Tie (see userindex.go)
 	untie         string // UPDATE … for Untie
 	untieExpired  string // UPDATE … for UserRecords, when it found expired rows
-	userRecords   string // SELECT … WHERE user_id = ? OR next_user_id = ? for UserRecords
+	userRecords   string // SELECT … WHERE user_id = ? for UserRecords
 
 	sweeper *sweep.Sweeper // the background sweep; nil when there is none
 }

@@ -8,67 +8,43 @@ import (
 	"github.com/serversession/serversession/sessions"
 )
 
-// The user index (sessions.UserIndex) lives in each row, in two columns
-// with an index on each: user_id, the user the session is tied to, and
-// next_user_id, a second user it is tied to while it moves from one to the
-// other (the lifecycle ties the new user before it rewrites the record,
-// and unties the old one after). NULL is no user. Untying user_id moves
-// next_user_id into its place, so a row tied to one user always has it in
-// user_id.
+// The user index (sessions.UserIndex) lives in each row, in the nullable
+// column user_id, with an index on it: the user the session is tied to,
+// NULL for none. A row holds one user: the lifecycle moves a session from
+// one user to another by tying the new user, which overwrites user_id,
+// before it rewrites the record, and untying the old one after, which
+// then finds user_id holding another user and leaves it alone.
 //
 // An entry lives in its row, so it ends with the row: a deleted row takes
-// its entries along, an expired row is never listed, and a Create over an
-// expired row sets both columns back to NULL. An expired row keeps its
-// entries only until its user's index is next written or listed: Tie and
-// Untie clear the user from the user's expired rows in the same statement,
-// and UserRecords does when it finds one.
-//
-// A row holds two users at most. Tying a third replaces next_user_id, the
-// latest user it was being moved to: if that move had failed, the record
-// still names the user in user_id, which stays. Only after a move whose
-// Untie of the old user failed, followed by a second move that failed too,
-// can a record name the user a third Tie replaced; the core unties stale
-// entries as it lists them, which frees the place again.
+// its entry along, an expired row is never listed, and a Create over an
+// expired row sets user_id back to NULL. An expired row keeps its entry
+// only until its user's index is next written or listed: Tie and Untie
+// clear the user from the user's expired rows in the same statement, and
+// UserRecords does when it finds one.
 
-// maxUserLen bounds a user ID, in bytes: the columns are 255 wide (in bytes
+// maxUserLen bounds a user ID, in bytes: the column is 255 wide (in bytes
 // on MySQL, in characters elsewhere), and a MySQL server that is not in
 // strict mode would cut a longer ID short instead of failing, so that two
 // long IDs could become one.
 const maxUserLen = 255
 
 // buildUserIndex builds the statements of Tie, Untie and UserRecords for
-// s.quoted. Their parameters are named (@user, @key, @now). MySQL assigns
-// the SET list left to right, each assignment seeing the values before it,
-// where PostgreSQL and SQLite see the row as it was; every assignment is
-// written so that both readings agree: user_id is assigned first, and
-// next_user_id reads it only through COALESCE(user_id, @user), which is
-// the same before and after user_id's assignment on the row being tied,
-// and not at all on the others.
+// s.quoted. Their parameters are named (@user, @key, @now).
 func (s *Store) buildUserIndex() {
 	const (
-		live    = "session_id = @key AND expiry > @now"
-		gone    = "(expiry <= @now OR expiry IS NULL)"
-		expired = "user_id = @user AND " + gone + " OR next_user_id = @user AND " + gone
-		// untied removes @user from a row tied to it, moving next_user_id
-		// up if @user was in user_id.
-		untied = " SET user_id = CASE WHEN user_id = @user THEN next_user_id ELSE user_id END, next_user_id = NULL WHERE "
+		live = "session_id = @key AND expiry > @now"
+		gone = "(expiry <= @now OR expiry IS NULL)"
 	)
-	// Tie: on the live row of @key, put @user in user_id if that is free,
-	// or else in next_user_id unless it is in user_id already; on the
-	// expired rows of @user, untie it.
-	s.tie = "UPDATE " + s.quoted + " SET " +
-		"user_id = CASE WHEN " + live + " THEN COALESCE(user_id, @user) " +
-		"WHEN user_id = @user THEN next_user_id ELSE user_id END, " +
-		"next_user_id = CASE WHEN " + live + " THEN " +
-		"CASE WHEN COALESCE(user_id, @user) = @user THEN next_user_id ELSE @user END " +
-		"ELSE NULL END " +
-		"WHERE " + live + " OR " + expired
-	s.untie = "UPDATE " + s.quoted + untied +
-		"session_id = @key AND (user_id = @user OR next_user_id = @user) OR " + expired
-	s.untieExpired = "UPDATE " + s.quoted + untied + expired
+	// Tie: the live row of @key gets @user, whoever it had; the expired
+	// rows of @user get NULL.
+	s.tie = "UPDATE " + s.quoted + " SET user_id = CASE WHEN " + live + " THEN @user END " +
+		"WHERE " + live + " OR user_id = @user AND " + gone
+	// Untie and its part for UserRecords: every row they change holds
+	// @user, so the index on user_id finds them all.
+	s.untie = "UPDATE " + s.quoted + " SET user_id = NULL WHERE user_id = @user AND (session_id = @key OR " + gone + ")"
+	s.untieExpired = "UPDATE " + s.quoted + " SET user_id = NULL WHERE user_id = @user AND " + gone
 	s.userRecords = "SELECT session_id, CASE WHEN expiry > @now THEN data END, expiry, " +
-		"CASE WHEN expiry > @now THEN 1 ELSE 0 END FROM " + s.quoted +
-		" WHERE user_id = @user OR next_user_id = @user"
+		"CASE WHEN expiry > @now THEN 1 ELSE 0 END FROM " + s.quoted + " WHERE user_id = @user"
 }
 
 // namedArgs are the parameters of the user index's statements.
@@ -78,11 +54,12 @@ func namedArgs(user, key string, now time.Time) map[string]any {
 
 // Tie ties the record under key to user, if the record is live, and unties
 // user from its expired records: one UPDATE, whose WHERE finds the row of
-// key by session_id and the user's rows by the indexes on user_id and
-// next_user_id. A missing or expired record is left alone, and that is not
-// an error; ttl is not needed, since the entry ends with its row. Tying a
-// key already tied to user changes nothing. A user ID over 255 bytes is an
-// error.
+// key by session_id and the user's rows by the index on user_id. A record
+// tied to another user is tied to user instead: that is how the lifecycle
+// moves a session from one user to the next. A missing or expired record
+// is left alone, and that is not an error; ttl is not needed, since the
+// entry ends with its row. Tying a key already tied to user changes
+// nothing. A user ID over 255 bytes is an error.
 //
 // The number of rows the UPDATE affected is not looked at, so MySQL's way
 // of counting them (changed rows, or matched ones with CLIENT_FOUND_ROWS)
@@ -105,8 +82,9 @@ func (s *Store) Tie(ctx context.Context, user, key string, ttl time.Duration) er
 }
 
 // Untie unties the record under key from user, and user from its expired
-// records: one UPDATE, found by the indexes as Tie's is. A record tied to
-// other users only, or no record at all, is left alone, and that is not an
+// records: one UPDATE … SET user_id = NULL WHERE user_id = ?, which the
+// index on user_id answers. A record tied to another user (the session
+// moved to it), or no record at all, is left alone, and that is not an
 // error.
 func (s *Store) Untie(ctx context.Context, user, key string) error {
 	if err := ctx.Err(); err != nil {
@@ -123,11 +101,11 @@ func (s *Store) Untie(ctx context.Context, user, key string) error {
 }
 
 // UserRecords returns the live records tied to user, each with its key and
-// expiry: one SELECT … WHERE user_id = ? OR next_user_id = ?, which the
-// indexes on both columns answer without reading the rows of other users.
-// Expired rows are never returned; if the SELECT found any, a second
-// statement unties user from them (the UPDATE of Untie, without a key), so
-// that they do not linger in the index.
+// expiry: one SELECT … WHERE user_id = ?, which the index on user_id
+// answers without reading the rows of other users. Expired rows are never
+// returned; if the SELECT found any, a second statement unties user from
+// them (the UPDATE of Untie, without a key), so that they do not linger in
+// the index.
 func (s *Store) UserRecords(ctx context.Context, user string) ([]sessions.UserRecord, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("gormstore: user records: %w", err)

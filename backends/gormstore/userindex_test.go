@@ -12,32 +12,26 @@ import (
 	"gorm.io/gorm"
 )
 
-// rowUsers returns the user_id and next_user_id of the row of key, as
-// "user_id next_user_id" with <nil> for NULL.
-func rowUsers(t *testing.T, s *Store, key string) string {
+// rowUser returns the user_id of the row of key, <nil> for NULL.
+func rowUser(t *testing.T, s *Store, key string) string {
 	t.Helper()
-	var u, n sql.NullString
-	err := s.db.Raw("SELECT user_id, next_user_id FROM "+s.quoted+" WHERE session_id = ?", key).Row().Scan(&u, &n)
-	if err != nil {
-		t.Fatalf("read the users of %q: %v", key, err)
+	var u sql.NullString
+	if err := s.db.Raw("SELECT user_id FROM "+s.quoted+" WHERE session_id = ?", key).Row().Scan(&u); err != nil {
+		t.Fatalf("read the user of %q: %v", key, err)
 	}
-	show := func(v sql.NullString) string {
-		if !v.Valid {
-			return "<nil>"
-		}
-		return v.String
+	if !u.Valid {
+		return "<nil>"
 	}
-	return show(u) + " " + show(n)
+	return u.String
 }
 
-// setRowUsers sets the user columns and the expiry of the row of key
-// directly (nil for NULL).
-func setRowUsers(t *testing.T, s *Store, key string, user, next any, exp time.Time) {
+// setRowUser sets the user_id and the expiry of the row of key directly
+// (nil for NULL).
+func setRowUser(t *testing.T, s *Store, key string, user any, exp time.Time) {
 	t.Helper()
-	err := s.db.Exec("UPDATE "+s.quoted+" SET user_id = ?, next_user_id = ?, expiry = ? WHERE session_id = ?",
-		user, next, exp.UTC(), key).Error
+	err := s.db.Exec("UPDATE "+s.quoted+" SET user_id = ?, expiry = ? WHERE session_id = ?", user, exp.UTC(), key).Error
 	if err != nil {
-		t.Fatalf("set the users of %q: %v", key, err)
+		t.Fatalf("set the user of %q: %v", key, err)
 	}
 }
 
@@ -58,10 +52,11 @@ func listedKeys(t *testing.T, ctx context.Context, s *Store, user string) string
 	return strings.Join(keys, " ")
 }
 
-// TestTieColumns checks where Tie and Untie put users in a row: the first
-// in user_id, a second in next_user_id, a third in place of the second;
-// untying user_id moves next_user_id into its place.
-func TestTieColumns(t *testing.T) {
+// TestTieColumn checks what Tie and Untie leave in user_id: Tie puts its
+// user there, over another (the lifecycle's move), and Untie clears it
+// only if it holds Untie's user, so that the Untie of the old user after a
+// move leaves the new one.
+func TestTieColumn(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, d dialect) {
 		s := newTestStore(t, d.open(t))
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -84,36 +79,32 @@ func TestTieColumns(t *testing.T) {
 		for _, step := range []struct {
 			op, user, want string
 		}{
-			{"tie", "alice", "alice <nil>"},
-			{"tie", "alice", "alice <nil>"},
-			{"tie", "bob", "alice bob"}, // moving from alice to bob
-			{"tie", "bob", "alice bob"},
-			{"tie", "alice", "alice bob"},
-			{"untie", "carol", "alice bob"},
-			{"untie", "alice", "bob <nil>"}, // the move is done
-			{"tie", "carol", "bob carol"},
-			{"untie", "carol", "bob <nil>"}, // a move given up
-			{"tie", "carol", "bob carol"},
-			{"tie", "dave", "bob dave"}, // a third user replaces the second
-			{"untie", "bob", "dave <nil>"},
-			{"untie", "dave", "<nil> <nil>"},
-			{"untie", "dave", "<nil> <nil>"},
+			{"tie", "alice", "alice"},
+			{"tie", "alice", "alice"},
+			{"tie", "bob", "bob"},     // moving from alice to bob
+			{"untie", "alice", "bob"}, // the move is done
+			{"untie", "carol", "bob"},
+			{"tie", "alice", "alice"}, // and back
+			{"untie", "bob", "alice"},
+			{"untie", "alice", "<nil>"},
+			{"untie", "alice", "<nil>"},
+			{"tie", "carol", "carol"},
 		} {
 			if step.op == "tie" {
 				tie(step.user)
 			} else {
 				untie(step.user)
 			}
-			if got := rowUsers(t, s, "k"); got != step.want {
-				t.Fatalf("after %s(%s), users = %s; want %s", step.op, step.user, got, step.want)
+			if got := rowUser(t, s, "k"); got != step.want {
+				t.Fatalf("after %s(%s), user_id = %s; want %s", step.op, step.user, got, step.want)
 			}
 		}
 	})
 }
 
 // TestCreateOverExpiredUnties checks that a Create over an expired row, or
-// over a row without an expiry, clears both user columns, and that a
-// conflicting Create over a live row leaves them as they are.
+// over a row without an expiry, clears user_id, and that a conflicting
+// Create over a live row leaves it as it is.
 func TestCreateOverExpiredUnties(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, d dialect) {
 		s := newTestStore(t, d.open(t))
@@ -122,20 +113,20 @@ func TestCreateOverExpiredUnties(t *testing.T) {
 
 		past := time.Now().Add(-time.Minute)
 		insertRow(t, s, "expired", []byte("old"), &past)
-		setRowUsers(t, s, "expired", "alice", "bob", past)
+		setRowUser(t, s, "expired", "alice", past)
 		insertRow(t, s, "null", []byte("old"), nil)
-		if err := s.db.Exec("UPDATE " + s.quoted + " SET user_id = 'alice', next_user_id = 'bob' WHERE session_id = 'null'").Error; err != nil {
+		if err := s.db.Exec("UPDATE " + s.quoted + " SET user_id = 'alice' WHERE session_id = 'null'").Error; err != nil {
 			t.Fatal(err)
 		}
 		for _, k := range []string{"expired", "null"} {
-			if got := rowUsers(t, s, k); got != "alice bob" {
-				t.Fatalf("setup: users of %s = %s", k, got)
+			if got := rowUser(t, s, k); got != "alice" {
+				t.Fatalf("setup: user of %s = %s", k, got)
 			}
 			if err := s.Create(ctx, k, []byte("new"), time.Hour); err != nil {
 				t.Fatalf("Create over the %s row: %v", k, err)
 			}
-			if got := rowUsers(t, s, k); got != "<nil> <nil>" {
-				t.Errorf("after Create over the %s row tied to alice and bob, users = %s; want <nil> <nil>", k, got)
+			if got := rowUser(t, s, k); got != "<nil>" {
+				t.Errorf("after Create over the %s row tied to alice, user_id = %s; want <nil>", k, got)
 			}
 		}
 		if got := listedKeys(t, ctx, s, "alice"); got != "" {
@@ -147,8 +138,8 @@ func TestCreateOverExpiredUnties(t *testing.T) {
 			t.Fatal(err)
 		}
 		checkConflict(t, "Create", "expired", s.Create(ctx, "expired", []byte("not written"), time.Hour))
-		if got := rowUsers(t, s, "expired"); got != "alice <nil>" {
-			t.Errorf("after a conflicting Create over a tied live row, users = %s; want alice <nil>", got)
+		if got := rowUser(t, s, "expired"); got != "alice" {
+			t.Errorf("after a conflicting Create over a tied live row, user_id = %s; want alice", got)
 		}
 	})
 }
@@ -177,8 +168,8 @@ func TestTieLongUser(t *testing.T) {
 		if err := s.Tie(ctx, long+"y", "k", time.Hour); err == nil || !strings.Contains(err.Error(), "256 bytes") {
 			t.Errorf("Tie of a 256-byte user = %v; want an error saying how long it is", err)
 		}
-		if got := rowUsers(t, s, "k"); got != long+" <nil>" {
-			t.Errorf("after the refused Tie, users = %s; want the 255-byte user alone", got)
+		if got := rowUser(t, s, "k"); got != long {
+			t.Errorf("after the refused Tie, user_id = %s; want the 255-byte user", got)
 		}
 	})
 }
@@ -218,7 +209,7 @@ func TestUserIndexStatements(t *testing.T) {
 				if err := s.Tie(ctx, "u", "old", time.Hour); err != nil {
 					return err
 				}
-				setRowUsers(t, s, "old", "u", nil, time.Now().Add(-time.Minute))
+				setRowUser(t, s, "old", "u", time.Now().Add(-time.Minute))
 				pool.take()
 				_, err := s.UserRecords(ctx, "u")
 				return err
@@ -232,15 +223,15 @@ func TestUserIndexStatements(t *testing.T) {
 				t.Errorf("%s sent [%s]; want [%s]", c.op, got, c.want)
 			}
 		}
-		if got := rowUsers(t, s, "old"); got != "<nil> <nil>" {
-			t.Errorf("after UserRecords found the expired row, its users = %s; want <nil> <nil>", got)
+		if got := rowUser(t, s, "old"); got != "<nil>" {
+			t.Errorf("after UserRecords found the expired row, its user_id = %s; want <nil>", got)
 		}
 	})
 }
 
 // TestUserIndexUsesIndexes checks, with the database's own EXPLAIN, that
 // the statements of Tie, Untie and UserRecords find their rows through the
-// indexes on user_id and next_user_id (and session_id), not by a scan.
+// index on user_id (and, for Tie, session_id's), not by a scan.
 // PostgreSQL is asked to avoid sequential scans, which it would rightly
 // prefer on a table this small, so that a plan without the indexes shows
 // that they cannot serve the statement; MySQL is asked which indexes it
@@ -265,16 +256,16 @@ func TestUserIndexUsesIndexes(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		userIdx, nextIdx := userIndexName(s.table, "user_id"), userIndexName(s.table, "next_user_id")
+		userIdx := userIndexName(s.table)
 		args := namedArgs("u3", "k3", time.Now().UTC())
 		for _, c := range []struct {
 			op, sql string
 			want    []string
 		}{
-			{"Tie", s.tie, []string{userIdx, nextIdx, "session_id"}},
-			{"Untie", s.untie, []string{userIdx, nextIdx, "session_id"}},
-			{"UserRecords", s.userRecords, []string{userIdx, nextIdx}},
-			{"UserRecords' untie of expired rows", s.untieExpired, []string{userIdx, nextIdx}},
+			{"Tie", s.tie, []string{userIdx, "session_id"}},
+			{"Untie", s.untie, []string{userIdx}},
+			{"UserRecords", s.userRecords, []string{userIdx}},
+			{"UserRecords' untie of expired rows", s.untieExpired, []string{userIdx}},
 		} {
 			plan := explain(t, db, d.engine, c.sql, args)
 			t.Logf("%s:\n%s", c.op, plan)
@@ -340,8 +331,8 @@ func explain(t *testing.T, db *gorm.DB, engine, q string, args map[string]any) s
 
 // TestMigrateFlaskTableConcurrently runs New on one Flask-Session table
 // from several goroutines at once, as processes deployed together would:
-// every New succeeds, and the table ends up with the user index's columns
-// and indexes once.
+// every New succeeds, and the table ends up with the user index's column
+// and index once.
 func TestMigrateFlaskTableConcurrently(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, d dialect) {
 		db := d.open(t)
@@ -369,8 +360,8 @@ func TestMigrateFlaskTableConcurrently(t *testing.T) {
 
 // TestQualifiedTableName checks the migration and the user index on a
 // table named with its schema (PostgreSQL, SQLite's "main") or database
-// (MySQL): the indexes are created where the table is, under the table's
-// own name.
+// (MySQL): the index is created where the table is, under the table's own
+// name.
 func TestQualifiedTableName(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, d dialect) {
 		db := d.open(t)
@@ -412,24 +403,22 @@ func TestQualifiedTableName(t *testing.T) {
 }
 
 // TestLongTableNames checks that two tables whose names are as long as
-// PostgreSQL allows and differ only at the end get indexes of their own,
+// PostgreSQL allows and differ only at the end get an index of their own,
 // which PostgreSQL's truncation of long names would otherwise merge into
 // one name (and, with IF NOT EXISTS, one table without its index).
 func TestLongTableNames(t *testing.T) {
 	prefix := tableName(t)[:11] // "gs_" and random hex, so that concurrent runs do not share tables
 	a := prefix + strings.Repeat("x", 63-len(prefix)-1) + "a"
 	b := prefix + strings.Repeat("x", 63-len(prefix)-1) + "b"
-	for _, col := range userColumns {
-		na, nb := userIndexName(a, col), userIndexName(b, col)
-		if len(na) > 63 || len(nb) > 63 || na == nb {
-			t.Errorf("userIndexName(%s) = %q and %q; want two names of at most 63 bytes", col, na, nb)
-		}
-		if got := userIndexName("app."+a, col); got != na {
-			t.Errorf("userIndexName(app.%s, %s) = %q; want %q, without the schema", a, col, got, na)
-		}
+	na, nb := userIndexName(a), userIndexName(b)
+	if len(na) > 63 || len(nb) > 63 || na == nb {
+		t.Errorf("userIndexName = %q and %q; want two names of at most 63 bytes", na, nb)
 	}
-	if got := userIndexName("sessions", "user_id"); got != "sessions_user_id_idx" {
-		t.Errorf("userIndexName(sessions, user_id) = %q; want sessions_user_id_idx", got)
+	if got := userIndexName("app." + a); got != na {
+		t.Errorf("userIndexName(app.%s) = %q; want %q, without the schema", a, got, na)
+	}
+	if got := userIndexName("sessions"); got != "sessions_user_id_idx" {
+		t.Errorf("userIndexName(sessions) = %q; want sessions_user_id_idx", got)
 	}
 	forEachDialect(t, func(t *testing.T, d dialect) {
 		db := d.open(t)
@@ -445,10 +434,8 @@ func TestLongTableNames(t *testing.T) {
 			}
 		}
 		for _, table := range []string{a, b} {
-			for _, col := range userColumns {
-				if name := userIndexName(table, col); !db.Migrator().HasIndex(table, name) {
-					t.Errorf("table %s has no index %s", table, name)
-				}
+			if name := userIndexName(table); !db.Migrator().HasIndex(table, name) {
+				t.Errorf("table %s has no index %s", table, name)
 			}
 		}
 	})

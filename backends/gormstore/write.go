@@ -17,17 +17,17 @@ import (
 // Create is one INSERT that writes only where no live row is:
 //
 //   - PostgreSQL and SQLite: INSERT … ON CONFLICT (session_id) DO UPDATE
-//     SET data = excluded.data, expiry = excluded.expiry, user_id = NULL,
-//     next_user_id = NULL WHERE cur.expiry <= ? OR cur.expiry IS NULL (cur
-//     being the existing row), which overwrites an expired row, untied from
-//     its users, and leaves a live one alone; it affects one row, or none
-//     when a live row is there.
+//     SET data = excluded.data, expiry = excluded.expiry, user_id = NULL
+//     WHERE cur.expiry <= ? OR cur.expiry IS NULL (cur being the existing
+//     row), which overwrites an expired row, untied from its user, and
+//     leaves a live one alone; it affects one row, or none when a live row
+//     is there.
 //   - MySQL and MariaDB have no WHERE on ON DUPLICATE KEY UPDATE, so each
 //     assignment keeps its column's value while the row is live:
 //     data = IF(expiry > ? AND LAST_INSERT_ID(0) = 0, data, VALUES(data)),
-//     then user_id = IF(expiry > ?, user_id, NULL) and the same for
-//     next_user_id, then expiry = IF(expiry > ?, expiry, VALUES(expiry)). MySQL assigns
-//     left to right and later assignments see the earlier ones, so expiry is
+//     then user_id = IF(expiry > ?, user_id, NULL), then
+//     expiry = IF(expiry > ?, expiry, VALUES(expiry)). MySQL assigns left to
+//     right and later assignments see the earlier ones, so expiry is
 //     assigned last: every test sees the row's old expiry. The affected-rows
 //     count is 1 for an insert and 2 for an overwrite; for a live row it is
 //     0, or 1 when the client set CLIENT_FOUND_ROWS (go-sql-driver's
@@ -48,12 +48,11 @@ func (s *Store) buildWrites() {
 		s.insert = "INSERT INTO " + s.quoted + cols + " ON DUPLICATE KEY UPDATE " +
 			"data = IF(expiry > ? AND LAST_INSERT_ID(0) = 0, data, VALUES(data)), " +
 			"user_id = IF(expiry > ?, user_id, NULL), " +
-			"next_user_id = IF(expiry > ?, next_user_id, NULL), " +
 			"expiry = IF(expiry > ?, expiry, VALUES(expiry))"
 		s.matchesNew = "SELECT 1 FROM " + s.quoted + " WHERE session_id = ? AND data = ? AND expiry = ? AND expiry > ? LIMIT 1"
 	default:
 		s.insert = "INSERT INTO " + s.quoted + " AS cur" + cols + " ON CONFLICT (session_id) DO UPDATE " +
-			"SET data = excluded.data, expiry = excluded.expiry, user_id = NULL, next_user_id = NULL WHERE cur.expiry <= ? OR cur.expiry IS NULL"
+			"SET data = excluded.data, expiry = excluded.expiry, user_id = NULL WHERE cur.expiry <= ? OR cur.expiry IS NULL"
 	}
 	update := "UPDATE " + s.quoted + " SET data = ?, expiry = ? WHERE session_id = ? AND "
 	s.replace = update + "data = ? AND expiry > ?"
@@ -86,7 +85,7 @@ func (s *Store) Create(ctx context.Context, key string, data []byte, ttl time.Du
 			return res.Error
 		}
 		r := gorm.WithResult()
-		res := s.db.WithContext(ctx).Clauses(r).Exec(s.insert, key, data, exp, now, now, now, now)
+		res := s.db.WithContext(ctx).Clauses(r).Exec(s.insert, key, data, exp, now, now, now)
 		if res.Error != nil || r.Result == nil {
 			created = false
 			return res.Error
