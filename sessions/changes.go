@@ -112,7 +112,6 @@ func (s *Session) rebase(cur Record) error {
 	if err != nil {
 		return err
 	}
-	s.user = s.m.indexedUser(theirs)
 	if !s.changes.cleared {
 		base, _, err := s.decode(s.base.Data)
 		if err != nil {
@@ -142,6 +141,12 @@ func (s *Session) rebase(cur Record) error {
 	}
 	if md.created != 0 {
 		s.meta.created = md.created
+	}
+	// The index's state is the record's; its Ref and device stay the
+	// record's unless this request is the one tying it.
+	s.meta.tied = md.tied
+	if md.ref != "" {
+		s.meta.ref = md.ref
 	}
 	if !s.changes.has(keyUserAgent) && md.userAgent != "" {
 		s.meta.userAgent, s.meta.ip = md.userAgent, md.ip

@@ -182,12 +182,12 @@ func (s *Session) loadRecord() bool {
 			md.created = now.Unix()
 			s.changes.mark(keyCreated)
 		case now.Sub(time.Unix(md.created, 0)) >= abs:
-			s.stale = append(s.stale, retired{id: id, user: m.indexedUser(values), rec: rec})
+			s.stale = append(s.stale, retired{id: id, user: md.tied, rec: rec})
 			return false
 		}
 	}
 	s.state, s.base, s.id = stored, rec, id
-	s.values, s.meta, s.user = values, md, m.indexedUser(values)
+	s.values, s.meta = values, md
 	return true
 }
 
@@ -218,7 +218,7 @@ func (s *Session) commit(beforeHeaders bool) error {
 	defer ctx.end()
 
 	var data []byte
-	dirty := s.changes.any()
+	dirty := s.changes.any() || s.untied()
 	if !dirty && s.state == stored && hasMutable(s.values) {
 		var err error
 		if data, err = s.encode(); err != nil {
@@ -253,8 +253,8 @@ func (s *Session) commit(beforeHeaders bool) error {
 		// retired by Destroy or Regenerate (or found corrupt) still go.
 		return errors.Join(ErrHeadersSent, s.deleteStale(&ctx))
 	}
-	if m.index != nil && s.noteLogin() {
-		data = nil // the device is part of the record
+	if m.index != nil {
+		s.noteTie()
 	}
 	if err := s.write(&ctx, data); err != nil {
 		return err
@@ -329,6 +329,10 @@ func (s *Session) write(sc *storeContext, data []byte) error {
 	for try := 1; ; try++ {
 		ttl := s.ttl(s.m.now())
 		var err error
+		old := s.meta.tied // the user whose index lists the stored record
+		if s.m.index != nil && s.m.userOf(s.values) != old {
+			s.meta.tied, data = s.m.userOf(s.values), nil // the record says whose index lists it
+		}
 		switch {
 		case s.state == absent:
 			if data == nil {
@@ -348,7 +352,7 @@ func (s *Session) write(sc *storeContext, data []byte) error {
 					return err // ErrEncode
 				}
 			}
-			if err = s.tieBefore(ctx, key, ttl); err == nil {
+			if err = s.tieBefore(ctx, old, key, ttl); err == nil {
 				err = store.Replace(ctx, key, s.base, data, ttl)
 			}
 		}
@@ -356,28 +360,29 @@ func (s *Session) write(sc *storeContext, data []byte) error {
 		case err == nil && s.m.ended.has(key):
 			// Another request of this Manager ended the session while this
 			// write was on its way: it is gone, whatever the write did.
-			s.untie(ctx, s.m.indexedUser(s.values), key)
-			s.state, s.base, s.user = gone, Record{}, ""
+			// Its index entries stay: the request that ended it unties
+			// them once its delete succeeded, and if that failed, the
+			// record lives on and must stay listed.
+			s.state, s.base = gone, Record{}
 			return nil
 		case err == nil && data == nil: // deleted
-			s.untie(ctx, s.user, key)
-			s.state, s.base, s.user = absent, Record{}, ""
+			s.untie(ctx, old, key)
+			s.state, s.base, s.meta.tied = absent, Record{}, ""
 			s.changes.reset()
 			lock.wrote(key, Record{})
 			return nil
 		case err == nil:
-			if user := s.m.indexedUser(s.values); user != s.user {
-				s.untie(ctx, s.user, key)
-				s.user = user
+			if old != s.meta.tied {
+				s.untie(ctx, old, key)
 			}
 			s.state, s.base = stored, Record{Data: data}
 			s.changes.reset()
 			lock.wrote(key, s.base)
 			return nil
 		case !errors.Is(err, ErrConflict) || s.state == absent:
-			return fail(err)
+			return s.untieFailed(ctx, old, key, ttl, fail(err))
 		case try == writeTries:
-			return fail(fmt.Errorf("after %d tries: %w", try, err))
+			return s.untieFailed(ctx, old, key, ttl, fail(fmt.Errorf("after %d tries: %w", try, err)))
 		}
 		conflict = err
 		if try > 1 {
@@ -386,25 +391,27 @@ func (s *Session) write(sc *storeContext, data []byte) error {
 			lock.unlock()
 			lock = nil
 			if err := backoff(ctx, try); err != nil {
-				return fail(err)
+				return s.untieFailed(ctx, old, key, ttl, fail(err))
 			}
 			if lock, err = s.m.writes.lock(ctx, key); err != nil {
-				return fail(err)
+				return s.untieFailed(ctx, old, key, ttl, fail(err))
 			}
 		}
 		cur, found, err := store.Load(ctx, key)
 		if err != nil {
-			return fail(fmt.Errorf("reload after a conflict: %w", err))
+			return s.untieFailed(ctx, old, key, ttl, fail(fmt.Errorf("reload after a conflict: %w", err)))
 		}
 		if !found {
-			s.untie(ctx, s.m.indexedUser(s.values), key) // if this write tied it
-			s.state, s.base, s.user = gone, Record{}, ""
+			if s.meta.tied != old {
+				s.untie(ctx, s.meta.tied, key) // this write tied it; the record is gone
+			}
+			s.state, s.base = gone, Record{}
 			return nil
 		}
 		if err := s.rebase(cur); err != nil {
 			// Another service wrote a record this codec cannot read: leave
 			// it, as load does, and report the save as failed.
-			return fail(fmt.Errorf("the record another request stored does not decode: %w", err))
+			return s.untieFailed(ctx, old, key, ttl, fail(fmt.Errorf("the record another request stored does not decode: %w", err)))
 		}
 		data = nil
 	}

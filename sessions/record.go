@@ -11,18 +11,26 @@ import (
 
 // Keys of the record that hold session metadata rather than user values.
 // "_permanent" is Flask's; the others are ours: "_created" is kept with an
-// AbsoluteTimeout or IndexUsers, "_ua" and "_ip" with RecordDevice.
+// AbsoluteTimeout or IndexUsers, "_tied" and "_ref" with IndexUsers, "_ua"
+// and "_ip" with RecordDevice.
 const (
 	keyPermanent = "_permanent"
 	keyCreated   = "_created"
+	keyTied      = "_tied"
+	keyRef       = "_ref"
 	keyUserAgent = "_ua"
 	keyIP        = "_ip"
 )
+
+// metaKeys are the keys takeMeta removes from decoded values.
+var metaKeys = [...]string{keyPermanent, keyCreated, keyTied, keyRef, keyUserAgent, keyIP}
 
 // meta is the metadata a record holds beside the session's values.
 type meta struct {
 	permanent bool
 	created   int64  // Unix seconds; 0 when not kept or not known
+	tied      string // the user whose index lists the record (IndexUsers)
+	ref       string // the session's Ref, kept across Regenerate (IndexUsers)
 	userAgent string // of the request that logged the session in (RecordDevice)
 	ip        string // its client IP (RecordDevice)
 }
@@ -38,13 +46,12 @@ func takeMeta(values map[string]any) meta {
 		md.created, _ = toInt64(v)
 		delete(values, keyCreated)
 	}
-	if v, ok := values[keyUserAgent]; ok {
-		md.userAgent, _ = v.(string)
-		delete(values, keyUserAgent)
-	}
-	if v, ok := values[keyIP]; ok {
-		md.ip, _ = v.(string)
-		delete(values, keyIP)
+	md.tied, _ = values[keyTied].(string)
+	md.ref, _ = values[keyRef].(string)
+	md.userAgent, _ = values[keyUserAgent].(string)
+	md.ip, _ = values[keyIP].(string)
+	for _, k := range metaKeys[2:] {
+		delete(values, k)
 	}
 	return md
 }
@@ -84,13 +91,11 @@ func encodeRecord(c Codec, values map[string]any, md meta) ([]byte, error) {
 		values[keyCreated] = md.created
 		defer delete(values, keyCreated)
 	}
-	if md.userAgent != "" {
-		values[keyUserAgent] = md.userAgent
-		defer delete(values, keyUserAgent)
-	}
-	if md.ip != "" {
-		values[keyIP] = md.ip
-		defer delete(values, keyIP)
+	for _, kv := range [...]struct{ k, v string }{{keyTied, md.tied}, {keyRef, md.ref}, {keyUserAgent, md.userAgent}, {keyIP, md.ip}} {
+		if kv.v != "" {
+			values[kv.k] = kv.v
+			defer delete(values, kv.k)
+		}
 	}
 	return c.Marshal(values)
 }

@@ -39,7 +39,6 @@ type Session struct {
 	base    Record // the record under id as this request last read or wrote it (state stored)
 	values  map[string]any
 	meta    meta      // the record's metadata: permanent, created, device
-	user    string    // the user the record under id names, as last loaded or written: its index entry
 	isNew   bool      // no record was loaded
 	changes changes   // what this request did to values, for the commit and for merges
 	stale   []retired // records of IDs this request ended, to delete at commit
@@ -113,7 +112,7 @@ func (s *Session) Set(key string, value any) {
 			s.changes.mark(keyPermanent)
 			return
 		}
-	case keyCreated, keyUserAgent, keyIP:
+	case keyCreated, keyTied, keyRef, keyUserAgent, keyIP:
 	default:
 		s.values[key] = value
 		s.changes.mark(key)
@@ -278,9 +277,9 @@ func (s *Session) Err() error {
 // the session goes on under a new ID (Regenerate) rather than ending.
 func (s *Session) retire(moved bool) {
 	if s.state == stored {
-		s.stale = append(s.stale, retired{id: s.id, user: s.user, rec: s.base, moved: moved})
+		s.stale = append(s.stale, retired{id: s.id, user: s.meta.tied, rec: s.base, moved: moved})
 	}
-	s.state, s.base, s.user = absent, Record{}, ""
+	s.state, s.base, s.meta.tied = absent, Record{}, "" // a new record is tied when created
 }
 
 // retired is the record of an ID the session no longer uses.

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -15,8 +16,9 @@ import (
 // page shows it.
 type UserSession struct {
 	// Ref is an opaque reference to the session, safe to put in a page and
-	// post back to Revoke. It is derived from the ID one way and never
-	// reveals it: an ID is a credential, a Ref is not.
+	// post back to Revoke: random, unrelated to the ID (an ID is a
+	// credential, a Ref is not), and kept when Regenerate gives the session
+	// a new ID.
 	Ref string
 	// Created is when the session began; zero if its record predates
 	// IndexUsers and AbsoluteTimeout.
@@ -44,8 +46,15 @@ var (
 	ErrUnknownSession = errors.New("sessions: the user has no live session with that reference")
 )
 
-// ref returns the Ref of the session under the storage key.
-func ref(key string) string {
+// newRef returns a fresh Ref: 16 random bytes, as newID makes them.
+func newRef() string { return newID(16) }
+
+// refOf returns the Ref of a record: the one it keeps, or for a record
+// that has none (tied before Refs were kept), a one-way hash of its key.
+func refOf(key string, md meta) string {
+	if md.ref != "" {
+		return md.ref
+	}
 	sum := sha256.Sum256([]byte("serversession ref\x00" + key))
 	return base64.RawURLEncoding.EncodeToString(sum[:16])
 }
@@ -58,8 +67,10 @@ type userRecord struct {
 }
 
 // userRecords returns the live records that name user. An entry whose
-// record names someone else (an untie that failed) is skipped and untied;
-// one that does not decode (another service's codec) is skipped.
+// record names someone else is skipped, not untied: it may be a login on
+// its way, tied before its record is written; or an untie that failed,
+// which the store drops with the record. One that does not decode
+// (another service's codec) is skipped.
 func (m *Manager) userRecords(ctx context.Context, user string) ([]userRecord, error) {
 	if m.index == nil {
 		return nil, ErrNoUserIndex
@@ -69,7 +80,7 @@ func (m *Manager) userRecords(ctx context.Context, user string) ([]userRecord, e
 	}
 	recs, err := m.index.UserRecords(ctx, user)
 	if err != nil {
-		return nil, fmt.Errorf("%w: list the user's sessions: %w", ErrStoreLoad, err)
+		return nil, fmt.Errorf("%w: list the user's sessions: %w", ErrStoreLoad, redactKeys(err, m.cfg.KeyPrefix))
 	}
 	out := make([]userRecord, 0, len(recs))
 	for _, r := range recs {
@@ -78,7 +89,6 @@ func (m *Manager) userRecords(ctx context.Context, user string) ([]userRecord, e
 			continue
 		}
 		if m.userOf(values) != user {
-			_ = m.index.Untie(ctx, user, r.Key) // a stale entry; listing it again costs more than this
 			continue
 		}
 		out = append(out, userRecord{r, md})
@@ -99,7 +109,7 @@ func (m *Manager) UserSessions(ctx context.Context, user string) ([]UserSession,
 	now := m.now()
 	for _, r := range recs {
 		us := UserSession{
-			Ref:       ref(r.Key),
+			Ref:       refOf(r.Key, r.meta),
 			Expires:   r.Expires,
 			UserAgent: r.meta.userAgent,
 			IP:        r.meta.ip,
@@ -124,8 +134,9 @@ func (m *Manager) UserSessions(ctx context.Context, user string) ([]UserSession,
 // Revoke ends the session of user that ref names: its record is deleted
 // and its index entry removed. It stays ended for requests already in
 // flight on it: their writes find the record gone and save nothing, and
-// one that gives it a new ID drops that ID. It returns ErrUnknownSession
-// if user has no live session with that ref.
+// one that gives it a new ID meanwhile drops that ID, or is found by a
+// second listing (the Ref stays with the new ID) and ended too. It returns
+// ErrUnknownSession if user has no live session with that ref.
 func (m *Manager) Revoke(ctx context.Context, user, ref string) error {
 	n, err := m.revoke(ctx, user, func(r string) bool { return r == ref })
 	if err == nil && n == 0 {
@@ -141,31 +152,76 @@ func (m *Manager) RevokeAll(ctx context.Context, user, except string) (int, erro
 	return m.revoke(ctx, user, func(r string) bool { return except == "" || r != except })
 }
 
-// revoke ends the sessions of user whose Ref match selects.
+// revoke ends the sessions of user whose Ref match selects. It lists
+// again after each pass that ended something, until one ends nothing: a
+// request that was giving one of them a new ID either finds its old
+// record gone and drops the new one, or tied the new one before this
+// pass's deletes, and the next listing finds it (and its Ref).
 func (m *Manager) revoke(ctx context.Context, user string, match func(ref string) bool) (int, error) {
-	recs, err := m.userRecords(ctx, user)
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	var errs []error
-	for _, r := range recs {
-		if !match(ref(r.Key)) {
-			continue
+	refs := map[string]bool{} // the sessions ended, each counted once under its IDs
+	for pass := 0; pass < revokePasses; pass++ {
+		recs, err := m.userRecords(ctx, user)
+		if err != nil {
+			return len(refs), err
 		}
-		m.ended.add(r.Key) // first: this process re-sends no cookie for it from now on
-		if err := m.cfg.Store.Delete(ctx, r.Key); err != nil {
-			m.ended.remove(r.Key)
-			errs = append(errs, err)
-			continue
+		ended := 0
+		var errs []error
+		for _, r := range recs {
+			ref := refOf(r.Key, r.meta)
+			if !match(ref) {
+				continue
+			}
+			m.ended.add(r.Key) // first: this process re-sends no cookie for it from now on
+			if err := m.cfg.Store.Delete(ctx, r.Key); err != nil {
+				m.ended.remove(r.Key)
+				errs = append(errs, redactKeys(err, m.cfg.KeyPrefix))
+				continue
+			}
+			ended++
+			refs[ref] = true
+			// The record is gone: a failed untie leaves an entry that
+			// listings skip and the store drops.
+			_ = m.index.Untie(ctx, user, r.Key)
 		}
-		n++
-		_ = m.index.Untie(ctx, user, r.Key) // the record is gone: a failed untie leaves an entry listings skip
+		if len(errs) > 0 {
+			return len(refs), fmt.Errorf("%w: revoke: %w", ErrStoreSave, errors.Join(errs...))
+		}
+		if ended == 0 {
+			break
+		}
 	}
-	if len(errs) > 0 {
-		return n, fmt.Errorf("%w: revoke: %w", ErrStoreSave, errors.Join(errs...))
+	return len(refs), nil
+}
+
+// revokePasses bounds the listings of one revocation. Each pass after the
+// first finds only sessions that moved to a new ID during the one before.
+const revokePasses = 4
+
+// redactKeys returns err with every storage key it quotes (the prefix and
+// what follows, up to a quote or a space) replaced, so that no session ID
+// reaches the caller's log from a listing or a revocation.
+func redactKeys(err error, prefix string) error {
+	msg := err.Error()
+	var b strings.Builder
+	for {
+		i := strings.Index(msg, prefix)
+		if i < 0 {
+			break
+		}
+		b.WriteString(msg[:i])
+		b.WriteString("[session-key]")
+		msg = msg[i+len(prefix):]
+		j := strings.IndexAny(msg, "\"' ,:)")
+		if j < 0 {
+			j = len(msg)
+		}
+		msg = msg[j:]
 	}
-	return n, nil
+	if b.Len() == 0 {
+		return err
+	}
+	b.WriteString(msg)
+	return &redactedError{err: err, msg: b.String()}
 }
 
 // User returns the user the session is tied to: the value under
@@ -252,7 +308,7 @@ func (s *Session) userView() (m *Manager, user, current string, ctx context.Cont
 		return nil, "", "", nil, ErrNoUserIndex
 	}
 	if s.state == stored {
-		current = ref(s.key())
+		current = refOf(s.key(), s.meta)
 	}
 	return s.m, s.m.userOf(s.values), current, s.r.Context(), nil
 }

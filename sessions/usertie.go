@@ -8,24 +8,28 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // How a session is tied to its user in the store's index (see UserIndex),
 // with Config.IndexUsers. The user is the value under Config.UserKey, in
-// the record itself; the index follows it at every write:
+// the record itself, and the record also says whose index lists it
+// ("_tied"). A write whose user differs from that one moves the entry:
 //
 //	create     the record, then tie it: a failed tie deletes the new
 //	           record, whose ID no client holds yet
-//	replace    tie first when the user changes, so that no record ever
-//	           names a user whose index lacks it; untie the old user after
-//	           the write
+//	replace    tie the new user first, so that no record names a user
+//	           whose index lacks it; untie the old one after the write;
+//	           if the write fails, tie the old user again and untie the new
 //	delete     untie after the record is gone (Destroy, a session emptied
 //	           key by key, the old ID of Regenerate)
 //
-// A failed untie leaves an entry whose record no longer names the user;
-// listings check every record they are given and skip such entries, and
-// the store drops them when the user's index is next written or listed.
+// A record that names a user it is not tied to (one Flask logged in, or
+// one saved before IndexUsers was on) is written at its next request, so
+// that it gets tied. A failed untie leaves an entry whose record no longer
+// names the user; listings check every record they are given and skip it.
 
 // userOf returns the user the values name under UserKey: a string, or an
 // integer in decimal (as a Go app may store a numeric ID; Flask-Login
@@ -44,15 +48,6 @@ func (m *Manager) userOf(values map[string]any) string {
 	}
 }
 
-// indexedUser is userOf with IndexUsers, and "" without: the user a
-// record's index entry follows.
-func (m *Manager) indexedUser(values map[string]any) string {
-	if m.index == nil {
-		return ""
-	}
-	return m.userOf(values)
-}
-
 // newCreated returns the creation time a new session records: now, when
 // the AbsoluteTimeout or the listing of a user's sessions needs it.
 func (m *Manager) newCreated() int64 {
@@ -62,40 +57,58 @@ func (m *Manager) newCreated() int64 {
 	return 0
 }
 
-// noteLogin records the device of a request that ties the session to a
-// new user, with RecordDevice. It reports whether it changed the metadata.
-// The caller holds s.mu.
-func (s *Session) noteLogin() bool {
+// untied reports whether the session's record names a user other than
+// the one whose index lists it: the commit must write it, to tie it. The
+// caller holds s.mu.
+func (s *Session) untied() bool {
+	return s.m.index != nil && s.state == stored && s.m.userOf(s.values) != s.meta.tied
+}
+
+// noteTie gives a session about to be tied to a new user its Ref, if it
+// has none, and with RecordDevice the device of this request. The caller
+// holds s.mu.
+func (s *Session) noteTie() {
 	m := s.m
 	user := m.userOf(s.values)
-	if !m.cfg.RecordDevice || user == "" || user == s.user || s.changes.has(keyUserAgent) {
-		return false
+	if user == "" || user == s.meta.tied {
+		return
 	}
-	s.meta.userAgent = truncate(s.r.UserAgent(), maxUserAgent)
-	s.meta.ip = m.clientIP(s.r)
-	s.changes.mark(keyUserAgent)
-	return true
+	if s.meta.ref == "" {
+		s.meta.ref = newRef()
+	}
+	if m.cfg.RecordDevice && !s.changes.has(keyUserAgent) {
+		s.meta.userAgent = validPrefix(s.r.UserAgent(), maxUserAgent)
+		s.meta.ip = m.clientIP(s.r)
+		s.changes.mark(keyUserAgent)
+	}
 }
 
 // maxUserAgent bounds the user agent kept in a record: the header is the
 // client's to choose.
 const maxUserAgent = 256
 
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
+// validPrefix returns at most n bytes of s, cut at a character boundary,
+// with invalid UTF-8 replaced: a header's bytes are the client's, and a
+// record must stay readable by every codec (Flask's too).
+func validPrefix(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if len(s) <= n {
+		return s
 	}
-	return s
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // clientIP returns the client IP address of r, for RecordDevice.
 func (m *Manager) clientIP(r *http.Request) string {
 	if m.cfg.ClientIP != nil {
-		return truncate(m.cfg.ClientIP(r), 64)
+		return validPrefix(m.cfg.ClientIP(r), 64)
 	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return truncate(r.RemoteAddr, 64)
+		return validPrefix(r.RemoteAddr, 64)
 	}
 	return host
 }
@@ -104,7 +117,7 @@ func (m *Manager) clientIP(r *http.Request) string {
 // fails, the record is deleted again: a session its user's index does not
 // list could not be revoked. The caller holds s.mu.
 func (s *Session) tieCreated(ctx context.Context, key string, ttl time.Duration) error {
-	user := s.m.userOf(s.values)
+	user := s.meta.tied
 	if s.m.index == nil || user == "" {
 		return nil
 	}
@@ -120,16 +133,35 @@ func (s *Session) tieCreated(ctx context.Context, key string, ttl time.Duration)
 }
 
 // tieBefore ties the record about to be written over the stored one to the
-// user it will name, if that user is new to it. The caller holds s.mu.
-func (s *Session) tieBefore(ctx context.Context, key string, ttl time.Duration) error {
-	user := s.m.userOf(s.values)
-	if s.m.index == nil || user == "" || user == s.user {
+// user it will name, if that user is new to it (old is the user whose
+// index lists the stored record). The caller holds s.mu.
+func (s *Session) tieBefore(ctx context.Context, old, key string, ttl time.Duration) error {
+	user := s.meta.tied
+	if s.m.index == nil || user == "" || user == old {
 		return nil
 	}
 	if err := s.m.index.Tie(ctx, user, key, ttl); err != nil {
 		return fmt.Errorf("add the session to its user's index: %w", err)
 	}
 	return nil
+}
+
+// untieFailed undoes the move of a write that failed: the stored record
+// still names old, so its index gets the key back (an index that keeps one
+// user per record gave it to the new one), and the new user's index loses
+// it. It returns err, the write's error. The caller holds s.mu.
+func (s *Session) untieFailed(ctx context.Context, old, key string, ttl time.Duration, err error) error {
+	if user := s.meta.tied; s.m.index != nil && user != old {
+		if old != "" {
+			if terr := s.m.index.Tie(ctx, old, key, ttl); terr != nil {
+				s.m.log(ctx, slog.LevelWarn, "sessions: could not give a session back to its user's index after a failed save", s.r,
+					slog.Any("error", s.redactLocked(terr)))
+			}
+		}
+		s.untie(ctx, user, key)
+		s.meta.tied = old
+	}
+	return err
 }
 
 // untie removes key from user's index, after its record stopped naming
@@ -201,8 +233,8 @@ func (s *Session) endMoved(ctx context.Context) error {
 	if err := s.m.cfg.Store.Delete(ctx, key); err != nil {
 		return err
 	}
-	s.untie(ctx, s.user, key)
-	s.state, s.base, s.user = gone, Record{}, ""
+	s.untie(ctx, s.meta.tied, key)
+	s.state, s.base = gone, Record{}
 	s.m.log(ctx, slog.LevelInfo, "sessions: the session ended in another request while this one gave it a new ID; the new ID is dropped", s.r)
 	return nil
 }
