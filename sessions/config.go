@@ -73,8 +73,8 @@ type Config struct {
 	// default: they are personal data.
 	RecordDevice bool
 	// ClientIP returns the client's IP address for RecordDevice. Nil means
-	// the host of the request's RemoteAddr; behind a proxy, pass the
-	// framework's own (gin's ClientIP, echo's RealIP).
+	// the host of the request's RemoteAddr; behind a proxy, pass a function
+	// that applies your proxy rules (Echo's e.IPExtractor is one).
 	ClientIP func(r *http.Request) string
 
 	// NoRefreshEachRequest stops extending the lifetime of sessions that are

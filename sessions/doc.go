@@ -100,9 +100,13 @@
 // right after its Create (and deleted again if the tie fails, before any
 // cookie names it), a record about to name a new user is tied before it is
 // written, and a record deleted or rewritten without its user is untied
-// after. A revoked session's record is deleted, so requests in flight on
-// it find it gone; Regenerate deletes its old record only if it is
-// unchanged, and drops its new ID when the old one was ended meanwhile.
+// after; the record says whose index lists it, so a record that names a
+// user it is not tied to (Flask logged it in) is tied at its next request.
+// A revoked session's record is deleted, so requests in flight on it find
+// it gone; Regenerate deletes its old record only if it is unchanged, and
+// drops its new ID when the old one was ended meanwhile; a revocation lists
+// again until it ends nothing, so a new ID tied in between (it keeps the
+// Ref) is ended too.
 // A login costs one round trip more; ordinary reads and writes cost none.
 //
 // # Writing an adapter
