@@ -54,11 +54,13 @@ func ExampleManager_UserSessions() {
 	serve(phone, func(s *sessions.Session) {
 		fmt.Printf("the phone's user is now %q\n", s.User())
 	})
-	list, _ = m.UserSessions(context.Background(), "ann")
-	fmt.Println("ann has", len(list), "session; current on the laptop:", list[0].Ref != "")
+	serve(laptop, func(s *sessions.Session) {
+		list, _ := s.UserSessions()
+		fmt.Println("the laptop lists", len(list), "session; it is the current one:", list[0].Current)
+	})
 	// Output:
 	// ann has 2 sessions
 	// logged out 1 other session <nil>
 	// the phone's user is now ""
-	// ann has 1 session; current on the laptop: true
+	// the laptop lists 1 session; it is the current one: true
 }

@@ -473,7 +473,21 @@ func (s *Session) refresh(sc *storeContext) error {
 // deleteStale deletes the records of retired IDs. One that fails to go stays
 // scheduled, so that Finish tries again after a Commit that had nothing to
 // report.
-func (s *Session) deleteStale(sc *storeContext) error {
+func (s *Session) deleteStale(sc *storeContext) error { return s.deleteRetired(sc, false) }
+
+// leaveMoved deletes the records Regenerate moved the session away from,
+// once the session is stored under its new ID, before its cookie is set
+// (see deleteMoved).
+func (s *Session) leaveMoved(sc *storeContext) error {
+	if s.state != stored {
+		return nil
+	}
+	return s.deleteRetired(sc, true)
+}
+
+// deleteRetired deletes the records of retired IDs (only those Regenerate
+// moved away from, if movedOnly) and unties them. The caller holds s.mu.
+func (s *Session) deleteRetired(sc *storeContext, movedOnly bool) error {
 	if len(s.stale) == 0 {
 		return nil
 	}
@@ -481,10 +495,18 @@ func (s *Session) deleteStale(sc *storeContext) error {
 	var errs []error
 	kept := s.stale[:0]
 	for _, r := range s.stale {
+		if movedOnly && !r.moved {
+			kept = append(kept, r)
+			continue
+		}
 		key := s.m.key(r.id)
-		s.m.ended.add(key) // first: no request may re-send its cookie from now on
-		if err := s.m.cfg.Store.Delete(ctx, key); err != nil {
-			s.m.ended.remove(key) // still there, for now
+		err := s.m.endKey(key, func() error {
+			if r.moved && s.state == stored {
+				return s.deleteMoved(ctx, key, r.rec)
+			}
+			return s.m.cfg.Store.Delete(ctx, key)
+		})
+		if err != nil {
 			errs = append(errs, err)
 			kept = append(kept, r)
 			continue
@@ -495,6 +517,47 @@ func (s *Session) deleteStale(sc *storeContext) error {
 	if len(errs) > 0 {
 		return fmt.Errorf("%w: delete: %w", ErrStoreSave, errors.Join(errs...))
 	}
+	return nil
+}
+
+// endKey runs del, which deletes the record under key, with key among the
+// ended keys: first, so that no request re-sends its cookie from then on,
+// and forgotten again if del fails, since the record is still there.
+func (m *Manager) endKey(key string, del func() error) error {
+	m.ended.add(key)
+	if err := del(); err != nil {
+		m.ended.remove(key)
+		return err
+	}
+	return nil
+}
+
+// deleteMoved deletes old, the record Regenerate moved the session away
+// from, only if it still holds what this request loaded. If it is gone,
+// another request ended the session meanwhile (a logout, a revocation),
+// and the record just stored under the new ID goes too, so that a session
+// revoked while this request ran stays revoked. If it changed, it is
+// deleted anyway. The caller holds s.mu.
+func (s *Session) deleteMoved(ctx context.Context, key string, old Record) error {
+	store := s.m.cfg.Store
+	err := store.DeleteIf(ctx, key, old)
+	if !errors.Is(err, ErrConflict) {
+		return err
+	}
+	_, found, err := store.Load(ctx, key)
+	switch {
+	case err != nil:
+		return err
+	case found:
+		return store.Delete(ctx, key)
+	}
+	newKey := s.key()
+	if err := s.m.endKey(newKey, func() error { return store.Delete(ctx, newKey) }); err != nil {
+		return fmt.Errorf("end the new ID of a session ended meanwhile: %w", err)
+	}
+	s.untie(ctx, s.meta.tied, newKey)
+	s.state, s.base = gone, Record{}
+	s.m.log(ctx, slog.LevelInfo, "sessions: the session ended in another request while this one gave it a new ID; the new ID is dropped", s.r)
 	return nil
 }
 

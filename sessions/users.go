@@ -173,9 +173,7 @@ func (m *Manager) revoke(ctx context.Context, user string, match func(ref string
 			if !match(ref) {
 				continue
 			}
-			m.ended.add(r.Key) // first: this process re-sends no cookie for it from now on
-			if err := m.cfg.Store.Delete(ctx, r.Key); err != nil {
-				m.ended.remove(r.Key)
+			if err := m.endKey(r.Key, func() error { return m.cfg.Store.Delete(ctx, r.Key) }); err != nil {
 				errs = append(errs, redactKeys(err, m.cfg.KeyPrefix))
 				continue
 			}

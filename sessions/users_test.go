@@ -126,12 +126,11 @@ func TestIndexFollowsUser(t *testing.T) {
 	// Ordinary reads and writes touch only the record.
 	h.store.resetCounts()
 	h.store.order = nil
-	c2 := h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) { s.Set("n", 1) }, c)
+	h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) { s.Set("n", 1) }, c)
 	h.serve(read("n"), c)
 	if want := []string{"loadtouch " + key, "save " + key, "loadtouch " + key}; !slices.Equal(h.store.order, want) {
 		t.Errorf("a write and a read of an indexed session made store calls %q, want %q", h.store.order, want)
 	}
-	_ = c2
 
 	// Regenerate moves the tie.
 	r := h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) { s.Regenerate() }, c)
