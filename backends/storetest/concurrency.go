@@ -38,20 +38,8 @@ func testConcurrency(t *testing.T, e *env) {
 	toucher, canTouch := e.store.(sessions.Toucher)
 	lt, canLoadTouch := e.store.(sessions.LoadToucher)
 
-	var (
-		mu       sync.Mutex
-		failures []string
-		dropped  int
-	)
-	fail := func(format string, args ...any) {
-		mu.Lock()
-		defer mu.Unlock()
-		if len(failures) < maxReported {
-			failures = append(failures, fmt.Sprintf(format, args...))
-		} else {
-			dropped++
-		}
-	}
+	var failures failureLog
+	fail := failures.add
 
 	var wg sync.WaitGroup
 	for w := range workers {
@@ -137,11 +125,37 @@ func testConcurrency(t *testing.T, e *env) {
 		})
 	}
 	wg.Wait()
-	for _, f := range failures {
+	failures.report(t)
+}
+
+// failureLog collects what the goroutines of a subtest found wrong,
+// keeping the first maxReported, for the subtest to report once they are
+// done.
+type failureLog struct {
+	mu      sync.Mutex
+	list    []string
+	dropped int
+}
+
+// add records one failure.
+func (l *failureLog) add(format string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.list) < maxReported {
+		l.list = append(l.list, fmt.Sprintf(format, args...))
+	} else {
+		l.dropped++
+	}
+}
+
+// report fails t with what was recorded.
+func (l *failureLog) report(t *testing.T) {
+	t.Helper()
+	for _, f := range l.list {
 		t.Error(f)
 	}
-	if dropped > 0 {
-		t.Errorf("... and %d more failures", dropped)
+	if l.dropped > 0 {
+		t.Errorf("... and %d more failures", l.dropped)
 	}
 }
 

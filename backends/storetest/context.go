@@ -9,23 +9,31 @@ import (
 	"github.com/serversession/serversession/sessions"
 )
 
+// endedContext is a context that has ended, and the error it ended with.
+type endedContext struct {
+	name string
+	ctx  context.Context
+	want error
+}
+
+// endedContexts returns a canceled context and one whose deadline has
+// passed, for the subtests that check a store gives up on them.
+func (e *env) endedContexts(t *testing.T) []endedContext {
+	canceled, cancel := context.WithCancel(e.ctx)
+	cancel()
+	expired, cancelExpired := context.WithDeadline(e.ctx, time.Now().Add(-time.Second))
+	t.Cleanup(cancelExpired)
+	return []endedContext{
+		{"canceled", canceled, context.Canceled},
+		{"deadline", expired, context.DeadlineExceeded},
+	}
+}
+
 // testCanceledContext: with a canceled context, or one whose deadline has
 // passed, every method returns an error that wraps the context's error
 // (so errors.Is(err, context.Canceled) holds) and changes nothing.
 func testCanceledContext(t *testing.T, e *env) {
-	canceled, cancel := context.WithCancel(e.ctx)
-	cancel()
-	expired, cancelExpired := context.WithDeadline(e.ctx, time.Now().Add(-time.Second))
-	defer cancelExpired()
-
-	for _, c := range []struct {
-		name string
-		ctx  context.Context
-		want error
-	}{
-		{"canceled", canceled, context.Canceled},
-		{"deadline", expired, context.DeadlineExceeded},
-	} {
+	for _, c := range e.endedContexts(t) {
 		t.Run(c.name, func(t *testing.T) {
 			k := e.keys.key(c.name + "-saved")
 			fresh := e.keys.key(c.name + "-fresh")

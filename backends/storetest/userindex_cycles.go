@@ -1,7 +1,6 @@
 package storetest
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -157,20 +156,8 @@ func testUserIndexRace(t *testing.T, e *env) {
 		}
 	}
 
-	var (
-		mu       sync.Mutex
-		failures []string
-		dropped  int
-	)
-	fail := func(format string, args ...any) {
-		mu.Lock()
-		defer mu.Unlock()
-		if len(failures) < maxReported {
-			failures = append(failures, fmt.Sprintf(format, args...))
-		} else {
-			dropped++
-		}
-	}
+	var failures failureLog
+	fail := failures.add
 	var wg sync.WaitGroup
 	begin := make(chan struct{})
 	for w := range workers {
@@ -202,12 +189,7 @@ func testUserIndexRace(t *testing.T, e *env) {
 	}
 	close(begin)
 	wg.Wait()
-	for _, f := range failures {
-		t.Error(f)
-	}
-	if dropped > 0 {
-		t.Errorf("... and %d more failures", dropped)
-	}
+	failures.report(t)
 
 	want := map[string][]byte{}
 	not := map[string]string{}
@@ -232,19 +214,7 @@ func testUserIndexRace(t *testing.T, e *env) {
 // the index is left as it was.
 func testUserIndexCanceledContext(t *testing.T, e *env) {
 	ix := e.needIndex(t)
-	canceled, cancel := context.WithCancel(e.ctx)
-	cancel()
-	expired, cancelExpired := context.WithDeadline(e.ctx, time.Now().Add(-time.Second))
-	defer cancelExpired()
-
-	for _, c := range []struct {
-		name string
-		ctx  context.Context
-		want error
-	}{
-		{"canceled", canceled, context.Canceled},
-		{"deadline", expired, context.DeadlineExceeded},
-	} {
+	for _, c := range e.endedContexts(t) {
 		t.Run(c.name, func(t *testing.T) {
 			user := e.keys.user(c.name)
 			tied, fresh := e.keys.key(c.name+"-tied"), e.keys.key(c.name+"-fresh")
