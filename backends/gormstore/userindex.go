@@ -71,14 +71,16 @@ func (s *Store) Tie(ctx context.Context, user, key string, ttl time.Duration) er
 	if len(user) > maxUserLen {
 		return fmt.Errorf("gormstore: tie %q: the user ID is %d bytes long; at most %d fit the user_id column", key, len(user), maxUserLen)
 	}
-	args := namedArgs(user, key, time.Now().UTC())
-	err := retry(ctx, func() error {
-		return s.db.WithContext(ctx).Exec(s.tie, args).Error
-	})
-	if err != nil {
+	if err := s.execIndex(ctx, s.tie, namedArgs(user, key, time.Now().UTC())); err != nil {
 		return fmt.Errorf("gormstore: tie %q: %w", key, err)
 	}
 	return nil
+}
+
+// execIndex runs one of the index's UPDATEs, retried as every statement of
+// the store is.
+func (s *Store) execIndex(ctx context.Context, stmt string, args map[string]any) error {
+	return retry(ctx, func() error { return s.db.WithContext(ctx).Exec(stmt, args).Error })
 }
 
 // Untie unties the record under key from user, and user from its expired
@@ -90,11 +92,7 @@ func (s *Store) Untie(ctx context.Context, user, key string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("gormstore: untie %q: %w", key, err)
 	}
-	args := namedArgs(user, key, time.Now().UTC())
-	err := retry(ctx, func() error {
-		return s.db.WithContext(ctx).Exec(s.untie, args).Error
-	})
-	if err != nil {
+	if err := s.execIndex(ctx, s.untie, namedArgs(user, key, time.Now().UTC())); err != nil {
 		return fmt.Errorf("gormstore: untie %q: %w", key, err)
 	}
 	return nil
@@ -144,9 +142,7 @@ func (s *Store) UserRecords(ctx context.Context, user string) ([]sessions.UserRe
 		return rows.Err()
 	})
 	if err == nil && expired {
-		err = retry(ctx, func() error {
-			return s.db.WithContext(ctx).Exec(s.untieExpired, args).Error
-		})
+		err = s.execIndex(ctx, s.untieExpired, args)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("gormstore: user records: %w", err)
