@@ -46,14 +46,23 @@ func takeMeta(values map[string]any) meta {
 		md.created, _ = toInt64(v)
 		delete(values, keyCreated)
 	}
-	md.tied, _ = values[keyTied].(string)
-	md.ref, _ = values[keyRef].(string)
-	md.userAgent, _ = values[keyUserAgent].(string)
-	md.ip, _ = values[keyIP].(string)
-	for _, k := range metaKeys[2:] {
-		delete(values, k)
-	}
+	md.tied = takeString(values, keyTied)
+	md.ref = takeString(values, keyRef)
+	md.userAgent = takeString(values, keyUserAgent)
+	md.ip = takeString(values, keyIP)
 	return md
+}
+
+// takeString removes key from values and returns the string it held, if
+// it held one.
+func takeString(values map[string]any, key string) string {
+	v, ok := values[key]
+	if !ok {
+		return ""
+	}
+	delete(values, key)
+	str, _ := v.(string)
+	return str
 }
 
 // encode returns the record for the session's values and metadata. A value
@@ -81,23 +90,26 @@ func decodeWithMeta(c Codec, data []byte) (map[string]any, meta, error) {
 	return values, takeMeta(values), nil
 }
 
-// encodeRecord encodes values with the metadata keys added for the call.
+// encodeRecord encodes values with the metadata keys added for the call
+// (values never hold them otherwise: takeMeta removes them, Set refuses
+// them).
 func encodeRecord(c Codec, values map[string]any, md meta) ([]byte, error) {
 	if md.permanent {
 		values[keyPermanent] = true
-		defer delete(values, keyPermanent)
 	}
 	if md.created != 0 {
 		values[keyCreated] = md.created
-		defer delete(values, keyCreated)
 	}
 	for _, kv := range [...]struct{ k, v string }{{keyTied, md.tied}, {keyRef, md.ref}, {keyUserAgent, md.userAgent}, {keyIP, md.ip}} {
 		if kv.v != "" {
 			values[kv.k] = kv.v
-			defer delete(values, kv.k)
 		}
 	}
-	return c.Marshal(values)
+	data, err := c.Marshal(values)
+	for _, k := range metaKeys {
+		delete(values, k)
+	}
+	return data, err
 }
 
 // hasMutable reports whether any value could change in place.
