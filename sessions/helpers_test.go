@@ -21,12 +21,14 @@ import (
 // fail. Wrap it with withTouch or withLoadTouch to give it the optional
 // interfaces.
 type testStore struct {
-	mu     sync.Mutex
-	data   map[string][]byte
-	ttl    map[string]time.Duration
-	calls  map[string]int
-	order  []string // "op key", in call order
-	writes []string // "create" or "replace" for each "save", in call order
+	mu      sync.Mutex
+	data    map[string][]byte
+	ttl     map[string]time.Duration
+	expires map[string]time.Time // by clock, when it is set
+	clock   func() time.Time
+	calls   map[string]int
+	order   []string // "op key", in call order
+	writes  []string // "create" or "replace" for each "save", in call order
 
 	failLoad, failSave, failDelete, failTouch error
 
@@ -37,7 +39,7 @@ type testStore struct {
 }
 
 func newTestStore() *testStore {
-	return &testStore{data: map[string][]byte{}, ttl: map[string]time.Duration{}, calls: map[string]int{}}
+	return &testStore{data: map[string][]byte{}, ttl: map[string]time.Duration{}, expires: map[string]time.Time{}, calls: map[string]int{}}
 }
 
 func (s *testStore) note(op, key string) {
@@ -69,7 +71,7 @@ func (s *testStore) Create(_ context.Context, key string, data []byte, ttl time.
 		return fmt.Errorf("teststore: create %q: %w", key, ErrConflict)
 	}
 	s.data[key] = bytes.Clone(data)
-	s.ttl[key] = ttl
+	s.setTTL(key, ttl)
 	return nil
 }
 
@@ -88,7 +90,7 @@ func (s *testStore) Replace(ctx context.Context, key string, old Record, data []
 		return fmt.Errorf("teststore: replace %q: %w", key, ErrConflict)
 	}
 	s.data[key] = bytes.Clone(data)
-	s.ttl[key] = ttl
+	s.setTTL(key, ttl)
 	return nil
 }
 
@@ -121,7 +123,15 @@ func (s *testStore) Delete(_ context.Context, key string) error {
 
 func (s *testStore) touch(key string, ttl time.Duration) {
 	if _, ok := s.data[key]; ok {
-		s.ttl[key] = ttl
+		s.setTTL(key, ttl)
+	}
+}
+
+// setTTL records the record's ttl, and its expiry by the clock.
+func (s *testStore) setTTL(key string, ttl time.Duration) {
+	s.ttl[key] = ttl
+	if s.clock != nil {
+		s.expires[key] = s.clock().Add(ttl)
 	}
 }
 
@@ -295,6 +305,7 @@ func newHarnessOn(t *testing.T, st *testStore, wrap func(*testStore) Store, edit
 		t.Fatalf("New: %v", err)
 	}
 	m.now = func() time.Time { return h.now }
+	st.clock = m.now
 	h.m = m
 	return h
 }

@@ -26,8 +26,9 @@ type UserSession struct {
 	// LastSeen is when the session was last used, as exact as its refresh:
 	// each request refreshes it, unless NoRefreshEachRequest is set (then
 	// it is the last change). It is derived from the expiry, a Lifetime
-	// after the last refresh; with an AbsoluteTimeout shorter than the
-	// Lifetime the expiry stops moving, and LastSeen is Created.
+	// after the last refresh. With an AbsoluteTimeout shorter than the
+	// Lifetime, a write cuts the expiry to the timeout, and LastSeen is
+	// Created until the next read refreshes the record.
 	LastSeen time.Time
 	// Expires is when the session ends unless it is used again.
 	Expires time.Time

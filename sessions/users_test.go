@@ -14,11 +14,13 @@ import (
 )
 
 // indexStore is a testStore with LoadTouch and a UserIndex: a map of user
-// to keys, counted and failable like the rest.
+// to keys, counted and failable like the rest. With single, a key belongs
+// to one user at most, as in gormstore's column: a Tie takes it from the
+// user it had.
 type indexStore struct {
 	loadTouchStore
 	users   map[string]map[string]bool
-	now     func() time.Time
+	single  bool
 	failTie error
 	onList  func(ctx context.Context) // runs at the end of each UserRecords, before it returns
 }
@@ -29,6 +31,11 @@ func (s *indexStore) Tie(_ context.Context, user, key string, _ time.Duration) e
 	s.note("tie", key)
 	if s.failTie != nil {
 		return s.failTie
+	}
+	if s.single {
+		for u := range s.users {
+			delete(s.users[u], key)
+		}
 	}
 	if s.users[user] == nil {
 		s.users[user] = map[string]bool{}
@@ -54,7 +61,7 @@ func (s *indexStore) UserRecords(ctx context.Context, user string) ([]UserRecord
 	var out []UserRecord
 	for _, key := range sortedKeys(s.users[user]) {
 		if d, ok := s.data[key]; ok {
-			out = append(out, UserRecord{Key: key, Record: Record{Data: d}, Expires: s.now().Add(s.ttl[key])})
+			out = append(out, UserRecord{Key: key, Record: Record{Data: d}, Expires: s.expires[key]})
 		}
 	}
 	s.mu.Unlock()
@@ -85,7 +92,6 @@ func newIndexHarness(t *testing.T, edit func(*Config)) (*harness, *indexStore) {
 			edit(cfg)
 		}
 	})
-	is.now = func() time.Time { return h.now }
 	return h, is
 }
 
@@ -193,8 +199,14 @@ func TestUserSessionsAndRevokeOthers(t *testing.T) {
 	if len(list) != 2 {
 		t.Fatalf("ann has %d sessions listed, want 2: %+v", len(list), list)
 	}
-	if list[0].Current == list[1].Current || h.record(h.idOf(laptop))[keyRef] != map[bool]string{list[0].Current: list[0].Ref, list[1].Current: list[1].Ref}[true] {
-		t.Errorf("the laptop's session should be the one marked current: %+v", list)
+	// Most recently seen first: the laptop, seen now (this request
+	// refreshed it), then the phone, last seen at its login an hour ago.
+	if !list[0].Current || list[1].Current || list[0].Ref != h.record(h.idOf(laptop))[keyRef] {
+		t.Errorf("want the laptop's session first and alone marked current: %+v", list)
+	}
+	if !list[0].LastSeen.Equal(h.now) || !list[1].LastSeen.Equal(h.now.Add(-time.Hour)) {
+		t.Errorf("last seen %v and %v; want %v (the laptop) and %v (the phone)",
+			list[0].LastSeen, list[1].LastSeen, h.now, h.now.Add(-time.Hour))
 	}
 	for _, us := range list {
 		for _, id := range []string{h.idOf(phone), h.idOf(laptop)} {
@@ -343,13 +355,18 @@ func TestListingDuringLoginKeepsTie(t *testing.T) {
 	h, is := newIndexHarness(t, nil)
 	anon := h.login(map[string]any{"a": 1})
 	key := DefaultKeyPrefix + anon.Value
+	listed := false
 	h.store.onReplace = func(ctx context.Context) {
 		h.store.onReplace = nil
+		listed = true
 		if list, err := h.m.UserSessions(ctx, "ann"); err != nil || len(list) != 0 {
 			t.Errorf("listing during the login = %v, %v; want none yet", list, err)
 		}
 	}
 	h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) { s.SetUser("ann") }, anon)
+	if !listed {
+		t.Fatal("the listing did not run between the login's tie and its write")
+	}
 	if got := is.entries("ann"); !slices.Equal(got, []string{key}) {
 		t.Fatalf("after the login, ann's index holds %v, want [%s]", got, key)
 	}
@@ -406,6 +423,7 @@ func TestUntiedRecordGetsTied(t *testing.T) {
 // to the old one: the record still names the old user.
 func TestFailedMoveKeepsOldTie(t *testing.T) {
 	h, is := newIndexHarness(t, nil)
+	is.single = true // the tie of bob takes the key from ann, as gormstore's column does
 	c := loginAs(h, "ann")
 	key := DefaultKeyPrefix + h.idOf(c)
 	h.store.failSave = errors.New("store down")
@@ -423,13 +441,13 @@ func TestFailedMoveKeepsOldTie(t *testing.T) {
 func TestDeviceIsValidUTF8(t *testing.T) {
 	h, _ := newIndexHarness(t, func(cfg *Config) { cfg.RecordDevice = true })
 	req := httptest.NewRequest(http.MethodGet, "/login", nil)
-	req.Header.Set("User-Agent", strings.Repeat("a", maxUserAgent-1)+"é\xff")
+	req.Header.Set("User-Agent", "a\xffb"+strings.Repeat("a", maxUserAgent-4)+"é")
 	resp := h.serveRequest(req, func(_ http.ResponseWriter, _ *http.Request, s *Session) {
 		s.Regenerate()
 		s.SetUser("ann")
 	})
 	ua, _ := h.record(h.idOf(resp.sessionCookie()))[keyUserAgent].(string)
-	if !utf8.ValidString(ua) || len(ua) > maxUserAgent || !strings.HasPrefix(ua, "aaa") {
+	if !utf8.ValidString(ua) || len(ua) > maxUserAgent || !strings.HasPrefix(ua, "a\uFFFDb") || strings.HasSuffix(ua, "é") {
 		t.Errorf("kept user agent %q (%d bytes), want valid UTF-8 of at most %d bytes", ua, len(ua), maxUserAgent)
 	}
 }
@@ -443,5 +461,59 @@ func TestRevokeErrorsNameNoKey(t *testing.T) {
 	_, err := h.m.RevokeAll(t.Context(), "ann", "")
 	if err == nil || strings.Contains(err.Error(), id) || !errors.Is(err, ErrStoreSave) {
 		t.Errorf("RevokeAll error %v; want ErrStoreSave without the session ID", err)
+	}
+}
+
+// With an AbsoluteTimeout shorter than the Lifetime, a write cuts the
+// record's expiry to the timeout, which tells nothing of when it was
+// seen: LastSeen is then Created, until a read refreshes it in its load
+// again for a whole Lifetime.
+func TestLastSeenUnderAbsoluteTimeout(t *testing.T) {
+	h, _ := newIndexHarness(t, func(cfg *Config) { cfg.AbsoluteTimeout = time.Hour })
+	created := h.now
+	c := loginAs(h, "ann")
+	lastSeen := func(when string, want time.Time) {
+		t.Helper()
+		list, err := h.m.UserSessions(t.Context(), "ann")
+		if err != nil || len(list) != 1 {
+			t.Fatalf("UserSessions = %v, %v", list, err)
+		}
+		if !list[0].Created.Equal(created) || !list[0].LastSeen.Equal(want) {
+			t.Errorf("%s: created %v, last seen %v; want %v and %v", when, list[0].Created, list[0].LastSeen, created, want)
+		}
+	}
+	h.now = h.now.Add(10 * time.Minute)
+	h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) { s.Set("n", 1) }, c)
+	lastSeen("after a write", created)
+	h.now = h.now.Add(10 * time.Minute)
+	h.serve(read("n"), c)
+	lastSeen("after a read", h.now)
+}
+
+// Records tied without a Ref of their own (written by a version that kept
+// none) are listed under Refs made from their keys, one each, and
+// revocable by them.
+func TestRefOfRecordWithoutOne(t *testing.T) {
+	h, is := newIndexHarness(t, nil)
+	data, err := encodeRecord(h.m.cfg.Codec, map[string]any{DefaultUserKey: "ann"}, meta{permanent: true, tied: "ann"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := []string{DefaultKeyPrefix + newID(32), DefaultKeyPrefix + newID(32)}
+	for _, key := range keys {
+		h.store.put(key, data)
+		if err := is.Tie(t.Context(), "ann", key, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list, err := h.m.UserSessions(t.Context(), "ann")
+	if err != nil || len(list) != 2 || list[0].Ref == "" || list[0].Ref == list[1].Ref {
+		t.Fatalf("UserSessions = %+v, %v; want two sessions with Refs of their own", list, err)
+	}
+	if err := h.m.Revoke(t.Context(), "ann", list[0].Ref); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.store.keys(); len(got) != 1 {
+		t.Errorf("store holds %v after revoking one of two sessions", got)
 	}
 }
