@@ -103,8 +103,8 @@
 // after; the record says whose index lists it, so a record that names a
 // user it is not tied to (Flask logged it in) is tied at its next request.
 // A revoked session's record is deleted, so requests in flight on it find
-// it gone; Regenerate deletes its old record only if it is unchanged, and
-// drops its new ID when the old one was ended meanwhile; a revocation lists
+// it gone; Regenerate deletes its old record with DeleteIf, and drops its
+// new ID when that finds the old record gone (ended meanwhile); a revocation lists
 // again until it ends nothing, so a new ID tied in between (it keeps the
 // Ref) is ended too.
 // A login costs one round trip more; ordinary reads and writes cost none.

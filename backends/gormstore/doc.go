@@ -190,7 +190,8 @@
 //
 // A session that the earlier version left tied to a second user in that
 // column (after a move whose untie failed) is listed for its first user
-// only, which the session middleware then unties, until it is tied again.
+// only, whose listings skip it, since the record names the second, until
+// it is tied again.
 //
 // The entries end with their rows, so that the index never outgrows the
 // user's live sessions: a deleted row takes its entry along, an expired

@@ -156,7 +156,7 @@
 // key whose entry still lingers (possible only if the key's record was
 // deleted or expired without its Untie, and a Create reused the ID) is
 // listed for that user until the entry goes. The session core checks that
-// each listed record names the user, and unties those that do not.
+// each listed record names the user, and skips those that do not.
 //
 // Every command names one key, so that everything works on Cluster: the
 // index's scripts touch the user's set alone (one slot), and the commands

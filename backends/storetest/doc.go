@@ -91,8 +91,9 @@
 //
 //   - UserIndex: UserRecords lists exactly the keys tied to a user, with
 //     the Record as Load returns it and Expires near the record's expiry;
-//     a key tied twice is listed once; a key may be tied to two users at
-//     once, as a session that changes user is; Untie removes one key from
+//     a key tied twice is listed once; a key moves to another user as the
+//     lifecycle moves it (Tie to the new user, then Untie from the old), and
+//     is the new user's alone; Untie removes one key from
 //     one user's index and leaves the record alone; Untie of a key not in
 //     the index is not an error, nor is listing a user never tied; the
 //     bytes returned are the caller's.
@@ -106,16 +107,18 @@
 //     the ttl it was tied with has passed.
 //   - UserIndexDelete: after Delete, or DeleteIf over the Record that
 //     UserRecords returned, UserRecords no longer returns the record, before
-//     and after Untie; a Create of the same key afterwards is not tied.
-//   - UserIndexExpiry: UserRecords never returns an expired record, and a
-//     Create over an expired record starts untied.
+//     and after Untie, and once listed the index holds no more entries than
+//     the live records.
+//   - UserIndexExpiry: UserRecords never returns an expired record; once
+//     the index was listed or written, it holds no entry of one.
 //   - UserIndexLogoutCycles: 1,000 logins and logouts of one user (Create,
 //     Tie, then Delete, Untie): the index holds at most the live session
 //     after each Tie, and nothing after each logout.
 //   - UserIndexRevokeCycles: 1,000 sessions of one user that another
 //     process deletes without Untie, with two live at a time, and only Tie
-//     and UserRecords calls on the index: right after each Tie and each
-//     listing, it holds no more entries than the user's live sessions.
+//     and UserRecords calls on the index: right after each listing (every
+//     50 cycles) it holds no more entries than the user's live sessions,
+//     and between listings no more than those deleted since.
 //   - UserIndexRace: 16 goroutines tie keys of their own to one user, untie
 //     half and list as they go; the listing is then exactly the keys left
 //     tied. Run under -race.
