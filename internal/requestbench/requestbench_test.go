@@ -151,16 +151,20 @@ var scenarios = []scenario{
 
 // app is a Gin engine with one route per scenario over store, its records
 // under prefix. /conflict runs during, if set, between its load and its
-// save.
-func app(store sessions.Store, prefix string, during func()) *gin.Engine {
+// save. edit, if set, changes the Config first.
+func app(store sessions.Store, prefix string, during func(), edit ...func(*sessions.Config)) *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
-	r := gin.New()
-	r.Use(ginsession.New(sessions.Config{
+	cfg := sessions.Config{
 		Store:     store,
 		SecretKey: []byte("requestbench-secret-key-32-bytes"),
 		KeyPrefix: prefix,
 		Logger:    discardLogger(),
-	}))
+	}
+	for _, f := range edit {
+		f(&cfg)
+	}
+	r := gin.New()
+	r.Use(ginsession.New(cfg))
 	r.GET("/untouched", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
 	r.GET("/read", func(c *gin.Context) {
 		n, _ := sessions.Value[int](sessions.Get(c), "n")

@@ -9,7 +9,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/serversession/serversession/backends/storetest"
-	"github.com/serversession/serversession/ginsession"
 	"github.com/serversession/serversession/sessions"
 )
 
@@ -26,42 +25,15 @@ var indexedScenarios = []scenario{
 	{"logout", "/logout", true, 3, 0}, // LoadTouch, Delete, Untie
 }
 
-// indexedApp is app's routes with IndexUsers, plus /login, /list and
-// /logout.
-func indexedApp(tb testing.TB, store sessions.Store, prefix string) *gin.Engine {
-	gin.SetMode(gin.ReleaseMode)
-	m, err := sessions.New(sessions.Config{
-		Store:      store,
-		SecretKey:  []byte("requestbench-secret-key-32-bytes"),
-		KeyPrefix:  prefix,
-		Logger:     discardLogger(),
-		IndexUsers: true,
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	r := gin.New()
-	r.Use(ginsession.Middleware(m))
-	r.GET("/create", func(c *gin.Context) {
-		sessions.Get(c).Set("n", 1)
-		c.String(http.StatusOK, "1")
-	})
+// indexedApp is app with IndexUsers, plus /login, /list and /logout.
+func indexedApp(store sessions.Store, prefix string) *gin.Engine {
+	r := app(store, prefix, nil, func(cfg *sessions.Config) { cfg.IndexUsers = true })
 	user := "ann@" + prefix // the test's own: a Redis user index sits under the store's prefix, not this one
 	r.GET("/login", func(c *gin.Context) {
 		s := sessions.Get(c)
 		s.Regenerate()
 		s.SetUser(user)
 		c.String(http.StatusOK, "ok")
-	})
-	r.GET("/read", func(c *gin.Context) {
-		n, _ := sessions.Value[int](sessions.Get(c), "n")
-		c.String(http.StatusOK, strconv.Itoa(n))
-	})
-	r.GET("/rmw", func(c *gin.Context) {
-		s := sessions.Get(c)
-		n, _ := sessions.Value[int](s, "n")
-		s.Set("n", n+1)
-		c.String(http.StatusOK, strconv.Itoa(n+1))
 	})
 	r.GET("/list", func(c *gin.Context) {
 		list, err := sessions.Get(c).UserSessions()
@@ -104,8 +76,8 @@ func TestIndexedRoundTrips(t *testing.T) {
 				t.Skipf("%s cannot list a user's sessions; New says: %v", st.name, err)
 			}
 			calls, store := storetest.Count(raw)
-			h := indexedApp(t, store, "requestbench:"+random()+":")
-			cookie := cookieOf(serve(h, "/create", nil), nil)
+			h := indexedApp(store, "requestbench:"+random()+":")
+			cookie := login(t, h)
 			for _, sc := range indexedScenarios {
 				before, beforeCmds := calls.Calls(), int64(0)
 				if commands != nil {
@@ -147,11 +119,11 @@ func BenchmarkIndexedRequest(b *testing.B) {
 				b.Skipf("%s cannot list a user's sessions", st.name)
 			}
 			calls, store := storetest.Count(raw)
-			h := indexedApp(b, store, "requestbench:"+random()+":")
-			cookie := cookieOf(serve(h, "/login", cookieOf(serve(h, "/create", nil), nil)), nil)
+			h := indexedApp(store, "requestbench:"+random()+":")
+			cookie := cookieOf(serve(h, "/login", login(b, h)), nil)
 			// The logins go to a user of their own, so that the user the
 			// other rows list keeps one session.
-			logins := indexedApp(b, store, "requestbench:"+random()+":")
+			logins := indexedApp(store, "requestbench:"+random()+":")
 			for _, sc := range indexedScenarios {
 				if sc.name == "logout" {
 					continue // ends the session the others use
@@ -166,7 +138,7 @@ func BenchmarkIndexedRequest(b *testing.B) {
 					b.ResetTimer()
 					for range b.N {
 						if sc.name == "login" {
-							serve(logins, sc.path, cookieOf(serve(logins, "/create", nil), nil))
+							serve(logins, sc.path, login(b, logins))
 						} else {
 							serve(h, sc.path, cookie)
 						}
