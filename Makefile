@@ -1,12 +1,25 @@
 # make test  runs everything CI runs: starts the test servers that are
 #            missing, then vet, the gofmt check, go test -race with servers
-#            required, the peer-comparison module's checks, the browser test
-#            of the Gin demo, and each fuzz target for $(FUZZTIME).
+#            required in every module, the peer-comparison module's checks,
+#            the browser test of the Gin demo, and each fuzz target for
+#            $(FUZZTIME).
 # make demo  runs the Gin demo on its default (filesystem) store.
 # make stop-servers  stops the private PostgreSQL and MariaDB instances that
 #            scripts/test-servers.sh starts when the host's are not usable.
 
 FUZZTIME ?= 60000x
+
+# The modules of the repository. Each is vetted and tested on its own, with
+# GOWORK=off, so that its go.mod and go.sum are complete as users get them;
+# go.work joins them for development. benchmarks and examples/browsertest
+# have targets of their own; testdata/ferretdb is a test server, built by
+# scripts/start-ferretdb.sh.
+export MODULES := . ginsession echosession backends/redisstore \
+	backends/memcachedstore backends/mongostore backends/gormstore \
+	internal/requestbench examples
+
+# each runs its argument, a shell command, in every module of MODULES.
+each = set -e; for m in $(MODULES); do echo "== $$m"; (cd $$m && GOWORK=off $(1)); done
 
 # Where scripts/test-servers.sh writes the addresses it chose, and where the
 # tests (internal/testserver) read those not set in the environment.
@@ -18,7 +31,7 @@ test: servers check unit benchmarks-check browser-test fuzz
 
 # The modules download while the servers start.
 servers:
-	@{ go mod download && (cd benchmarks && go mod download) && cd examples/browsertest && go mod download; } & dl=$$!; \
+	@{ for m in $(MODULES) benchmarks examples/browsertest; do (cd $$m && GOWORK=off go mod download) || exit 1; done; } & dl=$$!; \
 	scripts/test-servers.sh; rc=$$?; \
 	wait $$dl || echo "make: go mod download failed; the next steps will say why" >&2; \
 	exit $$rc
@@ -29,20 +42,20 @@ stop-servers:
 check: vet fmt-check
 
 vet:
-	go vet ./...
+	@$(call each,go vet ./...)
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go') $$(git ls-files --others --exclude-standard '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
 unit:
-	SERVERSESSION_REQUIRE_SERVERS=1 go test -race -count=1 ./...
+	@$(call each,SERVERSESSION_REQUIRE_SERVERS=1 go test -race -count=1 ./...)
 
 # The benchmarks module (its own go.mod, so peers stay out of ours): its
 # tests check that every scenario works for every library and that our
 # Redis commands per request are 0/1/2/1.
 benchmarks-check:
-	cd benchmarks && go vet ./... && SERVERSESSION_REQUIRE_SERVERS=1 go test -count=1 ./...
+	cd benchmarks && export GOWORK=off && go vet ./... && SERVERSESSION_REQUIRE_SERVERS=1 go test -count=1 ./...
 
 # The browser test (its own go.mod, so chromedp stays out of ours): the Gin
 # demo in headless Chromium, two browsers logged in as one user, one logging
@@ -50,16 +63,17 @@ benchmarks-check:
 # screenshot of that page is kept under .cache/browsertest/_artifacts/.
 browser-test:
 	rm -rf .cache/browsertest && mkdir -p .cache/browsertest
-	cd examples/browsertest && go vet ./... && \
+	cd examples/browsertest && export GOWORK=off && go vet ./... && \
 		SERVERSESSION_REQUIRE_SERVERS=1 go test -count=1 -artifacts -outputdir $(CURDIR)/.cache/browsertest ./...
 
 fuzz:
 	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
 
 bench:
-	go test -run '^$$' -bench . -benchmem ./...
+	@$(call each,go test -run '^$$' -bench . -benchmem ./...)
 
 # nomsgpack leaves out Gin's MessagePack binding (github.com/ugorji/go/codec,
 # unused by the demo), about a third of a first build's compile time.
+# The examples are a module of their own; go.work finds it from here.
 demo:
 	go run -tags nomsgpack ./examples/gin

@@ -2,7 +2,12 @@ module github.com/serversession/serversession/benchmarks
 
 go 1.26.8
 
-replace github.com/serversession/serversession => ../
+replace (
+	github.com/serversession/serversession => ../
+	github.com/serversession/serversession/backends/redisstore => ../backends/redisstore
+	github.com/serversession/serversession/echosession => ../echosession
+	github.com/serversession/serversession/ginsession => ../ginsession
+)
 
 require (
 	github.com/alexedwards/scs/goredisstore v0.0.0-20250212122300-421ef1d8611c
@@ -11,10 +16,13 @@ require (
 	github.com/gin-gonic/gin v1.12.0
 	github.com/gorilla/sessions v1.4.0
 	github.com/labstack/echo-contrib v0.50.1
-	github.com/labstack/echo/v4 v4.16.0
-	github.com/labstack/echo/v5 v5.4.4
-	github.com/redis/go-redis/v9 v9.23.0
+	github.com/labstack/echo/v4 v4.16.6
+	github.com/labstack/echo/v5 v5.4.6
+	github.com/redis/go-redis/v9 v9.24.0
 	github.com/serversession/serversession v0.0.0
+	github.com/serversession/serversession/backends/redisstore v0.0.0-00010101000000-000000000000
+	github.com/serversession/serversession/echosession v0.0.0-00010101000000-000000000000
+	github.com/serversession/serversession/ginsession v0.0.0-00010101000000-000000000000
 )
 
 require (
@@ -55,10 +63,10 @@ require (
 	go.mongodb.org/mongo-driver/v2 v2.10.0 // indirect
 	go.uber.org/atomic v1.12.0 // indirect
 	golang.org/x/arch v0.22.0 // indirect
-	golang.org/x/crypto v0.54.0 // indirect
-	golang.org/x/net v0.57.0 // indirect
-	golang.org/x/sys v0.48.0 // indirect
-	golang.org/x/text v0.41.0 // indirect
+	golang.org/x/crypto v0.57.0 // indirect
+	golang.org/x/net v0.60.0 // indirect
+	golang.org/x/sys v0.50.0 // indirect
+	golang.org/x/text v0.42.0 // indirect
 	golang.org/x/time v0.15.0 // indirect
 	google.golang.org/protobuf v1.36.11 // indirect
 )

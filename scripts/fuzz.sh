@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# fuzz.sh: run every Go fuzz target of the module for FUZZTIME (default
-# 60000x: that many executions, a few seconds each).
+# fuzz.sh: run every Go fuzz target of every module in $MODULES (default:
+# the root module) for FUZZTIME (default 60000x: that many executions, a few
+# seconds each). The Makefile passes its list of modules.
 #
 # A count, not a duration: with a duration, Go 1.26's fuzz coordinator can
 # report "context deadline exceeded" as a failure when the time runs out
@@ -13,12 +14,18 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 fuzztime="${FUZZTIME:-60000x}"
 
+root="$PWD"
+export GOWORK=off
+
 count=0
-for pkg in $(go list ./...); do
-	for target in $(go test -list '^Fuzz' "$pkg" | grep '^Fuzz' || true); do
-		echo "fuzz: $pkg $target ($fuzztime)"
-		go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "$pkg"
-		count=$((count + 1))
+for mod in ${MODULES:-.}; do
+	cd "$root/$mod"
+	for pkg in $(go list ./...); do
+		for target in $(go test -list '^Fuzz' "$pkg" | grep '^Fuzz' || true); do
+			echo "fuzz: $pkg $target ($fuzztime)"
+			go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "$pkg"
+			count=$((count + 1))
+		done
 	done
 done
 echo "fuzz: $count targets passed"

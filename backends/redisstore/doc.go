@@ -68,7 +68,7 @@
 // to an acknowledging replica lossless, not every possible failure.
 //
 // What a failover cost in the package's tests (32 clients doing
-// read-modify-writes through Gin; the master SIGKILLed, down-after 1 s /
+// read-modify-writes through the net/http middleware; the master SIGKILLed, down-after 1 s /
 // cluster-node-timeout 1 s; the killed node restarted as a replica once the
 // failover was done): promotion took about 2.2–2.5 s on both topologies.
 // Sentinel: about 30 requests of some 11,000 got a 500, the last about

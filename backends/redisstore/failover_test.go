@@ -15,11 +15,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gin-gonic/gin"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/serversession/serversession/adapters/httpsession"
 	"github.com/serversession/serversession/backends/redisstore"
-	"github.com/serversession/serversession/ginsession"
 	"github.com/serversession/serversession/sessions"
 )
 
@@ -43,31 +42,29 @@ var clientTimeouts = struct {
 	maxBackoff        time.Duration
 }{300 * time.Millisecond, 2 * time.Second, time.Second, 5, 50 * time.Millisecond, 500 * time.Millisecond}
 
-// counterApp is a Gin app over store: /incr increments the session's
+// counterApp is an app over store: /incr increments the session's
 // counter and answers "<new value> <session ID>", /get answers the same
 // without writing.
 func counterApp(store sessions.Store, prefix string) http.Handler {
-	gin.SetMode(gin.ReleaseMode)
-	r := gin.New()
-	r.Use(ginsession.New(sessions.Config{
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /incr", func(w http.ResponseWriter, r *http.Request) {
+		s := sessions.Get(r)
+		n, _ := sessions.Value[int](s, "n")
+		s.Set("n", n+1)
+		fmt.Fprintf(w, "%d %s", n+1, s.ID())
+	})
+	mux.HandleFunc("GET /untouched", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	mux.HandleFunc("GET /get", func(w http.ResponseWriter, r *http.Request) {
+		s := sessions.Get(r)
+		n, _ := sessions.Value[int](s, "n")
+		fmt.Fprintf(w, "%d %s", n, s.ID())
+	})
+	return httpsession.New(sessions.Config{
 		Store:     store,
 		SecretKey: []byte("failover-test-secret-key-32bytes"),
 		KeyPrefix: prefix,
 		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
-	}))
-	r.GET("/incr", func(c *gin.Context) {
-		s := sessions.Get(c)
-		n, _ := sessions.Value[int](s, "n")
-		s.Set("n", n+1)
-		c.String(http.StatusOK, "%d %s", n+1, s.ID())
-	})
-	r.GET("/untouched", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
-	r.GET("/get", func(c *gin.Context) {
-		s := sessions.Get(c)
-		n, _ := sessions.Value[int](s, "n")
-		c.String(http.StatusOK, "%d %s", n, s.ID())
-	})
-	return r
+	})(mux)
 }
 
 // trafficClient is one client of the traffic: its own cookie jar, and what
@@ -260,7 +257,7 @@ func storeOptions(wait bool) []redisstore.Option {
 	return nil
 }
 
-// TestClusterFailover kills, under traffic through Gin over HTTP, the master
+// TestClusterFailover kills, under traffic through the net/http middleware over HTTP, the master
 // of a Cluster shard that holds sessions, lets its replica take over, and
 // restarts the killed node (it comes back as the new master's replica).
 // With WithWaitReplicas no acknowledged write may be lost.
@@ -341,7 +338,7 @@ func TestClusterFailover(t *testing.T) {
 	}
 }
 
-// TestSentinelFailover kills, under traffic through Gin over HTTP, the
+// TestSentinelFailover kills, under traffic through the net/http middleware over HTTP, the
 // master of a Sentinel group, lets the sentinels promote its replica, and
 // restarts the killed server as the new master's replica. With
 // WithWaitReplicas no acknowledged write may be lost.

@@ -15,11 +15,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gin-gonic/gin"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/serversession/serversession/adapters/httpsession"
 	"github.com/serversession/serversession/backends/redisstore"
-	"github.com/serversession/serversession/ginsession"
 	"github.com/serversession/serversession/sessions"
 )
 
@@ -740,11 +739,11 @@ func TestUserIndexSentinel(t *testing.T) {
 	}
 }
 
-// TestUserIndexThroughGin: the session core on the Store with IndexUsers,
-// through Gin, on the single node and on a Cluster: two clients log in as
+// TestUserIndexThroughMiddleware: the session core on the Store with IndexUsers,
+// through the net/http middleware, on the single node and on a Cluster: two clients log in as
 // one user, the user's sessions list both, "log out everywhere" ends both,
 // and the user's index is gone with them.
-func TestUserIndexThroughGin(t *testing.T) {
+func TestUserIndexThroughMiddleware(t *testing.T) {
 	clients := map[string]func(t *testing.T) redis.UniversalClient{
 		"node": func(t *testing.T) redis.UniversalClient { return newClient(t, redisAddr(t)) },
 		"cluster": func(t *testing.T) redis.UniversalClient {
@@ -771,11 +770,10 @@ func TestUserIndexThroughGin(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			gin.SetMode(gin.ReleaseMode)
-			r := gin.New()
-			r.Use(ginsession.Middleware(m))
-			r.GET("/login", func(c *gin.Context) { sessions.Get(c).SetUser("erin") })
-			r.GET("/who", func(c *gin.Context) { c.String(http.StatusOK, "%s", sessions.Get(c).User()) })
+			mux := http.NewServeMux()
+			mux.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) { sessions.Get(r).SetUser("erin") })
+			mux.HandleFunc("GET /who", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, sessions.Get(r).User()) })
+			r := httpsession.Middleware(m)(mux)
 			do := func(path string, cookie *http.Cookie) *httptest.ResponseRecorder {
 				req := httptest.NewRequest(http.MethodGet, path, nil)
 				if cookie != nil {

@@ -96,7 +96,7 @@ func (h *nodeTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Pr
 	}
 }
 
-// BenchmarkClusterRequest measures requests through Gin on a private
+// BenchmarkClusterRequest measures requests through the net/http middleware on a private
 // Cluster of three masters and three replicas, with and without
 // WithWaitReplicas(1, …): ns/op, store calls per request (0/1/2/1 for
 // untouched/read/read-modify-write/create) and network round trips to the

@@ -137,13 +137,13 @@ func findChromium(t *testing.T) string {
 // test failed.
 func startDemo(t *testing.T) string {
 	t.Helper()
-	root, err := filepath.Abs(filepath.Join("..", ".."))
+	examples, err := filepath.Abs("..") // the examples module
 	if err != nil {
 		t.Fatal(err)
 	}
 	bin := filepath.Join(t.TempDir(), "gin-demo")
-	build := exec.Command("go", "build", "-tags", "nomsgpack", "-o", bin, "./examples/gin")
-	build.Dir = root
+	build := exec.Command("go", "build", "-tags", "nomsgpack", "-o", bin, "./gin")
+	build.Dir = examples
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build ./examples/gin: %v\n%s", err, out)
 	}
