@@ -16,7 +16,7 @@ import (
 )
 
 // serversession, configured as its README recommends: a signed cookie
-// (SecretKey), everything else at its defaults (msgpack, 31-day permanent
+// (Signing.Key), everything else at its defaults (msgpack, 31-day permanent
 // sessions refreshed on each request).
 
 var (
@@ -35,10 +35,10 @@ var (
 	oursGinIndexedRedis = target{lib: "ours-gin-indexed", fw: "gin", store: "redis", open: oursOpen(indexed(oursGin), true)}
 )
 
-// indexed returns serve with IndexUsers on, the user under "user_id".
+// indexed returns serve with the user index, the user under "user_id".
 func indexed(serve func(sessions.Config) http.Handler) func(sessions.Config) http.Handler {
 	return func(cfg sessions.Config) http.Handler {
-		cfg.IndexUsers, cfg.UserKey = true, "user_id"
+		cfg.Users, cfg.UserKey = &sessions.UserIndexConfig{}, "user_id"
 		return serve(cfg)
 	}
 }
@@ -48,12 +48,12 @@ func indexed(serve func(sessions.Config) http.Handler) func(sessions.Config) htt
 // served by the framework that serve builds.
 func oursOpen(serve func(sessions.Config) http.Handler, useRedis bool) func(testing.TB, string) instance {
 	return func(tb testing.TB, prefix string) instance {
-		cfg := sessions.Config{SecretKey: secretKey, KeyPrefix: prefix}
+		cfg := sessions.Config{Signing: sessions.Signing{Key: secretKey}, KeyPrefix: prefix}
 		var inst instance
 		if useRedis {
 			requireRedis(tb, prefix)
 			rdb, counter := newCountedClient(tb)
-			cfg.Store = redisstore.New(rdb)
+			cfg.Store = redisstore.New(rdb, redisstore.WithKeyPrefix(prefix))
 			inst.cmds, inst.trips = counter.n, counter.trips
 		} else {
 			store := memstore.New()

@@ -1,7 +1,7 @@
 // Package echosession is the Echo v4 session middleware.
 //
 //	e := echo.New()
-//	e.Use(echosession.New(sessions.Config{Store: store, SecretKey: key}))
+//	e.Use(echosession.New(sessions.Config{Store: store, Signing: sessions.Signing{Key: key}}))
 //	e.GET("/", func(c echo.Context) error {
 //		s := sessions.Get(c)
 //		n, _ := sessions.Value[int](s, "visits")

@@ -20,8 +20,8 @@ func Example() {
 
 	r := gin.New()
 	r.Use(ginsession.New(sessions.Config{
-		Store:     store,
-		SecretKey: []byte("use 32 random bytes in your app!"),
+		Store:   store,
+		Signing: sessions.Signing{Key: []byte("use 32 random bytes in your app!")},
 	}))
 	r.GET("/", func(c *gin.Context) {
 		s := sessions.Get(c)

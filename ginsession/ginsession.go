@@ -1,7 +1,7 @@
 // Package ginsession is the Gin session middleware.
 //
 //	r := gin.Default()
-//	r.Use(ginsession.New(sessions.Config{Store: store, SecretKey: key}))
+//	r.Use(ginsession.New(sessions.Config{Store: store, Signing: sessions.Signing{Key: key}}))
 //	r.GET("/", func(c *gin.Context) {
 //		s := sessions.Get(c)
 //		n, _ := sessions.Value[int](s, "visits")

@@ -37,7 +37,7 @@ var testKey = []byte("ginsession-test-key-of-32-bytes!")
 
 // newEngine returns a gin engine with the session middleware over store.
 func newEngine(store sessions.Store, opts ...func(*sessions.Config)) *gin.Engine {
-	cfg := sessions.Config{Store: store, SecretKey: testKey, Logger: slog.New(slog.DiscardHandler)}
+	cfg := sessions.Config{Store: store, Signing: sessions.Signing{Key: testKey}, Logger: slog.New(slog.DiscardHandler)}
 	for _, o := range opts {
 		o(&cfg)
 	}

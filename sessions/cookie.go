@@ -23,20 +23,20 @@ type cookieFormat struct {
 // parts of its Set-Cookie headers that never change.
 func newCookieFormat(cfg Config) (cookieFormat, error) {
 	c := http.Cookie{
-		Name:        cfg.CookieName,
+		Name:        cfg.Cookie.Name,
 		Value:       "v",
-		Path:        cfg.CookiePath,
-		Domain:      cfg.CookieDomain,
-		Secure:      cfg.CookieSecure,
-		HttpOnly:    !cfg.CookieNoHTTPOnly,
-		SameSite:    cfg.CookieSameSite,
-		Partitioned: cfg.CookiePartitioned,
+		Path:        cfg.Cookie.Path,
+		Domain:      cfg.Cookie.Domain,
+		Secure:      cfg.Cookie.Secure,
+		HttpOnly:    !cfg.Cookie.NoHTTPOnly,
+		SameSite:    cfg.Cookie.SameSite,
+		Partitioned: cfg.Cookie.Partitioned,
 	}
 	if err := c.Valid(); err != nil {
 		return cookieFormat{}, err
 	}
 	full := c.String()
-	prefix := cfg.CookieName + "="
+	prefix := cfg.Cookie.Name + "="
 	f := cookieFormat{prefix: prefix, attrs: strings.TrimPrefix(full, prefix+"v")}
 	c.Value, c.MaxAge, c.Expires = "", -1, time.Unix(0, 0)
 	f.expired = c.String()
@@ -49,7 +49,7 @@ func newCookieFormat(cfg Config) (cookieFormat, error) {
 // forged or oversized cookie yields "", so the request gets a new session;
 // it is never an error.
 func (m *Manager) readCookie(r *http.Request) (id, raw string, had bool) {
-	for _, c := range r.CookiesNamed(m.cfg.CookieName) {
+	for _, c := range r.CookiesNamed(m.cfg.Cookie.Name) {
 		had = true
 		v := c.Value
 		if len(v) > maxCookieValue {
@@ -76,23 +76,23 @@ func (m *Manager) readCookie(r *http.Request) (id, raw string, had bool) {
 
 // warnOtherSigner logs, at most once a minute, that a cookie which failed
 // verification is signed in the other signer's shape: a Flask cookie
-// reaching a Manager without FlaskSigner, or the reverse. Nothing else
+// reaching a Manager without Signing.Flask, or the reverse. Nothing else
 // tells the operator, and the session's first write replaces the user's
 // cookie. The cookie and its ID are never logged.
 func (m *Manager) warnOtherSigner(value string) {
 	if !m.signer.otherShape(value) || !m.signer.warnDue(m.now()) {
 		return
 	}
-	if m.cfg.FlaskSigner {
+	if m.cfg.Signing.Flask {
 		m.cfg.Logger.Warn("sessions: rejected session cookies signed with a 43-character (HMAC-SHA256) signature, " +
-			"serversession's default signer, while Config.FlaskSigner is true here; " +
-			"services sharing these sessions must agree: set FlaskSigner: true on all of them, or on none " +
+			"serversession's default signer, while Config.Signing.Flask is true here; " +
+			"services sharing these sessions must agree: set Signing.Flask: true on all of them, or on none " +
 			"(logged at most once a minute)")
 		return
 	}
 	m.cfg.Logger.Warn("sessions: rejected session cookies signed with a 27-character (HMAC-SHA1) signature, " +
-		"as Flask-Session signs them; to share sessions with a Flask app, set Config.FlaskSigner: true " +
-		"(with the Flask app's SECRET_KEY as SecretKey), or each Flask user's session is replaced " +
+		"as Flask-Session signs them; to share sessions with a Flask app, set Config.Signing.Flask: true " +
+		"(with the Flask app's SECRET_KEY as Signing.Key), or each Flask user's session is replaced " +
 		"(logged at most once a minute)")
 }
 

@@ -1,7 +1,7 @@
 // Package sessions is the framework-agnostic core of serversession:
 // server-side sessions with the ergonomics of Flask's session and the
 // storage choices of Flask-Session. The browser holds only a random session
-// ID in a cookie (signed when Config.SecretKey is set); the data lives in a
+// ID in a cookie (signed when Config.Signing.Key is set); the data lives in a
 // Store the application chooses.
 //
 // Applications use it through a thin adapter (ginsession, echosession or
@@ -88,7 +88,7 @@
 //
 // # Sessions of a user
 //
-// With Config.IndexUsers, a session is tied to the user named under
+// With Config.Users, a session is tied to the user named under
 // Config.UserKey ("_user_id", Flask-Login's key; Session.SetUser sets it),
 // in an index the store keeps (see UserIndex). A handler lists the user's
 // sessions with Session.UserSessions and ends them with Session.Revoke or
@@ -159,7 +159,7 @@
 //
 // # Compatibility with Flask-Session
 //
-// With FlaskSigner, the same SecretKey and a shared store, a Go service and
+// With Signing.Flask, the same Signing.Key and a shared store, a Go service and
 // a Flask-Session 0.8 service read each other's sessions: the cookie is
 // signed as itsdangerous signs it, and records are msgpack (or JSON) maps
 // holding Flask's "_permanent" and "_flashes" keys.

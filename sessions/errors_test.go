@@ -170,7 +170,7 @@ func TestTouchFailure(t *testing.T) {
 // The session ID is a bearer credential: it never reaches the log, even
 // when a store's error message quotes its key.
 func TestLogsNeverHoldTheSessionID(t *testing.T) {
-	h := newHarness(t, nil, func(c *Config) { c.SecretKey = testKey })
+	h := newHarness(t, nil, func(c *Config) { c.Signing.Key = testKey })
 	cookie := h.login(map[string]any{"a": 1})
 	id := h.idOf(cookie)
 	h.store.failSave = fmt.Errorf("teststore: save %q: %w", "session:"+id, errDown)

@@ -89,20 +89,20 @@ func TestSignerDefaultSHA256(t *testing.T) {
 	}
 }
 
-// SecretKeyFallbacks (Flask's SECRET_KEY_FALLBACKS): previous keys verify,
-// only SecretKey signs, so a read re-sends the cookie signed with the new
+// Signing.Fallbacks (Flask's SECRET_KEY_FALLBACKS): previous keys verify,
+// only Signing.Key signs, so a read re-sends the cookie signed with the new
 // key.
 func TestKeyRotation(t *testing.T) {
 	oldKey := []byte("the-old-key-0123456789")
 	for _, flask := range []bool{false, true} {
-		h := newHarness(t, withTouch, func(c *Config) { c.SecretKey = oldKey; c.FlaskSigner = flask })
+		h := newHarness(t, withTouch, func(c *Config) { c.Signing.Key = oldKey; c.Signing.Flask = flask })
 		cookie := h.login(map[string]any{"user_id": 1})
 		id := h.idOf(cookie)
 
 		h2 := newHarnessOn(t, h.store, withTouch, func(c *Config) {
-			c.SecretKey = testKey
-			c.SecretKeyFallbacks = [][]byte{[]byte("unrelated-key-0123456789"), oldKey}
-			c.FlaskSigner = flask
+			c.Signing.Key = testKey
+			c.Signing.Fallbacks = [][]byte{[]byte("unrelated-key-0123456789"), oldKey}
+			c.Signing.Flask = flask
 		})
 
 		resp := h2.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) {
@@ -123,7 +123,7 @@ func TestKeyRotation(t *testing.T) {
 			t.Errorf("flask=%v: the new cookie verifies with the old key", flask)
 		}
 		// A key that is neither current nor a fallback does not verify.
-		h3 := newHarness(t, nil, func(c *Config) { c.SecretKey = testKey; c.FlaskSigner = flask })
+		h3 := newHarness(t, nil, func(c *Config) { c.Signing.Key = testKey; c.Signing.Flask = flask })
 		if got, _, _ := h3.m.readCookie(requestWith(cookie)); got != "" {
 			t.Errorf("flask=%v: a retired key still verifies", flask)
 		}
@@ -196,8 +196,8 @@ func TestFlaskSessionReadAndWritten(t *testing.T) {
 		file  string
 	}{{Msgpack, "record.msgpack"}, {JSON, "record.json"}} {
 		h := newHarness(t, withTouch, func(c *Config) {
-			c.SecretKey = []byte(fc.SecretKey)
-			c.FlaskSigner = true
+			c.Signing.Key = []byte(fc.SecretKey)
+			c.Signing.Flask = true
 			c.Codec = tc.codec
 		})
 		flask := readFixture(t, tc.file)
@@ -337,8 +337,8 @@ func TestFlaskJSONFloatsGolden(t *testing.T) {
 	// not rewrite the record (it re-encodes to the same bytes).
 	fc := loadFlaskCookie(t)
 	h := newHarness(t, withTouch, func(c *Config) {
-		c.SecretKey = []byte(fc.SecretKey)
-		c.FlaskSigner = true
+		c.Signing.Key = []byte(fc.SecretKey)
+		c.Signing.Flask = true
 		c.Codec = JSON
 	})
 	h.store.put("session:"+fc.SID, flask)

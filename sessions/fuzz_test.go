@@ -21,8 +21,8 @@ var fuzzOldKey = []byte("an-older-key-0123456789")
 func FuzzReadCookie(f *testing.F) {
 	id := newID(32)
 	plain := MustNew(Config{Store: newTestStore()})
-	signed := MustNew(Config{Store: newTestStore(), SecretKey: testKey, SecretKeyFallbacks: [][]byte{fuzzOldKey}})
-	flask := MustNew(Config{Store: newTestStore(), SecretKey: testKey, FlaskSigner: true})
+	signed := MustNew(Config{Store: newTestStore(), Signing: Signing{Key: testKey, Fallbacks: [][]byte{fuzzOldKey}}})
+	flask := MustNew(Config{Store: newTestStore(), Signing: Signing{Key: testKey, Flask: true}})
 	signers := []*signer{newSigner([][]byte{testKey}, false), newSigner([][]byte{fuzzOldKey}, false)}
 	flaskSigner := newSigner([][]byte{testKey}, true)
 	for _, seed := range []string{

@@ -14,7 +14,7 @@ type Manager struct {
 	cookies     cookieFormat
 	toucher     Toucher     // cfg.Store as a Toucher, if it is one
 	loadToucher LoadToucher // cfg.Store as a LoadToucher, if it is one and refresh is on
-	index       UserIndex   // cfg.Store as a UserIndex, with IndexUsers
+	index       UserIndex   // cfg.Store as a UserIndex, with Users
 	writes      *writeLocks // one session's writes at a time
 	ended       endedKeys   // sessions ended lately, whose cookies must not come back
 	now         func() time.Time
@@ -32,14 +32,14 @@ func New(cfg Config) (*Manager, error) {
 		return nil, fmt.Errorf("sessions: invalid Config: the cookie attributes are rejected by net/http: %w", err)
 	}
 	m := &Manager{cfg: cfg, cookies: cookies, now: time.Now, writes: newWriteLocks()}
-	if cfg.SecretKey != nil {
-		m.signer = newSigner(append([][]byte{cfg.SecretKey}, cfg.SecretKeyFallbacks...), cfg.FlaskSigner)
+	if cfg.Signing.Key != nil {
+		m.signer = newSigner(append([][]byte{cfg.Signing.Key}, cfg.Signing.Fallbacks...), cfg.Signing.Flask)
 	}
 	m.toucher, _ = cfg.Store.(Toucher)
-	if cfg.IndexUsers {
+	if cfg.Users != nil {
 		m.index = cfg.Store.(UserIndex) // checked by withDefaults
 	}
-	if !cfg.NoRefreshEachRequest {
+	if !cfg.ExpireAfterWrite {
 		m.loadToucher, _ = cfg.Store.(LoadToucher)
 	}
 	if cfg.Store == nil {

@@ -178,7 +178,7 @@ func (s *Session) Clear() {
 }
 
 // ID returns the session ID, assigning a fresh one to a new session. It is
-// the unsigned ID; the cookie carries it signed when Config.SecretKey is set.
+// the unsigned ID; the cookie carries it signed when Config.Signing.Key is set.
 func (s *Session) ID() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -256,7 +256,7 @@ func (s *Session) Destroy() {
 	s.retire(false)
 	s.id = ""
 	s.meta = meta{created: s.m.newCreated()} // values set afterwards start a new session
-	s.meta.permanent = !s.m.cfg.NonPermanent
+	s.meta.permanent = !s.m.cfg.Transient
 }
 
 // Err returns why the session is empty and read-only: the store failed to

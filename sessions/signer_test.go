@@ -71,7 +71,7 @@ func (s *signer) verify(value string) (string, bool) {
 
 // A cookie signed in the other signer's shape (Flask's HMAC-SHA1 where
 // HMAC-SHA256 is expected, or the reverse) is still rejected, and logs one
-// warning that names FlaskSigner, at most once a minute per Manager, with
+// warning that names Signing.Flask, at most once a minute per Manager, with
 // neither the cookie nor its ID. Garbage and good cookies log nothing.
 func TestOtherSignerWarning(t *testing.T) {
 	id := newID(32)
@@ -83,7 +83,7 @@ func TestOtherSignerWarning(t *testing.T) {
 		{true, newSigner([][]byte{testKey}, false).sign(id)},
 	} {
 		var log strings.Builder
-		m := MustNew(Config{Store: newTestStore(), SecretKey: testKey, FlaskSigner: tc.flask, Logger: newTextLogger(&log)})
+		m := MustNew(Config{Store: newTestStore(), Signing: Signing{Key: testKey, Flask: tc.flask}, Logger: newTextLogger(&log)})
 		now := time.Unix(1700000000, 0)
 		m.now = func() time.Time { return now }
 		read := func(value string) string {
@@ -106,8 +106,8 @@ func TestOtherSignerWarning(t *testing.T) {
 			other := newSigner([][]byte{[]byte("another-key-0123456789")}, !tc.flask).sign(newID(32))
 			read(other)
 		}
-		if n := strings.Count(log.String(), "level=WARN"); n != 1 || !strings.Contains(log.String(), "FlaskSigner") {
-			t.Fatalf("flask=%v: want one warning naming FlaskSigner, got %d:\n%s", tc.flask, n, log.String())
+		if n := strings.Count(log.String(), "level=WARN"); n != 1 || !strings.Contains(log.String(), "Signing.Flask") {
+			t.Fatalf("flask=%v: want one warning naming Signing.Flask, got %d:\n%s", tc.flask, n, log.String())
 		}
 		if strings.Contains(log.String(), id) {
 			t.Fatalf("flask=%v: the warning carries the ID: %s", tc.flask, log.String())

@@ -78,19 +78,19 @@ func testBadCookies(t *testing.T, h Harness) {
 	}
 }
 
-// testSecretKeyFallbacks rotates the key: a cookie signed by a fallback key
+// testSigningFallbacks rotates the key: a cookie signed by a fallback key
 // loads its session and is signed again with the current key; a server that
 // dropped the old key rejects the old cookie.
-func testSecretKeyFallbacks(t *testing.T, h Harness) {
+func testSigningFallbacks(t *testing.T, h Harness) {
 	oldKey := []byte("the-old-secret-key-32-bytes-long")
 	newKey := []byte("the-new-secret-key-32-bytes-long")
 	routes := Routes{"/set": setter("user", "alice"), "/show": show}
-	before := start(t, h, routes, with(func(c *sessions.Config) { c.SecretKey = oldKey }))
+	before := start(t, h, routes, with(func(c *sessions.Config) { c.Signing.Key = oldKey }))
 	share := func(e *env) { e.store = before.store; e.cfg.Store = before.store.as(loadToucher) }
 	rotated := start(t, h, routes, share, with(func(c *sessions.Config) {
-		c.SecretKey, c.SecretKeyFallbacks = newKey, [][]byte{oldKey}
+		c.Signing.Key, c.Signing.Fallbacks = newKey, [][]byte{oldKey}
 	}))
-	after := start(t, h, routes, share, with(func(c *sessions.Config) { c.SecretKey = newKey }))
+	after := start(t, h, routes, share, with(func(c *sessions.Config) { c.Signing.Key = newKey }))
 
 	old := before.client().get("/set").cookie
 	r := rotated.getWith("/show", old.Value)

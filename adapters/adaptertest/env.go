@@ -59,19 +59,19 @@ func requestTimeout(d time.Duration) option {
 }
 
 // unsigned turns cookie signing off: the cookie holds the bare ID.
-var unsigned = with(func(cfg *sessions.Config) { cfg.SecretKey = nil })
+var unsigned = with(func(cfg *sessions.Config) { cfg.Signing.Key = nil })
 
 // start serves routes through h with the suite's default Config — a
-// memstore behind a counting wrapper, a SecretKey, recorders for errors and
+// memstore behind a counting wrapper, a signing key, recorders for errors and
 // logs — changed by opts.
 func start(t *testing.T, h Harness, routes Routes, opts ...option) *env {
 	t.Helper()
 	e := &env{t: t, store: newStore(t), errs: &errorLog{}, logs: &logRecorder{},
 		wrap: func(h http.Handler) http.Handler { return h }}
 	e.cfg = sessions.Config{
-		Store:     e.store.as(loadToucher),
-		SecretKey: testKey,
-		Logger:    slog.New(e.logs),
+		Store:   e.store.as(loadToucher),
+		Signing: sessions.Signing{Key: testKey},
+		Logger:  slog.New(e.logs),
 	}
 	for _, opt := range opts {
 		opt(e)
@@ -92,8 +92,8 @@ func start(t *testing.T, h Harness, routes Routes, opts ...option) *env {
 
 // cookieName is the configured session cookie name.
 func (e *env) cookieName() string {
-	if e.cfg.CookieName != "" {
-		return e.cfg.CookieName
+	if e.cfg.Cookie.Name != "" {
+		return e.cfg.Cookie.Name
 	}
 	return sessions.DefaultCookieName
 }
@@ -109,7 +109,7 @@ func (e *env) key(id string) string {
 // idOf returns the session ID a cookie value carries: the value itself, or
 // the part before the signature when cookies are signed.
 func (e *env) idOf(value string) string {
-	if e.cfg.SecretKey == nil {
+	if e.cfg.Signing.Key == nil {
 		return value
 	}
 	i := strings.LastIndexByte(value, '.')

@@ -268,20 +268,20 @@ func testInvalidConfig(t *testing.T, h Harness) {
 		field string
 		cfg   func(*sessions.Config)
 	}{
-		{"SecretKey", func(c *sessions.Config) { c.SecretKey = []byte("short") }},
-		{"SecretKeyFallbacks", func(c *sessions.Config) { c.SecretKey = nil; c.SecretKeyFallbacks = [][]byte{testKey} }},
-		{"SecretKeyFallbacks[0]", func(c *sessions.Config) { c.SecretKeyFallbacks = [][]byte{[]byte("short")} }},
-		{"CookieSecure", func(c *sessions.Config) { c.CookieSameSite = http.SameSiteNoneMode }},
-		{"CookiePartitioned", func(c *sessions.Config) { c.CookiePartitioned = true }},
-		{"CookieName", func(c *sessions.Config) { c.CookieName = "my session" }},
-		{"CookiePath", func(c *sessions.Config) { c.CookiePath = "/;evil" }},
+		{"Signing.Key", func(c *sessions.Config) { c.Signing.Key = []byte("short") }},
+		{"Signing.Fallbacks", func(c *sessions.Config) { c.Signing.Key = nil; c.Signing.Fallbacks = [][]byte{testKey} }},
+		{"Signing.Fallbacks[0]", func(c *sessions.Config) { c.Signing.Fallbacks = [][]byte{[]byte("short")} }},
+		{"Cookie.Secure", func(c *sessions.Config) { c.Cookie.SameSite = http.SameSiteNoneMode }},
+		{"Cookie.Partitioned", func(c *sessions.Config) { c.Cookie.Partitioned = true }},
+		{"Cookie.Name", func(c *sessions.Config) { c.Cookie.Name = "my session" }},
+		{"Cookie.Path", func(c *sessions.Config) { c.Cookie.Path = "/;evil" }},
 		{"IDLength", func(c *sessions.Config) { c.IDLength = 8 }},
 		{"Lifetime", func(c *sessions.Config) { c.Lifetime = 1 }},
 		{"AbsoluteTimeout", func(c *sessions.Config) { c.AbsoluteTimeout = -1 }},
-		{"FlaskSigner", func(c *sessions.Config) { c.SecretKey = nil; c.FlaskSigner = true }},
+		{"Signing.Flask", func(c *sessions.Config) { c.Signing.Key = nil; c.Signing.Flask = true }},
 	}
 	for _, tc := range cases {
-		cfg := sessions.Config{Store: newStore(t).as(loadToucher), SecretKey: testKey}
+		cfg := sessions.Config{Store: newStore(t).as(loadToucher), Signing: sessions.Signing{Key: testKey}}
 		tc.cfg(&cfg)
 		msg := func() (msg string) {
 			defer func() {

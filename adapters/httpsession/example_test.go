@@ -24,8 +24,8 @@ func Example() {
 		fmt.Fprintf(w, "visit %d", n+1)
 	})
 	handler := httpsession.New(sessions.Config{
-		Store:     store,
-		SecretKey: []byte("use 32 random bytes in your app!"),
+		Store:   store,
+		Signing: sessions.Signing{Key: []byte("use 32 random bytes in your app!")},
 	})(mux)
 
 	var cookies []*http.Cookie

@@ -12,7 +12,7 @@
 //		ContextTimeoutEnabled: true, // let request deadlines bound each command
 //	})
 //	store := redisstore.New(rdb)
-//	mw := ginsession.New(sessions.Config{Store: store, SecretKey: key})
+//	mw := ginsession.New(sessions.Config{Store: store, Signing: sessions.Signing{Key: key}})
 //
 // The Store does not own the client: close it yourself when the app stops.
 //
@@ -21,7 +21,12 @@
 // WithWaitReplicas makes writes wait for replicas (see Deployment).
 // WithKeyPrefix names the sessions' key prefix, under which the Store keeps
 // its users' indexes (see Sessions of a user); pass it the Config.KeyPrefix
-// when that is not the default.
+// when that is not the default. The Store reports it (KeyPrefix), and
+// sessions.New refuses a Config whose KeyPrefix differs, naming the option
+// to pass, so that every key the app writes starts with its KeyPrefix:
+//
+//	store := redisstore.New(rdb, redisstore.WithKeyPrefix("myapp:"))
+//	mw := ginsession.New(sessions.Config{Store: store, KeyPrefix: "myapp:"})
 //
 // # Deployment
 //
@@ -116,7 +121,7 @@
 //
 // # Sessions of a user
 //
-// The Store implements sessions.UserIndex, for Config.IndexUsers: the
+// The Store implements sessions.UserIndex, for Config.Users: the
 // listing and revoking of a user's sessions, at a cost proportional to that
 // user's sessions, never a scan. Records are not changed for it: each user
 // has one more key, a sorted set, beside them:

@@ -740,7 +740,7 @@ func TestUserIndexSentinel(t *testing.T) {
 	}
 }
 
-// TestUserIndexThroughGin: the session core on the Store with IndexUsers,
+// TestUserIndexThroughGin: the session core on the Store with Config.Users,
 // through Gin, on the single node and on a Cluster: two clients log in as
 // one user, the user's sessions list both, "log out everywhere" ends both,
 // and the user's index is gone with them.
@@ -762,11 +762,11 @@ func TestUserIndexThroughGin(t *testing.T) {
 			rdb := clients[name](t)
 			s, p := indexStore(t, rdb)
 			m, err := sessions.New(sessions.Config{
-				Store:      s,
-				SecretKey:  []byte("user-index-test-secret-key-32byt"),
-				KeyPrefix:  p,
-				IndexUsers: true,
-				Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
+				Store:     s,
+				Signing:   sessions.Signing{Key: []byte("user-index-test-secret-key-32byt")},
+				KeyPrefix: p,
+				Users:     &sessions.UserIndexConfig{},
+				Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
 			})
 			if err != nil {
 				t.Fatal(err)

@@ -19,8 +19,8 @@ func Example() {
 
 	e := echo.New()
 	e.Use(echosession.New(sessions.Config{
-		Store:     store,
-		SecretKey: []byte("use 32 random bytes in your app!"),
+		Store:   store,
+		Signing: sessions.Signing{Key: []byte("use 32 random bytes in your app!")},
 	}))
 	e.GET("/", func(c *echo.Context) error {
 		s := sessions.Get(c)

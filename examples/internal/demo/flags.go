@@ -60,9 +60,9 @@ func (o Options) Config() (cfg sessions.Config, close func(), err error) {
 		return cfg, nil, err
 	}
 	slog.Info("demo sessions", "store", o.Store, "dir", o.Dir)
-	cfg = sessions.Config{Store: store, SecretKey: key}
+	cfg = sessions.Config{Store: store, Signing: sessions.Signing{Key: key}}
 	if _, ok := store.(sessions.UserIndex); ok {
-		cfg.IndexUsers, cfg.RecordDevice, cfg.ClientIP = true, true, o.ClientIP
+		cfg.Users = &sessions.UserIndexConfig{Devices: true, ClientIP: o.ClientIP}
 	} else {
 		slog.Warn("demo: the " + o.Store + " store cannot list a user's sessions, so the Your sessions page (/sessions) " +
 			"has nothing to show; choose another -store to try it")
