@@ -133,7 +133,8 @@
 //	                          server that holds the set
 //
 // The prefix is WithKeyPrefix's, "session:" by default, so that the index
-// of user 42 is "session:user:42". User IDs are binary-safe, and no
+// of user 42 is "session:user:42"; sessions.New requires it to be the
+// Config's KeyPrefix. User IDs are binary-safe, and no
 // session key can be a user key: session IDs never hold a ':'.
 //
 // The set has no TTL. A record's TTL moves at every refresh (LoadTouch,
