@@ -35,10 +35,10 @@ var (
 	oursGinIndexedRedis = target{lib: "ours-gin-indexed", fw: "gin", store: "redis", open: oursOpen(indexed(oursGin), true)}
 )
 
-// indexed returns serve with IndexUsers on, the user under "user_id".
+// indexed returns serve with the user index, the user under "user_id".
 func indexed(serve func(sessions.Config) http.Handler) func(sessions.Config) http.Handler {
 	return func(cfg sessions.Config) http.Handler {
-		cfg.IndexUsers, cfg.UserKey = true, "user_id"
+		cfg.Users, cfg.UserKey = &sessions.UserIndexConfig{}, "user_id"
 		return serve(cfg)
 	}
 }
@@ -53,7 +53,7 @@ func oursOpen(serve func(sessions.Config) http.Handler, useRedis bool) func(test
 		if useRedis {
 			requireRedis(tb, prefix)
 			rdb, counter := newCountedClient(tb)
-			cfg.Store = redisstore.New(rdb)
+			cfg.Store = redisstore.New(rdb, redisstore.WithKeyPrefix(prefix))
 			inst.cmds, inst.trips = counter.n, counter.trips
 		} else {
 			store := memstore.New()

@@ -11,7 +11,7 @@ import (
 // its own round trip.
 var wantRedis = map[string]int64{"untouched": 0, "read": 1, "rmw": 2, "create": 1, "large": 2}
 
-// wantRedisIndexed is the budget with IndexUsers, the user under the
+// wantRedisIndexed is the budget with the user index, the user under the
 // scenarios' user_id: creating a session of a user ties it (one command
 // more); reads and writes of an indexed session cost what they cost
 // without the index.

@@ -12,30 +12,21 @@ import (
 // Config configures the session middleware. Its zero value means Flask and
 // Flask-Session's defaults, made secure: permanent sessions living 31 days,
 // refreshed on each request, in an HttpOnly SameSite=Lax cookie named
-// "session", stored under "session:<id>" as msgpack. Booleans whose Flask
-// default is True are named so that false keeps that default.
+// "session", stored under "session:<id>" as msgpack, with no user index.
+// Booleans whose Flask default is True are named so that false keeps that
+// default.
 //
-// The README has a table of Flask's config keys and these fields.
+// The cookie's attributes are grouped in Cookie, and the index of sessions
+// by user in Users, which is off while nil. The README has a table of these fields and Flask's config keys.
 type Config struct {
 	// Store keeps the session records (SESSION_TYPE). Nil gives
 	// Flask-Session's null session: reads are empty, writes panic.
 	Store Store
-
-	// SecretKey, when set, signs the session ID in the cookie
-	// (SESSION_USE_SIGNER with SECRET_KEY). At least 16 bytes; use 32 random
-	// ones. Without it the cookie holds the bare ID, as Flask-Session's
-	// default does.
-	SecretKey []byte
-	// SecretKeyFallbacks are previous keys that still verify cookies but no
-	// longer sign them (SECRET_KEY_FALLBACKS), for key rotation.
-	SecretKeyFallbacks [][]byte
-	// FlaskSigner signs as Flask-Session 0.8 does (HMAC-SHA1, salt
-	// "flask-session"), so cookies are interchangeable with a Flask service
-	// sharing the store and the key. The default is HMAC-SHA256.
-	FlaskSigner bool
-
-	// KeyPrefix starts every storage key (SESSION_KEY_PREFIX, default
-	// "session:").
+	// KeyPrefix starts every storage key the library writes
+	// (SESSION_KEY_PREFIX, default "session:"): each record's key, and the
+	// keys a store keeps of its own beside them, such as redisstore's user
+	// index. A Store that writes keys of its own reports their prefix (see
+	// KeyPrefixer), and New refuses one whose prefix differs.
 	KeyPrefix string
 	// IDLength is the number of random bytes in a session ID
 	// (SESSION_ID_LENGTH, default 32; at least 16).
@@ -43,11 +34,23 @@ type Config struct {
 	// Codec encodes records (SESSION_SERIALIZATION_FORMAT). Default Msgpack;
 	// JSON is the other format Flask-Session reads.
 	Codec Codec
+	// SecretKey, when set, signs the session ID in the cookie
+	// (SESSION_USE_SIGNER with SECRET_KEY): the cookie's value is the ID, a
+	// dot and an HMAC of the ID, in itsdangerous's shape. At least 16
+	// bytes; use 32 from crypto/rand. Without it the cookie holds the bare
+	// ID, as Flask-Session's default does.
+	SecretKey []byte
+	// SecretKeyFallbacks are previous keys that still verify cookies but no
+	// longer sign them (SECRET_KEY_FALLBACKS), for key rotation. A cookie
+	// signed with one is re-signed with SecretKey when the session is next
+	// saved or refreshed.
+	SecretKeyFallbacks [][]byte
+	// FlaskSigner signs as Flask-Session 0.8 does (HMAC-SHA1 of a key
+	// derived with the salt "flask-session"), so that cookies are
+	// interchangeable with a Flask service sharing the store and the key.
+	// The default is HMAC-SHA256 in the same shape.
+	FlaskSigner bool
 
-	// NonPermanent makes new sessions last until the browser closes: their
-	// cookie has neither Expires nor Max-Age (SESSION_PERMANENT = False).
-	// Session.SetPermanent changes it per session.
-	NonPermanent bool
 	// Lifetime is how long a session lives without activity: the storage
 	// TTL and a permanent cookie's Max-Age (PERMANENT_SESSION_LIFETIME,
 	// default 31 days).
@@ -55,52 +58,32 @@ type Config struct {
 	// AbsoluteTimeout, when set, ends a session this long after it was
 	// created, whatever its activity (OWASP). Zero means no limit.
 	AbsoluteTimeout time.Duration
-	// IndexUsers keeps an index of each user's sessions, so that the app
-	// can list them and log a user out of one, all or all other sessions
-	// (see Manager.UserSessions and Session.UserSessions). A session
-	// belongs to the user named under UserKey; the index follows that key
-	// at every save, Destroy and Regenerate. It needs a Store that
-	// implements UserIndex: New refuses one that does not (memcached,
-	// which cannot list).
-	IndexUsers bool
+	// Transient makes new sessions non-permanent (SESSION_PERMANENT =
+	// False): their cookie has neither Expires nor Max-Age, so the browser
+	// drops it when it closes. Their record still lives Lifetime in the
+	// store. Session.SetPermanent changes it per session.
+	Transient bool
+	// ExpireAfterWrite ends a session Lifetime after it was last modified
+	// rather than last used: a request that only reads the session does not
+	// extend its lifetime in the store nor re-send its cookie
+	// (SESSION_REFRESH_EACH_REQUEST = False).
+	ExpireAfterWrite bool
+
+	// Cookie is the session cookie's name and attributes
+	// (SESSION_COOKIE_*). Its zero value is Flask's cookie made secure: a
+	// host-only, HttpOnly, SameSite=Lax cookie named "session" on Path "/".
+	Cookie Cookie
+
 	// UserKey is the session key that names the logged-in user, a string
 	// (default "_user_id", where Flask-Login keeps it, so that a Flask app
 	// and a Go app sharing sessions name the same user). Session.SetUser
-	// sets it.
+	// sets it and Session.User reads it, with or without Users.
 	UserKey string
-	// RecordDevice keeps the user agent and client IP of the request that
-	// logged the session in, for the listing of a user's sessions. Off by
-	// default: they are personal data.
-	RecordDevice bool
-	// ClientIP returns the client's IP address for RecordDevice. Nil means
-	// the host of the request's RemoteAddr; behind a proxy, pass a function
-	// that applies your proxy rules (Echo's e.IPExtractor is one).
-	ClientIP func(r *http.Request) string
-
-	// NoRefreshEachRequest stops extending the lifetime of sessions that are
-	// read but not modified (SESSION_REFRESH_EACH_REQUEST = False).
-	NoRefreshEachRequest bool
-
-	// CookieName is the cookie's name (SESSION_COOKIE_NAME, default
-	// "session").
-	CookieName string
-	// CookieDomain is the cookie's Domain (SESSION_COOKIE_DOMAIN, default
-	// none: the host only).
-	CookieDomain string
-	// CookiePath is the cookie's Path (SESSION_COOKIE_PATH, default "/").
-	CookiePath string
-	// CookieNoHTTPOnly lets scripts read the cookie
-	// (SESSION_COOKIE_HTTPONLY = False). Leave it off.
-	CookieNoHTTPOnly bool
-	// CookieSecure sends the cookie over HTTPS only
-	// (SESSION_COOKIE_SECURE). Turn it on in production.
-	CookieSecure bool
-	// CookieSameSite is the cookie's SameSite (SESSION_COOKIE_SAMESITE).
-	// Zero means Lax. SameSiteNoneMode needs CookieSecure.
-	CookieSameSite http.SameSite
-	// CookiePartitioned sets the Partitioned attribute (CHIPS;
-	// SESSION_COOKIE_PARTITIONED). It needs CookieSecure.
-	CookiePartitioned bool
+	// Users, when set, keeps an index of each user's sessions, so that the
+	// app can list them and log a user out of one, all or all other
+	// sessions (see Manager.UserSessions and Session.UserSessions). Nil
+	// means no index.
+	Users *UserIndexConfig
 
 	// ErrorHandler answers a request whose session the store failed to load
 	// or save. It runs at most once a request, when the session is
@@ -114,6 +97,51 @@ type Config struct {
 	// Logger receives store failures, dropped records and late changes.
 	// Nil means slog.Default().
 	Logger *slog.Logger
+}
+
+// Cookie is the session cookie's name and attributes. Its zero value is a
+// host-only, HttpOnly, SameSite=Lax cookie named "session" on Path "/".
+// Whether it carries Expires and Max-Age is the session's: see
+// Config.Transient and Session.SetPermanent.
+type Cookie struct {
+	// Name is the cookie's name (SESSION_COOKIE_NAME, default "session").
+	Name string
+	// Domain is the cookie's Domain (SESSION_COOKIE_DOMAIN, default none:
+	// the host only).
+	Domain string
+	// Path is the cookie's Path (SESSION_COOKIE_PATH, default "/").
+	Path string
+	// NoHTTPOnly lets scripts read the cookie (SESSION_COOKIE_HTTPONLY =
+	// False). Leave it off. It is the one negative name in Config: HttpOnly
+	// must stay on when the field is left out, and the name keeps the
+	// attribute's, which is what a reader or a scanner looks for.
+	NoHTTPOnly bool
+	// Secure sends the cookie over HTTPS only (SESSION_COOKIE_SECURE). Turn
+	// it on in production.
+	Secure bool
+	// SameSite is the cookie's SameSite (SESSION_COOKIE_SAMESITE). Zero
+	// means Lax. http.SameSiteNoneMode needs Secure.
+	SameSite http.SameSite
+	// Partitioned sets the Partitioned attribute (CHIPS;
+	// SESSION_COOKIE_PARTITIONED). It needs Secure.
+	Partitioned bool
+}
+
+// UserIndexConfig turns on the index of sessions by user; Config.Users
+// holds it, and nil means no index. A session belongs to the user named
+// under Config.UserKey; the index follows that key at every save, Destroy
+// and Regenerate. It needs a Store that implements UserIndex: New refuses
+// one that does not (memcached, which cannot list). The zero value is an
+// index without devices.
+type UserIndexConfig struct {
+	// Devices keeps the user agent and client IP of the request that logged
+	// each session in, for the listing of a user's sessions. Off by
+	// default: they are personal data.
+	Devices bool
+	// ClientIP returns the client's IP address for Devices. Nil means the
+	// host of the request's RemoteAddr; behind a proxy, pass a function
+	// that applies your proxy rules (Echo's e.IPExtractor is one).
+	ClientIP func(r *http.Request) string
 }
 
 // Defaults that a zero Config field stands for.
@@ -138,14 +166,14 @@ func IgnoreErrors(http.ResponseWriter, *http.Request, error) {}
 // withDefaults returns cfg with its zero fields set to their defaults, or an
 // error that says what to change.
 func (cfg Config) withDefaults() (Config, error) {
-	if cfg.CookieName == "" {
-		cfg.CookieName = DefaultCookieName
+	if cfg.Cookie.Name == "" {
+		cfg.Cookie.Name = DefaultCookieName
 	}
-	if cfg.CookiePath == "" {
-		cfg.CookiePath = DefaultCookiePath
+	if cfg.Cookie.Path == "" {
+		cfg.Cookie.Path = DefaultCookiePath
 	}
-	if cfg.CookieSameSite == 0 {
-		cfg.CookieSameSite = http.SameSiteLaxMode
+	if cfg.Cookie.SameSite == 0 {
+		cfg.Cookie.SameSite = http.SameSiteLaxMode
 	}
 	if cfg.KeyPrefix == "" {
 		cfg.KeyPrefix = DefaultKeyPrefix
@@ -171,7 +199,8 @@ func (cfg Config) withDefaults() (Config, error) {
 	return cfg, cfg.validate()
 }
 
-// validate reports every problem in a defaulted Config at once.
+// validate reports every problem in a defaulted Config at once, naming each
+// field by its path in Config.
 func (cfg Config) validate() error {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
@@ -191,18 +220,21 @@ func (cfg Config) validate() error {
 	if cfg.FlaskSigner && cfg.SecretKey == nil {
 		bad("FlaskSigner is set without SecretKey; set SecretKey to the Flask app's SECRET_KEY")
 	}
-	if cfg.CookieSameSite == http.SameSiteNoneMode && !cfg.CookieSecure {
-		bad("CookieSameSite is None but CookieSecure is false; browsers reject such cookies: set CookieSecure: true or use SameSite Lax")
+
+	c := cfg.Cookie
+	if c.SameSite == http.SameSiteNoneMode && !c.Secure {
+		bad("Cookie.SameSite is None but Cookie.Secure is false; browsers reject such cookies: set Cookie.Secure: true or use SameSite Lax")
 	}
-	if cfg.CookiePartitioned && !cfg.CookieSecure {
-		bad("CookiePartitioned needs CookieSecure: true; browsers reject partitioned cookies that are not Secure")
+	if c.Partitioned && !c.Secure {
+		bad("Cookie.Partitioned needs Cookie.Secure: true; browsers reject partitioned cookies that are not Secure")
 	}
-	if !validCookieName(cfg.CookieName) {
-		bad("CookieName %q is not a valid cookie name; use letters, digits and -_.", cfg.CookieName)
+	if !validCookieName(c.Name) {
+		bad("Cookie.Name %q is not a valid cookie name; use letters, digits and -_.", c.Name)
 	}
-	if strings.ContainsAny(cfg.CookiePath, ";\x00\r\n") || strings.ContainsAny(cfg.CookieDomain, ";\x00\r\n ") {
-		bad("CookiePath or CookieDomain holds a character that breaks the Set-Cookie header")
+	if strings.ContainsAny(c.Path, ";\x00\r\n") || strings.ContainsAny(c.Domain, ";\x00\r\n ") {
+		bad("Cookie.Path or Cookie.Domain holds a character that breaks the Set-Cookie header")
 	}
+
 	if cfg.IDLength < minIDLength || base64Len(cfg.IDLength) > maxIDChars {
 		bad("IDLength is %d bytes; use between %d and 192 (default %d)", cfg.IDLength, minIDLength, DefaultIDLength)
 	}
@@ -212,17 +244,18 @@ func (cfg Config) validate() error {
 	if cfg.AbsoluteTimeout < 0 {
 		bad("AbsoluteTimeout is %v; use a positive duration, or zero for none", cfg.AbsoluteTimeout)
 	}
+	if err := checkKeyPrefix(cfg.Store, cfg.KeyPrefix); err != nil {
+		errs = append(errs, err)
+	}
+
 	switch cfg.UserKey {
 	case keyPermanent, keyCreated, keyFlashes, keyUserAgent, keyIP:
 		bad("UserKey %q is a key this package keeps its own data under; use another (default %q)", cfg.UserKey, DefaultUserKey)
 	}
-	if cfg.IndexUsers {
+	if cfg.Users != nil {
 		if _, ok := cfg.Store.(UserIndex); !ok {
-			bad("IndexUsers needs a Store that can list a user's sessions (one that implements sessions.UserIndex); %T cannot: use memstore, filestore, redisstore, mongostore or gormstore, or turn IndexUsers off", cfg.Store)
+			bad("Users needs a Store that can list a user's sessions (one that implements sessions.UserIndex); %T cannot: use memstore, filestore, redisstore, mongostore or gormstore, or leave Users nil", cfg.Store)
 		}
-	}
-	if (cfg.RecordDevice || cfg.ClientIP != nil) && !cfg.IndexUsers {
-		bad("RecordDevice and ClientIP only serve the listing of a user's sessions; set IndexUsers too")
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("sessions: invalid Config: %w", err)

@@ -19,17 +19,20 @@ func TestConfigDefaults(t *testing.T) {
 		name      string
 		got, want any
 	}{
-		{"CookieName", cfg.CookieName, "session"},
-		{"CookiePath", cfg.CookiePath, "/"},
-		{"CookieDomain", cfg.CookieDomain, ""},
-		{"CookieSameSite", cfg.CookieSameSite, http.SameSiteLaxMode},
-		{"CookieNoHTTPOnly", cfg.CookieNoHTTPOnly, false},
-		{"CookieSecure", cfg.CookieSecure, false},
+		{"Cookie.Name", cfg.Cookie.Name, "session"},
+		{"Cookie.Path", cfg.Cookie.Path, "/"},
+		{"Cookie.Domain", cfg.Cookie.Domain, ""},
+		{"Cookie.SameSite", cfg.Cookie.SameSite, http.SameSiteLaxMode},
+		{"Cookie.NoHTTPOnly", cfg.Cookie.NoHTTPOnly, false},
+		{"Cookie.Secure", cfg.Cookie.Secure, false},
+		{"Cookie.Partitioned", cfg.Cookie.Partitioned, false},
 		{"KeyPrefix", cfg.KeyPrefix, "session:"},
 		{"IDLength", cfg.IDLength, 32},
 		{"Lifetime", cfg.Lifetime, 31 * 24 * time.Hour},
-		{"NonPermanent", cfg.NonPermanent, false},
-		{"NoRefreshEachRequest", cfg.NoRefreshEachRequest, false},
+		{"Transient", cfg.Transient, false},
+		{"ExpireAfterWrite", cfg.ExpireAfterWrite, false},
+		{"UserKey", cfg.UserKey, "_user_id"},
+		{"Users", cfg.Users == nil, true},
 		{"Codec", cfg.Codec, Msgpack},
 		{"Logger", cfg.Logger, slog.Default()},
 		{"signer", m.signer == nil, true},
@@ -72,22 +75,22 @@ func TestConfigValidation(t *testing.T) {
 		{"empty key", Config{SecretKey: []byte{}}, []string{"SecretKey is 0 bytes"}},
 		{"short fallback", Config{SecretKey: testKey, SecretKeyFallbacks: [][]byte{[]byte("x")}}, []string{"SecretKeyFallbacks[0] is 1 bytes"}},
 		{"fallback without key", Config{SecretKeyFallbacks: [][]byte{testKey}}, []string{"SecretKeyFallbacks is set without SecretKey"}},
-		{"FlaskSigner without key", Config{FlaskSigner: true}, []string{"FlaskSigner is set without SecretKey", "SECRET_KEY"}},
-		{"SameSite=None without Secure", Config{CookieSameSite: http.SameSiteNoneMode}, []string{"CookieSameSite is None but CookieSecure is false", "CookieSecure: true"}},
-		{"Partitioned without Secure", Config{CookiePartitioned: true}, []string{"CookiePartitioned needs CookieSecure: true"}},
-		{"cookie name with space", Config{CookieName: "my session"}, []string{`CookieName "my session" is not a valid cookie name`}},
-		{"cookie name with =", Config{CookieName: "a=b"}, []string{"not a valid cookie name"}},
-		{"cookie name with ;", Config{CookieName: "a;b"}, []string{"not a valid cookie name"}},
-		{"cookie name non-ASCII", Config{CookieName: "sessión"}, []string{"not a valid cookie name"}},
-		{"path with ;", Config{CookiePath: "/a;b"}, []string{"CookiePath or CookieDomain"}},
-		{"domain with newline", Config{CookieDomain: "a.com\r\nX: y"}, []string{"CookiePath or CookieDomain"}},
+		{"Flask without key", Config{FlaskSigner: true}, []string{"FlaskSigner is set without SecretKey", "SECRET_KEY"}},
+		{"SameSite=None without Secure", Config{Cookie: Cookie{SameSite: http.SameSiteNoneMode}}, []string{"Cookie.SameSite is None but Cookie.Secure is false", "Cookie.Secure: true"}},
+		{"Partitioned without Secure", Config{Cookie: Cookie{Partitioned: true}}, []string{"Cookie.Partitioned needs Cookie.Secure: true"}},
+		{"cookie name with space", Config{Cookie: Cookie{Name: "my session"}}, []string{`Cookie.Name "my session" is not a valid cookie name`}},
+		{"cookie name with =", Config{Cookie: Cookie{Name: "a=b"}}, []string{"not a valid cookie name"}},
+		{"cookie name with ;", Config{Cookie: Cookie{Name: "a;b"}}, []string{"not a valid cookie name"}},
+		{"cookie name non-ASCII", Config{Cookie: Cookie{Name: "sessión"}}, []string{"not a valid cookie name"}},
+		{"path with ;", Config{Cookie: Cookie{Path: "/a;b"}}, []string{"Cookie.Path or Cookie.Domain"}},
+		{"domain with newline", Config{Cookie: Cookie{Domain: "a.com\r\nX: y"}}, []string{"Cookie.Path or Cookie.Domain"}},
 		{"IDLength short", Config{IDLength: 8}, []string{"IDLength is 8 bytes", "between 16 and 192"}},
 		{"IDLength negative", Config{IDLength: -1}, []string{"IDLength is -1 bytes"}},
 		{"IDLength long", Config{IDLength: 193}, []string{"IDLength is 193 bytes"}},
 		{"Lifetime", Config{Lifetime: time.Millisecond}, []string{"Lifetime is 1ms", "at least one second"}},
 		{"AbsoluteTimeout", Config{AbsoluteTimeout: -time.Second}, []string{"AbsoluteTimeout is -1s"}},
-		{"several", Config{SecretKey: []byte("x"), CookiePartitioned: true, IDLength: 1},
-			[]string{"SecretKey is 1 bytes", "CookiePartitioned", "IDLength is 1"}},
+		{"several", Config{SecretKey: []byte("x"), Cookie: Cookie{Partitioned: true}, IDLength: 1},
+			[]string{"SecretKey is 1 bytes", "Cookie.Partitioned", "IDLength is 1"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -122,10 +125,46 @@ func TestConfigValidation(t *testing.T) {
 	// The edges that are valid.
 	for _, cfg := range []Config{
 		{IDLength: 16}, {IDLength: 192}, {SecretKey: make([]byte, 16)}, {Lifetime: time.Second},
-		{CookieSameSite: http.SameSiteNoneMode, CookieSecure: true, CookiePartitioned: true},
-		{CookieName: "__Host-session_1.x"}, {SecretKey: testKey, FlaskSigner: true, SecretKeyFallbacks: [][]byte{testKey}},
+		{Cookie: Cookie{SameSite: http.SameSiteNoneMode, Secure: true, Partitioned: true}},
+		{Cookie: Cookie{Name: "__Host-session_1.x"}}, {SecretKey: testKey, FlaskSigner: true, SecretKeyFallbacks: [][]byte{testKey}},
 	} {
 		cfg.Store = store
+		if _, err := New(cfg); err != nil {
+			t.Errorf("New(%+v): %v", cfg, err)
+		}
+	}
+}
+
+// keyedStore writes keys of its own under prefix, as redisstore's user
+// index does.
+type keyedStore struct {
+	*testStore
+	prefix string
+}
+
+func (s keyedStore) KeyPrefix() string { return s.prefix }
+
+// A Store whose own keys would not start with Config.KeyPrefix fails at New,
+// with the option that makes them agree; one that agrees, by default or by
+// choice, is accepted, and so is any prefix with a store that reports none.
+func TestKeyPrefixOfStore(t *testing.T) {
+	_, err := New(Config{Store: keyedStore{newTestStore(), DefaultKeyPrefix}, KeyPrefix: "newcomer:"})
+	if err == nil {
+		t.Fatal("New accepted a store keeping its own keys under another prefix")
+	}
+	for _, w := range []string{`KeyPrefix is "newcomer:"`, `under "session:"`, `sessions.WithKeyPrefix("newcomer:")`, `set KeyPrefix to "session:"`} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("message %q does not say %q", err, w)
+		}
+	}
+	if _, err := New(Config{Store: keyedStore{newTestStore(), "app:"}}); err == nil || !strings.Contains(err.Error(), `KeyPrefix is "session:"`) {
+		t.Errorf("default KeyPrefix with a store under app: gave %v", err)
+	}
+	for _, cfg := range []Config{
+		{Store: keyedStore{newTestStore(), DefaultKeyPrefix}},
+		{Store: keyedStore{newTestStore(), "newcomer:"}, KeyPrefix: "newcomer:"},
+		{Store: newTestStore(), KeyPrefix: "newcomer:"},
+	} {
 		if _, err := New(cfg); err != nil {
 			t.Errorf("New(%+v): %v", cfg, err)
 		}

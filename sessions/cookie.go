@@ -23,20 +23,20 @@ type cookieFormat struct {
 // parts of its Set-Cookie headers that never change.
 func newCookieFormat(cfg Config) (cookieFormat, error) {
 	c := http.Cookie{
-		Name:        cfg.CookieName,
+		Name:        cfg.Cookie.Name,
 		Value:       "v",
-		Path:        cfg.CookiePath,
-		Domain:      cfg.CookieDomain,
-		Secure:      cfg.CookieSecure,
-		HttpOnly:    !cfg.CookieNoHTTPOnly,
-		SameSite:    cfg.CookieSameSite,
-		Partitioned: cfg.CookiePartitioned,
+		Path:        cfg.Cookie.Path,
+		Domain:      cfg.Cookie.Domain,
+		Secure:      cfg.Cookie.Secure,
+		HttpOnly:    !cfg.Cookie.NoHTTPOnly,
+		SameSite:    cfg.Cookie.SameSite,
+		Partitioned: cfg.Cookie.Partitioned,
 	}
 	if err := c.Valid(); err != nil {
 		return cookieFormat{}, err
 	}
 	full := c.String()
-	prefix := cfg.CookieName + "="
+	prefix := cfg.Cookie.Name + "="
 	f := cookieFormat{prefix: prefix, attrs: strings.TrimPrefix(full, prefix+"v")}
 	c.Value, c.MaxAge, c.Expires = "", -1, time.Unix(0, 0)
 	f.expired = c.String()
@@ -49,7 +49,7 @@ func newCookieFormat(cfg Config) (cookieFormat, error) {
 // forged or oversized cookie yields "", so the request gets a new session;
 // it is never an error.
 func (m *Manager) readCookie(r *http.Request) (id, raw string, had bool) {
-	for _, c := range r.CookiesNamed(m.cfg.CookieName) {
+	for _, c := range r.CookiesNamed(m.cfg.Cookie.Name) {
 		had = true
 		v := c.Value
 		if len(v) > maxCookieValue {

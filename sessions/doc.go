@@ -88,7 +88,7 @@
 //
 // # Sessions of a user
 //
-// With Config.IndexUsers, a session is tied to the user named under
+// With Config.Users, a session is tied to the user named under
 // Config.UserKey ("_user_id", Flask-Login's key; Session.SetUser sets it),
 // in an index the store keeps (see UserIndex). A handler lists the user's
 // sessions with Session.UserSessions and ends them with Session.Revoke or

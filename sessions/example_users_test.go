@@ -10,13 +10,13 @@ import (
 	"github.com/serversession/serversession/sessions"
 )
 
-// With IndexUsers, a login ties the session to its user, and the user's
+// With Config.Users, a login ties the session to its user, and the user's
 // sessions can be listed and revoked: here from two browsers, one of
 // which logs the other out.
 func ExampleManager_UserSessions() {
 	store := memstore.New()
 	defer store.Close()
-	m := sessions.MustNew(sessions.Config{Store: store, IndexUsers: true})
+	m := sessions.MustNew(sessions.Config{Store: store, Users: &sessions.UserIndexConfig{}})
 
 	// serve runs one request through the Manager, as an adapter would, and
 	// returns the session cookie it left.

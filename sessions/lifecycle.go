@@ -135,7 +135,7 @@ func (s *Session) load() {
 	}
 	s.state, s.isNew = absent, true
 	s.values = make(map[string]any)
-	s.meta.permanent = !m.cfg.NonPermanent
+	s.meta.permanent = !m.cfg.Transient
 	s.meta.created = m.newCreated()
 }
 
@@ -161,7 +161,7 @@ func (s *Session) loadRecord() bool {
 		s.state = unreadable
 		s.loadErr = s.redactLocked(fmt.Errorf("%w: %w", ErrStoreLoad, err))
 		s.values = make(map[string]any)
-		s.meta.permanent = !m.cfg.NonPermanent
+		s.meta.permanent = !m.cfg.Transient
 		return true
 	}
 	if !found {
@@ -229,7 +229,7 @@ func (s *Session) commit(beforeHeaders bool) error {
 
 	switch {
 	case !dirty:
-		if s.state == stored && beforeHeaders && !m.cfg.NoRefreshEachRequest {
+		if s.state == stored && beforeHeaders && !m.cfg.ExpireAfterWrite {
 			if err := s.refresh(&ctx); err != nil {
 				return errors.Join(err, s.deleteStale(&ctx))
 			}

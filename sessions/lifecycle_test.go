@@ -168,16 +168,16 @@ func TestModifiedSessionIsSavedWithPermanentCookie(t *testing.T) {
 
 // A non-permanent session's cookie has neither Expires nor
 // Max-Age, but its record still expires after Lifetime.
-func TestNonPermanentCookieHasNoExpiry(t *testing.T) {
+func TestTransientCookieHasNoExpiry(t *testing.T) {
 	cases := []struct {
 		name string
 		cfg  func(*Config)
 		set  func(*Session)
 		perm bool
 	}{
-		{"config", func(c *Config) { c.NonPermanent = true }, func(*Session) {}, false},
+		{"config", func(c *Config) { c.Transient = true }, func(*Session) {}, false},
 		{"SetPermanent(false)", nil, func(s *Session) { s.SetPermanent(false) }, false},
-		{"SetPermanent(true)", func(c *Config) { c.NonPermanent = true }, func(s *Session) { s.SetPermanent(true) }, true},
+		{"SetPermanent(true)", func(c *Config) { c.Transient = true }, func(s *Session) { s.SetPermanent(true) }, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -223,13 +223,13 @@ func TestNonPermanentCookieHasNoExpiry(t *testing.T) {
 // Every cookie attribute reaches Set-Cookie, parsed by net/http.
 func TestCookieAttributes(t *testing.T) {
 	h := newHarness(t, nil, func(c *Config) {
-		c.CookieName = "sid"
-		c.CookieDomain = "example.com"
-		c.CookiePath = "/app"
-		c.CookieSecure = true
-		c.CookieSameSite = http.SameSiteNoneMode
-		c.CookiePartitioned = true
-		c.CookieNoHTTPOnly = true
+		c.Cookie.Name = "sid"
+		c.Cookie.Domain = "example.com"
+		c.Cookie.Path = "/app"
+		c.Cookie.Secure = true
+		c.Cookie.SameSite = http.SameSiteNoneMode
+		c.Cookie.Partitioned = true
+		c.Cookie.NoHTTPOnly = true
 	})
 	resp := h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) { s.Set("a", 1) })
 	c := resp.cookie("sid")
@@ -243,7 +243,7 @@ func TestCookieAttributes(t *testing.T) {
 		t.Error("a cookie named session was set too")
 	}
 
-	h = newHarness(t, nil, func(c *Config) { c.CookieSameSite = http.SameSiteStrictMode })
+	h = newHarness(t, nil, func(c *Config) { c.Cookie.SameSite = http.SameSiteStrictMode })
 	resp = h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) { s.Set("a", 1) })
 	if c := resp.sessionCookie(); c == nil || c.SameSite != http.SameSiteStrictMode {
 		t.Errorf("SameSite Strict cookie: %v", c)
@@ -304,8 +304,8 @@ func TestRefreshTouchesWithoutRewrite(t *testing.T) {
 // As in Flask's should_set_cookie, a non-permanent session read and not
 // modified gets no cookie; its record's TTL is still extended so that
 // a session in use does not expire under the browser.
-func TestRefreshNonPermanent(t *testing.T) {
-	h := newHarness(t, withTouch, func(c *Config) { c.NonPermanent = true })
+func TestRefreshTransient(t *testing.T) {
+	h := newHarness(t, withTouch, func(c *Config) { c.Transient = true })
 	cookie := h.login(map[string]any{"a": 1})
 	resp := h.serve(read("a"), cookie)
 	if c := resp.sessionCookie(); c != nil {
@@ -316,11 +316,11 @@ func TestRefreshNonPermanent(t *testing.T) {
 	}
 }
 
-// NoRefreshEachRequest (Flask's SESSION_REFRESH_EACH_REQUEST = False): no
+// ExpireAfterWrite (Flask's SESSION_REFRESH_EACH_REQUEST = False): no
 // touch, no cookie; a LoadToucher is not used to load.
-func TestNoRefreshEachRequest(t *testing.T) {
+func TestExpireAfterWrite(t *testing.T) {
 	for _, wrap := range []func(*testStore) Store{nil, withTouch, withLoadTouch} {
-		h := newHarness(t, wrap, func(c *Config) { c.NoRefreshEachRequest = true })
+		h := newHarness(t, wrap, func(c *Config) { c.ExpireAfterWrite = true })
 		cookie := h.login(map[string]any{"a": 1})
 		resp := h.serve(read("a"), cookie)
 		if !mapsEqual(h.store.calls, map[string]int{"load": 1}) {
@@ -506,12 +506,12 @@ func TestDestroyAndClear(t *testing.T) {
 	for _, end := range []string{"Destroy", "Clear"} {
 		t.Run(end, func(t *testing.T) {
 			h := newHarness(t, withTouch, func(c *Config) {
-				c.CookieName = "sid"
-				c.CookieDomain = "example.com"
-				c.CookiePath = "/app"
-				c.CookieSecure = true
-				c.CookieSameSite = http.SameSiteNoneMode
-				c.CookiePartitioned = true
+				c.Cookie.Name = "sid"
+				c.Cookie.Domain = "example.com"
+				c.Cookie.Path = "/app"
+				c.Cookie.Secure = true
+				c.Cookie.SameSite = http.SameSiteNoneMode
+				c.Cookie.Partitioned = true
 			})
 			resp := h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) {
 				s.Set("a", 1)

@@ -14,7 +14,7 @@ type Manager struct {
 	cookies     cookieFormat
 	toucher     Toucher     // cfg.Store as a Toucher, if it is one
 	loadToucher LoadToucher // cfg.Store as a LoadToucher, if it is one and refresh is on
-	index       UserIndex   // cfg.Store as a UserIndex, with IndexUsers
+	index       UserIndex   // cfg.Store as a UserIndex, with Users
 	writes      *writeLocks // one session's writes at a time
 	ended       endedKeys   // sessions ended lately, whose cookies must not come back
 	now         func() time.Time
@@ -36,10 +36,10 @@ func New(cfg Config) (*Manager, error) {
 		m.signer = newSigner(append([][]byte{cfg.SecretKey}, cfg.SecretKeyFallbacks...), cfg.FlaskSigner)
 	}
 	m.toucher, _ = cfg.Store.(Toucher)
-	if cfg.IndexUsers {
+	if cfg.Users != nil {
 		m.index = cfg.Store.(UserIndex) // checked by withDefaults
 	}
-	if !cfg.NoRefreshEachRequest {
+	if !cfg.ExpireAfterWrite {
 		m.loadToucher, _ = cfg.Store.(LoadToucher)
 	}
 	if cfg.Store == nil {

@@ -11,8 +11,8 @@ import (
 
 // Keys of the record that hold session metadata rather than user values.
 // "_permanent" is Flask's; the others are ours: "_created" is kept with an
-// AbsoluteTimeout or IndexUsers, "_tied" and "_ref" with IndexUsers, "_ua"
-// and "_ip" with RecordDevice.
+// AbsoluteTimeout or Users, "_tied" and "_ref" with Users, "_ua"
+// and "_ip" with Users.Devices.
 const (
 	keyPermanent = "_permanent"
 	keyCreated   = "_created"
@@ -29,10 +29,10 @@ var metaKeys = [...]string{keyPermanent, keyCreated, keyTied, keyRef, keyUserAge
 type meta struct {
 	permanent bool
 	created   int64  // Unix seconds; 0 when not kept or not known
-	tied      string // the user whose index lists the record (IndexUsers)
-	ref       string // the session's Ref, kept across Regenerate (IndexUsers)
-	userAgent string // of the request that logged the session in (RecordDevice)
-	ip        string // its client IP (RecordDevice)
+	tied      string // the user whose index lists the record (Users)
+	ref       string // the session's Ref, kept across Regenerate (Users)
+	userAgent string // of the request that logged the session in (Users.Devices)
+	ip        string // its client IP (Users.Devices)
 }
 
 // takeMeta removes the metadata keys from decoded values and returns them.

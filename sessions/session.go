@@ -256,7 +256,7 @@ func (s *Session) Destroy() {
 	s.retire(false)
 	s.id = ""
 	s.meta = meta{created: s.m.newCreated()} // values set afterwards start a new session
-	s.meta.permanent = !s.m.cfg.NonPermanent
+	s.meta.permanent = !s.m.cfg.Transient
 }
 
 // Err returns why the session is empty and read-only: the store failed to

@@ -8,7 +8,7 @@ import (
 // UserIndex is implemented by stores that keep an index of sessions by
 // user, so that a user's sessions can be listed and revoked (see
 // Manager.UserSessions) at a cost proportional to that user's sessions,
-// never a scan of the store. Config.IndexUsers needs it.
+// never a scan of the store. Config.Users needs it.
 //
 // The user rides in the record itself (under Config.UserKey); the index
 // only finds the records, and the lifecycle checks each one it is given.

@@ -21,10 +21,10 @@ type UserSession struct {
 	// a new ID.
 	Ref string
 	// Created is when the session began; zero if its record predates
-	// IndexUsers and AbsoluteTimeout.
+	// Users and AbsoluteTimeout.
 	Created time.Time
 	// LastSeen is when the session was last used, as exact as its refresh:
-	// each request refreshes it, unless NoRefreshEachRequest is set (then
+	// each request refreshes it, unless ExpireAfterWrite is set (then
 	// it is the last change). It is derived from the expiry, a Lifetime
 	// after the last refresh. With an AbsoluteTimeout shorter than the
 	// Lifetime, a write cuts the expiry to the timeout, and LastSeen is
@@ -35,15 +35,15 @@ type UserSession struct {
 	// Current is true for the session of the request that listed them.
 	Current bool
 	// UserAgent and IP are those of the request that logged the session
-	// in, with Config.RecordDevice; empty otherwise.
+	// in, with Config.Users.Devices; empty otherwise.
 	UserAgent string
 	IP        string
 }
 
 var (
 	// ErrNoUserIndex is what the listing and revoking calls return when
-	// Config.IndexUsers is off: sessions are not indexed by user.
-	ErrNoUserIndex = errors.New("sessions: Config.IndexUsers is off, so sessions are not indexed by user; set IndexUsers with a store that can list them")
+	// Config.Users is nil: sessions are not indexed by user.
+	ErrNoUserIndex = errors.New("sessions: Config.Users is nil, so sessions are not indexed by user; set Users with a store that can list them")
 	// ErrUnknownSession is what Revoke returns when the user has no live
 	// session with that Ref: it ended already, or the Ref is not theirs.
 	ErrUnknownSession = errors.New("sessions: the user has no live session with that reference")
@@ -238,7 +238,7 @@ func (s *Session) User() string {
 }
 
 // SetUser ties the session to user at login, or unties it with "" at
-// logout: it sets or deletes Config.UserKey. With IndexUsers, the user's
+// logout: it sets or deletes Config.UserKey. With Users, the user's
 // index follows at commit. Call Regenerate with it at login, and Destroy
 // rather than SetUser("") at logout to end the session altogether.
 func (s *Session) SetUser(user string) {

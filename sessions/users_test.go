@@ -79,7 +79,7 @@ func (s *indexStore) entries(user string) []string {
 }
 
 // newIndexHarness is a harness whose store keeps a user index, with
-// IndexUsers on.
+// Users set.
 func newIndexHarness(t *testing.T, edit func(*Config)) (*harness, *indexStore) {
 	t.Helper()
 	var is *indexStore
@@ -87,7 +87,7 @@ func newIndexHarness(t *testing.T, edit func(*Config)) (*harness, *indexStore) {
 		is = &indexStore{loadTouchStore: loadTouchStore{touchStore{s}}, users: map[string]map[string]bool{}}
 		return is
 	}, func(cfg *Config) {
-		cfg.IndexUsers = true
+		cfg.Users = &UserIndexConfig{}
 		if edit != nil {
 			edit(cfg)
 		}
@@ -180,10 +180,10 @@ func TestTieFailureDropsNewRecord(t *testing.T) {
 }
 
 // Listing shows each live session once, with the current one marked, its
-// device with RecordDevice, and opaque references; revoking the others
+// device with Users.Devices, and opaque references; revoking the others
 // keeps the current one.
 func TestUserSessionsAndRevokeOthers(t *testing.T) {
-	h, is := newIndexHarness(t, func(cfg *Config) { cfg.RecordDevice = true })
+	h, is := newIndexHarness(t, func(cfg *Config) { cfg.Users.Devices = true })
 	phone := loginAs(h, "ann")
 	h.now = h.now.Add(time.Hour)
 	laptop := loginAs(h, "ann")
@@ -328,14 +328,11 @@ func TestNumericUserID(t *testing.T) {
 	}
 }
 
-// IndexUsers with a store that cannot list fails at New, naming the store.
-func TestIndexUsersNeedsUserIndex(t *testing.T) {
-	_, err := New(Config{Store: newTestStore(), IndexUsers: true})
-	if err == nil || !strings.Contains(err.Error(), "IndexUsers") || !strings.Contains(err.Error(), fmt.Sprintf("%T", newTestStore())) {
-		t.Errorf("New = %v; want an error naming IndexUsers and the store type", err)
-	}
-	if _, err := New(Config{Store: newTestStore(), RecordDevice: true}); err == nil {
-		t.Error("RecordDevice without IndexUsers was accepted")
+// Users with a store that cannot list fails at New, naming the store.
+func TestUsersNeedsUserIndex(t *testing.T) {
+	_, err := New(Config{Store: newTestStore(), Users: &UserIndexConfig{}})
+	if err == nil || !strings.Contains(err.Error(), "Users needs") || !strings.Contains(err.Error(), fmt.Sprintf("%T", newTestStore())) {
+		t.Errorf("New = %v; want an error naming Users and the store type", err)
 	}
 	if _, err := New(Config{Store: newTestStore(), UserKey: "_flashes"}); err == nil {
 		t.Error("UserKey _flashes was accepted")
@@ -345,7 +342,7 @@ func TestIndexUsersNeedsUserIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := m.UserSessions(t.Context(), "ann"); !errors.Is(err, ErrNoUserIndex) {
-		t.Errorf("UserSessions without IndexUsers = %v, want ErrNoUserIndex", err)
+		t.Errorf("UserSessions without Users = %v, want ErrNoUserIndex", err)
 	}
 }
 
@@ -395,7 +392,7 @@ func TestRevokeMeetsRegenerate(t *testing.T) {
 }
 
 // A record that names a user without being tied (Flask logged it in, or
-// it was saved before IndexUsers) is tied at its next request, once.
+// it was saved before Users was set) is tied at its next request, once.
 func TestUntiedRecordGetsTied(t *testing.T) {
 	h, is := newIndexHarness(t, nil)
 	data, err := encodeRecord(h.m.cfg.Codec, map[string]any{DefaultUserKey: "ann"}, meta{permanent: true})
@@ -439,7 +436,7 @@ func TestFailedMoveKeepsOldTie(t *testing.T) {
 
 // The device kept is valid UTF-8, cut at a character boundary.
 func TestDeviceIsValidUTF8(t *testing.T) {
-	h, _ := newIndexHarness(t, func(cfg *Config) { cfg.RecordDevice = true })
+	h, _ := newIndexHarness(t, func(cfg *Config) { cfg.Users.Devices = true })
 	req := httptest.NewRequest(http.MethodGet, "/login", nil)
 	req.Header.Set("User-Agent", "a\xffb"+strings.Repeat("a", maxUserAgent-4)+"é")
 	resp := h.serveRequest(req, func(_ http.ResponseWriter, _ *http.Request, s *Session) {

@@ -14,7 +14,7 @@ import (
 )
 
 // How a session is tied to its user in the store's index (see UserIndex),
-// with Config.IndexUsers. The user is the value under Config.UserKey, in
+// with Config.Users. The user is the value under Config.UserKey, in
 // the record itself, and the record also says whose index lists it
 // ("_tied"). A write whose user differs from that one moves the entry:
 //
@@ -27,7 +27,7 @@ import (
 //	           key by key, the old ID of Regenerate)
 //
 // A record that names a user it is not tied to (one Flask logged in, or
-// one saved before IndexUsers was on) is written at its next request, so
+// one saved before Users was set) is written at its next request, so
 // that it gets tied. A failed untie leaves an entry whose record no longer
 // names the user; listings check every record they are given and skip it.
 
@@ -51,7 +51,7 @@ func (m *Manager) userOf(values map[string]any) string {
 // newCreated returns the creation time a new session records: now, when
 // the AbsoluteTimeout or the listing of a user's sessions needs it.
 func (m *Manager) newCreated() int64 {
-	if m.cfg.AbsoluteTimeout > 0 || m.cfg.IndexUsers {
+	if m.cfg.AbsoluteTimeout > 0 || m.cfg.Users != nil {
 		return m.now().Unix()
 	}
 	return 0
@@ -65,7 +65,7 @@ func (s *Session) untied() bool {
 }
 
 // noteTie gives a session about to be tied to a new user its Ref, if it
-// has none, and with RecordDevice the device of this request. The caller
+// has none, and with Users.Devices the device of this request. The caller
 // holds s.mu.
 func (s *Session) noteTie() {
 	m := s.m
@@ -76,7 +76,7 @@ func (s *Session) noteTie() {
 	if s.meta.ref == "" {
 		s.meta.ref = newRef()
 	}
-	if m.cfg.RecordDevice && !s.changes.has(keyUserAgent) {
+	if m.cfg.Users.Devices && !s.changes.has(keyUserAgent) {
 		s.meta.userAgent = validPrefix(s.r.UserAgent(), maxUserAgent)
 		s.meta.ip = m.clientIP(s.r)
 		s.changes.mark(keyUserAgent)
@@ -101,10 +101,10 @@ func validPrefix(s string, n int) string {
 	return s[:n]
 }
 
-// clientIP returns the client IP address of r, for RecordDevice.
+// clientIP returns the client IP address of r, for Users.Devices.
 func (m *Manager) clientIP(r *http.Request) string {
-	if m.cfg.ClientIP != nil {
-		return validPrefix(m.cfg.ClientIP(r), 64)
+	if m.cfg.Users.ClientIP != nil {
+		return validPrefix(m.cfg.Users.ClientIP(r), 64)
 	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {

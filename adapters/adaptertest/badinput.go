@@ -78,10 +78,10 @@ func testBadCookies(t *testing.T, h Harness) {
 	}
 }
 
-// testSecretKeyFallbacks rotates the key: a cookie signed by a fallback key
+// testSigningFallbacks rotates the key: a cookie signed by a fallback key
 // loads its session and is signed again with the current key; a server that
 // dropped the old key rejects the old cookie.
-func testSecretKeyFallbacks(t *testing.T, h Harness) {
+func testSigningFallbacks(t *testing.T, h Harness) {
 	oldKey := []byte("the-old-secret-key-32-bytes-long")
 	newKey := []byte("the-new-secret-key-32-bytes-long")
 	routes := Routes{"/set": setter("user", "alice"), "/show": show}

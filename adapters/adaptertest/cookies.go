@@ -35,27 +35,27 @@ func testCookieAttributes(t *testing.T, h Harness) {
 		want cookieWant
 	}{
 		{"Defaults", func(*sessions.Config) {}, def},
-		{"NonPermanent", func(c *sessions.Config) { c.NonPermanent = true },
+		{"Transient", func(c *sessions.Config) { c.Transient = true },
 			change(func(w *cookieWant) { w.maxAge = 0 })},
-		{"NoHTTPOnly", func(c *sessions.Config) { c.CookieNoHTTPOnly = true },
+		{"NoHTTPOnly", func(c *sessions.Config) { c.Cookie.NoHTTPOnly = true },
 			change(func(w *cookieWant) { w.httpOnly = false })},
-		{"Strict", func(c *sessions.Config) { c.CookieSameSite = http.SameSiteStrictMode },
+		{"Strict", func(c *sessions.Config) { c.Cookie.SameSite = http.SameSiteStrictMode },
 			change(func(w *cookieWant) { w.sameSite = http.SameSiteStrictMode })},
-		{"NoneSecure", func(c *sessions.Config) { c.CookieSameSite = http.SameSiteNoneMode; c.CookieSecure = true },
+		{"NoneSecure", func(c *sessions.Config) { c.Cookie.SameSite = http.SameSiteNoneMode; c.Cookie.Secure = true },
 			change(func(w *cookieWant) { w.sameSite = http.SameSiteNoneMode; w.secure = true })},
-		{"Secure", func(c *sessions.Config) { c.CookieSecure = true },
+		{"Secure", func(c *sessions.Config) { c.Cookie.Secure = true },
 			change(func(w *cookieWant) { w.secure = true })},
 		{"Partitioned", func(c *sessions.Config) {
-			c.CookiePartitioned, c.CookieSecure, c.CookieSameSite = true, true, http.SameSiteNoneMode
+			c.Cookie.Partitioned, c.Cookie.Secure, c.Cookie.SameSite = true, true, http.SameSiteNoneMode
 		}, change(func(w *cookieWant) { w.partitioned, w.secure, w.sameSite = true, true, http.SameSiteNoneMode })},
 		{"DomainPathName", func(c *sessions.Config) {
-			c.CookieDomain, c.CookiePath, c.CookieName = "example.test", "/app", "sid"
+			c.Cookie.Domain, c.Cookie.Path, c.Cookie.Name = "example.test", "/app", "sid"
 		}, change(func(w *cookieWant) { w.domain, w.path, w.name = "example.test", "/app", "sid" })},
 		{"Lifetime", func(c *sessions.Config) { c.Lifetime = time.Hour },
 			change(func(w *cookieWant) { w.maxAge = 3600 })},
-		{"NonPermanentEverything", func(c *sessions.Config) {
-			c.NonPermanent, c.CookieSecure, c.CookiePartitioned, c.CookieSameSite = true, true, true, http.SameSiteStrictMode
-			c.CookieDomain, c.CookiePath, c.CookieNoHTTPOnly = "example.test", "/app", true
+		{"TransientEverything", func(c *sessions.Config) {
+			c.Transient, c.Cookie.Secure, c.Cookie.Partitioned, c.Cookie.SameSite = true, true, true, http.SameSiteStrictMode
+			c.Cookie.Domain, c.Cookie.Path, c.Cookie.NoHTTPOnly = "example.test", "/app", true
 		}, cookieWant{name: "session", path: "/app", domain: "example.test", secure: true, partitioned: true,
 			sameSite: http.SameSiteStrictMode}},
 	}
@@ -130,18 +130,18 @@ func testSetPermanent(t *testing.T, h Harness) {
 				return write(x, "%t", s.Permanent())
 			},
 			"/permanent": func(x Exchange) error { return write(x, "%t", session(x).Permanent()) },
-		}, with(func(cfg *sessions.Config) { cfg.NonPermanent = nonPermanent }))
+		}, with(func(cfg *sessions.Config) { cfg.Transient = nonPermanent }))
 		c := e.client()
 		r := c.get("/flip")
 		if r.cookie == nil {
 			t.Fatal("GET /flip set no cookie")
 		}
 		if hasAge := r.cookie.MaxAge > 0 && r.cookie.RawExpires != ""; hasAge != nonPermanent {
-			t.Errorf("NonPermanent=%t, SetPermanent(%t): cookie Max-Age %d Expires %q",
+			t.Errorf("Transient=%t, SetPermanent(%t): cookie Max-Age %d Expires %q",
 				nonPermanent, nonPermanent, r.cookie.MaxAge, r.cookie.RawExpires)
 		}
 		if got := c.get("/permanent").body; got != r.body {
-			t.Errorf("NonPermanent=%t: Permanent() on the next request = %s, want %s (kept in the record)", nonPermanent, got, r.body)
+			t.Errorf("Transient=%t: Permanent() on the next request = %s, want %s (kept in the record)", nonPermanent, got, r.body)
 		}
 	}
 }

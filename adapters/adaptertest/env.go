@@ -62,7 +62,7 @@ func requestTimeout(d time.Duration) option {
 var unsigned = with(func(cfg *sessions.Config) { cfg.SecretKey = nil })
 
 // start serves routes through h with the suite's default Config — a
-// memstore behind a counting wrapper, a SecretKey, recorders for errors and
+// memstore behind a counting wrapper, a signing key, recorders for errors and
 // logs — changed by opts.
 func start(t *testing.T, h Harness, routes Routes, opts ...option) *env {
 	t.Helper()
@@ -92,8 +92,8 @@ func start(t *testing.T, h Harness, routes Routes, opts ...option) *env {
 
 // cookieName is the configured session cookie name.
 func (e *env) cookieName() string {
-	if e.cfg.CookieName != "" {
-		return e.cfg.CookieName
+	if e.cfg.Cookie.Name != "" {
+		return e.cfg.Cookie.Name
 	}
 	return sessions.DefaultCookieName
 }

@@ -23,8 +23,8 @@ func testReadOnlyRefresh(t *testing.T, h Harness) {
 		{"LoadToucher", nil, calls{LoadTouch: 1}, true, true},
 		{"Toucher", []option{storeAs(toucher)}, calls{Load: 1, Touch: 1}, true, true},
 		{"PlainStore", []option{storeAs(plain)}, calls{Load: 1, Save: 1}, true, true},
-		{"NonPermanent", []option{with(func(c *sessions.Config) { c.NonPermanent = true })}, calls{LoadTouch: 1}, false, true},
-		{"NoRefreshEachRequest", []option{with(func(c *sessions.Config) { c.NoRefreshEachRequest = true })}, calls{Load: 1}, false, true},
+		{"Transient", []option{with(func(c *sessions.Config) { c.Transient = true })}, calls{LoadTouch: 1}, false, true},
+		{"ExpireAfterWrite", []option{with(func(c *sessions.Config) { c.ExpireAfterWrite = true })}, calls{Load: 1}, false, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

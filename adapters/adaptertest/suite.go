@@ -98,7 +98,7 @@ var suite = []struct {
 	}},
 	{"BadInput", []check{
 		{"Cookies", testBadCookies},
-		{"SecretKeyFallbacks", testSecretKeyFallbacks},
+		{"SigningFallbacks", testSigningFallbacks},
 		{"DuplicateCookies", testDuplicateCookies},
 	}},
 	{"Errors", []check{

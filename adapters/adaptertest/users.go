@@ -64,11 +64,11 @@ func listSessions(x Exchange) error {
 	return x.Write(b.String())
 }
 
-// startIndexed serves userRoutes with IndexUsers and RecordDevice on.
+// startIndexed serves userRoutes with the user index, recording devices.
 func startIndexed(t *testing.T, h Harness, opts ...option) *env {
 	t.Helper()
 	opts = append([]option{storeAs(indexed), with(func(cfg *sessions.Config) {
-		cfg.IndexUsers, cfg.RecordDevice = true, true
+		cfg.Users = &sessions.UserIndexConfig{Devices: true}
 	})}, opts...)
 	return start(t, h, userRoutes(), opts...)
 }
@@ -210,7 +210,7 @@ func testRevokeInFlight(t *testing.T, h Harness) {
 				}
 				return x.Write("slow")
 			}
-			e := start(t, h, routes, storeAs(indexed), with(func(cfg *sessions.Config) { cfg.IndexUsers = true }))
+			e := start(t, h, routes, storeAs(indexed), with(func(cfg *sessions.Config) { cfg.Users = &sessions.UserIndexConfig{} }))
 			a, b := e.client(), e.client()
 			a.get("/login?u=ann")
 			b.get("/login?u=ann")

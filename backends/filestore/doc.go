@@ -83,7 +83,7 @@
 //
 // # Sessions of a user
 //
-// The Store implements sessions.UserIndex, so Config.IndexUsers can list
+// The Store implements sessions.UserIndex, so Config.Users can list
 // and revoke a user's sessions. The session files stay as they are; the
 // index lives in two folders beside them, created at the first Tie with the
 // permissions of the lock folder, and never read as session files:

@@ -156,7 +156,7 @@
 //
 // # User index
 //
-// The Store implements sessions.UserIndex, for Config.IndexUsers: the
+// The Store implements sessions.UserIndex, for Config.Users: the
 // sessions of a user can be listed and revoked without a scan of the
 // table. The index lives in each row, in the nullable column user_id, the
 // user the session is tied to, with an index on it named after the table

@@ -91,7 +91,7 @@
 // The Store does not implement sessions.UserIndex: memcached cannot list
 // keys, and an index kept in items of its own could be evicted, like any
 // item, while the sessions it lists live on, so a revoke could miss one.
-// An app that sets Config.IndexUsers (to list and revoke a user's
+// An app that sets Config.Users (to list and revoke a user's
 // sessions) with this Store is refused at startup: sessions.New returns an
 // error that names the Store's type. Keep sessions in memstore, filestore,
 // Redis (redisstore), SQL (gormstore) or MongoDB (mongostore) for that.

@@ -57,7 +57,7 @@
 //
 // # Sessions of a user
 //
-// The Store implements sessions.UserIndex, so Config.IndexUsers can list
+// The Store implements sessions.UserIndex, so Config.Users can list
 // and revoke a user's sessions. Each record carries the users it is tied
 // to (Tie adds one, Untie removes it; nearly always none or one), and a
 // map from each user to the set of its keys, behind a lock of its own,

@@ -105,7 +105,7 @@
 //
 // # User index
 //
-// The Store implements sessions.UserIndex, for Config.IndexUsers: the
+// The Store implements sessions.UserIndex, for Config.Users: the
 // sessions of a user can be listed and revoked without a scan of the
 // collection. The index lives in each document, in the array users: the
 // users the session is tied to, usually one, two while the session moves

@@ -21,7 +21,12 @@
 // WithWaitReplicas makes writes wait for replicas (see Deployment).
 // WithKeyPrefix names the sessions' key prefix, under which the Store keeps
 // its users' indexes (see Sessions of a user); pass it the Config.KeyPrefix
-// when that is not the default.
+// when that is not the default. The Store reports it (KeyPrefix), and
+// sessions.New refuses a Config whose KeyPrefix differs, naming the option
+// to pass, so that every key the app writes starts with its KeyPrefix:
+//
+//	store := redisstore.New(rdb, redisstore.WithKeyPrefix("myapp:"))
+//	mw := ginsession.New(sessions.Config{Store: store, KeyPrefix: "myapp:"})
 //
 // # Deployment
 //
@@ -116,7 +121,7 @@
 //
 // # Sessions of a user
 //
-// The Store implements sessions.UserIndex, for Config.IndexUsers: the
+// The Store implements sessions.UserIndex, for Config.Users: the
 // listing and revoking of a user's sessions, at a cost proportional to that
 // user's sessions, never a scan. Records are not changed for it: each user
 // has one more key, a sorted set, beside them:
@@ -128,7 +133,8 @@
 //	                          server that holds the set
 //
 // The prefix is WithKeyPrefix's, "session:" by default, so that the index
-// of user 42 is "session:user:42". User IDs are binary-safe, and no
+// of user 42 is "session:user:42"; sessions.New requires it to be the
+// Config's KeyPrefix. User IDs are binary-safe, and no
 // session key can be a user key: session IDs never hold a ':'.
 //
 // The set has no TTL. A record's TTL moves at every refresh (LoadTouch,

@@ -55,7 +55,7 @@ func Example() {
 // Example_userIndex lists and revokes a user's sessions. The Store keeps
 // each user's index under the sessions' key prefix, which WithKeyPrefix
 // tells it when the Config's is not the default; the middleware ties and
-// unties sessions as users log in and out (Config.IndexUsers), and
+// unties sessions as users log in and out (Config.Users), and
 // Manager.UserSessions and Manager.RevokeAll use UserRecords. It needs a
 // Redis server on 127.0.0.1:6379, so it is compiled but not run by go test.
 func Example_userIndex() {
@@ -63,10 +63,10 @@ func Example_userIndex() {
 	defer rdb.Close()
 	store := redisstore.New(rdb, redisstore.WithKeyPrefix("myapp:"))
 	m, err := sessions.New(sessions.Config{
-		Store:      store,
-		SecretKey:  []byte("a secret key of at least 32 bytes!"),
-		KeyPrefix:  "myapp:", // records "myapp:<id>", the index of user 42 "myapp:user:42"
-		IndexUsers: true,
+		Store:     store,
+		SecretKey: []byte("a secret key of at least 32 bytes!"),
+		KeyPrefix: "myapp:", // records "myapp:<id>", the index of user 42 "myapp:user:42"
+		Users:     &sessions.UserIndexConfig{},
 	})
 	if err != nil {
 		fmt.Println(err)

@@ -326,7 +326,8 @@ func TestClusterFailover(t *testing.T) {
 				victim.restart()
 				return took
 			}
-			f := runFailover(t, redisstore.New(cc, storeOptions(wait)...), prefix(t), pick, kill)
+			p := prefix(t)
+			f := runFailover(t, redisstore.New(cc, append(storeOptions(wait), redisstore.WithKeyPrefix(p))...), p, pick, kill)
 			logFigures(t, "cluster/"+name, f)
 			if wait && f.lostWrites != 0 {
 				t.Errorf("with WithWaitReplicas, %d clients lost an acknowledged write; want 0", f.lostWrites)
@@ -375,7 +376,8 @@ func TestSentinelFailover(t *testing.T) {
 				g.master.restart("--replicaof", "127.0.0.1", strconv.Itoa(g.replica.port))
 				return took
 			}
-			f := runFailover(t, redisstore.New(fc, storeOptions(wait)...), prefix(t), func([]string) {}, kill)
+			p := prefix(t)
+			f := runFailover(t, redisstore.New(fc, append(storeOptions(wait), redisstore.WithKeyPrefix(p))...), p, func([]string) {}, kill)
 			logFigures(t, "sentinel/"+name, f)
 			if wait && f.lostWrites != 0 {
 				t.Errorf("with WithWaitReplicas, %d clients lost an acknowledged write; want 0", f.lostWrites)

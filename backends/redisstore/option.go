@@ -37,12 +37,11 @@ func WithWaitReplicas(replicas int, timeout time.Duration) Option {
 }
 
 // WithKeyPrefix tells the Store the key prefix of the sessions it keeps:
-// the app's sessions.Config.KeyPrefix. Without it, or with an empty
-// prefix, it is sessions.DefaultKeyPrefix, "session:". Only the user index
-// uses it: user's index is the key prefix + "user:" + user. Record keys
-// come from the session core whole, whatever this option says. Apps that
-// share a Redis under different KeyPrefixes must each pass their own here,
-// or they would share their users' indexes.
+// the app's sessions.Config.KeyPrefix, which sessions.New requires it to
+// match (see KeyPrefix). Without it, or with an empty prefix, it is
+// sessions.DefaultKeyPrefix, "session:", the Config's default too. Only
+// the user index uses it: user's index is the key prefix + "user:" + user.
+// Record keys come from the session core whole.
 func WithKeyPrefix(prefix string) Option {
 	return func(s *Store) {
 		if prefix == "" {

@@ -30,6 +30,7 @@ type Store struct {
 }
 
 var (
+	_ sessions.KeyPrefixer = (*Store)(nil)
 	_ sessions.Store       = (*Store)(nil)
 	_ sessions.Toucher     = (*Store)(nil)
 	_ sessions.LoadToucher = (*Store)(nil)
@@ -47,6 +48,13 @@ func New(client redis.UniversalClient, opts ...Option) *Store {
 	}
 	return s
 }
+
+// KeyPrefix returns the prefix of the keys the Store writes of its own, its
+// users' indexes: WithKeyPrefix's, "session:" by default. sessions.New
+// refuses a Config whose KeyPrefix differs, so that an app that sets one
+// and forgets the other learns it at startup, not from a user index kept
+// under another app's prefix.
+func (s *Store) KeyPrefix() string { return s.prefix }
 
 // Load returns the record under key with GET. A missing or expired record is
 // found == false with a nil error. Redis has no version of its own for a

@@ -739,8 +739,9 @@ func TestUserIndexSentinel(t *testing.T) {
 	}
 }
 
-// TestUserIndexThroughMiddleware: the session core on the Store with IndexUsers,
-// through the net/http middleware, on the single node and on a Cluster: two clients log in as
+// TestUserIndexThroughMiddleware: the session core on the Store with
+// Config.Users, through the net/http middleware, on the single node and on
+// a Cluster: two clients log in as
 // one user, the user's sessions list both, "log out everywhere" ends both,
 // and the user's index is gone with them.
 func TestUserIndexThroughMiddleware(t *testing.T) {
@@ -761,11 +762,11 @@ func TestUserIndexThroughMiddleware(t *testing.T) {
 			rdb := clients[name](t)
 			s, p := indexStore(t, rdb)
 			m, err := sessions.New(sessions.Config{
-				Store:      s,
-				SecretKey:  []byte("user-index-test-secret-key-32byt"),
-				KeyPrefix:  p,
-				IndexUsers: true,
-				Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
+				Store:     s,
+				SecretKey: []byte("user-index-test-secret-key-32byt"),
+				KeyPrefix: p,
+				Users:     &sessions.UserIndexConfig{},
+				Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
 			})
 			if err != nil {
 				t.Fatal(err)

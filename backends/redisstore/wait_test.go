@@ -22,9 +22,10 @@ import (
 // over, and a request whose save fails that way gets a 500, never a 200.
 func TestWaitReplicasWithoutReplica(t *testing.T) {
 	rdb := newClient(t, privateRedis(t))
-	s := redisstore.New(rdb, redisstore.WithWaitReplicas(1, 50*time.Millisecond))
+	p := prefix(t)
+	s := redisstore.New(rdb, redisstore.WithWaitReplicas(1, 50*time.Millisecond), redisstore.WithKeyPrefix(p))
 	ctx := context.Background()
-	key := prefix(t) + "k"
+	key := p + "k"
 	start := time.Now()
 	err := s.Create(ctx, key, []byte("v1"), time.Hour)
 	if !errors.Is(err, redisstore.ErrNotReplicated) {
@@ -52,7 +53,7 @@ func TestWaitReplicasWithoutReplica(t *testing.T) {
 		t.Errorf("Delete = %v; want ErrNotReplicated", err)
 	}
 	w := httptest.NewRecorder()
-	counterApp(s, prefix(t)).ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/incr", nil))
+	counterApp(s, p).ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/incr", nil))
 	if w.Code != http.StatusInternalServerError || w.Header().Get("Set-Cookie") != "" {
 		t.Errorf("/incr with an unreplicated save = %d %v; want 500 and no cookie", w.Code, w.Header())
 	}
@@ -122,8 +123,9 @@ func BenchmarkClusterRequest(b *testing.B) {
 	}
 	for _, wait := range []bool{false, true} {
 		b.Run("wait="+map[bool]string{false: "off", true: "on"}[wait], func(b *testing.B) {
-			calls, store := storetest.Count(redisstore.New(cc, storeOptions(wait)...))
-			h := counterApp(store, prefix(b))
+			p := prefix(b)
+			calls, store := storetest.Count(redisstore.New(cc, append(storeOptions(wait), redisstore.WithKeyPrefix(p))...))
+			h := counterApp(store, p)
 			for _, sc := range scenarios {
 				b.Run("scenario="+sc.name, func(b *testing.B) {
 					var cookie *http.Cookie

@@ -36,20 +36,21 @@ import (
 	"github.com/serversession/serversession/sessions"
 )
 
-// stores opens each store on its real server, under a key prefix of its
-// own; commands, when set, counts what reached the server itself.
-type openStore func(tb testing.TB) (s sessions.Store, commands func() int64)
+// stores opens each store on its real server, for sessions under prefix,
+// the test's own; commands, when set, counts what reached the server
+// itself.
+type openStore func(tb testing.TB, prefix string) (s sessions.Store, commands func() int64)
 
 var stores = []struct {
 	name string
 	open openStore
 }{
-	{"memory", func(tb testing.TB) (sessions.Store, func() int64) {
+	{"memory", func(tb testing.TB, prefix string) (sessions.Store, func() int64) {
 		s := memstore.New()
 		tb.Cleanup(func() { s.Close() })
 		return s, nil
 	}},
-	{"file", func(tb testing.TB) (sessions.Store, func() int64) {
+	{"file", func(tb testing.TB, prefix string) (sessions.Store, func() int64) {
 		s, err := filestore.New(tb.TempDir())
 		if err != nil {
 			tb.Fatal(err)
@@ -57,7 +58,7 @@ var stores = []struct {
 		tb.Cleanup(func() { s.Close() })
 		return s, nil
 	}},
-	{"redis", func(tb testing.TB) (sessions.Store, func() int64) {
+	{"redis", func(tb testing.TB, prefix string) (sessions.Store, func() int64) {
 		rdb := redis.NewClient(&redis.Options{Addr: testserver.Addr(tb, "SERVERSESSION_REDIS_ADDR", "127.0.0.1:6379")})
 		tb.Cleanup(func() { rdb.Close() })
 		if err := rdb.Ping(context.Background()).Err(); err != nil { // the pool's handshake is not a session's cost
@@ -70,14 +71,14 @@ var stores = []struct {
 		}
 		hook := &commandCounter{}
 		rdb.AddHook(hook)
-		return redisstore.New(rdb), hook.n.Load
+		return redisstore.New(rdb, redisstore.WithKeyPrefix(prefix)), hook.n.Load
 	}},
-	{"memcached", func(tb testing.TB) (sessions.Store, func() int64) {
+	{"memcached", func(tb testing.TB, prefix string) (sessions.Store, func() int64) {
 		mc := memcache.New(testserver.Addr(tb, "SERVERSESSION_MEMCACHED_ADDR", "127.0.0.1:11211"))
 		tb.Cleanup(func() { mc.Close() })
 		return memcachedstore.New(mc, memcachedstore.WithItemSizeLimit(4<<20)), nil
 	}},
-	{"mongodb", func(tb testing.TB) (sessions.Store, func() int64) {
+	{"mongodb", func(tb testing.TB, prefix string) (sessions.Store, func() int64) {
 		uri := testserver.Env("SERVERSESSION_MONGO_URI", "mongodb://127.0.0.1:27017")
 		testserver.Reachable(tb, hostOf(uri), "SERVERSESSION_MONGO_URI")
 		client, err := mongo.Connect(options.Client().ApplyURI(uri))
@@ -96,7 +97,7 @@ var stores = []struct {
 		}
 		return s, nil
 	}},
-	{"sqlite", func(tb testing.TB) (sessions.Store, func() int64) {
+	{"sqlite", func(tb testing.TB, prefix string) (sessions.Store, func() int64) {
 		db, err := gorm.Open(sqlite.Open(filepath.Join(tb.TempDir(), "s.db")+"?_busy_timeout=5000&_journal_mode=WAL"),
 			&gorm.Config{Logger: logger.Discard})
 		if err != nil {
@@ -222,9 +223,9 @@ func login(tb testing.TB, h http.Handler) *http.Cookie {
 func TestRoundTrips(t *testing.T) {
 	for _, st := range stores {
 		t.Run(st.name, func(t *testing.T) {
-			raw, commands := st.open(t)
-			calls, store := storetest.Count(raw)
 			prefix := "requestbench:" + random() + ":"
+			raw, commands := st.open(t, prefix)
+			calls, store := storetest.Count(raw)
 			var cookie *http.Cookie
 			other := app(raw, prefix, nil) // uncounted
 			h := app(store, prefix, func() { serve(other, "/rmw", cookie) })
@@ -265,9 +266,10 @@ func TestRoundTrips(t *testing.T) {
 func BenchmarkRequest(b *testing.B) {
 	for _, st := range stores {
 		b.Run("store="+st.name, func(b *testing.B) {
-			raw, _ := st.open(b)
+			prefix := "requestbench:" + random() + ":"
+			raw, _ := st.open(b, prefix)
 			calls, store := storetest.Count(raw)
-			h := app(store, "requestbench:"+random()+":", nil)
+			h := app(store, prefix, nil)
 			cookie := login(b, h)
 			for _, sc := range scenarios {
 				if sc.others > 0 {
@@ -308,9 +310,9 @@ func TestOneSessionUnderLoad(t *testing.T) {
 	const requests, parallel = 1000, 100
 	for _, st := range stores {
 		t.Run(st.name, func(t *testing.T) {
-			raw, _ := st.open(t)
-			calls, store := storetest.Count(raw)
 			prefix := "requestbench:" + random() + ":"
+			raw, _ := st.open(t, prefix)
+			calls, store := storetest.Count(raw)
 			var srvs [2]*httptest.Server
 			for i := range srvs {
 				h := app(store, prefix, nil)

@@ -12,7 +12,7 @@ import (
 	"github.com/serversession/serversession/sessions"
 )
 
-// indexedScenarios are the requests of a logged-in user with IndexUsers,
+// indexedScenarios are the requests of a logged-in user with the user index,
 // in the order they run, and their store calls (others: the Redis
 // commands beyond one per call). A login ties the new ID
 // (one call more than without the index), a logout unties it; reads and
@@ -25,10 +25,10 @@ var indexedScenarios = []scenario{
 	{"logout", "/logout", true, 3, 0}, // LoadTouch, Delete, Untie
 }
 
-// indexedApp is app with IndexUsers, plus /login, /list and /logout.
+// indexedApp is app with the user index, plus /login, /list and /logout.
 func indexedApp(store sessions.Store, prefix string) *gin.Engine {
-	r := app(store, prefix, nil, func(cfg *sessions.Config) { cfg.IndexUsers = true })
-	user := "ann@" + prefix // the test's own: a Redis user index sits under the store's prefix, not this one
+	r := app(store, prefix, nil, func(cfg *sessions.Config) { cfg.Users = &sessions.UserIndexConfig{} })
+	user := "ann@" + prefix // the test's own
 	r.GET("/login", func(c *gin.Context) {
 		s := sessions.Get(c)
 		s.Regenerate()
@@ -63,20 +63,21 @@ func cookieOf(w http.ResponseWriter, keep *http.Cookie) *http.Cookie {
 // TestIndexedRoundTrips asserts the round trips of a logged-in user's
 // requests on every store that can list, as store calls and, for Redis,
 // as commands that reach the server. memcached cannot list: New refuses
-// IndexUsers with it.
+// Users with it.
 func TestIndexedRoundTrips(t *testing.T) {
 	for _, st := range stores {
 		t.Run(st.name, func(t *testing.T) {
-			raw, commands := st.open(t)
+			prefix := "requestbench:" + random() + ":"
+			raw, commands := st.open(t, prefix)
 			if _, ok := raw.(sessions.UserIndex); !ok {
-				_, err := sessions.New(sessions.Config{Store: raw, IndexUsers: true})
-				if err == nil || !strings.Contains(err.Error(), "IndexUsers") {
-					t.Fatalf("New with IndexUsers on a store that cannot list = %v; want an error naming IndexUsers", err)
+				_, err := sessions.New(sessions.Config{Store: raw, Users: &sessions.UserIndexConfig{}})
+				if err == nil || !strings.Contains(err.Error(), "Users needs") {
+					t.Fatalf("New with Users on a store that cannot list = %v; want an error naming Users", err)
 				}
 				t.Skipf("%s cannot list a user's sessions; New says: %v", st.name, err)
 			}
 			calls, store := storetest.Count(raw)
-			h := indexedApp(store, "requestbench:"+random()+":")
+			h := indexedApp(store, prefix)
 			cookie := login(t, h)
 			for _, sc := range indexedScenarios {
 				before, beforeCmds := calls.Calls(), int64(0)
@@ -110,16 +111,17 @@ func TestIndexedRoundTrips(t *testing.T) {
 }
 
 // BenchmarkIndexedRequest measures a logged-in user's requests with
-// IndexUsers, beside BenchmarkRequest's rows without it.
+// the user index, beside BenchmarkRequest's rows without it.
 func BenchmarkIndexedRequest(b *testing.B) {
 	for _, st := range stores {
 		b.Run("store="+st.name, func(b *testing.B) {
-			raw, _ := st.open(b)
+			prefix := "requestbench:" + random() + ":"
+			raw, _ := st.open(b, prefix)
 			if _, ok := raw.(sessions.UserIndex); !ok {
 				b.Skipf("%s cannot list a user's sessions", st.name)
 			}
 			calls, store := storetest.Count(raw)
-			h := indexedApp(store, "requestbench:"+random()+":")
+			h := indexedApp(store, prefix)
 			cookie := cookieOf(serve(h, "/login", login(b, h)), nil)
 			// The logins go to a user of their own, so that the user the
 			// other rows list keeps one session.

@@ -56,7 +56,7 @@ func main() {
 	case "ours":
 		rdb := redis.NewClient(&redis.Options{Addr: redisAddr})
 		defer rdb.Close()
-		r.Use(ginsession.New(sessions.Config{Store: redisstore.New(rdb), SecretKey: secretKey, KeyPrefix: *prefix}))
+		r.Use(ginsession.New(sessions.Config{Store: redisstore.New(rdb, redisstore.WithKeyPrefix(*prefix)), SecretKey: secretKey, KeyPrefix: *prefix}))
 		ours(r)
 	case "gincontrib":
 		store, err := gcredis.NewStore(10, "tcp", redisAddr, "", "", secretKey)

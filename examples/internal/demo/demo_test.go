@@ -188,7 +188,7 @@ func rows(page string) []row {
 // each sees both, its own marked, with its device; one logs the other out,
 // by its button or by "Log out other sessions".
 func TestYourSessions(t *testing.T) {
-	srv := serve(t, sessions.Config{IndexUsers: true, RecordDevice: true})
+	srv := serve(t, sessions.Config{Users: &sessions.UserIndexConfig{Devices: true}})
 	a, b := newBrowser(t, srv, firefox), newBrowser(t, srv, iphone)
 
 	if page := a.get("/sessions"); !strings.Contains(page, "You are not logged in.") || len(rows(page)) != 0 {
@@ -304,7 +304,7 @@ func TestYourSessionsUnavailable(t *testing.T) {
 	a.post("/login", url.Values{"user": {"ann"}})
 	page := a.get("/sessions")
 	if !strings.Contains(page, "The memory store cannot list a user&#39;s sessions") || len(rows(page)) != 0 {
-		t.Errorf("Your sessions without IndexUsers:\n%s", page)
+		t.Errorf("Your sessions without the user index:\n%s", page)
 	}
 }
 
@@ -361,9 +361,8 @@ func TestConfigIndexesUsers(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Config with the %s store: %v", name, err)
 		}
-		if !cfg.IndexUsers || !cfg.RecordDevice || cfg.ClientIP == nil {
-			t.Errorf("Config with the %s store: IndexUsers %v, RecordDevice %v, ClientIP set %v; want all on",
-				name, cfg.IndexUsers, cfg.RecordDevice, cfg.ClientIP != nil)
+		if u := cfg.Users; u == nil || !u.Devices || u.ClientIP == nil {
+			t.Errorf("Config with the %s store: Users %+v; want Devices and ClientIP set", name, u)
 		}
 		if _, err := sessions.New(cfg); err != nil {
 			t.Errorf("sessions.New refuses the demo's %s Config: %v", name, err)

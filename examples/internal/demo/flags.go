@@ -62,7 +62,7 @@ func (o Options) Config() (cfg sessions.Config, close func(), err error) {
 	slog.Info("demo sessions", "store", o.Store, "dir", o.Dir)
 	cfg = sessions.Config{Store: store, SecretKey: key}
 	if _, ok := store.(sessions.UserIndex); ok {
-		cfg.IndexUsers, cfg.RecordDevice, cfg.ClientIP = true, true, o.ClientIP
+		cfg.Users = &sessions.UserIndexConfig{Devices: true, ClientIP: o.ClientIP}
 	} else {
 		slog.Warn("demo: the " + o.Store + " store cannot list a user's sessions, so the Your sessions page (/sessions) " +
 			"has nothing to show; choose another -store to try it")
