@@ -80,7 +80,6 @@ func New(client *dynamodb.Client, table string, opts ...Option) (*Store, error) 
 // Table returns the name of the Store's table.
 func (s *Store) Table() string { return s.table }
 
-
 // Load returns the record stored under key, or found == false when there
 // is none or it has expired, whatever the TTL sweeper has done yet. One
 // strongly consistent GetItem (projection val, expiration).
