@@ -19,6 +19,11 @@ import (
 // not one that this package or Flask-Session wrote.
 const maxExpirationSeconds = 999_999_999_999
 
+// maxExpiration is the first number beyond maxExpirationSeconds, as
+// DynamoDB reads it, for conditions that must match only expirations in
+// range.
+const maxExpiration = "1000000000000"
+
 // maxExponent bounds the exponent of a number in scientific notation, so
 // that a hostile "1e999999999" costs nothing to reject. DynamoDB numbers
 // have at most 38 significant digits and exponents within ±130.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"io"
 	"log/slog"
 	"strings"
 	"testing"
@@ -121,3 +122,13 @@ func (w tWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
 }
+
+// testLoggerTo returns a logger that writes to w.
+func testLoggerTo(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+type (
+	dynamodbDescribe = dynamodb.DescribeTableInput
+	dynamodbCreate   = dynamodb.CreateTableInput
+)

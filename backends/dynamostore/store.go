@@ -102,8 +102,10 @@ func (s *Store) Load(ctx context.Context, key string) (sessions.Record, bool, er
 
 // LoadTouch returns the record stored under key and sets it to expire after
 // ttl, in one UpdateItem (SET expiration, on the condition that the item
-// exists and has not expired, ReturnValues ALL_NEW). A missing or expired
-// record is found == false and is neither touched nor brought back.
+// exists, has not expired and reads as a session record, ReturnValues
+// ALL_NEW). A missing or expired record is found == false and is neither
+// touched nor brought back; so is an item that Load would not read (val
+// not binary, expiration beyond range), which is left as it is.
 func (s *Store) LoadTouch(ctx context.Context, key string, ttl time.Duration) (sessions.Record, bool, error) {
 	if err := ctx.Err(); err != nil {
 		return sessions.Record{}, false, fmt.Errorf("dynamostore: load-touch %q: %w", key, err)
@@ -113,11 +115,13 @@ func (s *Store) LoadTouch(ctx context.Context, key string, ttl time.Duration) (s
 		TableName:                &s.table,
 		Key:                      keyOf(key),
 		UpdateExpression:         aws.String("SET #e = :exp"),
-		ConditionExpression:      aws.String("attribute_exists(#id) AND #e > :now"),
-		ExpressionAttributeNames: map[string]string{"#id": attrID, "#e": attrExpiration},
+		ConditionExpression:      aws.String("attribute_exists(#id) AND #e > :now AND #e < :max AND attribute_type(#v, :b)"),
+		ExpressionAttributeNames: map[string]string{"#id": attrID, "#e": attrExpiration, "#v": attrVal},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":exp": number(formatExpiration(expirationAt(now, ttl))),
 			":now": number(formatExpiration(now)),
+			":max": number(maxExpiration),
+			":b":   &types.AttributeValueMemberS{Value: string(types.ScalarAttributeTypeB)},
 		},
 		ReturnValues: types.ReturnValueAllNew,
 	})
