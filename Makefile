@@ -15,7 +15,7 @@ FUZZTIME ?= 60000x
 # have targets of their own; testdata/ferretdb is a test server, built by
 # scripts/start-ferretdb.sh.
 export MODULES := . ginsession echosession backends/redisstore \
-	backends/memcachedstore backends/mongostore backends/gormstore \
+	backends/memcachedstore backends/mongostore backends/gormstore backends/dynamostore \
 	internal/requestbench examples
 
 # each runs its argument, a shell command, in every module of MODULES.

@@ -17,6 +17,9 @@
 #                                can be created; otherwise a private instance
 #                                on 127.0.0.1:53306
 #   MongoDB     127.0.0.1:27017  FerretDB, through scripts/start-ferretdb.sh
+#   DynamoDB    127.0.0.1:8000   dynalite (npm package, in-memory), installed
+#                                with npm into $cache/dynalite; it has no TTL
+#                                operations and never expires items
 #   Chromium    /usr/bin/chromium  not a server: the browser the end-to-end
 #                                test (examples/browsertest) starts itself,
 #                                installed from Debian's chromium package
@@ -47,8 +50,9 @@
 #   scripts/test-servers.sh [server...]       start (default: all of them)
 #   scripts/test-servers.sh stop [server...]  stop the private PostgreSQL and
 #                                             MariaDB (default), or FerretDB
-#                                             (mongodb) when named
-# Servers: redis memcached postgresql mariadb mongodb chromium.
+#                                             (mongodb) or dynalite (dynamodb)
+#                                             when named
+# Servers: redis memcached postgresql mariadb mongodb dynamodb chromium.
 #
 # Environment:
 #   SERVERSESSION_PRIVATE_DB=1          use private PostgreSQL and MariaDB
@@ -56,6 +60,7 @@
 #   SERVERSESSION_PRIVATE_DIR           where private instances keep their data
 #   SERVERSESSION_PRIVATE_PG_PORT       private PostgreSQL port (default 55432)
 #   SERVERSESSION_PRIVATE_MARIADB_PORT  private MariaDB port    (default 53306)
+#   SERVERSESSION_DYNAMODB_PORT         dynalite's port         (default 8000)
 #   SERVERSESSION_ENV_FILE              the file the addresses go to
 #   SERVERSESSION_WAIT                  seconds to wait for a port (default 30)
 set -euo pipefail
@@ -74,6 +79,8 @@ env_file="${SERVERSESSION_ENV_FILE:-$root/.cache/test-servers.env}"
 force_private="${SERVERSESSION_PRIVATE_DB:-}"
 pg_port="${SERVERSESSION_PRIVATE_PG_PORT:-55432}"
 maria_port="${SERVERSESSION_PRIVATE_MARIADB_PORT:-53306}"
+dynamo_port="${SERVERSESSION_DYNAMODB_PORT:-8000}"
+dynalite_version=4.0.0
 
 say() { printf '%-11s %-16s %s\n' "$1" "$2" "$3"; }
 die() {
@@ -547,6 +554,58 @@ stop_ferretdb() {
 	say mongodb "${FERRETDB_ADDR:-127.0.0.1:27017}" "stopped (FerretDB, pid $pid)"
 }
 
+# ---------------------------------------------------------------- DynamoDB
+# dynalite, a DynamoDB implementation on Node, from the npm registry: in
+# memory, on loopback, tables ACTIVE at once (no CREATING state to wait out).
+# It answers UpdateTimeToLive with UnknownOperationException and never
+# expires items; the store checks expiration itself.
+dynalite_dir() { echo "$cache/dynalite"; }
+
+start_dynamodb() {
+	local addr="127.0.0.1:$dynamo_port" dir
+	dir="$(dynalite_dir)"
+	set_env SERVERSESSION_DYNAMODB_ADDR "$addr"
+	if answers 127.0.0.1 "$dynamo_port"; then
+		say dynamodb "$addr" "already running"
+		return
+	fi
+	local cli="$dir/node_modules/dynalite/cli.js"
+	if [ ! -f "$cli" ] || ! grep -q "\"version\": \"$dynalite_version\"" "$dir/node_modules/dynalite/package.json" 2>/dev/null; then
+		command -v npm >/dev/null 2>&1 || apt_install nodejs npm
+		mkdir -p "$dir"
+		echo "test-servers: installing dynalite@$dynalite_version into $dir"
+		npm install --prefix "$dir" --no-audit --no-fund --loglevel=error "dynalite@$dynalite_version" \
+			>"$dir/npm-install.log" 2>&1 || {
+			tail -n 20 "$dir/npm-install.log" >&2
+			die "npm install dynalite@$dynalite_version failed; see $dir/npm-install.log"
+		}
+	fi
+	command -v node >/dev/null 2>&1 || apt_install nodejs
+	# Its own session, so that an interrupted make does not take it down.
+	local detach=(nohup)
+	command -v setsid >/dev/null 2>&1 && detach=(setsid nohup)
+	"${detach[@]}" node "$cli" --host 127.0.0.1 --port "$dynamo_port" \
+		--createTableMs 0 --deleteTableMs 0 --updateTableMs 0 \
+		</dev/null >>"$dir/dynalite.log" 2>&1 &
+	echo $! >"$dir/dynalite.pid"
+	disown
+	wait_for dynalite 127.0.0.1 "$dynamo_port" "$dir/dynalite.log"
+	say dynamodb "$addr" "started (dynalite $dynalite_version, in memory)"
+}
+
+stop_dynamodb() {
+	local pidfile pid
+	pidfile="$(dynalite_dir)/dynalite.pid"
+	pid="$(cat "$pidfile" 2>/dev/null || true)"
+	if ! is_process "$pid" node; then
+		say dynamodb "127.0.0.1:$dynamo_port" "not running (ours)"
+		return
+	fi
+	kill "$pid"
+	rm -f "$pidfile"
+	say dynamodb "127.0.0.1:$dynamo_port" "stopped (dynalite, pid $pid)"
+}
+
 # ---------------------------------------------------------------- Chromium
 # The browser test starts Chromium itself, headless, on a loopback page:
 # only the package is needed, nothing runs.
@@ -569,15 +628,16 @@ if [ "${1:-}" = stop ]; then
 		postgresql | postgres) stop_postgres ;;
 		mariadb | mysql) stop_mariadb ;;
 		mongodb | mongo | ferretdb) stop_ferretdb ;;
+		dynamodb | dynalite) stop_dynamodb ;;
 		redis | memcached) say "$name" - "not stopped: stop it yourself if this script started it" ;;
 		chromium) say chromium - "nothing to stop: the browser test starts and ends it" ;;
-		*) die "unknown server $name (known: postgresql mariadb mongodb)" ;;
+		*) die "unknown server $name (known: postgresql mariadb mongodb dynamodb)" ;;
 		esac
 	done
 	exit 0
 fi
 
-[ "$#" -gt 0 ] || set -- redis memcached postgresql mariadb mongodb chromium
+[ "$#" -gt 0 ] || set -- redis memcached postgresql mariadb mongodb dynamodb chromium
 for name in "$@"; do
 	case "$name" in
 	redis) start_redis ;;
@@ -585,8 +645,9 @@ for name in "$@"; do
 	postgresql | postgres) start_postgres ;;
 	mariadb | mysql) start_mariadb ;;
 	mongodb | mongo | ferretdb) start_ferretdb ;;
+	dynamodb | dynalite) start_dynamodb ;;
 	chromium) ensure_chromium ;;
-	*) die "unknown server $name (known: redis memcached postgresql mariadb mongodb chromium)" ;;
+	*) die "unknown server $name (known: redis memcached postgresql mariadb mongodb dynamodb chromium)" ;;
 	esac
 done
 echo "test-servers: addresses written to $env_file"
