@@ -115,7 +115,7 @@
 //
 // # User index
 //
-// The Store implements sessions.UserIndex, for Config.IndexUsers: the
+// The Store implements sessions.UserIndex, for Config.Users: the
 // sessions of a user can be listed and revoked at a cost proportional to
 // that user's sessions, never a scan of the table. Each user's index is an
 // item of its own in the same table, with id = key prefix + "user:" + the

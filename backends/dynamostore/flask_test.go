@@ -162,7 +162,9 @@ func TestGoItemsForFlask(t *testing.T) {
 	s := newTestStore(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	decimal := regexp.MustCompile(`^[0-9]+\.[0-9]{3}$`)
+	// The store writes milliseconds ("….330"); DynamoDB, like dynalite,
+	// keeps numbers without their trailing zeros ("….33").
+	decimal := regexp.MustCompile(`^[0-9]+(\.[0-9]{1,3})?$`)
 	for _, c := range flaskRecords {
 		t.Run(c.codec, func(t *testing.T) {
 			golden := readItem(t, c.flaskItem)

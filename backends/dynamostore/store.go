@@ -80,6 +80,11 @@ func New(client *dynamodb.Client, table string, opts ...Option) (*Store, error) 
 // Table returns the name of the Store's table.
 func (s *Store) Table() string { return s.table }
 
+// KeyPrefix returns the prefix of the items the Store writes of its own,
+// its users' indexes: WithKeyPrefix's, "session:" by default. sessions.New
+// refuses a Config whose KeyPrefix differs (see sessions.KeyPrefixer).
+func (s *Store) KeyPrefix() string { return s.prefix }
+
 // Load returns the record stored under key, or found == false when there
 // is none or it has expired, whatever the TTL sweeper has done yet. One
 // strongly consistent GetItem (projection val, expiration).

@@ -26,7 +26,7 @@ func init() {
 	}{"dynamodb", openDynamo})
 }
 
-func openDynamo(tb testing.TB) (sessions.Store, func() int64) {
+func openDynamo(tb testing.TB, prefix string) (sessions.Store, func() int64) {
 	addr := testserver.Addr(tb, "SERVERSESSION_DYNAMODB_ADDR", "127.0.0.1:8000")
 	// Idle connections for the parallel tests' 100 requests at a time
 	// (net/http keeps 2 per host by default, and dialing anew is slow).
@@ -40,7 +40,7 @@ func openDynamo(tb testing.TB) (sessions.Store, func() int64) {
 		HTTPClient:   &http.Client{Transport: counter},
 	})
 	table := "requestbench-" + random()
-	s, err := dynamostore.New(client, table, dynamostore.WithCreateTable(), dynamostore.WithLogger(discardLogger()))
+	s, err := dynamostore.New(client, table, dynamostore.WithCreateTable(), dynamostore.WithKeyPrefix(prefix), dynamostore.WithLogger(discardLogger()))
 	if err != nil {
 		tb.Fatal(err)
 	}
