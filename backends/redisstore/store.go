@@ -31,7 +31,6 @@ type Store struct {
 
 var (
 	_ sessions.Store       = (*Store)(nil)
-	_ sessions.Toucher     = (*Store)(nil)
 	_ sessions.LoadToucher = (*Store)(nil)
 	_ sessions.UserIndex   = (*Store)(nil)
 )
