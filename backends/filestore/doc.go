@@ -57,6 +57,14 @@
 // way of any live record: it is removed when it expires, is deleted, or is
 // evicted past the threshold.
 //
+// # Interfaces
+//
+// The Store implements sessions.Store; sessions.LoadToucher, so a read that
+// refreshes the session reads the file and rewrites its header in one call,
+// never the data; and sessions.UserIndex (see Sessions of a user). Close
+// and DeleteExpired are for the app: the session middleware never calls
+// them.
+//
 // # Conditional writes
 //
 // Create writes only where no live file is (an expired or corrupt one

@@ -52,10 +52,12 @@
 // back. The copy is paid for by the removals before it; Load never pays
 // it.
 //
-// The Store implements sessions.LoadToucher, so a read that refreshes the
-// session costs one lookup and one map update under the same lock, and
-// never rewrites the data. Load, the plain read, takes only the shard's
-// read lock.
+// The Store implements sessions.Store; sessions.LoadToucher, so a read that
+// refreshes the session costs one lookup and one map update under the same
+// lock, and never rewrites the data (Load, the plain read, takes only the
+// shard's read lock); and sessions.UserIndex (see Sessions of a user).
+// Close and DeleteExpired are for the app: the session middleware never
+// calls them.
 //
 // # Sessions of a user
 //

@@ -188,6 +188,12 @@
 // A listing never waits. The index's scripts read the server's clock
 // (TIME) before they write, which Redis allows since 5.0.
 //
+// # Interfaces
+//
+// The Store implements sessions.Store; sessions.LoadToucher, so a read that
+// refreshes the session is one GETEX, which never rewrites the data; and
+// sessions.UserIndex (see Sessions of a user).
+//
 // # Round trips
 //
 //	Load       1 round trip  GET key

@@ -36,7 +36,8 @@ func testCreateConflict(t *testing.T, e *env) {
 
 // testReplace: Replace succeeds over the record it names, whichever way the
 // caller got it: as Load returned it, as LoadTouch returned it, or as
-// Record{Data: d} after its own successful Create or Replace of d.
+// Record{Data: d} after its own successful Create or Replace of d; and
+// another caller's LoadTouch in between does not make it stale.
 func testReplace(t *testing.T, e *env) {
 	k := e.keys.key("k")
 	e.mustCreate(t, k, []byte("v1"), time.Hour)

@@ -10,8 +10,9 @@ import (
 
 // testDeleteIf: DeleteIf removes the record it names, whichever way the
 // caller got it: as Load returned it, as LoadTouch returned it, or as
-// Record{Data: d} after its own successful Create or Replace of d. It
-// removes that key only, and the key can be created again afterwards.
+// Record{Data: d} after its own successful Create or Replace of d, even
+// after another caller's LoadTouch. It removes that key only, and the key
+// can be created again afterwards.
 func testDeleteIf(t *testing.T, e *env) {
 	other := e.keys.key("other")
 	e.mustCreate(t, other, []byte("survivor"), time.Hour)
@@ -54,13 +55,13 @@ func testDeleteIf(t *testing.T, e *env) {
 		// DeleteIf changes no data, so it must not make the DeleteIf fail.
 		data := []byte("deleted after another request's LoadTouch")
 		for _, c := range []struct {
-			name string
-			old  func(k string) sessions.Record
+			key, name string
+			old       func(k string) sessions.Record
 		}{
-			{"the record Load returned before it", func(k string) sessions.Record { return e.mustLoadRecord(t, k) }},
-			{"Record{Data} of the Create before it", func(string) sessions.Record { return sessions.Record{Data: data} }},
+			{"loaded", "the record Load returned before it", func(k string) sessions.Record { return e.mustLoadRecord(t, k) }},
+			{"created", "Record{Data} of the Create before it", func(string) sessions.Record { return sessions.Record{Data: data} }},
 		} {
-			k := e.keys.key("load-touched-between " + c.name)
+			k := e.keys.key("load-touched-after-" + c.key)
 			e.mustCreate(t, k, data, time.Hour)
 			old := c.old(k)
 			if _, found, err := lt.LoadTouch(e.ctx, k, time.Hour); err != nil || !found {

@@ -44,10 +44,10 @@
 //
 // The contract written on sessions.Store: round trip, missing keys,
 // overwrite, delete, conditional delete, expiry, LoadTouch when the store
-// implements sessions.LoadToucher, a 31-day TTL, a 1 MiB value, binary data, keys made of every
-// session ID character, that returned bytes are never aliased, concurrent
-// use, canceled contexts and an unreachable server; and the user index,
-// below, when the store has one.
+// implements sessions.LoadToucher, a 31-day TTL, a 1 MiB value, binary
+// data, keys made of every session ID character, that returned bytes are
+// never aliased, concurrent use, canceled contexts and an unreachable
+// server; and the user index, below, when the store has one.
 //
 // And the conditional writes in particular:
 //
@@ -55,14 +55,16 @@
 //     sessions.ErrConflict and leaves the record byte for byte as it was.
 //   - Replace: Replace succeeds over the Record that Load returned, the one
 //     LoadTouch returned, and Record{Data: d} after the caller's own Create
-//     or Replace of d (a zero Version asks the store to compare bytes).
+//     or Replace of d (a zero Version asks the store to compare bytes); and
+//     over a Record loaded before another caller's LoadTouch, which changes
+//     no data.
 //   - ReplaceStale: Replace over a Record that no longer matches (replaced
 //     since, or bytes that differ by one, or a key never written) fails with
 //     sessions.ErrConflict, changes nothing and creates nothing.
 //   - DeleteIf: DeleteIf removes the record over the Record that Load
-//     returned, the one LoadTouch returned, and Record{Data: d} after the
-//     caller's own Create or Replace of d; Load then misses, and other keys
-//     stay.
+//     returned, the one LoadTouch returned, Record{Data: d} after the
+//     caller's own Create or Replace of d, and a Record loaded before
+//     another caller's LoadTouch; Load then misses, and other keys stay.
 //   - DeleteIfStale: DeleteIf over a Record that no longer matches (replaced
 //     since, or bytes that differ by one, or a key never written) fails
 //     with sessions.ErrConflict, leaves the record byte for byte as it was
