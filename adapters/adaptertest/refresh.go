@@ -21,7 +21,6 @@ func testReadOnlyRefresh(t *testing.T, h Harness) {
 		sameBytes bool // a Save, if any, rewrites the loaded bytes
 	}{
 		{"LoadToucher", nil, calls{LoadTouch: 1}, true, true},
-		{"Toucher", []option{storeAs(toucher)}, calls{Load: 1, Touch: 1}, true, true},
 		{"PlainStore", []option{storeAs(plain)}, calls{Load: 1, Save: 1}, true, true},
 		{"Transient", []option{with(func(c *sessions.Config) { c.Transient = true })}, calls{LoadTouch: 1}, false, true},
 		{"ExpireAfterWrite", []option{with(func(c *sessions.Config) { c.ExpireAfterWrite = true })}, calls{Load: 1}, false, true},

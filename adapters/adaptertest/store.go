@@ -18,10 +18,9 @@ import (
 type storeKind int
 
 const (
-	loadToucher storeKind = iota // every method, Touch and LoadTouch too: Redis, memstore
-	toucher                      // the Store methods and Touch
+	loadToucher storeKind = iota // the Store methods and LoadTouch: every store of this module
 	plain                        // the Store methods only
-	indexed                      // every method, and the UserIndex
+	indexed                      // the Store methods, LoadTouch and the UserIndex
 )
 
 // errInjected is what a failing store returns.
@@ -29,15 +28,15 @@ var errInjected = errors.New("adaptertest: injected store failure")
 
 // calls counts the store operations of the lifecycle.
 type calls struct {
-	Load, LoadTouch, Touch, Save, Delete int
-	Index                                int // Tie, Untie and UserRecords
+	Load, LoadTouch, Save, Delete int
+	Index                         int // Tie, Untie and UserRecords
 }
 
 // total is the number of store round trips.
-func (c calls) total() int { return c.Load + c.LoadTouch + c.Touch + c.Save + c.Delete + c.Index }
+func (c calls) total() int { return c.Load + c.LoadTouch + c.Save + c.Delete + c.Index }
 
 func (c calls) String() string {
-	return fmt.Sprintf("{Load:%d LoadTouch:%d Touch:%d Save:%d Delete:%d Index:%d}", c.Load, c.LoadTouch, c.Touch, c.Save, c.Delete, c.Index)
+	return fmt.Sprintf("{Load:%d LoadTouch:%d Save:%d Delete:%d Index:%d}", c.Load, c.LoadTouch, c.Save, c.Delete, c.Index)
 }
 
 // store is a real store (memstore) that counts the lifecycle's calls and
@@ -75,14 +74,12 @@ func newStore(t *testing.T) *store {
 // as returns s with the optional interfaces of kind and no others.
 func (s *store) as(kind storeKind) sessions.Store {
 	switch kind {
-	case toucher:
-		return toucherStore{plainStore{s}}
 	case plain:
 		return plainStore{s}
 	case indexed:
-		return indexedStore{loadToucherStore{toucherStore{plainStore{s}}}}
+		return indexedStore{loadToucherStore{plainStore{s}}}
 	}
-	return loadToucherStore{toucherStore{plainStore{s}}}
+	return loadToucherStore{plainStore{s}}
 }
 
 // calls returns the counts since the last reset.
@@ -184,14 +181,6 @@ func (s *store) delete(ctx context.Context, key string) error {
 	return s.inner.Delete(ctx, key)
 }
 
-func (s *store) touch(ctx context.Context, key string, ttl time.Duration) error {
-	s.count(func(c *calls) { c.Touch++ })
-	if s.failSave.Load() {
-		return errInjected
-	}
-	return s.inner.Touch(ctx, key, ttl)
-}
-
 func (s *store) loadTouch(ctx context.Context, key string, ttl time.Duration) (sessions.Record, bool, error) {
 	s.count(func(c *calls) { c.LoadTouch++ })
 	if s.failLoad.Load() {
@@ -221,15 +210,8 @@ func (p plainStore) DeleteIf(ctx context.Context, key string, old sessions.Recor
 
 func (p plainStore) Delete(ctx context.Context, key string) error { return p.s.delete(ctx, key) }
 
-// toucherStore adds Touch.
-type toucherStore struct{ plainStore }
-
-func (p toucherStore) Touch(ctx context.Context, key string, ttl time.Duration) error {
-	return p.s.touch(ctx, key, ttl)
-}
-
-// loadToucherStore adds Touch and LoadTouch.
-type loadToucherStore struct{ toucherStore }
+// loadToucherStore adds LoadTouch.
+type loadToucherStore struct{ plainStore }
 
 func (p loadToucherStore) LoadTouch(ctx context.Context, key string, ttl time.Duration) (sessions.Record, bool, error) {
 	return p.s.loadTouch(ctx, key, ttl)
@@ -256,6 +238,4 @@ func (p indexedStore) UserRecords(ctx context.Context, user string) ([]sessions.
 var (
 	_ sessions.UserIndex   = indexedStore{}
 	_ sessions.LoadToucher = loadToucherStore{}
-	_ sessions.Toucher     = loadToucherStore{}
-	_ sessions.Toucher     = toucherStore{}
 )

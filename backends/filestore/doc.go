@@ -33,10 +33,10 @@
 // record.go for the layout.
 //
 // Create and Replace write a temporary file in the same directory and
-// rename it over the old one, so readers see a whole record or none. Touch
-// and LoadTouch rewrite only the header, in place, so refreshing a session
+// rename it over the old one, so readers see a whole record or none.
+// LoadTouch rewrites only the header, in place, so refreshing a session
 // never copies its data and never undoes a concurrent Replace (see
-// touch.go for why).
+// loadtouch.go for why).
 //
 // # Corrupt files
 //
@@ -46,7 +46,7 @@
 // read, the data's checksum. A file that fails any of these (truncated,
 // damaged, torn, from an unknown version, or not written by this store at
 // all) cannot be any service's session record, so it is "corrupt": it is
-// treated as missing and removed, by Load, LoadTouch, Touch, Create,
+// treated as missing and removed, by Load, LoadTouch, Create,
 // Replace, DeleteIf, DeleteExpired and the pruning alike, and never
 // trusted.
 //
@@ -56,6 +56,14 @@
 // the sessions package that logs it and leaves the file alone. It goes the
 // way of any live record: it is removed when it expires, is deleted, or is
 // evicted past the threshold.
+//
+// # Interfaces
+//
+// The Store implements sessions.Store; sessions.LoadToucher, so a read that
+// refreshes the session reads the file and rewrites its header in one call,
+// never the data; and sessions.UserIndex (see Sessions of a user). Close
+// and DeleteExpired are for the app: the session middleware never calls
+// them.
 //
 // # Conditional writes
 //

@@ -58,8 +58,9 @@ func Example() {
 	}
 	fmt.Println(len(files), len(filepath.Base(files[0])), info.Mode())
 
-	// Refreshing rewrites only the expiry in the file's header.
-	if err := store.Touch(ctx, "session:abc", time.Hour); err != nil {
+	// A read that refreshes the session rewrites only the expiry in the
+	// file's header.
+	if _, _, err := store.LoadTouch(ctx, "session:abc", time.Hour); err != nil {
 		fmt.Println(err)
 		return
 	}

@@ -112,7 +112,7 @@ func TestCorruptFileIsMissing(t *testing.T) {
 	ctx := t.Context()
 	s := newTestStore(t)
 	for name, b := range contents {
-		for _, op := range []string{"Load", "Touch", "LoadTouch", "DeleteIf"} {
+		for _, op := range []string{"Load", "LoadTouch", "DeleteIf"} {
 			key := name + "/" + op
 			p := fileOf(s, key)
 			if err := os.WriteFile(p, b, 0o600); err != nil {
@@ -125,8 +125,6 @@ func TestCorruptFileIsMissing(t *testing.T) {
 			switch op {
 			case "Load":
 				_, found, err = s.Load(ctx, key)
-			case "Touch":
-				err = s.Touch(ctx, key, time.Hour)
 			case "LoadTouch":
 				_, found, err = s.LoadTouch(ctx, key, time.Hour)
 			case "DeleteIf":
@@ -141,11 +139,6 @@ func TestCorruptFileIsMissing(t *testing.T) {
 			if err != nil || found {
 				t.Errorf("%s of a %s file = (found %v, err %v); want not found, no error", op, name, found, err)
 			}
-			if op == "Touch" && name == "bad data" {
-				if _, found, err := s.Load(ctx, key); err != nil || found {
-					t.Errorf("Load after Touch of a bad data file = (found %v, err %v); want not found", found, err)
-				}
-			}
 			if _, err := os.Stat(p); !os.IsNotExist(err) {
 				t.Errorf("%s of a %s file left it in place (stat: %v); want it removed", op, name, err)
 			}
@@ -153,10 +146,10 @@ func TestCorruptFileIsMissing(t *testing.T) {
 	}
 }
 
-// TestTouchRewritesHeaderOnly: Touch changes the expiry in the header of
-// the same file (same inode, data bytes untouched) instead of writing a
-// new file.
-func TestTouchRewritesHeaderOnly(t *testing.T) {
+// TestLoadTouchRewritesHeaderOnly: LoadTouch changes the expiry in the
+// header of the same file (same inode, data bytes untouched) instead of
+// writing a new file.
+func TestLoadTouchRewritesHeaderOnly(t *testing.T) {
 	s := newTestStore(t)
 	ctx := t.Context()
 	data := bytes.Repeat([]byte("0123456789"), 1000)
@@ -172,8 +165,8 @@ func TestTouchRewritesHeaderOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Touch(ctx, "k", 48*time.Hour); err != nil {
-		t.Fatal(err)
+	if rec, found, err := s.LoadTouch(ctx, "k", 48*time.Hour); err != nil || !found || !bytes.Equal(rec.Data, data) {
+		t.Fatalf("LoadTouch = (%d bytes, found %v, err %v); want the record's %d bytes", len(rec.Data), found, err, len(data))
 	}
 	after, err := os.ReadFile(p)
 	if err != nil {
@@ -184,15 +177,15 @@ func TestTouchRewritesHeaderOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !os.SameFile(fiBefore, fiAfter) {
-		t.Error("Touch replaced the file; want the header rewritten in place")
+		t.Error("LoadTouch replaced the file; want the header rewritten in place")
 	}
 	if !bytes.Equal(before[headerSize:], after[headerSize:]) {
-		t.Error("Touch changed the data part of the file")
+		t.Error("LoadTouch changed the data part of the file")
 	}
 	oldExp := int64(binary.BigEndian.Uint64(before[5:13]))
 	newExp := int64(binary.BigEndian.Uint64(after[5:13]))
 	if d := time.Duration(newExp - oldExp); d < 47*time.Hour {
-		t.Errorf("Touch(48h) moved the expiry by %v; want about 48h-1m", d)
+		t.Errorf("LoadTouch(48h) moved the expiry by %v; want about 48h-1m", d)
 	}
 	if _, got, err := parseRecord(after); err != nil || !bytes.Equal(got, data) {
 		t.Errorf("the touched file does not parse back to the data (err %v)", err)

@@ -9,41 +9,42 @@ import (
 	"os"
 	"syscall"
 	"time"
+
+	"github.com/serversession/serversession/internal/retry"
 )
 
 // useFlock says that lock takes flock(2) locks across processes.
 const useFlock = true
 
-// maxLockPoll is the longest pause between two attempts to take a lock
-// that another process holds.
-const maxLockPoll = 2 * time.Millisecond
+// lockWait, for retry.Do, takes a flock that another process holds: it
+// tries again, with no limit but the context's, after a pause that starts
+// at 10µs and doubles up to 2ms, so that it can give up when the context
+// ends (a blocking flock could not be interrupted). The lock is held for
+// one file operation, so the wait is short unless the holder is stuck.
+var lockWait = retry.Policy{
+	Delay: retry.Exponential(10*time.Microsecond, 2, 2*time.Millisecond),
+	Retry: func(err error) bool { return errors.Is(err, syscall.EWOULDBLOCK) },
+}
 
-// flockExclusive takes an exclusive flock on f. While another descriptor
-// holds it, it tries again after a pause that grows to maxLockPoll, so that
-// it can give up when ctx ends (a blocking flock could not be
-// interrupted). The lock is held for one file operation, so the wait is
-// short unless the holder is stuck.
+// flockExclusive takes an exclusive flock on f, waiting as lockWait says
+// while another descriptor holds it.
 func flockExclusive(ctx context.Context, f *os.File) error {
-	pause := 10 * time.Microsecond
-	for {
-		err := flock(f, syscall.LOCK_EX|syscall.LOCK_NB)
-		switch {
-		case err == nil:
-			return nil
-		case errors.Is(err, syscall.EINTR):
-			continue
-		case !errors.Is(err, syscall.EWOULDBLOCK):
-			return fmt.Errorf("flock %s: %w", f.Name(), err)
+	err := retry.Do(ctx, lockWait, func() error {
+		for {
+			err := flock(f, syscall.LOCK_EX|syscall.LOCK_NB)
+			if !errors.Is(err, syscall.EINTR) {
+				return err
+			}
 		}
-		t := time.NewTimer(pause)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return fmt.Errorf("waiting for the lock held by another process on %s: %w", f.Name(), ctx.Err())
-		case <-t.C:
-		}
-		pause = min(2*pause, maxLockPoll)
+	})
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, syscall.EWOULDBLOCK):
+		// Do gives up on a held lock only when ctx ends.
+		return fmt.Errorf("waiting for the lock held by another process on %s: %w", f.Name(), err)
 	}
+	return fmt.Errorf("flock %s: %w", f.Name(), err)
 }
 
 // funlock releases the flock on f.

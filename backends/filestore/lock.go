@@ -10,8 +10,8 @@ import (
 )
 
 // Locking. Every change to a session file (Create, Replace, DeleteIf,
-// Delete, Touch and LoadTouch, and the removals made by Load, DeleteExpired and pruning)
-// happens while its stripe is locked, as does every change to the index
+// Delete and LoadTouch, and the removals made by Load, DeleteExpired and
+// pruning) happens while its stripe is locked, as does every change to the index
 // files of its record (Tie, Untie, and the removals of markers; see
 // userindex.go), and a stripe's lock has two parts:
 //
@@ -33,8 +33,9 @@ import (
 //
 // Loads need no flock: a rename is atomic, so a reader sees the old file or
 // the new one, whole. The one thing a reader in another process can see
-// half done is Touch's header rewrite; its checksum then fails, and Load
-// looks again with the stripe locked, once that Touch has finished.
+// half done is LoadTouch's header rewrite; its checksum then fails, and
+// Load looks again with the stripe locked, once that LoadTouch has
+// finished.
 //
 // On systems without flock(2) (see flock_other.go), the lock is the
 // in-process part alone, and conditional writes are atomic only among the

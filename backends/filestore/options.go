@@ -53,8 +53,8 @@ func WithCleanupInterval(d time.Duration) Option {
 	return func(o *options) { o.cleanupInterval = d }
 }
 
-// WithSync makes Create, Replace and Touch, and the index files that Tie
-// and Untie write, call fsync before returning, on the file and, after a
+// WithSync makes Create, Replace and LoadTouch, and the index files that
+// Tie and Untie write, call fsync before returning, on the file and, after a
 // rename, on its directory, so that a record survives a power cut. It is off by default: a session lost in a crash only means a
 // new login, and fsync costs milliseconds on many disks.
 func WithSync(on bool) Option {

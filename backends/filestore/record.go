@@ -27,7 +27,7 @@ import (
 // bytes) is never decoded here: a well-framed record is returned as it is,
 // whether or not the caller's codec can read it.
 //
-// Touch rewrites the 29-byte header in place (expiry and header checksum);
+// LoadTouch rewrites the 29-byte header in place (expiry and header checksum);
 // the data and its checksum stay as they are.
 const (
 	recordMagic   = "SSES"

@@ -29,7 +29,6 @@ func TestConformance(t *testing.T) {
 
 // The store implements the optional interfaces of the lifecycle.
 var (
-	_ sessions.Toucher     = (*filestore.Store)(nil)
 	_ sessions.LoadToucher = (*filestore.Store)(nil)
 	_ sessions.UserIndex   = (*filestore.Store)(nil)
 )

@@ -130,7 +130,6 @@ func TestIndexEndsWithEveryRemoval(t *testing.T) {
 		{"Delete", time.Hour, func(s *Store) error { return s.Delete(t.Context(), "k") }},
 		{"DeleteIf", time.Hour, func(s *Store) error { return s.DeleteIf(t.Context(), "k", data) }},
 		{"ExpiredLoad", short, func(s *Store) error { _, _, err := s.Load(t.Context(), "k"); return err }},
-		{"ExpiredTouch", short, func(s *Store) error { return s.Touch(t.Context(), "k", time.Hour) }},
 		{"ExpiredLoadTouch", short, func(s *Store) error { _, _, err := s.LoadTouch(t.Context(), "k", time.Hour); return err }},
 		{"ExpiredReplace", short, func(s *Store) error {
 			if err := s.Replace(t.Context(), "k", data, []byte("x"), time.Hour); !errors.Is(err, sessions.ErrConflict) {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/serversession/serversession/internal/retry"
 )
 
 // DeleteExpired deletes every session whose expiry has passed (and rows
@@ -17,7 +19,7 @@ func (s *Store) DeleteExpired(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("gormstore: delete expired: %w", err)
 	}
 	var n int64
-	err := retry(ctx, func() error {
+	err := retry.Do(ctx, deadlockRetry, func() error {
 		res := s.db.WithContext(ctx).Exec("DELETE FROM "+s.quoted+" WHERE expiry <= ? OR expiry IS NULL", time.Now().UTC())
 		n = res.RowsAffected
 		return res.Error

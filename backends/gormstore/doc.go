@@ -118,18 +118,26 @@
 //   - DeleteIf: a DELETE counts the rows it deleted, with or without
 //     CLIENT_FOUND_ROWS, so no second statement is ever needed.
 //
+// # Interfaces
+//
+// The Store implements sessions.Store; sessions.LoadToucher, so a read that
+// refreshes the session is one UPDATE … RETURNING (two statements on MySQL)
+// that never rewrites the data; and sessions.UserIndex (see User index).
+// Close and DeleteExpired are for the app: the session middleware never
+// calls them.
+//
 // # Round trips
 //
 // Each operation is one SQL statement, run outside a transaction:
 //
 //	Load           SELECT data … WHERE session_id = ? AND expiry > ?
 //	LoadTouch      UPDATE … SET expiry … RETURNING data (PostgreSQL, SQLite);
-//	               on MySQL, which has no UPDATE … RETURNING, a SELECT then an UPDATE
+//	               on MySQL, which has no UPDATE … RETURNING, a SELECT then
+//	               UPDATE … SET expiry = ? WHERE session_id = ? AND expiry > ?
 //	Create         INSERT … ON CONFLICT … DO UPDATE … WHERE (MySQL: ON DUPLICATE KEY UPDATE with IF())
 //	Replace        UPDATE … WHERE session_id = ? AND data = ? AND expiry > ?
 //	               (on MySQL, plus the SELECT above for an unchanged row)
 //	DeleteIf       DELETE … WHERE session_id = ? AND data = ? AND expiry > ?
-//	Touch          UPDATE … SET expiry = ? WHERE session_id = ? AND expiry > ?
 //	Delete         DELETE … WHERE session_id = ?
 //	DeleteExpired  DELETE … WHERE expiry <= ? OR expiry IS NULL
 //	Tie            UPDATE … SET user_id (see User index)
@@ -137,7 +145,7 @@
 //	UserRecords    SELECT … WHERE user_id = ?;
 //	               plus an UPDATE when it found expired rows of the user
 //
-// Touch and LoadTouch extend a live row only: a deleted or expired session
+// LoadTouch extends a live row only: a deleted or expired session
 // is never brought back.
 //
 // A statement is one round trip when the driver sends its parameters with
@@ -177,7 +185,7 @@
 // the CREATE INDEX blocks writes to the table on PostgreSQL while it
 // builds. Flask-Session never names the column: its INSERT leaves a row
 // untied, and its UPDATE of data and expiry keeps the row's tie, as
-// Replace and Touch do.
+// Replace and LoadTouch do.
 //
 // A table that an earlier version of this package migrated also has a
 // column next_user_id, with an index (sessions_next_user_id_idx for

@@ -1,39 +1,26 @@
 package gormstore
 
 import (
-	"context"
 	"errors"
 	"strings"
 	"time"
+
+	"github.com/serversession/serversession/internal/retry"
 )
 
-// maxAttempts bounds how often a statement is tried when the database
-// aborts it as a deadlock victim.
-const maxAttempts = 5
-
-// retry runs op, and runs it again while the database reports that it
-// rolled the statement back to break a deadlock (SQLSTATE 40001 or 40P01).
+// deadlockRetry, for retry.Do, runs a statement again while the database
+// reports that it rolled the statement back to break a deadlock (SQLSTATE
+// 40001 or 40P01), up to five runs in all, waiting 1, 3, 9 and then 27 ms
+// between them.
 // InnoDB does this to an INSERT … ON DUPLICATE KEY UPDATE racing a DELETE of
 // a neighbouring key, because of gap locks; MySQL's documentation asks
 // applications to retry. Each store operation is a single autocommit
-// statement, so running it again is safe. Waits between attempts are short
-// and end early when ctx does.
-func retry(ctx context.Context, op func() error) error {
-	wait := time.Millisecond
-	for attempt := 1; ; attempt++ {
-		err := op()
-		if err == nil || attempt == maxAttempts || !isDeadlock(err) {
-			return err
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return err
-		case <-t.C:
-		}
-		wait *= 3
-	}
+// statement, so running it again is safe. The waits end early when the
+// context does.
+var deadlockRetry = retry.Policy{
+	Attempts: 5,
+	Delay:    retry.Exponential(time.Millisecond, 3, 0),
+	Retry:    isDeadlock,
 }
 
 // sqlStater is implemented by pgx's *pgconn.PgError.

@@ -116,7 +116,6 @@ func TestStatements(t *testing.T) {
 			{"Load (missing)", "SELECT", func() error { _, _, err := s.Load(ctx, "missing"); return err }},
 			{"LoadTouch", loadTouch, func() error { _, _, err := s.LoadTouch(ctx, "k", time.Hour); return err }},
 			{"LoadTouch (missing)", strings.Fields(loadTouch)[0], func() error { _, _, err := s.LoadTouch(ctx, "missing", time.Hour); return err }},
-			{"Touch", "UPDATE", func() error { return s.Touch(ctx, "k", time.Hour) }},
 			{"Delete", "DELETE", func() error { return s.Delete(ctx, "k") }},
 			{"DeleteExpired", "DELETE", func() error { _, err := s.DeleteExpired(ctx); return err }},
 		} {

@@ -9,13 +9,14 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/serversession/serversession/internal/retry"
 	"github.com/serversession/serversession/internal/sweep"
 	"github.com/serversession/serversession/sessions"
 )
 
 // Store keeps sessions in an SQL table through gorm. It is safe for
-// concurrent use; it implements sessions.Store, sessions.Toucher,
-// sessions.LoadToucher and sessions.UserIndex.
+// concurrent use; it implements sessions.Store, sessions.LoadToucher and
+// sessions.UserIndex.
 type Store struct {
 	db      *gorm.DB
 	dialect string
@@ -27,7 +28,7 @@ type Store struct {
 
 	// SQL built once by New, with the quoted table name.
 	selectData    string // SELECT data … for Load
-	updateExpiry  string // UPDATE … SET expiry for Touch
+	updateExpiry  string // UPDATE … SET expiry for LoadTouch on MySQL
 	updateData    string // UPDATE … RETURNING data for LoadTouch; "" where unsupported
 	insert        string // INSERT … unless a live row is there, for Create
 	replace       string // UPDATE … WHERE data = ? for Replace
@@ -45,7 +46,6 @@ type Store struct {
 
 var (
 	_ sessions.Store       = (*Store)(nil)
-	_ sessions.Toucher     = (*Store)(nil)
 	_ sessions.LoadToucher = (*Store)(nil)
 	_ sessions.UserIndex   = (*Store)(nil)
 )
@@ -149,7 +149,7 @@ func (s *Store) query(ctx context.Context, sql string, args ...any) ([]byte, boo
 		data  []byte
 		found bool
 	)
-	err := retry(ctx, func() error {
+	err := retry.Do(ctx, deadlockRetry, func() error {
 		// Rows, not Scan: Scan logs through a recorder that bypasses the
 		// logger's ParamsFilter, and so would log the session ID.
 		rows, err := s.db.WithContext(ctx).Raw(sql, args...).Rows()
@@ -174,22 +174,12 @@ func (s *Store) query(ctx context.Context, sql string, args ...any) ([]byte, boo
 	return data, true, nil // database/sql copies what it scans into a []byte
 }
 
-// Touch sets the record under key to expire after ttl without rewriting its
-// data: one UPDATE of expiry. A missing or expired record is left alone:
-// not an error, and not brought back.
-func (s *Store) Touch(ctx context.Context, key string, ttl time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("gormstore: touch %q: %w", key, err)
-	}
-	if err := s.touch(ctx, key, time.Now().UTC(), ttl); err != nil {
-		return fmt.Errorf("gormstore: touch %q: %w", key, err)
-	}
-	return nil
-}
-
+// touch sets the record under key to expire after ttl without rewriting
+// its data: one UPDATE of expiry, for LoadTouch where UPDATE … RETURNING is
+// missing. A missing or expired record is left alone.
 func (s *Store) touch(ctx context.Context, key string, now time.Time, ttl time.Duration) error {
 	exp := expiry(now, ttl)
-	return retry(ctx, func() error {
+	return retry.Do(ctx, deadlockRetry, func() error {
 		return s.db.WithContext(ctx).Exec(s.updateExpiry, exp, key, now).Error
 	})
 }
@@ -200,7 +190,7 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("gormstore: delete %q: %w", key, err)
 	}
-	err := retry(ctx, func() error {
+	err := retry.Do(ctx, deadlockRetry, func() error {
 		return s.db.WithContext(ctx).Exec("DELETE FROM "+s.quoted+" WHERE session_id = ?", key).Error
 	})
 	if err != nil {

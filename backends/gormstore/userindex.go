@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/serversession/serversession/internal/retry"
 	"github.com/serversession/serversession/sessions"
 )
 
@@ -80,7 +81,7 @@ func (s *Store) Tie(ctx context.Context, user, key string, ttl time.Duration) er
 // execIndex runs one of the index's UPDATEs, retried as every statement of
 // the store is.
 func (s *Store) execIndex(ctx context.Context, stmt string, args map[string]any) error {
-	return retry(ctx, func() error { return s.db.WithContext(ctx).Exec(stmt, args).Error })
+	return retry.Do(ctx, deadlockRetry, func() error { return s.db.WithContext(ctx).Exec(stmt, args).Error })
 }
 
 // Untie unties the record under key from user, and user from its expired
@@ -113,7 +114,7 @@ func (s *Store) UserRecords(ctx context.Context, user string) ([]sessions.UserRe
 		out     []sessions.UserRecord
 		expired bool
 	)
-	err := retry(ctx, func() error {
+	err := retry.Do(ctx, deadlockRetry, func() error {
 		out, expired = out[:0], false
 		rows, err := s.db.WithContext(ctx).Raw(s.userRecords, args).Rows()
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/serversession/serversession/internal/retry"
 	"github.com/serversession/serversession/sessions"
 )
 
@@ -78,7 +79,7 @@ func (s *Store) Create(ctx context.Context, key string, data []byte, ttl time.Du
 	now := time.Now().UTC()
 	exp := expiry(now, ttl)
 	var created bool
-	err := retry(ctx, func() error {
+	err := retry.Do(ctx, deadlockRetry, func() error {
 		if s.dialect != "mysql" {
 			res := s.db.WithContext(ctx).Exec(s.insert, key, data, exp, now)
 			created = res.RowsAffected == 1
@@ -134,7 +135,7 @@ func (s *Store) Replace(ctx context.Context, key string, old sessions.Record, da
 	now := time.Now().UTC()
 	exp := expiry(now, ttl)
 	var replaced bool
-	err := retry(ctx, func() error {
+	err := retry.Do(ctx, deadlockRetry, func() error {
 		res := s.db.WithContext(ctx).Exec(stmt, data, exp, key, oldData, now)
 		replaced = res.RowsAffected > 0
 		return res.Error
@@ -171,7 +172,7 @@ func (s *Store) DeleteIf(ctx context.Context, key string, old sessions.Record) e
 	}
 	now := time.Now().UTC()
 	var deleted bool
-	err := retry(ctx, func() error {
+	err := retry.Do(ctx, deadlockRetry, func() error {
 		res := s.db.WithContext(ctx).Exec(stmt, key, oldData, now)
 		deleted = res.RowsAffected > 0
 		return res.Error
@@ -190,7 +191,7 @@ func (s *Store) DeleteIf(ctx context.Context, key string, old sessions.Record) e
 // written.
 func (s *Store) holds(ctx context.Context, key string, data []byte, exp, now time.Time) (bool, error) {
 	var found bool
-	err := retry(ctx, func() error {
+	err := retry.Do(ctx, deadlockRetry, func() error {
 		rows, err := s.db.WithContext(ctx).Raw(s.matchesNew, key, data, exp, now).Rows()
 		if err != nil {
 			return err

@@ -48,8 +48,8 @@
 //     Version. Replace of such a Record is cas with that value: memcached
 //     writes only if the item is still the one loaded (answering EXISTS if
 //     it was overwritten, NOT_FOUND if it expired or was deleted; cas never
-//     creates an item). touch and gat keep the CAS value, so a refresh in
-//     between does not make the Record stale.
+//     creates an item). gat keeps the CAS value, so a refresh in between
+//     does not make the Record stale.
 //   - LoadTouch uses gat, whose answer carries no CAS value, so its Record
 //     has Version 0, as has the Record{Data: d} the session core builds
 //     after its own write. memcached cannot compare bytes, so Replace of a
@@ -64,10 +64,16 @@
 //     reads a negative exptime as "expire at once": DeleteIf sends cas of
 //     an empty value with exptime -1, which replaces the record, only if
 //     it is still the loaded one, by an item that has already expired. The
-//     key then reads as missing for gets, gat, touch and cas, and add can
+//     key then reads as missing for gets, gat and cas, and add can
 //     create it again; memcached reclaims the expired item's memory itself.
 //     (The meta command md with a C flag, memcached 1.6+, would do the same
 //     but gomemcache does not speak the meta protocol.)
+//
+// # Interfaces
+//
+// The Store implements sessions.Store and sessions.LoadToucher, so a read
+// that refreshes the session is one gat, which never rewrites the data. It
+// does not implement sessions.UserIndex (see Sessions of a user).
 //
 // # Round trips
 //
@@ -81,10 +87,9 @@
 //	DeleteIf   1 round trip   cas key 0 -1 0 casid         (Record from Load)
 //	           2 round trips  gets key, then cas             (Version 0, as
 //	                          for Replace; 1 when the bytes already differ)
-//	Touch      1 round trip   touch key exptime (the data is not rewritten)
 //	Delete     1 round trip   delete key
 //
-// None of touch, gat and cas ever creates an item that is not there.
+// Neither gat nor cas ever creates an item that is not there.
 //
 // # Sessions of a user
 //

@@ -13,8 +13,7 @@ import (
 )
 
 // Store is a sessions.Store backed by memcached. It also implements
-// sessions.Toucher (touch) and sessions.LoadToucher (gat). It is safe for
-// concurrent use.
+// sessions.LoadToucher (gat). It is safe for concurrent use.
 type Store struct {
 	client        *memcache.Client
 	now           func() time.Time // the clock for absolute expirations
@@ -23,7 +22,6 @@ type Store struct {
 
 var (
 	_ sessions.Store       = (*Store)(nil)
-	_ sessions.Toucher     = (*Store)(nil)
 	_ sessions.LoadToucher = (*Store)(nil)
 )
 

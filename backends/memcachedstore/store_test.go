@@ -22,7 +22,7 @@ const day = 24 * time.Hour
 
 // TestBasics covers what the session core relies on, directly: create,
 // load (with a CAS value), replace from a loaded record and from the bytes
-// of an earlier write, load-touch, touch, delete and missing keys.
+// of an earlier write, load-touch, delete and missing keys.
 func TestBasics(t *testing.T) {
 	ctx := context.Background()
 	c := newClient(t, mcAddr(t))
@@ -35,9 +35,6 @@ func TestBasics(t *testing.T) {
 	}
 	if rec, ok, err := s.LoadTouch(ctx, key, time.Minute); err != nil || ok || rec.Data != nil {
 		t.Fatalf("LoadTouch(missing) = %+v, %v, %v; want zero Record, false, nil", rec, ok, err)
-	}
-	if err := s.Touch(ctx, key, time.Minute); err != nil {
-		t.Fatalf("Touch(missing) = %v; want nil", err)
 	}
 	if err := s.Delete(ctx, key); err != nil {
 		t.Fatalf("Delete(missing) = %v; want nil", err)
@@ -201,19 +198,16 @@ func TestConditionalWrites(t *testing.T) {
 		}
 		holds(t, key, "v2", now.CasID)
 	})
-	t.Run("TouchKeepsVersion", func(t *testing.T) {
-		// touch and gat change the expiry, not the CAS value: a record
-		// loaded before a refresh can still be replaced.
+	t.Run("LoadTouchKeepsVersion", func(t *testing.T) {
+		// gat changes the expiry, not the CAS value: a record loaded
+		// before a refresh can still be replaced.
 		key := newKey("touched")
 		old := mustCreate(t, key, "v1", time.Hour)
-		if err := s.Touch(ctx, key, 2*time.Hour); err != nil {
-			t.Fatalf("Touch: %v", err)
-		}
 		if _, _, err := s.LoadTouch(ctx, key, 3*time.Hour); err != nil {
 			t.Fatalf("LoadTouch: %v", err)
 		}
 		if err := s.Replace(ctx, key, old, []byte("v2"), time.Hour); err != nil {
-			t.Fatalf("Replace from a record loaded before Touch and LoadTouch: %v", err)
+			t.Fatalf("Replace from a record loaded before LoadTouch: %v", err)
 		}
 	})
 	for _, withVersion := range []bool{true, false} {
@@ -229,9 +223,6 @@ func TestConditionalWrites(t *testing.T) {
 			}
 			wantConflict(t, "Replace after Delete", s.Replace(ctx, key, old, []byte("v2"), time.Hour), "replace", key)
 			gone(t, key)
-			if err := s.Touch(ctx, key, time.Hour); err != nil {
-				t.Fatalf("Touch after Delete: %v", err)
-			}
 			if _, ok, err := s.LoadTouch(ctx, key, time.Hour); err != nil || ok {
 				t.Fatalf("LoadTouch after Delete = %v, %v; want not found", ok, err)
 			}
@@ -320,26 +311,22 @@ func TestLifetime31Days(t *testing.T) {
 		t.Fatalf("Replace(31 days) by bytes: %v", err)
 	}
 	check("Replace by bytes", "kept again")
-	if err := s.Touch(ctx, key, 31*day); err != nil {
-		t.Fatalf("Touch(31 days): %v", err)
-	}
-	check("Touch", "kept again")
 	if _, ok, err := s.LoadTouch(ctx, key, 31*day); err != nil || !ok {
 		t.Fatalf("LoadTouch(31 days) = %v, %v", ok, err)
 	}
 	check("LoadTouch", "kept again")
 	// 30 days exactly is still relative, and must also work.
-	if err := s.Touch(ctx, key, 30*day); err != nil {
-		t.Fatalf("Touch(30 days): %v", err)
+	if _, ok, err := s.LoadTouch(ctx, key, 30*day); err != nil || !ok {
+		t.Fatalf("LoadTouch(30 days) = %v, %v", ok, err)
 	}
 	if ttl, ok := serverTTL(t, addr, key); !ok || ttl < 30*day-time.Minute || ttl > 30*day {
-		t.Fatalf("after Touch(30 days) memcached holds the record %v with %v to live", ok, ttl)
+		t.Fatalf("after LoadTouch(30 days) memcached holds the record %v with %v to live", ok, ttl)
 	}
 }
 
 // TestCommandsPerOperation reads, through a tapping proxy, what each
 // operation sends: one command each (add for Create, cas for a Replace from
-// a loaded record, gat for LoadTouch, touch with no data for Touch), except
+// a loaded record, gat for LoadTouch), except
 // a Replace from a Record with no Version, which reads the item first
 // (gets, then cas: two round trips) and sends only the gets when the bytes
 // differ. TTLs are rounded up to whole seconds.
@@ -375,8 +362,8 @@ func TestCommandsPerOperation(t *testing.T) {
 		}, true, func() []string { return []string{"gets " + key} }},
 		{"LoadTouch", func() error { _, _, err := s.LoadTouch(ctx, key, time.Hour); return err }, false,
 			func() []string { return []string{"gat 3600 " + key} }},
-		{"Touch", func() error { return s.Touch(ctx, key, time.Millisecond) }, false,
-			func() []string { return []string{"touch " + key + " 1"} }},
+		{"LoadTouch (1ms)", func() error { _, _, err := s.LoadTouch(ctx, key, time.Millisecond); return err }, false,
+			func() []string { return []string{"gat 1 " + key} }},
 		{"Delete", func() error { return s.Delete(ctx, key) }, false,
 			func() []string { return []string{"delete " + key} }},
 		{"Replace (Version) after Delete", func() error { return s.Replace(ctx, key, loaded, []byte("data5"), time.Hour) }, true,
@@ -653,7 +640,6 @@ func TestBadKeys(t *testing.T) {
 				"Create":   s.Create(ctx, key, []byte("v"), time.Minute),
 				"Replace":  s.Replace(ctx, key, sessions.Record{Data: []byte("v")}, []byte("w"), time.Minute),
 				"DeleteIf": s.DeleteIf(ctx, key, sessions.Record{Data: []byte("v"), Version: 1}),
-				"Touch":    s.Touch(ctx, key, time.Minute),
 				"Delete":   s.Delete(ctx, key),
 			}
 			var rec [2]sessions.Record
@@ -688,8 +674,8 @@ func TestTTLMustBePositive(t *testing.T) {
 		if err := s.Replace(ctx, key, sessions.Record{Data: []byte("v")}, []byte("w"), ttl); err == nil || errors.Is(err, sessions.ErrConflict) {
 			t.Errorf("Replace(ttl %v) = %v; want an error that is no conflict", ttl, err)
 		}
-		if err := s.Touch(ctx, key, ttl); err == nil {
-			t.Errorf("Touch(ttl %v) = nil; want an error", ttl)
+		if _, _, err := s.LoadTouch(ctx, key, ttl); err == nil {
+			t.Errorf("LoadTouch(ttl %v) = nil; want an error", ttl)
 		}
 	}
 }

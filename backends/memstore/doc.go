@@ -19,7 +19,7 @@
 // Every record expires after the TTL it was saved or touched with, measured
 // on the monotonic clock, so changes of the wall clock do not shorten or
 // lengthen sessions. An expired record is never returned, even before the
-// sweeper has removed it, and Touch never brings one back. The sweeper
+// sweeper has removed it, and LoadTouch never brings one back. The sweeper
 // bounds memory: without it, a store that only ever sees new session IDs
 // (bots, crawlers) would keep every record it was given. Close stops the
 // sweeper; a Store that is dropped without Close has its sweeper stopped when
@@ -32,7 +32,7 @@
 // (Versions are always zero: this store compares bytes). Each checks and
 // writes under the lock of the key's shard, so of concurrent writes over
 // the same record exactly one succeeds and the others get an error
-// wrapping sessions.ErrConflict. Touch and LoadTouch never recreate a deleted or
+// wrapping sessions.ErrConflict. LoadTouch never recreates a deleted or
 // expired record.
 //
 // # Cost
@@ -52,8 +52,12 @@
 // back. The copy is paid for by the removals before it; Load never pays
 // it.
 //
-// The Store implements sessions.Toucher and sessions.LoadToucher, so a
-// session refresh costs one map update and never rewrites the data.
+// The Store implements sessions.Store; sessions.LoadToucher, so a read that
+// refreshes the session costs one lookup and one map update under the same
+// lock, and never rewrites the data (Load, the plain read, takes only the
+// shard's read lock); and sessions.UserIndex (see Sessions of a user).
+// Close and DeleteExpired are for the app: the session middleware never
+// calls them.
 //
 // # Sessions of a user
 //
@@ -76,9 +80,9 @@
 //
 // An entry ends with its record, in the same step: whatever removes a
 // record (Delete, DeleteIf, a Create over an expired record, an expired
-// record found by Load, Touch, LoadTouch, Tie or UserRecords, and the
-// sweeper or DeleteExpired) removes its index entries under the same shard
-// lock. Replace, Touch and LoadTouch keep them. So the index never holds
+// record found by Load, LoadTouch, Tie or UserRecords, and the sweeper or
+// DeleteExpired) removes its index entries under the same shard lock.
+// Replace and LoadTouch keep them. So the index never holds
 // the entry of a record that is gone, and UserRecords never returns an
 // expired record. A user whose last entry goes is removed from the map,
 // and the map of users is rebuilt as the shards are when it holds less

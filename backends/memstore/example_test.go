@@ -31,9 +31,10 @@ func Example() {
 	err = store.Replace(ctx, "session:abc", rec, []byte("user=42;cart=2"), 30*time.Minute)
 	fmt.Println(errors.Is(err, sessions.ErrConflict))
 
-	// A refresh extends the lifetime without rewriting the data.
-	if err := store.Touch(ctx, "session:abc", time.Hour); err != nil {
-		fmt.Println("touch:", err)
+	// A read that refreshes the session extends its lifetime in the same
+	// step, without rewriting the data.
+	if _, _, err := store.LoadTouch(ctx, "session:abc", time.Hour); err != nil {
+		fmt.Println("load-touch:", err)
 		return
 	}
 

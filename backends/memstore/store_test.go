@@ -39,7 +39,6 @@ func TestConformance(t *testing.T) {
 
 // The store implements the optional interfaces of the lifecycle.
 var (
-	_ sessions.Toucher     = (*memstore.Store)(nil)
 	_ sessions.LoadToucher = (*memstore.Store)(nil)
 	_ sessions.UserIndex   = (*memstore.Store)(nil)
 )

@@ -22,7 +22,7 @@ import (
 // map's own lock is taken inside the shard's, never the other way round
 // (UserRecords copies a user's keys under the map's lock and releases it
 // before it locks any shard). Every removal of a record (Delete, DeleteIf,
-// an expired record found by Load, Touch, Create or the sweeper, and Tie
+// an expired record found by Load, LoadTouch, Create or the sweeper, and Tie
 // itself) removes its index entries under the same shard lock, so the
 // index never holds a key whose record is gone.
 
@@ -94,7 +94,7 @@ func (ix *userIndex) keys(user string) []string {
 }
 
 // Tie adds key to user's index, if a live record is stored under key. The
-// record keeps the tie through Replace, Touch and LoadTouch, and loses it
+// record keeps the tie through Replace and LoadTouch, and loses it
 // when it is deleted or expires, so ttl is not needed: the entry lasts
 // exactly as long as the record. A missing or expired record is not an
 // error and is not tied, since its entry would end at once. Tying a key

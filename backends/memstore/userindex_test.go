@@ -116,7 +116,7 @@ func TestIndexEmptyAfterSweep(t *testing.T) {
 }
 
 // TestIndexEndsWithEveryRemoval: each way a record goes (Delete, DeleteIf,
-// and an expired record found by Load, Touch, LoadTouch, Create, Tie or
+// and an expired record found by Load, LoadTouch, Create, Tie or
 // UserRecords) takes its index entries with it, with no sweeper running.
 func TestIndexEndsWithEveryRemoval(t *testing.T) {
 	const short = 10 * time.Millisecond
@@ -130,7 +130,6 @@ func TestIndexEndsWithEveryRemoval(t *testing.T) {
 			return s.DeleteIf(t.Context(), k, sessions.Record{Data: []byte("data")})
 		}},
 		{"ExpiredLoad", short, func(s *Store, k string) error { _, _, err := s.Load(t.Context(), k); return err }},
-		{"ExpiredTouch", short, func(s *Store, k string) error { return s.Touch(t.Context(), k, time.Hour) }},
 		{"ExpiredLoadTouch", short, func(s *Store, k string) error {
 			_, _, err := s.LoadTouch(t.Context(), k, time.Hour)
 			return err
@@ -262,8 +261,8 @@ func TestIndexSurvivesShrink(t *testing.T) {
 	}
 }
 
-// TestIndexRace: Tie, Untie, UserRecords, Create, Replace, Delete, Touch
-// and the sweeper race over a few keys and users; afterwards the two halves
+// TestIndexRace: Tie, Untie, UserRecords, Create, Replace, Delete,
+// LoadTouch and the sweeper race over a few keys and users; afterwards the two halves
 // of the index agree. Run under -race.
 func TestIndexRace(t *testing.T) {
 	s := New(WithCleanupInterval(time.Millisecond))
@@ -300,7 +299,7 @@ func TestIndexRace(t *testing.T) {
 				case 5:
 					err = s.Delete(ctx, k)
 				case 6:
-					err = s.Touch(ctx, k, time.Duration(1+i%10)*time.Millisecond)
+					_, _, err = s.LoadTouch(ctx, k, time.Duration(1+i%10)*time.Millisecond)
 				}
 				if err != nil && !isConflict(err) {
 					t.Error(err)
@@ -312,7 +311,7 @@ func TestIndexRace(t *testing.T) {
 	wg.Wait()
 	checkIndex(t, s)
 	for i := range 16 { // records that Replace gave an hour expire too
-		if err := s.Touch(ctx, fmt.Sprint("k", i), time.Millisecond); err != nil {
+		if _, _, err := s.LoadTouch(ctx, fmt.Sprint("k", i), time.Millisecond); err != nil {
 			t.Fatal(err)
 		}
 	}

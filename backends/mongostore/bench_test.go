@@ -9,11 +9,10 @@ import (
 // BenchmarkStore runs the benchmarks every store shares on a fresh
 // collection: Load is one round trip (find), LoadTouch one (findAndModify),
 // Replace one (an update filtered on val), CreateDelete two (an insert, a
-// delete), Touch one (an update of expiration alone), and LoadThenTouch,
-// the two-round-trip alternative, is measured to justify LoadTouch. Each
-// benchmark's collection holds its 100 records: on FerretDB 1.x every query
-// on id reads the whole collection, so the figures depend on that number;
-// on MongoDB the unique index makes them independent of it.
+// delete). Each benchmark's collection holds its 100 records: on FerretDB
+// 1.x every query on id reads the whole collection, so the figures depend
+// on that number; on MongoDB the unique index makes them independent of
+// it.
 func BenchmarkStore(b *testing.B) {
 	storetest.Benchmark(b, newTestStore(b))
 }

@@ -303,9 +303,9 @@ func TestDeleteIfStringVal(t *testing.T) {
 	}
 }
 
-// TestTouchNeverRecreates checks that Touch and LoadTouch of a deleted or
-// expired record create nothing and revive nothing.
-func TestTouchNeverRecreates(t *testing.T) {
+// TestLoadTouchNeverRecreates checks that LoadTouch of a deleted or expired
+// record creates nothing and revives nothing.
+func TestLoadTouchNeverRecreates(t *testing.T) {
 	s := newTestStore(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -315,24 +315,18 @@ func TestTouchNeverRecreates(t *testing.T) {
 	if err := s.Delete(ctx, "k"); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Touch(ctx, "k", time.Hour); err != nil {
-		t.Fatal(err)
-	}
 	if rec, found, err := s.LoadTouch(ctx, "k", time.Hour); err != nil || found || rec.Data != nil {
 		t.Fatalf("LoadTouch after Delete = (%q, %v, %v); want nothing", rec.Data, found, err)
 	}
 	if n := countDocs(t, s, "k"); n != 0 {
-		t.Fatalf("Touch after Delete left %d documents; want 0", n)
+		t.Fatalf("LoadTouch after Delete left %d documents; want 0", n)
 	}
 	insertRaw(t, s, "expired", []byte("v"), time.Now().Add(-time.Minute))
-	if err := s.Touch(ctx, "expired", time.Hour); err != nil {
-		t.Fatal(err)
-	}
 	if _, found, err := s.LoadTouch(ctx, "expired", time.Hour); err != nil || found {
 		t.Fatalf("LoadTouch of an expired document = (%v, %v); want not found", found, err)
 	}
 	if _, found, err := s.Load(ctx, "expired"); err != nil || found {
-		t.Fatalf("Load after Touch of an expired document = (%v, %v); want not found", found, err)
+		t.Fatalf("Load after LoadTouch of an expired document = (%v, %v); want not found", found, err)
 	}
 }
 

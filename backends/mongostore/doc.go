@@ -78,6 +78,13 @@
 // middleware then reloads the session and applies its changes again.
 // Record.Version is not used: Replace and DeleteIf compare val itself.
 //
+// # Interfaces
+//
+// The Store implements sessions.Store; sessions.LoadToucher, so a read that
+// refreshes the session is one findAndModify that never rewrites val; and
+// sessions.UserIndex (see User index). DeleteExpired is for the app (for
+// servers without a TTL monitor): the session middleware never calls it.
+//
 // # Round trips
 //
 // Every operation is one round trip to the server in the normal case:
@@ -87,7 +94,6 @@
 //	Create         insert; only when a document of the id is there: delete (if expired), then insert again
 //	Replace        update without upsert (filter id, val, expiration > now; $set val, expiration)
 //	DeleteIf       delete (limit 1; filter id, val, expiration > now)
-//	Touch          update without upsert ($set expiration; an expired or missing session is left alone)
 //	Delete         delete (limit 1)
 //	DeleteExpired  delete (expiration <= now, every match)
 //	Tie            update: $addToSet users on the live document of id, and $pull from the user's expired ones
@@ -115,7 +121,7 @@
 // most, cost it nothing; a server that rejects it is logged and tolerated,
 // and listing a user's sessions then scans the collection. Flask-Session
 // never names the field: its upsert ($set of id, val and expiration) keeps
-// a document's users, as Replace and Touch do, and the documents it inserts
+// a document's users, as Replace and LoadTouch do, and the documents it inserts
 // have none.
 //
 // The entries end with their documents, so that the index never outgrows
@@ -139,10 +145,10 @@
 //
 // FerretDB 1.x runs an update or findAndModify as a find followed by a
 // write of the whole document by _id, without checking the filter again, so
-// two Replaces over the same loaded record could both succeed, and a Touch
-// or LoadTouch racing a Replace could write back the data it found. New
-// tells FerretDB 1.x from buildInfo and the Store then serializes its
-// writes (Create, Replace, DeleteIf, Touch, LoadTouch, Delete, Tie, Untie) per key
+// two Replaces over the same loaded record could both succeed, and a
+// LoadTouch racing a Replace could write back the data it found. New tells
+// FerretDB 1.x from buildInfo and the Store then serializes its writes
+// (Create, Replace, DeleteIf, LoadTouch, Delete, Tie, Untie) per key
 // within this process, with a striped set of locks shared by every Store
 // of the process, and logs a warning saying so. Conditional writes from one
 // process are then atomic; several processes sharing the collection can

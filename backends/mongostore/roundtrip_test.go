@@ -66,7 +66,6 @@ func TestRoundTrips(t *testing.T) {
 		{"Load", "find", func() error { _, _, err := s.Load(ctx, "k"); return err }},
 		{"Load (missing)", "find", func() error { _, _, err := s.Load(ctx, "missing"); return err }},
 		{"LoadTouch", "findAndModify", func() error { _, _, err := s.LoadTouch(ctx, "k", time.Hour); return err }},
-		{"Touch", "update", func() error { return s.Touch(ctx, "k", time.Hour) }},
 		{"Delete", "delete", func() error { return s.Delete(ctx, "k") }},
 		{"DeleteExpired", "delete", func() error { _, err := s.DeleteExpired(ctx); return err }},
 		{"Create (expired)", "insert insert delete insert", func() error {

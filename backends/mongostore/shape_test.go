@@ -61,19 +61,19 @@ func TestDocumentShape(t *testing.T) {
 		}
 	}
 
-	// Touch changes expiration alone; val and _id stay as they were.
-	if err := s.Touch(ctx, key, 2*time.Hour); err != nil {
-		t.Fatalf("Touch: %v", err)
+	// LoadTouch changes expiration alone; val and _id stay as they were.
+	if _, found, err := s.LoadTouch(ctx, key, 2*time.Hour); err != nil || !found {
+		t.Fatalf("LoadTouch = (found %v, err %v); want the record", found, err)
 	}
 	raw2, err := s.coll.FindOne(ctx, bson.D{{Key: "id", Value: key}}).Raw()
 	if err != nil {
-		t.Fatalf("FindOne after Touch: %v", err)
+		t.Fatalf("FindOne after LoadTouch: %v", err)
 	}
 	if !raw2.Lookup("_id").Equal(got["_id"]) || !raw2.Lookup("val").Equal(got["val"]) {
-		t.Errorf("Touch changed _id or val: before %v, after %v", raw, raw2)
+		t.Errorf("LoadTouch changed _id or val: before %v, after %v", raw, raw2)
 	}
 	if !raw2.Lookup("expiration").Time().After(got["expiration"].Time()) {
-		t.Errorf("Touch did not move expiration forward: before %v, after %v", got["expiration"], raw2.Lookup("expiration"))
+		t.Errorf("LoadTouch did not move expiration forward: before %v, after %v", got["expiration"], raw2.Lookup("expiration"))
 	}
 }
 

@@ -17,8 +17,8 @@ import (
 )
 
 // Store keeps sessions in a MongoDB collection. It is safe for concurrent
-// use; it implements sessions.Store, sessions.Toucher,
-// sessions.LoadToucher and sessions.UserIndex.
+// use; it implements sessions.Store, sessions.LoadToucher and
+// sessions.UserIndex.
 type Store struct {
 	coll   *mongo.Collection
 	logger *slog.Logger
@@ -32,7 +32,6 @@ type Store struct {
 
 var (
 	_ sessions.Store       = (*Store)(nil)
-	_ sessions.Toucher     = (*Store)(nil)
 	_ sessions.LoadToucher = (*Store)(nil)
 	_ sessions.UserIndex   = (*Store)(nil)
 )
@@ -115,7 +114,8 @@ func (s *Store) LoadTouch(ctx context.Context, key string, ttl time.Duration) (s
 // atomic on its own on every server, FerretDB 1.x included, so of several
 // Creates racing on one key exactly one succeeds. On FerretDB 1.x, Create
 // still takes the key's lock, as every write does there, so that it cannot
-// fall between the find and the write of a Replace or Touch of this process.
+// fall between the find and the write of a Replace or LoadTouch of this
+// process.
 func (s *Store) Create(ctx context.Context, key string, data []byte, ttl time.Duration) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("mongostore: create %q: %w", key, err)
@@ -231,27 +231,6 @@ func (s *Store) DeleteIf(ctx context.Context, key string, old sessions.Record) e
 	}
 	if res.DeletedCount == 0 {
 		return fmt.Errorf("mongostore: delete-if %q: %w", key, sessions.ErrConflict)
-	}
-	return nil
-}
-
-// Touch sets the record under key to expire after ttl without rewriting its
-// data. A missing or expired record is left alone: not an error, and not
-// brought back. One round trip.
-func (s *Store) Touch(ctx context.Context, key string, ttl time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("mongostore: touch %q: %w", key, err)
-	}
-	unlock, err := s.lockKey(ctx, key)
-	if err != nil {
-		return fmt.Errorf("mongostore: touch %q: %w", key, err)
-	}
-	defer unlock()
-	now := time.Now()
-	_, err = s.coll.UpdateOne(ctx, liveFilter(key, now),
-		bson.D{{Key: "$set", Value: bson.D{{Key: "expiration", Value: expiration(now, ttl)}}}})
-	if err != nil {
-		return fmt.Errorf("mongostore: touch %q: %w", key, err)
 	}
 	return nil
 }

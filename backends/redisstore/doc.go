@@ -138,7 +138,7 @@
 // session key can be a user key: session IDs never hold a ':'.
 //
 // The set has no TTL. A record's TTL moves at every refresh (LoadTouch,
-// Touch, Replace) without the index hearing of it, so a TTL on the set
+// Replace) without the index hearing of it, so a TTL on the set
 // could end it while sessions it lists live on, and "log out everywhere"
 // would miss them. Instead the index is pruned as it is used: Tie and
 // Untie check the entries whose score has passed, up to 100 at a time, and
@@ -194,6 +194,12 @@
 // A listing never waits. The index's scripts read the server's clock
 // (TIME) before they write, which Redis allows since 5.0.
 //
+// # Interfaces
+//
+// The Store implements sessions.Store; sessions.LoadToucher, so a read that
+// refreshes the session is one GETEX, which never rewrites the data; and
+// sessions.UserIndex (see Sessions of a user).
+//
 // # Round trips
 //
 //	Load       1 round trip  GET key
@@ -201,7 +207,6 @@
 //	Create     1 round trip  SET key val PX ms NX
 //	Replace    1 round trip  EVALSHA sha 1 key old val ms
 //	DeleteIf   1 round trip  EVALSHA sha 1 key old
-//	Touch      1 round trip  PEXPIRE key ms    (the data is not rewritten)
 //	Delete     1 round trip  DEL key
 //
 // and for the user index (see Sessions of a user) Tie and Untie 1 (3 when

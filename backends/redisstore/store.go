@@ -13,8 +13,8 @@ import (
 )
 
 // Store is a sessions.Store backed by Redis. It also implements
-// sessions.Toucher (PEXPIRE), sessions.LoadToucher (GETEX) and
-// sessions.UserIndex (a sorted set per user). It is safe for concurrent use.
+// sessions.LoadToucher (GETEX) and sessions.UserIndex (a sorted set per
+// user). It is safe for concurrent use.
 type Store struct {
 	client redis.UniversalClient
 	// prefix starts the keys of the user index (WithKeyPrefix).
@@ -32,7 +32,6 @@ type Store struct {
 var (
 	_ sessions.KeyPrefixer = (*Store)(nil)
 	_ sessions.Store       = (*Store)(nil)
-	_ sessions.Toucher     = (*Store)(nil)
 	_ sessions.LoadToucher = (*Store)(nil)
 	_ sessions.UserIndex   = (*Store)(nil)
 )

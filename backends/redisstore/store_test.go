@@ -17,7 +17,7 @@ import (
 )
 
 // TestBasics covers what the session core relies on, directly: create,
-// load, replace, delete, touch and load-touch, missing keys, and that
+// load, replace, delete and load-touch, missing keys, and that
 // returned bytes belong to the caller.
 func TestBasics(t *testing.T) {
 	ctx := context.Background()
@@ -31,14 +31,11 @@ func TestBasics(t *testing.T) {
 	if rec, ok, err := s.LoadTouch(ctx, key, time.Minute); err != nil || ok || rec.Data != nil {
 		t.Fatalf("LoadTouch(missing) = %+v, %v, %v; want zero Record, false, nil", rec, ok, err)
 	}
-	if err := s.Touch(ctx, key, time.Minute); err != nil {
-		t.Fatalf("Touch(missing) = %v; want nil", err)
-	}
 	if err := s.Delete(ctx, key); err != nil {
 		t.Fatalf("Delete(missing) = %v; want nil", err)
 	}
 	if n := rdb.Exists(ctx, key).Val(); n != 0 {
-		t.Fatalf("Touch/LoadTouch of a missing key created it")
+		t.Fatalf("LoadTouch of a missing key created it")
 	}
 
 	in := []byte("v1")
@@ -58,12 +55,6 @@ func TestBasics(t *testing.T) {
 	// What the core passes after its own Create: the bytes, Version 0.
 	if err := s.Replace(ctx, key, sessions.Record{Data: []byte("v1")}, []byte("v2"), time.Minute); err != nil {
 		t.Fatalf("Replace(v1 -> v2): %v", err)
-	}
-	if err := s.Touch(ctx, key, time.Hour); err != nil {
-		t.Fatalf("Touch: %v", err)
-	}
-	if ttl := rdb.PTTL(ctx, key).Val(); ttl <= time.Minute || ttl > time.Hour {
-		t.Fatalf("PTTL after Touch(1h) = %v", ttl)
 	}
 	rec, ok, err = s.LoadTouch(ctx, key, 2*time.Hour)
 	if err != nil || !ok || string(rec.Data) != "v2" || rec.Version != 0 {
@@ -189,15 +180,12 @@ func TestConditionalWrites(t *testing.T) {
 		if v, ok := stored(t, rdb, key); ok {
 			t.Fatalf("Replace after Delete created %q", v)
 		}
-		// Nor do Touch and LoadTouch bring the record back.
-		if err := s.Touch(ctx, key, time.Hour); err != nil {
-			t.Fatalf("Touch after Delete: %v", err)
-		}
+		// Nor does LoadTouch bring the record back.
 		if _, ok, err := s.LoadTouch(ctx, key, time.Hour); err != nil || ok {
 			t.Fatalf("LoadTouch after Delete = %v, %v; want not found", ok, err)
 		}
 		if v, ok := stored(t, rdb, key); ok {
-			t.Fatalf("Touch or LoadTouch after Delete created %q", v)
+			t.Fatalf("LoadTouch after Delete created %q", v)
 		}
 	})
 	t.Run("ReplaceAfterExpiry", func(t *testing.T) {
@@ -253,7 +241,7 @@ func TestConditionalWrites(t *testing.T) {
 }
 
 // TestExpiry checks that Redis drops a record once its TTL has passed, and
-// that a Touch after that does not bring it back.
+// that a LoadTouch after that does not bring it back.
 func TestExpiry(t *testing.T) {
 	ctx := context.Background()
 	s := redisstore.New(newClient(t, redisAddr(t)))
@@ -262,8 +250,8 @@ func TestExpiry(t *testing.T) {
 		t.Fatalf("Create: %v", err)
 	}
 	time.Sleep(200 * time.Millisecond)
-	if err := s.Touch(ctx, key, time.Minute); err != nil {
-		t.Fatalf("Touch(expired): %v", err)
+	if rec, ok, err := s.LoadTouch(ctx, key, time.Minute); err != nil || ok {
+		t.Fatalf("LoadTouch(expired) = %q, %v, %v; want not found", rec.Data, ok, err)
 	}
 	if rec, ok, err := s.Load(ctx, key); err != nil || ok {
 		t.Fatalf("Load(expired) = %q, %v, %v; want not found", rec.Data, ok, err)
@@ -273,7 +261,7 @@ func TestExpiry(t *testing.T) {
 // TestCommandsPerOperation counts, with a go-redis hook, the round trips and
 // commands each operation sends: one round trip and one command each, with
 // SET NX for Create, one EVALSHA for Replace and for DeleteIf (refused or
-// not), GETEX for LoadTouch and PEXPIRE (no data) for Touch.
+// not) and GETEX for LoadTouch.
 func TestCommandsPerOperation(t *testing.T) {
 	ctx := context.Background()
 	rdb, hook := countedClient(t, redisAddr(t))
@@ -304,7 +292,6 @@ func TestCommandsPerOperation(t *testing.T) {
 			return s.Replace(ctx, key, sessions.Record{Data: []byte("data")}, []byte("data3"), time.Hour)
 		}, true, "evalsha * 1 " + key + " <4 bytes> <5 bytes> 3600000"},
 		{"LoadTouch", func() error { _, _, err := s.LoadTouch(ctx, key, time.Hour); return err }, false, "getex " + key + " px 3600000"},
-		{"Touch", func() error { return s.Touch(ctx, key, time.Hour) }, false, "pexpire " + key + " 3600000"},
 		{"DeleteIf (conflict)", func() error { return s.DeleteIf(ctx, key, sessions.Record{Data: []byte("data")}) }, true, "evalsha * 1 " + key + " <4 bytes>"},
 		{"DeleteIf", func() error { return s.DeleteIf(ctx, key, sessions.Record{Data: []byte("data2")}) }, false, "evalsha * 1 " + key + " <5 bytes>"},
 		{"DeleteIf missing", func() error { return s.DeleteIf(ctx, key, sessions.Record{Data: []byte("data2")}) }, true, "evalsha * 1 " + key + " <5 bytes>"},
@@ -414,11 +401,11 @@ func TestTTLRoundsUpToMilliseconds(t *testing.T) {
 	if err := s.Create(ctx, key, []byte("v"), 1500*time.Microsecond); err != nil {
 		t.Fatalf("Create(1.5ms): %v", err)
 	}
-	if err := s.Touch(ctx, key, time.Nanosecond); err != nil {
-		t.Fatalf("Touch(1ns): %v", err)
+	if _, _, err := s.LoadTouch(ctx, key, time.Nanosecond); err != nil {
+		t.Fatalf("LoadTouch(1ns): %v", err)
 	}
 	_, cmds := hook.stop()
-	want := []string{"set " + key + " <1 bytes> px 2 nx", "pexpire " + key + " 1"}
+	want := []string{"set " + key + " <1 bytes> px 2 nx", "getex " + key + " px 1"}
 	if len(cmds) != 2 || cmds[0] != want[0] || cmds[1] != want[1] {
 		t.Fatalf("commands = %q; want %q", cmds, want)
 	}
@@ -429,8 +416,8 @@ func TestTTLRoundsUpToMilliseconds(t *testing.T) {
 		if err := s.Replace(ctx, key, sessions.Record{Data: []byte("v")}, []byte("w"), ttl); err == nil || errors.Is(err, sessions.ErrConflict) {
 			t.Errorf("Replace(ttl %v) = %v; want an error that is no conflict", ttl, err)
 		}
-		if err := s.Touch(ctx, key, ttl); err == nil {
-			t.Errorf("Touch(ttl %v) = nil; want an error", ttl)
+		if _, _, err := s.LoadTouch(ctx, key, ttl); err == nil {
+			t.Errorf("LoadTouch(ttl %v) = nil; want an error", ttl)
 		}
 	}
 }
@@ -448,7 +435,6 @@ func TestDoneContextSendsNothing(t *testing.T) {
 		"Create":   s.Create(ctx, key, []byte("v"), time.Minute),
 		"Replace":  s.Replace(ctx, key, sessions.Record{Data: []byte("v")}, []byte("w"), time.Minute),
 		"DeleteIf": s.DeleteIf(ctx, key, sessions.Record{Data: []byte("v")}),
-		"Touch":    s.Touch(ctx, key, time.Minute),
 		"Delete":   s.Delete(ctx, key),
 	}
 	_, _, errs["Load"] = s.Load(ctx, key)

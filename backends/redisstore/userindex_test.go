@@ -262,7 +262,7 @@ func TestUserIndexTiePrunes(t *testing.T) {
 	create(t, s, "alice", dead, 100*time.Millisecond)
 	create(t, s, "alice", refreshed, 100*time.Millisecond)
 	create(t, s, "alice", live, time.Hour)
-	if err := s.Touch(ctx, refreshed, time.Hour); err != nil {
+	if _, _, err := s.LoadTouch(ctx, refreshed, time.Hour); err != nil {
 		t.Fatal(err)
 	}
 
@@ -509,7 +509,7 @@ func TestUserIndexPruneRaces(t *testing.T) {
 			s := redisstore.New(rdb, redisstore.WithKeyPrefix(p))
 			create(t, s, "alice", key, 50*time.Millisecond)
 			if c.touch {
-				if err := s.Touch(ctx, key, time.Hour); err != nil {
+				if _, _, err := s.LoadTouch(ctx, key, time.Hour); err != nil {
 					t.Fatal(err)
 				}
 			}

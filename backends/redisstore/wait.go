@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/serversession/serversession/internal/retry"
 )
 
 // write sends the write command args, whose key is key, and returns it once
@@ -34,9 +36,15 @@ func (s *Store) write(ctx context.Context, key string, args ...any) *redis.Cmd {
 	// The pipeline goes to key's master itself instead; a MOVED or ASK
 	// answer (a failover or resharding the client has not seen yet) or a
 	// lost connection reloads the slot map and sends it again, as the
-	// ClusterClient does for its own commands.
-	retries := cc.Options().MaxRetries
-	for attempt := 0; ; attempt++ {
+	// ClusterClient does for its own commands: up to MaxRetries more
+	// times, 50 ms longer apart each time.
+	attempts, tries := max(cc.Options().MaxRetries, 0)+1, 0
+	_ = retry.Do(ctx, retry.Policy{
+		Attempts: attempts,
+		Delay:    func(n int) time.Duration { return time.Duration(n) * 50 * time.Millisecond },
+		Retry:    clusterRetryable,
+	}, func() error {
+		tries++
 		node, err := cc.MasterForKey(ctx, key)
 		if err != nil {
 			cmd = redis.NewCmd(ctx, args...)
@@ -45,17 +53,12 @@ func (s *Store) write(ctx context.Context, key string, args ...any) *redis.Cmd {
 			cmd = s.writeWait(ctx, node, args)
 			err = cmd.Err()
 		}
-		if attempt >= retries || !clusterRetryable(err) || ctx.Err() != nil {
-			return cmd
+		if tries < attempts && clusterRetryable(err) && ctx.Err() == nil {
+			cc.ReloadState(ctx) // during the wait before the next try
 		}
-		cc.ReloadState(ctx)
-		backoff := time.Duration(attempt+1) * 50 * time.Millisecond
-		select {
-		case <-ctx.Done():
-			return cmd
-		case <-time.After(backoff):
-		}
-	}
+		return err
+	})
+	return cmd
 }
 
 // errRingWait refuses waited writes through a redis.Ring, which would send

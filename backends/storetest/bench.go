@@ -35,8 +35,8 @@ func CountCommands(count func() int64) BenchOption {
 // run against s: Load; Replace over the bytes of the previous write
 // (Record{Data}, as after a Create or Replace of one's own); LoadThenReplace,
 // a request's save (Replace over the record Load returned); CreateDelete, a
-// new session and its logout; and, when s implements them, Touch, LoadTouch
-// and LoadThenTouch (the two calls that LoadTouch does in one). Each reports
+// new session and its logout; and, when s implements sessions.LoadToucher,
+// LoadTouch (a read that also refreshes the TTL). Each reports
 // allocations. Before it measures, each creates 100 records of 256 bytes
 // with a TTL of an hour under keys of its own, which its operations then
 // take in turn; it deletes them when it ends, so that s may be on a shared
@@ -50,7 +50,6 @@ func Benchmark(b *testing.B, s sessions.Store, opts ...BenchOption) {
 	for _, o := range opts {
 		o(&c)
 	}
-	toucher, _ := s.(sessions.Toucher)
 	lt, _ := s.(sessions.LoadToucher)
 	load := func(ctx context.Context, k string) (sessions.Record, error) {
 		rec, found, err := s.Load(ctx, k)
@@ -85,20 +84,11 @@ func Benchmark(b *testing.B, s sessions.Store, opts ...BenchOption) {
 			}
 			return s.Delete(ctx, k)
 		}},
-		{"Touch", toucher == nil, func(ctx context.Context, k string) error {
-			return toucher.Touch(ctx, k, time.Hour)
-		}},
 		{"LoadTouch", lt == nil, func(ctx context.Context, k string) error {
 			if _, found, err := lt.LoadTouch(ctx, k, time.Hour); err != nil || !found {
 				return benchError("LoadTouch", k, found, err)
 			}
 			return nil
-		}},
-		{"LoadThenTouch", toucher == nil || lt == nil, func(ctx context.Context, k string) error {
-			if _, err := load(ctx, k); err != nil {
-				return err
-			}
-			return toucher.Touch(ctx, k, time.Hour)
 		}},
 	}
 	for _, o := range ops {

@@ -35,7 +35,6 @@ func testConcurrency(t *testing.T, e *env) {
 	for i := range shared {
 		shared[i] = e.keys.key(fmt.Sprintf("shared-%d", i))
 	}
-	toucher, canTouch := e.store.(sessions.Toucher)
 	lt, canLoadTouch := e.store.(sessions.LoadToucher)
 
 	var failures failureLog
@@ -108,10 +107,6 @@ func testConcurrency(t *testing.T, e *env) {
 							continue
 						}
 						last = nil
-					case i%3 == 1 && canTouch:
-						if err := toucher.Touch(e.ctx, sk, time.Hour); err != nil {
-							fail("worker %d: Touch(%q): %v", w, sk, err)
-						}
 					case canLoadTouch:
 						rec, found, err := lt.LoadTouch(e.ctx, sk, time.Hour)
 						if err != nil {

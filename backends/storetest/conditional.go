@@ -36,7 +36,8 @@ func testCreateConflict(t *testing.T, e *env) {
 
 // testReplace: Replace succeeds over the record it names, whichever way the
 // caller got it: as Load returned it, as LoadTouch returned it, or as
-// Record{Data: d} after its own successful Create or Replace of d.
+// Record{Data: d} after its own successful Create or Replace of d; and
+// another caller's LoadTouch in between does not make it stale.
 func testReplace(t *testing.T, e *env) {
 	k := e.keys.key("k")
 	e.mustCreate(t, k, []byte("v1"), time.Hour)
@@ -59,17 +60,24 @@ func testReplace(t *testing.T, e *env) {
 				"work as old, as Load's does", k, describeRecord(rec), err)
 		}
 		checkData(t, "Load after Replace over the record LoadTouch returned", e.mustLoad(t, k), []byte("v5, over the record LoadTouch returned"))
-	}
-	if toucher, ok := e.store.(sessions.Toucher); ok {
-		cur := e.mustLoad(t, k)
-		if err := toucher.Touch(e.ctx, k, time.Hour); err != nil {
-			t.Fatalf("Touch(%q, 1h) returned error: %v", k, err)
+
+		// Another request's LoadTouch between this one's load and its
+		// Replace changes no data, so it must not make the Replace fail.
+		for i, what := range []string{"the record Load returned before", "Record{Data} of the bytes loaded before"} {
+			old := e.mustLoadRecord(t, k)
+			if i == 1 {
+				old = sessions.Record{Data: old.Data}
+			}
+			if _, found, err := lt.LoadTouch(e.ctx, k, time.Hour); err != nil || !found {
+				t.Fatalf("LoadTouch(%q, 1h) = (found %v, err %v); want the record", k, found, err)
+			}
+			data := []byte(fmt.Sprintf("v%d, over %s a LoadTouch", 6+i, what))
+			if err := e.store.Replace(e.ctx, k, old, data, time.Hour); err != nil {
+				t.Fatalf("Replace(%q, %s) over %s a LoadTouch failed: %v; LoadTouch changes no data, so the record "+
+					"loaded before it must still work as old", k, describeRecord(old), what, err)
+			}
+			checkData(t, "Load after Replace over "+what+" a LoadTouch", e.mustLoad(t, k), data)
 		}
-		if err := e.store.Replace(e.ctx, k, sessions.Record{Data: cur}, []byte("v6, after a Touch"), time.Hour); err != nil {
-			t.Fatalf("Replace(%q, Record{Data: %s}) after a Touch failed: %v; Touch changes no data, so the bytes "+
-				"written before it must still match", k, describe(cur), err)
-		}
-		checkData(t, "Load after Replace that followed a Touch", e.mustLoad(t, k), []byte("v6, after a Touch"))
 	}
 
 	// The same bytes again, and the empty record, both ways.
@@ -115,8 +123,9 @@ func testReplaceStale(t *testing.T, e *env) {
 
 // testDeletedStaysDeleted: once a record is deleted, neither Replace nor
 // DeleteIf (over the record loaded before the Delete, or over its bytes)
-// succeeds, and neither they nor Touch nor LoadTouch brings it back. That is what keeps a logged-out session logged
-// out while another request of the same user is still running.
+// succeeds, and neither they nor LoadTouch brings it back. That is what
+// keeps a logged-out session logged out while another request of the same
+// user is still running.
 func testDeletedStaysDeleted(t *testing.T, e *env) {
 	k := e.keys.key("k")
 	data := []byte("logged in")
@@ -137,12 +146,6 @@ func testDeletedStaysDeleted(t *testing.T, e *env) {
 		e.store.DeleteIf(e.ctx, k, sessions.Record{Data: data}))
 	e.mustMiss(t, k, "DeleteIf must not recreate a deleted record")
 
-	if toucher, ok := e.store.(sessions.Toucher); ok {
-		if err := toucher.Touch(e.ctx, k, time.Hour); err != nil {
-			t.Errorf("Touch(%q) of a deleted record returned error %v; want nil", k, err)
-		}
-		e.mustMiss(t, k, "Touch must not recreate a deleted record")
-	}
 	if lt, ok := e.store.(sessions.LoadToucher); ok {
 		rec, found, err := lt.LoadTouch(e.ctx, k, time.Hour)
 		if err != nil || found || rec.Data != nil {
@@ -150,7 +153,7 @@ func testDeletedStaysDeleted(t *testing.T, e *env) {
 		}
 		e.mustMiss(t, k, "LoadTouch must not recreate a deleted record")
 	}
-	checkConflict(t, fmt.Sprintf("Replace(%q) of a deleted record after Touch and LoadTouch", k),
+	checkConflict(t, fmt.Sprintf("Replace(%q) of a deleted record after LoadTouch", k),
 		e.store.Replace(e.ctx, k, sessions.Record{Data: data}, []byte("written after logout"), time.Hour))
 	e.mustMiss(t, k, "a deleted record must stay deleted")
 }

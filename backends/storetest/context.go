@@ -58,9 +58,6 @@ func testCanceledContext(t *testing.T, e *env) {
 				t.Errorf("Load with a %s context returned (%s, found %v); want (Record{}, false) with the error", c.name, describeRecord(rec), found)
 			}
 			check("Delete", e.store.Delete(c.ctx, k))
-			if toucher, ok := e.store.(sessions.Toucher); ok {
-				check("Touch", toucher.Touch(c.ctx, k, time.Millisecond))
-			}
 			if lt, ok := e.store.(sessions.LoadToucher); ok {
 				rec, found, err := lt.LoadTouch(c.ctx, k, time.Millisecond)
 				check("LoadTouch", err)

@@ -11,8 +11,8 @@ import (
 // Counter counts the calls a store receives, for tests of round-trip
 // budgets: each call to a store of this module is one round trip
 // (gormstore's LoadTouch on MySQL aside, which takes two). Load, Create,
-// Replace, DeleteIf, Delete, Touch, LoadTouch, Tie, Untie and UserRecords
-// each count one.
+// Replace, DeleteIf, Delete, LoadTouch, Tie, Untie and UserRecords each
+// count one.
 type Counter struct{ calls atomic.Int64 }
 
 // Calls returns the number of calls counted so far.
@@ -22,47 +22,22 @@ func (c *Counter) Calls() int64 { return c.calls.Load() }
 func (c *Counter) Reset() { c.calls.Store(0) }
 
 // Count returns s wrapped so that every call adds one to the returned
-// Counter. The wrapper implements sessions.Toucher, sessions.LoadToucher
-// and sessions.UserIndex exactly when s does, so the lifecycle takes the
-// same paths as with s.
+// Counter. The wrapper implements sessions.LoadToucher and
+// sessions.UserIndex exactly when s does, so the lifecycle takes the same
+// paths as with s.
 func Count(s sessions.Store) (*Counter, sessions.Store) {
 	c := &Counter{}
 	base := counted{s, c}
-	t, isT := s.(sessions.Toucher)
 	lt, isLT := s.(sessions.LoadToucher)
 	ix, isIx := s.(sessions.UserIndex)
-	ct, clt, cix := countedTouch{t, c}, countedLoadTouch{lt, c}, countedIndex{ix, c}
+	clt, cix := countedLoadTouch{lt, c}, countedIndex{ix, c}
 	switch {
-	case isT && isLT && isIx:
-		return c, struct {
-			counted
-			countedTouch
-			countedLoadTouch
-			countedIndex
-		}{base, ct, clt, cix}
-	case isT && isLT:
-		return c, struct {
-			counted
-			countedTouch
-			countedLoadTouch
-		}{base, ct, clt}
-	case isT && isIx:
-		return c, struct {
-			counted
-			countedTouch
-			countedIndex
-		}{base, ct, cix}
 	case isLT && isIx:
 		return c, struct {
 			counted
 			countedLoadTouch
 			countedIndex
 		}{base, clt, cix}
-	case isT:
-		return c, struct {
-			counted
-			countedTouch
-		}{base, ct}
 	case isLT:
 		return c, struct {
 			counted
@@ -105,16 +80,6 @@ func (w counted) DeleteIf(ctx context.Context, key string, old sessions.Record) 
 func (w counted) Delete(ctx context.Context, key string) error {
 	w.c.calls.Add(1)
 	return w.s.Delete(ctx, key)
-}
-
-type countedTouch struct {
-	t sessions.Toucher
-	c *Counter
-}
-
-func (w countedTouch) Touch(ctx context.Context, key string, ttl time.Duration) error {
-	w.c.calls.Add(1)
-	return w.t.Touch(ctx, key, ttl)
 }
 
 type countedLoadTouch struct {

@@ -11,7 +11,7 @@ import (
 	"github.com/serversession/serversession/sessions"
 )
 
-// plainStore hides memstore's Touch and LoadTouch.
+// plainStore hides memstore's LoadTouch and UserIndex.
 type plainStore struct{ s *memstore.Store }
 
 func (p plainStore) Load(ctx context.Context, k string) (sessions.Record, bool, error) {
@@ -50,36 +50,13 @@ type (
 		plainStore
 		fakeIndex
 	}
-	indexedTouch struct {
-		touchOnly
-		fakeIndex
-	}
 	indexedLoadTouch struct {
 		loadTouchOnly
 		fakeIndex
 	}
-	indexedBoth struct {
-		touchOnly
-		loadTouch sessions.LoadToucher
-		fakeIndex
-	}
 )
 
-func (s indexedBoth) LoadTouch(ctx context.Context, k string, ttl time.Duration) (sessions.Record, bool, error) {
-	return s.loadTouch.LoadTouch(ctx, k, ttl)
-}
-
-// touchOnly has Touch but not LoadTouch.
-type touchOnly struct {
-	plainStore
-	t sessions.Toucher
-}
-
-func (s touchOnly) Touch(ctx context.Context, k string, ttl time.Duration) error {
-	return s.t.Touch(ctx, k, ttl)
-}
-
-// loadTouchOnly has LoadTouch but not Touch.
+// loadTouchOnly has LoadTouch but no UserIndex.
 type loadTouchOnly struct {
 	plainStore
 	lt sessions.LoadToucher
@@ -95,9 +72,6 @@ func TestCount(t *testing.T) {
 	ctx := context.Background()
 
 	c, s := storetest.Count(ms)
-	if _, ok := s.(sessions.Toucher); !ok {
-		t.Fatal("the wrapper of a Toucher is not one")
-	}
 	if _, ok := s.(sessions.LoadToucher); !ok {
 		t.Fatal("the wrapper of a LoadToucher is not one")
 	}
@@ -113,7 +87,6 @@ func TestCount(t *testing.T) {
 		t.Fatalf("Load through the wrapper = (%q, %v, %v); want (\"v\", true, nil)", rec.Data, found, err)
 	}
 	must("Replace", s.Replace(ctx, "k", rec, []byte("w"), time.Hour))
-	must("Touch", s.(sessions.Toucher).Touch(ctx, "k", time.Hour))
 	rec, found, err = s.(sessions.LoadToucher).LoadTouch(ctx, "k", time.Hour)
 	if err != nil || !found || string(rec.Data) != "w" {
 		t.Fatalf("LoadTouch through the wrapper = (%q, %v, %v); want (\"w\", true, nil)", rec.Data, found, err)
@@ -130,8 +103,8 @@ func TestCount(t *testing.T) {
 		t.Fatalf("Load through the wrapper after DeleteIf = (found %v, err %v); want (false, nil)", found, err)
 	}
 	must("Delete", s.Delete(ctx, "k"))
-	if n := c.Calls(); n != 10 {
-		t.Errorf("Calls() = %d after Create, Load, Replace, Touch, LoadTouch, Create, DeleteIf, DeleteIf, Load and Delete; want 10", n)
+	if n := c.Calls(); n != 9 {
+		t.Errorf("Calls() = %d after Create, Load, Replace, LoadTouch, Create, DeleteIf, DeleteIf, Load and Delete; want 9", n)
 	}
 	c.Reset()
 	if n := c.Calls(); n != 0 {
@@ -141,22 +114,16 @@ func TestCount(t *testing.T) {
 	var last string
 	ix := fakeIndex{&last}
 	for _, w := range []struct {
-		name                 string
-		store                sessions.Store
-		touch, ltouch, index bool
+		name          string
+		store         sessions.Store
+		ltouch, index bool
 	}{
-		{"plain", plainStore{ms}, false, false, false},
-		{"touch only", touchOnly{plainStore{ms}, ms}, true, false, false},
-		{"load-touch only", loadTouchOnly{plainStore{ms}, ms}, false, true, false},
-		{"plain indexed", indexedPlain{plainStore{ms}, ix}, false, false, true},
-		{"touch only indexed", indexedTouch{touchOnly{plainStore{ms}, ms}, ix}, true, false, true},
-		{"load-touch only indexed", indexedLoadTouch{loadTouchOnly{plainStore{ms}, ms}, ix}, false, true, true},
-		{"touch and load-touch indexed", indexedBoth{touchOnly{plainStore{ms}, ms}, ms, ix}, true, true, true},
+		{"plain", plainStore{ms}, false, false},
+		{"load-touch only", loadTouchOnly{plainStore{ms}, ms}, true, false},
+		{"plain indexed", indexedPlain{plainStore{ms}, ix}, false, true},
+		{"load-touch indexed", indexedLoadTouch{loadTouchOnly{plainStore{ms}, ms}, ix}, true, true},
 	} {
 		c, wrapped := storetest.Count(w.store)
-		if _, ok := wrapped.(sessions.Toucher); ok != w.touch {
-			t.Errorf("the wrapper of a %s store implements Toucher: %v; want %v", w.name, ok, w.touch)
-		}
 		if _, ok := wrapped.(sessions.LoadToucher); ok != w.ltouch {
 			t.Errorf("the wrapper of a %s store implements LoadToucher: %v; want %v", w.name, ok, w.ltouch)
 		}

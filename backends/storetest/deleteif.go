@@ -10,8 +10,9 @@ import (
 
 // testDeleteIf: DeleteIf removes the record it names, whichever way the
 // caller got it: as Load returned it, as LoadTouch returned it, or as
-// Record{Data: d} after its own successful Create or Replace of d. It
-// removes that key only, and the key can be created again afterwards.
+// Record{Data: d} after its own successful Create or Replace of d, even
+// after another caller's LoadTouch. It removes that key only, and the key
+// can be created again afterwards.
 func testDeleteIf(t *testing.T, e *env) {
 	other := e.keys.key("other")
 	e.mustCreate(t, other, []byte("survivor"), time.Hour)
@@ -49,19 +50,29 @@ func testDeleteIf(t *testing.T, e *env) {
 				"work as old, as Load's does", k, describeRecord(rec), err)
 		}
 		e.mustMiss(t, k, "DeleteIf over the record LoadTouch returned must remove it")
-	}
-	if toucher, ok := e.store.(sessions.Toucher); ok {
-		k := e.keys.key("touched")
-		data := []byte("deleted after a Touch")
-		e.mustCreate(t, k, data, time.Hour)
-		if err := toucher.Touch(e.ctx, k, time.Hour); err != nil {
-			t.Fatalf("Touch(%q, 1h) returned error: %v", k, err)
+
+		// Another request's LoadTouch between this one's load and its
+		// DeleteIf changes no data, so it must not make the DeleteIf fail.
+		data := []byte("deleted after another request's LoadTouch")
+		for _, c := range []struct {
+			key, name string
+			old       func(k string) sessions.Record
+		}{
+			{"loaded", "the record Load returned before it", func(k string) sessions.Record { return e.mustLoadRecord(t, k) }},
+			{"created", "Record{Data} of the Create before it", func(string) sessions.Record { return sessions.Record{Data: data} }},
+		} {
+			k := e.keys.key("load-touched-after-" + c.key)
+			e.mustCreate(t, k, data, time.Hour)
+			old := c.old(k)
+			if _, found, err := lt.LoadTouch(e.ctx, k, time.Hour); err != nil || !found {
+				t.Fatalf("LoadTouch(%q, 1h) = (found %v, err %v); want the record", k, found, err)
+			}
+			if err := e.store.DeleteIf(e.ctx, k, old); err != nil {
+				t.Fatalf("DeleteIf(%q, %s) over %s failed: %v; LoadTouch changes no data, so the record loaded before it "+
+					"must still work as old", k, describeRecord(old), c.name+" a LoadTouch", err)
+			}
+			e.mustMiss(t, k, "DeleteIf after a LoadTouch must remove the record")
 		}
-		if err := e.store.DeleteIf(e.ctx, k, sessions.Record{Data: data}); err != nil {
-			t.Fatalf("DeleteIf(%q, Record{Data: %s}) after a Touch failed: %v; Touch changes no data, so the bytes "+
-				"written before it must still match", k, describe(data), err)
-		}
-		e.mustMiss(t, k, "DeleteIf after a Touch must remove the record")
 	}
 
 	checkData(t, "Load(other) after DeleteIf of other keys", e.mustLoad(t, other), []byte("survivor"))

@@ -43,11 +43,11 @@
 // # What the suite checks
 //
 // The contract written on sessions.Store: round trip, missing keys,
-// overwrite, delete, conditional delete, expiry, Touch and LoadTouch when the store implements
-// them, a 31-day TTL, a 1 MiB value, binary data, keys made of every
-// session ID character, that returned bytes are never aliased, concurrent
-// use, canceled contexts and an unreachable server; and the user index,
-// below, when the store has one.
+// overwrite, delete, conditional delete, expiry, LoadTouch when the store
+// implements sessions.LoadToucher, a 31-day TTL, a 1 MiB value, binary
+// data, keys made of every session ID character, that returned bytes are
+// never aliased, concurrent use, canceled contexts and an unreachable
+// server; and the user index, below, when the store has one.
 //
 // And the conditional writes in particular:
 //
@@ -55,21 +55,22 @@
 //     sessions.ErrConflict and leaves the record byte for byte as it was.
 //   - Replace: Replace succeeds over the Record that Load returned, the one
 //     LoadTouch returned, and Record{Data: d} after the caller's own Create
-//     or Replace of d (a zero Version asks the store to compare bytes).
+//     or Replace of d (a zero Version asks the store to compare bytes); and
+//     over a Record loaded before another caller's LoadTouch, which changes
+//     no data.
 //   - ReplaceStale: Replace over a Record that no longer matches (replaced
 //     since, or bytes that differ by one, or a key never written) fails with
 //     sessions.ErrConflict, changes nothing and creates nothing.
 //   - DeleteIf: DeleteIf removes the record over the Record that Load
-//     returned, the one LoadTouch returned, and Record{Data: d} after the
-//     caller's own Create or Replace of d; Load then misses, and other keys
-//     stay.
+//     returned, the one LoadTouch returned, Record{Data: d} after the
+//     caller's own Create or Replace of d, and a Record loaded before
+//     another caller's LoadTouch; Load then misses, and other keys stay.
 //   - DeleteIfStale: DeleteIf over a Record that no longer matches (replaced
 //     since, or bytes that differ by one, or a key never written) fails
 //     with sessions.ErrConflict, leaves the record byte for byte as it was
 //     and creates nothing.
 //   - DeletedStaysDeleted: after Delete, neither Replace nor DeleteIf
-//     succeeds, and neither they nor Touch nor LoadTouch brings the record
-//     back.
+//     succeeds, and neither they nor LoadTouch brings the record back.
 //   - ExpiredRecords: an expired record counts as absent whether or not the
 //     store has swept it: Create over it succeeds, Replace and DeleteIf over
 //     it fail and create nothing. Replace sets the TTL to its own ttl, and a failed
@@ -102,7 +103,7 @@
 //     hold ":", "{", "}", "/", "%", "_" or spaces, unicode, or 200 bytes that
 //     differ only in the last one, are different users, for UserRecords and
 //     for Untie.
-//   - UserIndexKeepsTie: Replace, Touch and LoadTouch keep a key's tie:
+//   - UserIndexKeepsTie: Replace and LoadTouch keep a key's tie:
 //     it is listed with its new data and its new Expires, and still after
 //     the ttl it was tied with has passed.
 //   - UserIndexDelete: after Delete, or DeleteIf over the Record that
@@ -147,9 +148,9 @@
 // suite can share a server with other tests and never needs to flush it. Records are written with TTLs of at most 31
 // days, and most are deleted or expire within seconds.
 //
-// The suite takes about twenty seconds per store: the expiry and Touch
+// The suite takes about twenty seconds per store: the expiry and LoadTouch
 // subtests have to wait for real time to pass. They wait for a correctness
-// property (a record is gone after its TTL, a touched record is still there
-// after its original TTL), with slack for stores that count whole seconds,
+// property (a record is gone after its TTL, a load-touched record is still
+// there after its original TTL), with slack for stores that count whole seconds,
 // and never assert how fast a store is.
 package storetest

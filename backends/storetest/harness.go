@@ -67,7 +67,6 @@ var cases = []suiteCase{
 	{"DeletedStaysDeleted", testDeletedStaysDeleted},
 	{"Expiry", testExpiry},
 	{"ExpiredRecords", testExpiredRecords},
-	{"Touch", testTouch},
 	{"LoadTouch", testLoadTouch},
 	{"LongTTL", testLongTTL},
 	{"LargeValue", testLargeValue},

@@ -21,7 +21,7 @@ import (
 //
 // It is a sessions.UserIndex too: each user's index maps keys to the
 // record they were tied to, named by the record's birth (handed out by
-// Create, kept by Replace and Touch), so that a tie ends with its record
+// Create, kept by Replace and LoadTouch), so that a tie ends with its record
 // even when another is created under the same key. Tie, Untie and
 // UserRecords prune the user's entries whose record is gone.
 type refStore struct {
@@ -311,35 +311,28 @@ func (s *refStore) remove(key string) {
 	delete(s.records, s.key(key))
 }
 
-func (s *refStore) Touch(ctx context.Context, key string, ttl time.Duration) error {
-	if err := s.check(ctx); err != nil {
-		return fmt.Errorf("refstore: touch %q: %w", key, err)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.touch(key, ttl, s.fault == "soft-delete-touch")
-	return nil
-}
-
 // touch extends the record under key and reports whether it is live. The
-// caller holds s.mu. revive brings a tombstone back, for the soft-delete
-// faults.
-func (s *refStore) touch(key string, ttl time.Duration, revive bool) (refRecord, bool) {
-	if s.fault == "touch-resurrects" {
+// caller holds s.mu.
+func (s *refStore) touch(key string, ttl time.Duration) (refRecord, bool) {
+	if s.fault == "loadtouch-resurrects" {
 		r := s.records[s.key(key)]
 		r.expires = time.Now().Add(ttl)
 		s.records[s.key(key)] = r
 		return r, true
 	}
-	if r, ok := s.records[s.key(key)]; ok && r.deleted && revive {
+	if r, ok := s.records[s.key(key)]; ok && r.deleted && s.fault == "soft-delete-loadtouch" {
 		r.deleted = false
 		s.records[s.key(key)] = r
 	}
 	r, ok := s.live(key)
-	if !ok || s.fault == "touch-noop" {
+	if !ok || s.fault == "loadtouch-noop" {
 		return r, ok
 	}
 	r.expires = time.Now().Add(ttl)
+	if s.fault == "versioned-loadtouch-new-version" {
+		s.version++
+		r.version = s.version
+	}
 	s.records[s.key(key)] = r
 	return r, true
 }
@@ -353,7 +346,7 @@ func (s *refStore) LoadTouch(ctx context.Context, key string, ttl time.Duration)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r, ok := s.touch(key, ttl, s.fault == "soft-delete-loadtouch")
+	r, ok := s.touch(key, ttl)
 	if !ok {
 		return sessions.Record{}, false, nil
 	}

@@ -14,14 +14,14 @@ import (
 // The UserIndex subtests check sessions.UserIndex as the lifecycle uses it:
 // it ties a key only while its record exists (right after Create, or before
 // a Replace that writes a record naming the user) and unties it after the
-// record was deleted or rewritten without the user. Replace, Touch and
-// LoadTouch keep a key's tie. UserRecords never returns an expired or
-// deleted record. The entry of an expired record may linger in the store
-// only until that user's index is next written (Tie, Untie) or listed
-// (UserRecords); that of a record deleted without Untie (another program
-// deleted it, or the Untie failed) until it is next listed: the index never
-// grows past the user's live sessions once it has been listed. The
-// subtests that count entries use Harness.IndexEntries.
+// record was deleted or rewritten without the user. Replace and LoadTouch
+// keep a key's tie. UserRecords never returns an expired or deleted record.
+// The entry of an expired record may linger in the store only until that
+// user's index is next written (Tie, Untie) or listed (UserRecords); that
+// of a record deleted without Untie (another program deleted it, or the
+// Untie failed) until it is next listed: the index never grows past the
+// user's live sessions once it has been listed. The subtests that count
+// entries use Harness.IndexEntries.
 
 // lingerRule is the rule that the entry counts check, for their failure
 // messages.
@@ -116,7 +116,7 @@ func (e *env) list(t *testing.T, user string) listed {
 // says what happened last, e.g. "after Untie(k2)". For a key that must not
 // be listed, not says why, e.g. "which was deleted; …"; keys missing from
 // not get a generic reason. hint ends the message about a key that is
-// missing, e.g. "Touch keeps a key's tie"; empty, a generic one.
+// missing, e.g. "LoadTouch keeps a key's tie"; empty, a generic one.
 func (e *env) expect(t *testing.T, user string, want map[string][]byte, not map[string]string, when, hint string) listed {
 	t.Helper()
 	got := e.list(t, user)
@@ -146,7 +146,7 @@ func (e *env) expect(t *testing.T, user string, want map[string][]byte, not map[
 
 // checkExpires reports an error unless r.Expires is ttl after the record
 // was last written or touched, some time between from and to, give or take
-// granularitySlack. when says what happened last, e.g. "after Touch(2h)".
+// granularitySlack. when says what happened last, e.g. "after LoadTouch(3h)".
 func checkExpires(t *testing.T, user string, r sessions.UserRecord, from, to time.Time, ttl time.Duration, when string) {
 	t.Helper()
 	lo, hi := from.Add(ttl-granularitySlack), to.Add(ttl+granularitySlack)
@@ -316,12 +316,11 @@ func testUserIndexUserIDs(t *testing.T, e *env) {
 	check("after each user untied the next user's key")
 }
 
-// testUserIndexKeepsTie: Replace, Touch and LoadTouch keep a key's tie:
+// testUserIndexKeepsTie: Replace and LoadTouch keep a key's tie:
 // the key is still listed with its new data and its new expiry, and still
 // after the ttl it was tied with has passed, as long as its record lives.
 func testUserIndexKeepsTie(t *testing.T, e *env) {
 	e.needIndex(t)
-	toucher, canTouch := e.store.(sessions.Toucher)
 	lt, canLoadTouch := e.store.(sessions.LoadToucher)
 	user := e.keys.user("u")
 	type kept struct {
@@ -329,12 +328,8 @@ func testUserIndexKeepsTie(t *testing.T, e *env) {
 		ttl     time.Duration
 	}
 	replaced := kept{e.keys.key("replaced"), "Replace(ttl 1h)", time.Hour}
-	touched := kept{e.keys.key("touched"), "Touch(2h)", 2 * time.Hour}
 	loadTouched := kept{e.keys.key("load-touched"), "LoadTouch(3h)", 3 * time.Hour}
 	ks := []kept{replaced}
-	if canTouch {
-		ks = append(ks, touched)
-	}
 	if canLoadTouch {
 		ks = append(ks, loadTouched)
 	}
@@ -351,18 +346,13 @@ func testUserIndexKeepsTie(t *testing.T, e *env) {
 	want[replaced.key] = []byte("written by Replace")
 	e.mustReplace(t, replaced.key, sessions.Record{Data: []byte("tied for " + touchedTTL.String() + ", then " + replaced.op)},
 		want[replaced.key], replaced.ttl)
-	if canTouch {
-		if err := toucher.Touch(e.ctx, touched.key, touched.ttl); err != nil {
-			t.Fatalf("Touch(%q, %v) returned error: %v", touched.key, touched.ttl, err)
-		}
-	}
 	if canLoadTouch {
 		if _, found, err := lt.LoadTouch(e.ctx, loadTouched.key, loadTouched.ttl); err != nil || !found {
 			t.Fatalf("LoadTouch(%q, %v) = (found %v, err %v); want the record", loadTouched.key, loadTouched.ttl, found, err)
 		}
 	}
 	when := fmt.Sprintf("after Create and Tie with a ttl of %v, then %s", touchedTTL, strings.Join(ops, ", "))
-	hint := "Replace, Touch and LoadTouch keep a key's tie"
+	hint := "Replace and LoadTouch keep a key's tie"
 	got := e.expect(t, user, want, nil, when, hint)
 	to := time.Now()
 	for _, k := range ks {

@@ -12,27 +12,11 @@ import (
 	"github.com/serversession/serversession/sessions"
 )
 
-// Touch sets the record under key to expire after ttl with PEXPIRE, without
-// rewriting its data. A missing record is not an error and is not created.
-func (s *Store) Touch(ctx context.Context, key string, ttl time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("redisstore: touch %q: %w", key, err)
-	}
-	ms, err := millis(ttl)
-	if err != nil {
-		return fmt.Errorf("redisstore: touch %q: %w", key, err)
-	}
-	// PEXPIRE answers 0 for a missing key: nothing to do, not an error.
-	if err := s.client.Process(ctx, redis.NewBoolCmd(ctx, "pexpire", key, ms)); err != nil {
-		return fmt.Errorf("redisstore: touch %q: %w", key, err)
-	}
-	return nil
-}
-
 // LoadTouch returns the record under key and sets it to expire after ttl in
-// one round trip: GETEX key PX ttl. A missing record is found == false with a
-// nil error, and is not created (GETEX and PEXPIRE never create a key). Against a server without GETEX (before Redis 6.2) it
-// pipelines GET and PEXPIRE instead, still in one round trip.
+// one round trip: GETEX key PX ttl. A missing record is found == false
+// with a nil error, and is not created (GETEX and PEXPIRE never create a
+// key). Against a server without GETEX (before Redis 6.2) it pipelines GET
+// and PEXPIRE instead, still in one round trip.
 func (s *Store) LoadTouch(ctx context.Context, key string, ttl time.Duration) (sessions.Record, bool, error) {
 	if err := ctx.Err(); err != nil {
 		return sessions.Record{}, false, fmt.Errorf("redisstore: load-touch %q: %w", key, err)

@@ -8,19 +8,6 @@ import (
 	"github.com/serversession/serversession/sessions"
 )
 
-// Touch sets the record under key to expire after ttl, without copying its
-// data. A missing or expired record is not an error and stays missing.
-func (s *Store) Touch(ctx context.Context, key string, ttl time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("memstore: touch %q: %w", key, err)
-	}
-	if ttl <= 0 {
-		return fmt.Errorf("memstore: touch %q: ttl %v is not positive", key, ttl)
-	}
-	_, _ = s.touch(key, ttl)
-	return nil
-}
-
 // LoadTouch returns a copy of the record under key, with a zero Version,
 // and sets it to expire after ttl, under one lock. A missing or expired
 // record is (Record{}, false, nil) and stays missing.

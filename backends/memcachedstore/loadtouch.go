@@ -2,31 +2,11 @@ package memcachedstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
-	"github.com/bradfitz/gomemcache/memcache"
-
 	"github.com/serversession/serversession/sessions"
 )
-
-// Touch sets the record under key to expire after ttl with memcached's touch
-// command, without rewriting its data. A missing record is not an error and
-// is not created.
-func (s *Store) Touch(ctx context.Context, key string, ttl time.Duration) error {
-	if err := begin(ctx, "touch", key); err != nil {
-		return err
-	}
-	exp, err := expiration(ttl, s.now())
-	if err != nil {
-		return fmt.Errorf("memcachedstore: touch %q: %w", key, err)
-	}
-	if err := s.client.Touch(key, exp); err != nil && !errors.Is(err, memcache.ErrCacheMiss) {
-		return wrap(ctx, "touch", key, err)
-	}
-	return nil
-}
 
 // LoadTouch returns the record under key and sets it to expire after ttl in
 // one round trip, with memcached's gat (get and touch) command. A missing

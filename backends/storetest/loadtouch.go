@@ -7,42 +7,10 @@ import (
 	"github.com/serversession/serversession/sessions"
 )
 
-// touchedTTL is the TTL of the record that Touch and LoadTouch extend. It is
-// two seconds, not one, so that a store that counts whole seconds cannot
-// drop the record before the Touch reaches it.
+// touchedTTL is the TTL of the record that LoadTouch extends. It is two
+// seconds, not one, so that a store that counts whole seconds cannot drop
+// the record before the LoadTouch reaches it.
 const touchedTTL = 2 * time.Second
-
-// testTouch: Touch extends a record's life without changing its data, and
-// Touch of a missing record is not an error and creates nothing.
-func testTouch(t *testing.T, e *env) {
-	toucher, ok := e.store.(sessions.Toucher)
-	if !ok {
-		t.Skip("the store does not implement sessions.Toucher")
-	}
-	k := e.keys.key("touched")
-	want := []byte("touched, not rewritten")
-	start := time.Now()
-	e.mustCreate(t, k, want, touchedTTL)
-	if err := toucher.Touch(e.ctx, k, time.Hour); err != nil {
-		t.Fatalf("Touch(%q, 1h) returned error: %v", k, err)
-	}
-	checkData(t, "Load right after Touch", e.mustLoad(t, k), want)
-	e.mustOutlive(t, k, want, start, "Touch")
-
-	missing := e.keys.key("never-saved")
-	if err := toucher.Touch(e.ctx, missing, time.Hour); err != nil {
-		t.Errorf("Touch(%q) of a key never written returned error %v; want nil", missing, err)
-	}
-	e.mustMiss(t, missing, "Touch must not create records")
-
-	deleted := e.keys.key("deleted")
-	e.mustCreate(t, deleted, []byte("x"), time.Hour)
-	e.mustDelete(t, deleted)
-	if err := toucher.Touch(e.ctx, deleted, time.Hour); err != nil {
-		t.Errorf("Touch(%q) of a deleted record returned error %v; want nil", deleted, err)
-	}
-	e.mustMiss(t, deleted, "Touch must not resurrect a deleted record")
-}
 
 // testLoadTouch: LoadTouch returns the data and extends the record's life;
 // on a missing or deleted record it answers (Record{}, false, nil) and

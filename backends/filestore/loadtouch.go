@@ -10,7 +10,7 @@ import (
 	"github.com/serversession/serversession/sessions"
 )
 
-// Touch and LoadTouch extend a session by rewriting the 29-byte header of
+// LoadTouch extends a session by rewriting the 29-byte header of
 // its file in place (one WriteAt at offset 0), not by writing a new file.
 //
 // Why in place rather than a temporary file and a rename, as Create and
@@ -21,8 +21,8 @@ import (
 //   - It cannot lose an update, nor bring back a deleted record. A rewrite
 //     would read the data, then write it back under a new expiry; a Replace
 //     or Delete that landed in between (another request of the same user)
-//     would be undone, a known flaw of Flask-Session's file backend. Touch
-//     holds the stripe's lock (in-process and flock, see lock.go) from
+//     would be undone, a known flaw of Flask-Session's file backend.
+//     LoadTouch holds the stripe's lock (in-process and flock, see lock.go) from
 //     opening the file to writing its header, so no Replace or Delete of
 //     any process falls in between, and it only ever writes into a file
 //     that exists: a missing file stays missing.
@@ -30,26 +30,6 @@ import (
 //     wait on its lock. Another process could read the header half written;
 //     the header checksum then fails, and that reader looks again with the
 //     stripe locked before it gives up on the file.
-
-// Touch sets the record under key to expire after ttl, without rewriting
-// its data. A missing, expired or corrupt record is not an error and stays
-// missing (expired and corrupt files are removed; corrupt means the framing
-// fails, as for Load). Touch reads only the
-// header, and checks it and the file's size; damage inside the data is
-// caught by the next Load, which checks the data's checksum.
-func (s *Store) Touch(ctx context.Context, key string, ttl time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("filestore: touch %q: %w", key, err)
-	}
-	if ttl <= 0 {
-		return fmt.Errorf("filestore: touch %q: ttl %v is not positive", key, ttl)
-	}
-	_, _, err := s.touch(ctx, key, ttl, false)
-	if err != nil {
-		return fmt.Errorf("filestore: touch %q: %w", key, err)
-	}
-	return nil
-}
 
 // LoadTouch returns the record under key, with a zero Version, and sets it
 // to expire after ttl, opening the file once. A missing, expired or corrupt
@@ -61,7 +41,7 @@ func (s *Store) LoadTouch(ctx context.Context, key string, ttl time.Duration) (s
 	if ttl <= 0 {
 		return sessions.Record{}, false, fmt.Errorf("filestore: load-touch %q: ttl %v is not positive", key, ttl)
 	}
-	data, found, err := s.touch(ctx, key, ttl, true)
+	data, found, err := s.touch(ctx, key, ttl)
 	if err != nil {
 		return sessions.Record{}, false, fmt.Errorf("filestore: load-touch %q: %w", key, err)
 	}
@@ -71,11 +51,11 @@ func (s *Store) LoadTouch(ctx context.Context, key string, ttl time.Duration) (s
 	return sessions.Record{Data: data}, true, nil
 }
 
-// touch rewrites the header of key's file with a new expiry, and with load
-// also reads and checks the data and returns it. A missing file answers
-// not found (or the directory's error, when the directory is gone), and is
-// never created: the file is opened without O_CREATE.
-func (s *Store) touch(ctx context.Context, key string, ttl time.Duration, load bool) (data []byte, found bool, err error) {
+// touch reads and checks key's record, rewrites the header of its file
+// with a new expiry and returns the data. A missing file answers not found
+// (or the directory's error, when the directory is gone), and is never
+// created: the file is opened without O_CREATE.
+func (s *Store) touch(ctx context.Context, key string, ttl time.Duration) (data []byte, found bool, err error) {
 	p, stripe := s.path(key)
 	lf, err := s.lock(ctx, stripe)
 	if err != nil {
@@ -86,7 +66,7 @@ func (s *Store) touch(ctx context.Context, key string, ttl time.Duration, load b
 	if err != nil {
 		return nil, false, s.classify(err)
 	}
-	h, data, live, err := readForTouch(f, load)
+	h, data, live, err := readForTouch(f)
 	if err != nil {
 		_ = f.Close()
 		return nil, false, err
@@ -111,10 +91,9 @@ func (s *Store) touch(ctx context.Context, key string, ttl time.Duration, load b
 	return data, true, nil
 }
 
-// readForTouch reads the header of f (and with load, the whole record) and
-// reports whether it holds a live record. An error is an I/O error; a
-// corrupt or expired record is live == false.
-func readForTouch(f *os.File, load bool) (h header, data []byte, live bool, err error) {
+// readForTouch reads the whole record in f and reports whether it is live.
+// An error is an I/O error; a corrupt or expired record is live == false.
+func readForTouch(f *os.File) (h header, data []byte, live bool, err error) {
 	fi, err := f.Stat()
 	if err != nil {
 		return header{}, nil, false, err
@@ -122,31 +101,15 @@ func readForTouch(f *os.File, load bool) (h header, data []byte, live bool, err 
 	if !fi.Mode().IsRegular() {
 		return header{}, nil, false, fmt.Errorf("%s is not a regular file", f.Name())
 	}
-	size := headerSize
-	if load {
-		size = int(fi.Size())
-	}
-	if int64(size) > fi.Size() {
-		return header{}, nil, false, nil // shorter than a header: corrupt
-	}
-	buf := make([]byte, size)
+	buf := make([]byte, fi.Size())
 	n, err := io.ReadFull(f, buf)
 	if err != nil && err != io.ErrUnexpectedEOF {
 		return header{}, nil, false, err
 	}
-	buf = buf[:n]
-	now := time.Now().UnixNano()
-	if load {
-		expires, data, err := parseRecord(buf)
-		if err != nil || expires <= now {
-			return header{}, nil, false, nil
-		}
-		h, _ := parseHeader(buf) // cannot fail: parseRecord checked it
-		return h, data, true, nil
-	}
-	h, err = parseHeader(buf)
-	if err != nil || h.checkSize(fi.Size()) != nil || h.expires <= now {
+	expires, data, err := parseRecord(buf[:n])
+	if err != nil || expires <= time.Now().UnixNano() {
 		return header{}, nil, false, nil
 	}
-	return h, nil, true, nil
+	h, _ = parseHeader(buf) // cannot fail: parseRecord checked it
+	return h, data, true, nil
 }
