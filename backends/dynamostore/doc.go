@@ -84,18 +84,30 @@
 //
 // # Capacity
 //
-// On an on-demand table every request is billed by the size of the item
-// (rounded up to 4 KB for reads, 1 KB for writes), so a session of a few
-// hundred bytes costs:
+// DynamoDB bills each request by the size of the whole item it reads or
+// writes, attribute names included, however little of it the request
+// returns or changes: a strongly consistent read costs a read unit per
+// 4 KB, a write a write unit per 1 KB (of the larger of the item before
+// and after), each rounded up. A session item is its record plus about 75
+// bytes (the key, the attribute names, expiration). Measured on dynalite,
+// whose capacity accounting follows DynamoDB's rules (see
+// TestConsumedCapacity):
 //
-//	Load       1 read unit (strongly consistent)
-//	LoadTouch  1 write unit
-//	Create     1 write unit
-//	Replace    1 write unit
-//	DeleteIf   1 write unit
-//	Delete     1 write unit
+//	           record of 100 bytes   record of 3 KB (3,072 bytes)
+//	Load       1 read unit           1 read unit
+//	LoadTouch  1 write unit          4 write units
+//	Create     1 write unit          4 write units
+//	Replace    1 write unit          4 write units
+//	DeleteIf   1 write unit          4 write units
+//	Delete     1 write unit          4 write units
 //
-// A write whose condition fails still consumes the write units.
+// A 3 KB record takes 4 write units, not 3, for those 75 bytes. LoadTouch
+// is a write, billed as one though it changes only expiration: the
+// session core loads with it on every request unless
+// Config.ExpireAfterWrite is set (then with Load, a read unit per 4 KB).
+// A request that loads and saves a session thus pays for writing its item
+// twice. A write whose condition fails still consumes its write units on
+// DynamoDB.
 //
 // # Limits and errors
 //
@@ -149,10 +161,21 @@
 //
 // In capacity units, with the index item of a user with n sessions taking
 // about 60·n bytes (its size counts whole for every write to it): Tie and
-// Untie cost ceil(60·n / 1 KB) write units; UserRecords costs
-// ceil(60·n / 4 KB) read units for the index plus one read unit per
-// session of up to 4 KB. An index item is limited to 400 KB like any item:
-// about 6,000 sessions per user.
+// Untie cost ceil(60·n / 1 KB) write units, and the Untie that empties the
+// index one more, for deleting it; UserRecords costs ceil(60·n / 4 KB)
+// read units for the index plus one read unit per session of up to 4 KB
+// (each session's item rounded up on its own), and the write units of an
+// index update when it has entries to fix. Measured on dynalite as above,
+// with sessions of 100 bytes or 3 KB alike, and no entries due:
+//
+//	Tie                                  1 write unit (the 1st session or the 5th)
+//	UserRecords, a user with 1 session   2 read units (2 requests)
+//	UserRecords, a user with 5 sessions  6 read units (2 requests)
+//	Untie, 5 sessions to 4               1 write unit
+//	Untie of the last session            2 write units (2 requests: the index is deleted)
+//
+// An index item is limited to 400 KB like any item: about 6,000 sessions
+// per user.
 //
 // # Testing
 //

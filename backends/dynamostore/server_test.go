@@ -32,12 +32,18 @@ func dynamoAddr(t testing.TB) string {
 // request (0: the SDK's default of 3).
 func newClient(t testing.TB, addr string, attempts int) *dynamodb.Client {
 	t.Helper()
-	return dynamodb.New(dynamodb.Options{
+	return dynamodb.New(clientOptions(addr, attempts))
+}
+
+// clientOptions returns the options newClient makes its client with, for
+// a test that adds to them (middleware on APIOptions, say).
+func clientOptions(addr string, attempts int) dynamodb.Options {
+	return dynamodb.Options{
 		Region:           "us-east-1",
 		BaseEndpoint:     aws.String("http://" + addr),
 		Credentials:      credentials.NewStaticCredentialsProvider("serversession", "test-secret", ""),
 		RetryMaxAttempts: attempts,
-	})
+	}
 }
 
 // tableName derives a table name of t's own from the test's name plus
@@ -66,7 +72,13 @@ func tableName(t testing.TB) string {
 // created with WithCreateTable and deleted when t ends, logging to t.
 func newTestStore(t testing.TB, opts ...Option) *Store {
 	t.Helper()
-	client := newClient(t, dynamoAddr(t), 0)
+	return newTestStoreOn(t, newClient(t, dynamoAddr(t), 0), opts...)
+}
+
+// newTestStoreOn is newTestStore through client, a client of the test's
+// own on the test server.
+func newTestStoreOn(t testing.TB, client *dynamodb.Client, opts ...Option) *Store {
+	t.Helper()
 	table := tableName(t)
 	s, err := New(client, table, append([]Option{WithCreateTable(), WithLogger(testLogger(t))}, opts...)...)
 	if err != nil {
