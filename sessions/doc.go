@@ -36,7 +36,7 @@
 //     changed in place inside maps and slices count as modifications. An
 //     emptied session is deleted and its cookie expired. A
 //     session that was only read has its TTL extended without rewriting its
-//     data (Toucher, LoadToucher) and, if permanent, its cookie re-sent. An
+//     data (LoadToucher) and, if permanent, its cookie re-sent. An
 //     empty new session stores nothing.
 //   - After the handler, it commits if nothing was written, or saves
 //     changes made after the headers went out. A handler that panicked

@@ -437,7 +437,7 @@ func backoff(ctx context.Context, try int) error {
 
 // refresh extends the record's TTL without rewriting its data, unless the
 // load already did, and re-sends a permanent session's cookie. A store
-// without Touch gets the loaded bytes back, conditionally: if another
+// without LoadTouch gets the loaded bytes back, conditionally: if another
 // request changed the record meanwhile, its own write refreshed it; if
 // another request ended it, no cookie is sent for it. Nor is one sent for
 // a session another request of this Manager ended since the load (see
@@ -451,14 +451,9 @@ func (s *Session) refresh(sc *storeContext) error {
 	now := m.now()
 	ttl := s.ttl(now)
 	if m.loadToucher == nil {
-		var err error
-		if m.toucher != nil {
-			err = m.toucher.Touch(sc.get(), s.key(), ttl)
-		} else {
-			err = m.cfg.Store.Replace(sc.get(), s.key(), s.base, s.base.Data, ttl)
-			if errors.Is(err, ErrConflict) {
-				return nil
-			}
+		err := m.cfg.Store.Replace(sc.get(), s.key(), s.base, s.base.Data, ttl)
+		if errors.Is(err, ErrConflict) {
+			return nil
 		}
 		if err != nil {
 			return fmt.Errorf("%w: refresh: %w", ErrStoreSave, err)

@@ -12,7 +12,6 @@ type Manager struct {
 	cfg         Config
 	signer      *signer // nil when cookies carry the bare ID
 	cookies     cookieFormat
-	toucher     Toucher     // cfg.Store as a Toucher, if it is one
 	loadToucher LoadToucher // cfg.Store as a LoadToucher, if it is one and refresh is on
 	index       UserIndex   // cfg.Store as a UserIndex, with IndexUsers
 	writes      *writeLocks // one session's writes at a time
@@ -35,7 +34,6 @@ func New(cfg Config) (*Manager, error) {
 	if cfg.SecretKey != nil {
 		m.signer = newSigner(append([][]byte{cfg.SecretKey}, cfg.SecretKeyFallbacks...), cfg.FlaskSigner)
 	}
-	m.toucher, _ = cfg.Store.(Toucher)
 	if cfg.IndexUsers {
 		m.index = cfg.Store.(UserIndex) // checked by withDefaults
 	}

@@ -407,7 +407,7 @@ func (s stallingStore) Replace(ctx context.Context, key string, old Record, data
 func TestStalledSaveCannotRollBack(t *testing.T) {
 	st := stallingStore{armed: new(atomic.Bool), stalled: make(chan struct{}), landed: make(chan struct{}), late: make(chan error, 1)}
 	h := newHarness(t, func(ts *testStore) Store {
-		st.loadTouchStore = loadTouchStore{touchStore{ts}}
+		st.loadTouchStore = loadTouchStore{ts}
 		return st
 	}, nil)
 	cookie := h.login(map[string]any{"n": 1})

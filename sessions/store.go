@@ -63,21 +63,14 @@ type Record struct {
 // away since it was loaded.
 var ErrConflict = errors.New("sessions: the stored record changed concurrently")
 
-// Toucher is implemented by stores that can extend a record's lifetime
-// without rewriting its data (Redis PEXPIRE, memcached touch, an SQL UPDATE
-// of the expiry). Without it, a refresh replaces the record with the bytes
-// that were loaded.
-type Toucher interface {
-	// Touch sets the record under key to expire after ttl. A missing record
-	// is not an error, and is not created.
-	Touch(ctx context.Context, key string, ttl time.Duration) error
-}
-
 // LoadToucher is implemented by stores that can load a record and extend its
-// lifetime in a single round trip (Redis GETEX). The lifecycle uses it when
-// sessions are refreshed on each request.
+// lifetime without rewriting its data, in a single round trip (Redis GETEX,
+// memcached gat, an SQL UPDATE … RETURNING). The lifecycle loads with it when
+// sessions are refreshed on each request, so that a read costs one round
+// trip. A store without it still works: a read is then refreshed by a
+// conditional Replace of the bytes it loaded, one round trip more.
 type LoadToucher interface {
-	// LoadTouch is Load followed by Touch, in one round trip. A missing
-	// record is not created.
+	// LoadTouch is Load that also sets the record to expire after ttl, in
+	// one round trip. A missing record is not created.
 	LoadTouch(ctx context.Context, key string, ttl time.Duration) (rec Record, found bool, err error)
 }

@@ -15,7 +15,7 @@ import (
 // The lifecycle ties a key only while its record exists: right after it
 // created the record, or before it writes a record naming the user over an
 // existing one. It unties a key after the record was deleted or rewritten
-// without the user. Replace, Touch and LoadTouch keep a key's tie. An
+// without the user. Replace and LoadTouch keep a key's tie. An
 // index entry must end with its record: UserRecords never returns an
 // expired or deleted record. The entry of an expired record may linger in
 // the store only until that user's index is next written or listed, and
