@@ -63,6 +63,14 @@ type Record struct {
 // away since it was loaded.
 var ErrConflict = errors.New("sessions: the stored record changed concurrently")
 
+// Toucher is implemented by stores that can extend a record's lifetime
+// without rewriting its data. The lifecycle no longer calls it.
+type Toucher interface {
+	// Touch sets the record under key to expire after ttl. A missing record
+	// is not an error, and is not created.
+	Touch(ctx context.Context, key string, ttl time.Duration) error
+}
+
 // LoadToucher is implemented by stores that can load a record and extend its
 // lifetime without rewriting its data, in a single round trip (Redis GETEX,
 // memcached gat, an SQL UPDATE … RETURNING). The lifecycle loads with it when
