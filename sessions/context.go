@@ -8,9 +8,8 @@ import (
 
 type contextKey struct{}
 
-// sessionContext is a context carrying a session. The first one made for a
-// session lives inside the Session itself, so that adapters pay no
-// allocation for it.
+// sessionContext is a context carrying a session. The one Begin makes
+// lives inside the Handle, so that adapters pay no allocation for it.
 type sessionContext struct {
 	context.Context
 	s *Session
@@ -25,16 +24,7 @@ func (c *sessionContext) Value(key any) any {
 
 // NewContext returns a copy of ctx that carries s.
 func NewContext(ctx context.Context, s *Session) context.Context {
-	if s == nil || s == nullSession {
-		return &sessionContext{ctx, s}
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ctx.s != nil {
-		return &sessionContext{ctx, s}
-	}
-	s.ctx = sessionContext{ctx, s}
-	return &s.ctx
+	return &sessionContext{ctx, s}
 }
 
 // FromContext returns the session that ctx carries, if any.
@@ -45,7 +35,7 @@ func FromContext(ctx context.Context) (*Session, bool) {
 
 // nullSession is what Get returns when no middleware ran: reads are empty
 // and writes panic with ErrNoMiddleware's message.
-var nullSession = &Session{nullReason: ErrNoMiddleware}
+var nullSession = &Session{state: null, err: ErrNoMiddleware}
 
 // Get returns the current request's session. c may be a *http.Request, a
 // context.Context derived from the request's, a framework context with a
@@ -63,7 +53,7 @@ func Get(c any) *Session {
 	case known:
 		return nullSession
 	}
-	return &Session{nullReason: fmt.Errorf("sessions: Get(%T): not a context Get knows; pass the framework's context "+
+	return &Session{state: null, err: fmt.Errorf("sessions: Get(%T): not a context Get knows; pass the framework's context "+
 		"(*gin.Context, echo.Context), the *http.Request or its context.Context, or register the type with sessions.RegisterContext", c)}
 }
 

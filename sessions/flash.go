@@ -50,7 +50,7 @@ func (s *Session) Flashes(categories ...string) []Flash {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.load()
-	if s.nullReason != nil {
+	if s.state == null {
 		return nil // nothing to take; reads of a null session are empty
 	}
 	if !s.writable() {

@@ -308,7 +308,7 @@ type testWriter struct {
 func (w *testWriter) commit() bool {
 	if !w.committed {
 		w.committed = true
-		w.discard = !w.m.commit(w.s)
+		w.discard = !w.s.h.Commit()
 	}
 	return !w.discard
 }
@@ -370,7 +370,7 @@ func (h *harness) serveRequest(req *http.Request, handler func(w http.ResponseWr
 		finished := false
 		defer func() {
 			if !finished {
-				h.m.abandon(s)
+				s.h.abandon()
 				if v := recover(); v != nil {
 					http.Error(rec, "panic", http.StatusInternalServerError)
 				}
@@ -379,7 +379,7 @@ func (h *harness) serveRequest(req *http.Request, handler func(w http.ResponseWr
 		handler(w, req.WithContext(NewContext(req.Context(), s)), s)
 		finished = true
 	}()
-	h.m.finish(s)
+	s.h.finish()
 	return response{ResponseRecorder: rec, session: s}
 }
 

@@ -745,7 +745,7 @@ func TestCommitOnce(t *testing.T) {
 	resp := h.serveRequest(req, func(w http.ResponseWriter, _ *http.Request, s *Session) {
 		s.Set("a", 1)
 		w.Write([]byte("x"))
-		if !h.m.commit(s) || !h.m.commit(s) {
+		if !s.h.Commit() || !s.h.Commit() {
 			t.Error("Commit reported a replaced response")
 		}
 	})
@@ -802,8 +802,8 @@ func TestUntouchedSessionAllocations(t *testing.T) {
 	w := newRecorder()
 	n := testing.AllocsPerRun(100, func() {
 		s := h.m.Begin(w, r).Session()
-		h.m.commit(s)
-		h.m.finish(s)
+		s.h.Commit()
+		s.h.finish()
 	})
 	if n != 1 {
 		t.Errorf("an untouched session allocates %v times, want 1", n)

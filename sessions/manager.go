@@ -13,7 +13,7 @@ type Manager struct {
 	signer      *signer // nil when cookies carry the bare ID
 	cookies     cookieFormat
 	loadToucher LoadToucher // cfg.Store as a LoadToucher, if it is one and refresh is on
-	index       UserIndex   // cfg.Store as a UserIndex, with IndexUsers
+	ties        *userTies   // cfg.Store's user index, with IndexUsers; nil without
 	writes      *writeLocks // one session's writes at a time
 	ended       endedKeys   // sessions ended lately, whose cookies must not come back
 	now         func() time.Time
@@ -35,7 +35,7 @@ func New(cfg Config) (*Manager, error) {
 		m.signer = newSigner(append([][]byte{cfg.SecretKey}, cfg.SecretKeyFallbacks...), cfg.FlaskSigner)
 	}
 	if cfg.IndexUsers {
-		m.index = cfg.Store.(UserIndex) // checked by withDefaults
+		m.ties = &userTies{cfg.Store.(UserIndex)} // checked by withDefaults
 	}
 	if !cfg.NoRefreshEachRequest {
 		m.loadToucher, _ = cfg.Store.(LoadToucher)

@@ -528,11 +528,11 @@ func TestAbandonKeepsAReplacedResponse(t *testing.T) {
 	rec := httptest.NewRecorder()
 	s := h.m.Begin(rec, httptest.NewRequest(http.MethodGet, "/", nil)).Session()
 	s.Set("a", 1)
-	if h.m.commit(s) {
+	if s.h.Commit() {
 		t.Fatal("Commit reported the response as the handler's, want the ErrorHandler's")
 	}
-	h.m.abandon(s)
-	if h.m.commit(s) {
+	s.h.abandon()
+	if s.h.Commit() {
 		t.Error("after Abandon, Commit lets the handler's output through again")
 	}
 }

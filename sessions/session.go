@@ -3,7 +3,6 @@ package sessions
 import (
 	"log/slog"
 	"maps"
-	"net/http"
 	"slices"
 	"sync"
 )
@@ -21,63 +20,42 @@ import (
 // like any other (see AddFlash and Flashes).
 type Session struct {
 	mu sync.Mutex
-	m  *Manager // nil for the null session
+	m  *Manager // nil for a null session no middleware made
+	h  *Handle  // the request it belongs to (request-phase state); nil likewise
 
-	// The request, as the middleware opened it.
-	w     http.ResponseWriter // the adapter's underlying writer: headers and error responses
-	r     *http.Request
-	req   http.Request   // r as the handler sees it, its context carrying the session (see Manager.start)
-	ctx   sessionContext // the request context NewContext first made for this session
-	stage stage          // where the request is: serving, headers sent, done…
-	// client is the session cookie the client holds: as it sent it, then
-	// as this response leaves it.
-	client clientCookie
-
-	// The session.
 	state   recordState
-	id      string // current ID; "" until one is needed
-	base    Record // the record under id as this request last read or wrote it (state stored)
+	key     string // the storage key, KeyPrefix + the session ID; "" until an ID is needed
+	base    Record // the record under key as this request last read or wrote it (state stored)
 	values  map[string]any
-	meta    meta      // the record's metadata: permanent, created, device
+	meta    meta      // the record's metadata: permanent, created, the user index's
 	isNew   bool      // no record was loaded
 	changes changes   // what this request did to values, for the commit and for merges
-	stale   []retired // records of IDs this request ended, to delete at commit
-	loadErr error     // the store failed to load: the session is read-only
-
-	nullReason error  // set on null sessions: reads are empty, writes panic
-	keyID      string // the ID keyStr was built for
-	keyStr     string // the storage key of keyID
+	stale   []retired // records of keys this request ended, to delete at commit
+	err     error     // why it is read-only: the load failed (unreadable) or it is null
 }
-
-// stage is where a request is in the lifecycle, as the adapter drives it.
-type stage uint8
-
-const (
-	serving   stage = iota // the handler runs; the headers are not out
-	sent                   // the commit before the headers succeeded; Finish saves later changes
-	failed                 // that commit failed and the ErrorHandler had its call: nothing more is saved
-	replaced               // as failed, and the ErrorHandler wrote the response: the handler's output is dropped
-	abandoned              // the handler panicked: nothing is saved
-	done                   // Finish ran: later changes cannot be saved
-)
 
 // recordState is what this request knows of the session's record.
 type recordState uint8
 
 const (
 	unloaded   recordState = iota // the cookie is not read yet
-	absent                        // no record under id (a new session, or one whose record was retired): a save creates it
-	stored                        // base is the record under id: a save replaces it, if it is still there
-	gone                          // another request ended the session (a logout, a new ID) or it expired: nothing is saved under id
-	unreadable                    // the store failed to load it: read-only, never saved over the record
+	absent                        // no record under key (a new session, or one whose record was retired): a save creates it
+	stored                        // base is the record under key: a save replaces it, if it is still there
+	gone                          // another request ended the session (a logout, a new ID) or it expired: nothing is saved under key
+	unreadable                    // the store failed to load it (err): read-only, never saved over the record
+	null                          // no middleware or no Store (err): reads are empty, writes panic
 )
 
-// clientCookie is the session cookie the client holds.
-type clientCookie struct {
-	id    string // the verified session ID it names; "" if none
-	value string // its value, to send back unchanged on refresh; "" to sign id afresh
-	sent  bool   // the client sent a session cookie, valid or not
+// sid returns the session ID, the storage key without its prefix.
+func (s *Session) sid() string {
+	if s.key == "" {
+		return ""
+	}
+	return s.key[len(s.m.cfg.KeyPrefix):]
 }
+
+// newKey gives the session a fresh ID.
+func (s *Session) newKey() { s.key = s.m.key(newID(s.m.cfg.IDLength)) }
 
 // Get returns the value stored under key.
 func (s *Session) Get(key string) (any, bool) {
@@ -118,7 +96,7 @@ func (s *Session) Set(key string, value any) {
 		s.changes.mark(key)
 		return
 	}
-	s.m.log(s.r.Context(), slog.LevelWarn, "sessions: ignoring Set of a reserved key", s.r, slog.String("key", key))
+	s.m.log(slog.LevelWarn, "sessions: ignoring Set of a reserved key", s.h.r, slog.String("key", key))
 }
 
 // Delete removes key. Deleting a missing key changes nothing.
@@ -183,10 +161,10 @@ func (s *Session) ID() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.load()
-	if s.id == "" && s.nullReason == nil && s.state != unreadable {
-		s.id = newID(s.m.cfg.IDLength)
+	if s.key == "" && s.err == nil {
+		s.newKey()
 	}
-	return s.id
+	return s.sid()
 }
 
 // IsNew reports whether the session was not loaded from the store: the
@@ -238,7 +216,7 @@ func (s *Session) Regenerate() {
 		return
 	}
 	s.retire(true)
-	s.id = newID(s.m.cfg.IDLength)
+	s.newKey()
 	s.changes.forced = true
 }
 
@@ -254,9 +232,8 @@ func (s *Session) Destroy() {
 	clear(s.values)
 	s.changes.clear()
 	s.retire(false)
-	s.id = ""
-	s.meta = meta{created: s.m.newCreated()} // values set afterwards start a new session
-	s.meta.permanent = !s.m.cfg.NonPermanent
+	s.key = ""
+	s.meta = meta{permanent: !s.m.cfg.NonPermanent, created: s.m.newCreated()} // values set afterwards start a new session
 }
 
 // Err returns why the session is empty and read-only: the store failed to
@@ -266,10 +243,7 @@ func (s *Session) Err() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.load()
-	if s.nullReason != nil {
-		return s.nullReason
-	}
-	return s.loadErr
+	return s.err
 }
 
 // retire schedules the current record for deletion at commit; what the
@@ -277,14 +251,14 @@ func (s *Session) Err() error {
 // the session goes on under a new ID (Regenerate) rather than ending.
 func (s *Session) retire(moved bool) {
 	if s.state == stored {
-		s.stale = append(s.stale, retired{id: s.id, user: s.meta.tied, rec: s.base, moved: moved})
+		s.stale = append(s.stale, retired{key: s.key, user: s.meta.tied, rec: s.base, moved: moved})
 	}
 	s.state, s.base, s.meta.tied = absent, Record{}, "" // a new record is tied when created
 }
 
 // retired is the record of an ID the session no longer uses.
 type retired struct {
-	id    string
+	key   string
 	user  string // the user it named: its index entry goes with it
 	rec   Record // as last loaded or written
 	moved bool   // by Regenerate: the session goes on under the new ID
@@ -296,12 +270,12 @@ type retired struct {
 // map: it is a wiring mistake, and the message says how to fix it.
 func (s *Session) writable() bool {
 	s.load()
-	if s.nullReason != nil {
-		panic(s.nullReason.Error())
+	if s.state == null {
+		panic(s.err.Error())
 	}
-	if s.stage == done {
+	if s.h.stage == done {
 		// Nothing commits after Finish: say so rather than drop it quietly.
-		s.m.log(s.r.Context(), slog.LevelWarn, "sessions: session changed after the request ended; the change is not saved", s.r)
+		s.m.log(slog.LevelWarn, "sessions: session changed after the request ended; the change is not saved", s.h.r)
 		return false
 	}
 	return s.state != unreadable

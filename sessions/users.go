@@ -75,13 +75,13 @@ type userRecord struct {
 // which the store drops with the record. One that does not decode
 // (another service's codec) is skipped.
 func (m *Manager) userRecords(ctx context.Context, user string) ([]userRecord, error) {
-	if m.index == nil {
+	if m.ties == nil {
 		return nil, ErrNoUserIndex
 	}
 	if user == "" {
 		return nil, nil
 	}
-	recs, err := m.index.UserRecords(ctx, user)
+	recs, err := m.ties.UserRecords(ctx, user)
 	if err != nil {
 		return nil, fmt.Errorf("%w: list the user's sessions: %w", ErrStoreLoad, redactKeys(err, m.cfg.KeyPrefix))
 	}
@@ -182,7 +182,7 @@ func (m *Manager) revoke(ctx context.Context, user string, match func(ref string
 			refs[ref] = true
 			// The record is gone: a failed untie leaves an entry that
 			// listings skip and the store drops.
-			_ = m.index.Untie(ctx, user, r.Key)
+			_ = m.ties.Untie(ctx, user, r.Key)
 		}
 		if len(errs) > 0 {
 			return len(refs), fmt.Errorf("%w: revoke: %w", ErrStoreSave, errors.Join(errs...))
@@ -302,14 +302,14 @@ func (s *Session) userView() (m *Manager, user, current string, ctx context.Cont
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.load()
-	if s.nullReason != nil {
-		return nil, "", "", nil, s.nullReason
+	if s.state == null {
+		return nil, "", "", nil, s.err
 	}
-	if s.m.index == nil {
+	if s.m.ties == nil {
 		return nil, "", "", nil, ErrNoUserIndex
 	}
 	if s.state == stored {
-		current = refOf(s.key(), s.meta)
+		current = refOf(s.key, s.meta)
 	}
-	return s.m, s.m.userOf(s.values), current, s.r.Context(), nil
+	return s.m, s.m.userOf(s.values), current, s.h.r.Context(), nil
 }

@@ -30,6 +30,112 @@ import (
 // one saved before IndexUsers was on) is written at its next request, so
 // that it gets tied. A failed untie leaves an entry whose record no longer
 // names the user; listings check every record they are given and skip it.
+//
+// The lifecycle meets these rules at one seam, Manager.ties: pending when
+// it decides whether to write, before and after the attempts of a write,
+// untie after it deleted a retired record. Without IndexUsers, ties is nil
+// and each of these does nothing.
+
+// userTies is the user index as the write path sees it.
+type userTies struct{ UserIndex }
+
+// tieMove is the move of one write: the user whose index lists the stored
+// record, and the user the written record names.
+type tieMove struct{ old, new string }
+
+// pending reports whether the stored record names a user other than the
+// one whose index lists it: the commit must write it, to tie it. The
+// caller holds s.mu.
+func (t *userTies) pending(s *Session) bool {
+	return t != nil && s.state == stored && s.m.userOf(s.values) != s.meta.tied
+}
+
+// before runs before each attempt at a write (op under key). The record
+// will name the user under UserKey, and say that its index lists it; a
+// record about to name a new user gets its Ref and, with RecordDevice, the
+// device of this request; a Replace ties the new user first. The caller
+// holds s.mu.
+func (t *userTies) before(ctx context.Context, s *Session, op writeOp, key string, ttl time.Duration) (tieMove, error) {
+	mv := tieMove{old: s.meta.tied, new: s.meta.tied}
+	if t == nil {
+		return mv, nil
+	}
+	if mv.new = s.m.userOf(s.values); mv.new == mv.old {
+		return mv, nil
+	}
+	s.meta.tied = mv.new
+	if mv.new == "" {
+		return mv, nil
+	}
+	if s.meta.ref == "" {
+		s.meta.ref = newRef()
+	}
+	if s.m.cfg.RecordDevice && !s.changes.has(keyUserAgent) {
+		s.meta.userAgent = validPrefix(s.h.r.UserAgent(), maxUserAgent)
+		s.meta.ip = s.m.clientIP(s.h.r)
+		s.changes.mark(keyUserAgent)
+	}
+	if op == opReplace {
+		if err := t.Tie(ctx, mv.new, key, ttl); err != nil {
+			return mv, fmt.Errorf("add the session to its user's index: %w", err)
+		}
+	}
+	return mv, nil
+}
+
+// after runs once the attempts of a write are over, with the error that
+// ended them (nil if the record was written) and returns the error the
+// write reports. A created record is tied to its user; if that fails it is
+// deleted again, since a session its user's index does not list could not
+// be revoked. A written or deleted record is untied from the user it no
+// longer names. A record found gone is untied from the user this write
+// tied it to. After a failure the stored record still names the old user:
+// its index gets the key back (an index that keeps one user per record
+// gave it to the new one), and the new user's index loses it. The caller
+// holds s.mu.
+func (t *userTies) after(ctx context.Context, s *Session, op writeOp, mv tieMove, key string, ttl time.Duration, err error) error {
+	if t == nil || mv.new == mv.old || errors.Is(err, errEnded) {
+		return err
+	}
+	switch {
+	case err == nil && op == opCreate:
+		if err = t.Tie(ctx, mv.new, key, ttl); err == nil {
+			return nil
+		}
+		err = fmt.Errorf("add the session to its user's index: %w", err)
+		if derr := s.m.cfg.Store.Delete(ctx, key); derr != nil {
+			err = errors.Join(err, fmt.Errorf("delete the unindexed record: %w", derr))
+		}
+	case err == nil:
+		t.untie(ctx, s, mv.old, key)
+		return nil
+	case errors.Is(err, errGone):
+		t.untie(ctx, s, mv.new, key)
+		return err
+	}
+	if mv.old != "" {
+		if terr := t.Tie(ctx, mv.old, key, ttl); terr != nil {
+			s.m.log(slog.LevelWarn, "sessions: could not give a session back to its user's index after a failed save", s.h.r,
+				slog.Any("error", s.redactLocked(terr)))
+		}
+	}
+	t.untie(ctx, s, mv.new, key)
+	s.meta.tied = mv.old
+	return err
+}
+
+// untie removes key from user's index, after its record stopped naming
+// user. A failure is logged, not returned: the write it follows is done,
+// and listings skip the entry.
+func (t *userTies) untie(ctx context.Context, s *Session, user, key string) {
+	if t == nil || user == "" {
+		return
+	}
+	if err := t.Untie(ctx, user, key); err != nil {
+		s.m.log(slog.LevelWarn, "sessions: could not remove an ended session from its user's index; listings skip it", s.h.r,
+			slog.Any("error", s.redactLocked(err)))
+	}
+}
 
 // userOf returns the user the values name under UserKey: a string, or an
 // integer in decimal (as a Go app may store a numeric ID; Flask-Login
@@ -55,32 +161,6 @@ func (m *Manager) newCreated() int64 {
 		return m.now().Unix()
 	}
 	return 0
-}
-
-// untied reports whether the session's record names a user other than
-// the one whose index lists it: the commit must write it, to tie it. The
-// caller holds s.mu.
-func (s *Session) untied() bool {
-	return s.m.index != nil && s.state == stored && s.m.userOf(s.values) != s.meta.tied
-}
-
-// noteTie gives a session about to be tied to a new user its Ref, if it
-// has none, and with RecordDevice the device of this request. The caller
-// holds s.mu.
-func (s *Session) noteTie() {
-	m := s.m
-	user := m.userOf(s.values)
-	if user == "" || user == s.meta.tied {
-		return
-	}
-	if s.meta.ref == "" {
-		s.meta.ref = newRef()
-	}
-	if m.cfg.RecordDevice && !s.changes.has(keyUserAgent) {
-		s.meta.userAgent = validPrefix(s.r.UserAgent(), maxUserAgent)
-		s.meta.ip = m.clientIP(s.r)
-		s.changes.mark(keyUserAgent)
-	}
 }
 
 // maxUserAgent bounds the user agent kept in a record: the header is the
@@ -111,68 +191,4 @@ func (m *Manager) clientIP(r *http.Request) string {
 		return validPrefix(r.RemoteAddr, 64)
 	}
 	return host
-}
-
-// tieCreated ties a record just created to the user it names. If the tie
-// fails, the record is deleted again: a session its user's index does not
-// list could not be revoked. The caller holds s.mu.
-func (s *Session) tieCreated(ctx context.Context, key string, ttl time.Duration) error {
-	user := s.meta.tied
-	if s.m.index == nil || user == "" {
-		return nil
-	}
-	err := s.m.index.Tie(ctx, user, key, ttl)
-	if err == nil {
-		return nil
-	}
-	err = fmt.Errorf("add the session to its user's index: %w", err)
-	if derr := s.m.cfg.Store.Delete(ctx, key); derr != nil {
-		err = errors.Join(err, fmt.Errorf("delete the unindexed record: %w", derr))
-	}
-	return err
-}
-
-// tieBefore ties the record about to be written over the stored one to the
-// user it will name, if that user is new to it (old is the user whose
-// index lists the stored record). The caller holds s.mu.
-func (s *Session) tieBefore(ctx context.Context, old, key string, ttl time.Duration) error {
-	user := s.meta.tied
-	if s.m.index == nil || user == "" || user == old {
-		return nil
-	}
-	if err := s.m.index.Tie(ctx, user, key, ttl); err != nil {
-		return fmt.Errorf("add the session to its user's index: %w", err)
-	}
-	return nil
-}
-
-// untieFailed undoes the move of a write that failed: the stored record
-// still names old, so its index gets the key back (an index that keeps one
-// user per record gave it to the new one), and the new user's index loses
-// it. It returns err, the write's error. The caller holds s.mu.
-func (s *Session) untieFailed(ctx context.Context, old, key string, ttl time.Duration, err error) error {
-	if user := s.meta.tied; s.m.index != nil && user != old {
-		if old != "" {
-			if terr := s.m.index.Tie(ctx, old, key, ttl); terr != nil {
-				s.m.log(ctx, slog.LevelWarn, "sessions: could not give a session back to its user's index after a failed save", s.r,
-					slog.Any("error", s.redactLocked(terr)))
-			}
-		}
-		s.untie(ctx, user, key)
-		s.meta.tied = old
-	}
-	return err
-}
-
-// untie removes key from user's index, after its record stopped naming
-// user. A failure is logged, not returned: the write it follows is done,
-// and listings skip the entry (see the comment at the top of this file).
-func (s *Session) untie(ctx context.Context, user, key string) {
-	if s.m.index == nil || user == "" {
-		return
-	}
-	if err := s.m.index.Untie(ctx, user, key); err != nil {
-		s.m.log(ctx, slog.LevelWarn, "sessions: could not remove an ended session from its user's index; listings skip it", s.r,
-			slog.Any("error", s.redactLocked(err)))
-	}
 }

@@ -1,0 +1,272 @@
+package sessions
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+)
+
+// Every write is conditional (see Store): a new record is created only
+// where none is, and a loaded one replaced only if it still holds what this
+// request loaded. When another request changed it in between, write reloads
+// it, replays this request's changes over it (rebase) and tries again. When
+// another request ended it (Destroy, Regenerate, expiry), this request's
+// changes are dropped: a session that is gone stays gone.
+
+// writeTries bounds the attempts of one conditional write that keeps
+// meeting other processes' writes (within a process, writes take turns);
+// the last conflict is reported as ErrStoreSave. With backoff's waits,
+// they span about a second.
+const writeTries = 16
+
+// writeOp is the store call that saves the session.
+type writeOp uint8
+
+const (
+	opCreate  writeOp = iota // no record under the key: Create
+	opReplace                // Replace the record loaded
+	opDelete                 // the session was emptied key by key: DeleteIf the record loaded
+)
+
+// errGone and errEnded end a write whose session is gone: a reload after a
+// conflict found no record, or another request of this Manager ended the
+// session while the write was on its way.
+var (
+	errGone  = errors.New("sessions: the record is gone")
+	errEnded = errors.New("sessions: the session ended meanwhile")
+)
+
+// write saves the session under its key, with the store call its state
+// asks for. data is the session already encoded, or nil. A write that finds
+// the record changed reloads it, replays this request's changes over it
+// (rebase) and tries again, at most writeTries times. One that finds the
+// record gone saves nothing and leaves the state gone. The caller holds
+// s.mu.
+func (s *Session) write(sc *storeContext, data []byte) error {
+	key, ctx := s.key, sc.get()
+	lock, err := s.m.writes.lock(ctx, key)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrStoreSave, err)
+	}
+	defer func() {
+		if lock != nil {
+			lock.unlock()
+		}
+	}()
+	if last, ok := lock.latest(key); ok && s.state == stored && !bytes.Equal(last.Data, s.base.Data) {
+		// A request of this process wrote the session since this one
+		// loaded it: replay over that write rather than fail on it.
+		if err := s.rebase(last); err == nil {
+			data = nil
+		}
+	}
+	var (
+		op       writeOp
+		ttl      time.Duration
+		move     tieMove
+		conflict error // the last conflict, once there was one
+	)
+	for try := 1; ; try++ {
+		op, ttl = s.writeOp(), s.ttl(s.m.now())
+		move, err = s.m.ties.before(ctx, s, op, key, ttl)
+		if err == nil {
+			data, err = s.attempt(ctx, op, key, data, ttl)
+		}
+		if err == nil && s.m.ended.has(key) {
+			err = errEnded
+		}
+		if !errors.Is(err, ErrConflict) || op == opCreate {
+			break
+		}
+		if try == writeTries {
+			err = fmt.Errorf("after %d tries: %w", try, err)
+			break
+		}
+		conflict = err
+		if try > 1 {
+			// Not this process's requests, which take turns under the
+			// lock: another process keeps writing. Give way for a while.
+			lock.unlock()
+			if lock, err = nil, backoff(ctx, try); err == nil {
+				lock, err = s.m.writes.lock(ctx, key)
+			}
+			if err != nil {
+				break
+			}
+		}
+		if err = s.reload(ctx, key); err != nil {
+			break
+		}
+		data = nil
+	}
+	err = s.m.ties.after(ctx, s, op, move, key, ttl, err)
+	switch {
+	case err == nil && op == opDelete:
+		s.state, s.base, s.meta.tied = absent, Record{}, ""
+		s.changes.reset()
+		lock.wrote(key, Record{})
+	case err == nil:
+		s.state, s.base = stored, Record{Data: data}
+		s.changes.reset()
+		lock.wrote(key, s.base)
+	case errors.Is(err, errGone), errors.Is(err, errEnded):
+		// Its index entries stay: the request that ended it unties them
+		// once its delete succeeded, and if that failed, the record lives
+		// on and must stay listed.
+		s.state, s.base = gone, Record{}
+	case errors.Is(err, ErrEncode):
+		return err
+	default:
+		if conflict != nil && !errors.Is(err, ErrConflict) {
+			err = fmt.Errorf("%w (after %w)", err, conflict)
+		}
+		return fmt.Errorf("%w: %w", ErrStoreSave, err)
+	}
+	return nil
+}
+
+// writeOp returns the store call that saves the session as it is now.
+func (s *Session) writeOp() writeOp {
+	switch {
+	case s.state == absent:
+		return opCreate
+	case len(s.values) == 0:
+		return opDelete
+	}
+	return opReplace
+}
+
+// attempt makes one conditional write. data is the session already
+// encoded, or nil; it returns what it wrote. The caller holds s.mu.
+func (s *Session) attempt(ctx context.Context, op writeOp, key string, data []byte, ttl time.Duration) ([]byte, error) {
+	store := s.m.cfg.Store
+	if op == opDelete {
+		return nil, store.DeleteIf(ctx, key, s.base)
+	}
+	if data == nil {
+		var err error
+		if data, err = s.encode(); err != nil {
+			return nil, err // ErrEncode
+		}
+	}
+	if op == opCreate {
+		return data, store.Create(ctx, key, data, ttl)
+	}
+	return data, store.Replace(ctx, key, s.base, data, ttl)
+}
+
+// reload loads the record another request stored over this one's, and
+// replays this request's changes over it. It returns errGone if the record
+// is gone. The caller holds s.mu.
+func (s *Session) reload(ctx context.Context, key string) error {
+	cur, found, err := s.m.cfg.Store.Load(ctx, key)
+	switch {
+	case err != nil:
+		return fmt.Errorf("reload after a conflict: %w", err)
+	case !found:
+		return errGone
+	}
+	if err := s.rebase(cur); err != nil {
+		// Another service wrote a record this codec cannot read: leave it,
+		// as load does, and report the save as failed.
+		return fmt.Errorf("the record another request stored does not decode: %w", err)
+	}
+	return nil
+}
+
+// backoff waits before the retry of a write that conflicted more than
+// once, a random time that doubles with each try, so that processes racing
+// on one session take turns instead of colliding again.
+func backoff(ctx context.Context, try int) error {
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	t := time.NewTimer(time.Duration(rand.Int64N(int64(time.Millisecond) << min(try, 6))))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
+// deleteRetired deletes the records of retired IDs (only those Regenerate
+// moved away from, if movedOnly) and unties them. One that fails to go
+// stays scheduled, so that Finish tries again after a Commit that had
+// nothing to report. The caller holds s.mu.
+func (s *Session) deleteRetired(sc *storeContext, movedOnly bool) error {
+	if len(s.stale) == 0 {
+		return nil
+	}
+	ctx := sc.get()
+	var errs []error
+	kept := s.stale[:0]
+	for _, r := range s.stale {
+		if movedOnly && !r.moved {
+			kept = append(kept, r)
+			continue
+		}
+		err := s.m.endKey(r.key, func() error {
+			if r.moved && s.state == stored {
+				return s.deleteMoved(ctx, r.key, r.rec)
+			}
+			return s.m.cfg.Store.Delete(ctx, r.key)
+		})
+		if err != nil {
+			errs = append(errs, err)
+			kept = append(kept, r)
+			continue
+		}
+		s.m.ties.untie(ctx, s, r.user, r.key)
+	}
+	s.stale = kept
+	if len(errs) > 0 {
+		return fmt.Errorf("%w: delete: %w", ErrStoreSave, errors.Join(errs...))
+	}
+	return nil
+}
+
+// endKey runs del, which deletes the record under key, with key among the
+// ended keys: first, so that no request re-sends its cookie from then on,
+// and forgotten again if del fails, since the record is still there.
+func (m *Manager) endKey(key string, del func() error) error {
+	m.ended.add(key)
+	if err := del(); err != nil {
+		m.ended.remove(key)
+		return err
+	}
+	return nil
+}
+
+// deleteMoved deletes old, the record Regenerate moved the session away
+// from, only if it still holds what this request loaded. If it is gone,
+// another request ended the session meanwhile (a logout, a revocation),
+// and the record just stored under the new ID goes too, so that a session
+// revoked while this request ran stays revoked. If it changed, it is
+// deleted anyway. The caller holds s.mu.
+func (s *Session) deleteMoved(ctx context.Context, key string, old Record) error {
+	store := s.m.cfg.Store
+	err := store.DeleteIf(ctx, key, old)
+	if !errors.Is(err, ErrConflict) {
+		return err
+	}
+	_, found, err := store.Load(ctx, key)
+	switch {
+	case err != nil:
+		return err
+	case found:
+		return store.Delete(ctx, key)
+	}
+	if err := s.m.endKey(s.key, func() error { return store.Delete(ctx, s.key) }); err != nil {
+		return fmt.Errorf("end the new ID of a session ended meanwhile: %w", err)
+	}
+	s.m.ties.untie(ctx, s, s.meta.tied, s.key)
+	s.state, s.base = gone, Record{}
+	s.m.log(slog.LevelInfo, "sessions: the session ended in another request while this one gave it a new ID; the new ID is dropped", s.h.r)
+	return nil
+}
