@@ -86,34 +86,18 @@ func pythonFloats(v any, depth int) (any, bool) {
 			}
 		}
 		return out, out != nil
-	case []float64:
-		var out []any
+	case []float64: // as []any, copied only if it holds an integral float
+		out := make([]any, len(x))
 		for i, f := range x {
-			if w, ok := pythonFloat(f, 64); ok {
-				if out == nil {
-					out = make([]any, len(x))
-					for j, g := range x {
-						out[j] = g
-					}
-				}
-				out[i] = w
-			}
+			out[i] = f
 		}
-		return out, out != nil
+		return pythonFloats(out, depth)
 	case map[string]float64:
-		var out map[string]any
+		out := make(map[string]any, len(x))
 		for k, f := range x {
-			if w, ok := pythonFloat(f, 64); ok {
-				if out == nil {
-					out = make(map[string]any, len(x))
-					for k2, g := range x {
-						out[k2] = g
-					}
-				}
-				out[k] = w
-			}
+			out[k] = f
 		}
-		return out, out != nil
+		return pythonFloats(out, depth)
 	}
 	return nil, false
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -138,32 +139,13 @@ func mutable(v any) bool {
 // toInt64 converts a decoded integer (or an integral float) to int64.
 func toInt64(v any) (int64, bool) {
 	switch n := v.(type) {
-	case int64:
-		return n, true
-	case int:
-		return int64(n), true
-	case int32:
-		return int64(n), true
-	case int16:
-		return int64(n), true
-	case int8:
-		return int64(n), true
-	case uint64:
-		if n > math.MaxInt64 {
-			return 0, false
+	case int, int8, int16, int32, int64:
+		return reflect.ValueOf(n).Int(), true
+	case uint, uint8, uint16, uint32, uint64:
+		if u := reflect.ValueOf(n).Uint(); u <= math.MaxInt64 {
+			return int64(u), true
 		}
-		return int64(n), true
-	case uint:
-		if uint64(n) > math.MaxInt64 {
-			return 0, false
-		}
-		return int64(n), true
-	case uint32:
-		return int64(n), true
-	case uint16:
-		return int64(n), true
-	case uint8:
-		return int64(n), true
+		return 0, false
 	case float64:
 		if n != math.Trunc(n) || n < math.MinInt64 || n >= math.MaxInt64 {
 			return 0, false
@@ -180,11 +162,9 @@ func toInt64(v any) (int64, bool) {
 		}
 		// A float, as Python writes an integral one (2.0): converted as the
 		// float64 msgpack would have decoded.
-		f, err := strconv.ParseFloat(string(n), 64)
-		if err != nil {
-			return 0, false
+		if f, err := strconv.ParseFloat(string(n), 64); err == nil {
+			return toInt64(f)
 		}
-		return toInt64(f)
 	}
 	return 0, false
 }
