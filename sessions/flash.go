@@ -33,8 +33,7 @@ func (s *Session) AddFlash(message string, category ...string) {
 	if len(category) > 0 {
 		cat = category[0]
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.locked().Unlock()
 	if !s.writable() {
 		return
 	}
@@ -47,9 +46,7 @@ func (s *Session) AddFlash(message string, category ...string) {
 // categories, only messages in those categories are returned and removed;
 // the others stay for later.
 func (s *Session) Flashes(categories ...string) []Flash {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.load()
+	defer s.locked().Unlock()
 	if s.state == null {
 		return nil // nothing to take; reads of a null session are empty
 	}

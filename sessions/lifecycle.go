@@ -26,9 +26,9 @@ import (
 // The user index (usertie.go) joins in at one seam, Manager.ties: before
 // and after each save, and after each retired record is deleted.
 
-// Begin starts the session of request r, whose response goes to w. Nothing
-// is read yet: the cookie and the record are loaded when the handler first
-// uses the session. The Handle serves this one request.
+// Begin starts the session of request r, whose response goes to w, and
+// reads nothing: the cookie and the record are loaded when the handler
+// first uses the session. The Handle serves this one request.
 func (m *Manager) Begin(w http.ResponseWriter, r *http.Request) *Handle {
 	h := &Handle{r: r}
 	h.s.m, h.s.h = m, h
@@ -36,8 +36,7 @@ func (m *Manager) Begin(w http.ResponseWriter, r *http.Request) *Handle {
 	if m.cfg.Store == nil {
 		h.s.state, h.s.err = null, ErrNoStore
 	}
-	// The handler's request is a copy of r, kept in h with its context: no
-	// allocation beyond h (WithContext is inlined, and its copy copied).
+	// The handler's request and its context live in h: no allocation more.
 	h.ctx = sessionContext{r.Context(), &h.s}
 	h.req = *r.WithContext(&h.ctx)
 	return h
@@ -89,8 +88,8 @@ func (s *Session) loadRecord() bool {
 	}
 	values, md, err := s.decode(rec.Data)
 	if err != nil {
-		// Dropped, not deleted: a service on another codec sharing the store
-		// (a Flask app mid-migration) may have written it. Its TTL ends it.
+		// Dropped, not deleted: a service on another codec sharing the
+		// store may own it. Its TTL ends it.
 		m.log(slog.LevelWarn, "sessions: dropping a session record that does not decode", r,
 			slog.Int("bytes", len(rec.Data)), slog.Any("error", err))
 		return false
@@ -111,10 +110,10 @@ func (s *Session) loadRecord() bool {
 }
 
 // Commit commits the session, if it is not committed yet; call it right
-// before the response headers are written, where the framework writes
-// them. It reports whether the handler's output goes out: false means the
-// ErrorHandler wrote a response of its own, and the adapter must drop
-// whatever the handler writes. Later calls repeat the first answer.
+// before the framework writes the response headers. It reports whether the
+// handler's output goes out: false means the ErrorHandler wrote a response
+// of its own, and the adapter must drop what the handler writes. Later
+// calls repeat the first answer.
 func (h *Handle) Commit() bool {
 	s := &h.s
 	s.mu.Lock()
@@ -138,9 +137,9 @@ func (h *Handle) Commit() bool {
 	return h.stage != replaced
 }
 
-// commit applies the commit rules. Before the headers it may set cookies;
-// after them it saves what it can and reports what needed a cookie. The
-// caller holds s.mu.
+// commit applies the commit rules (see docs/architecture.md). Before the
+// headers it may set cookies; after them it saves what it can and reports
+// what needed a cookie. The caller holds s.mu.
 func (s *Session) commit(beforeHeaders bool) error {
 	h := s.h
 	if h.stage == abandoned || s.state == unloaded || s.state == null {
@@ -151,9 +150,8 @@ func (s *Session) commit(beforeHeaders bool) error {
 	}
 	switch s.state {
 	case unreadable:
-		// Reported once: by the commit before the headers (which then
-		// fails, so Finish saves nothing), or by Finish when the handler
-		// first used the session after writing.
+		// Reported once: by the commit before the headers, or by finish
+		// when the handler first used the session after writing.
 		return s.err
 	case gone:
 		if s.changes.any() {
@@ -184,8 +182,8 @@ func (s *Session) commit(beforeHeaders bool) error {
 		return s.deleteRetired(&sc, false)
 
 	case len(s.values) == 0 && (s.changes.cleared || s.state == absent):
-		// Cleared or destroyed: the record goes, whatever other requests
-		// stored in it meanwhile. Or emptied before it was ever stored.
+		// Cleared or destroyed (the record goes, whatever others stored in
+		// it meanwhile), or emptied before it was ever stored.
 		s.retire(false)
 		s.changes.reset()
 		s.expireCookie(beforeHeaders)
@@ -196,8 +194,8 @@ func (s *Session) commit(beforeHeaders bool) error {
 		s.newKey()
 	}
 	if !beforeHeaders && s.sid() != h.client.id {
-		// No cookie can name the new ID: the data is lost, but records
-		// retired by Destroy or Regenerate (or found corrupt) still go.
+		// No cookie can name the new ID: the data is lost; retired records
+		// still go.
 		return errors.Join(ErrHeadersSent, s.deleteRetired(&sc, false))
 	}
 	if err := s.write(&sc, data); err != nil {
@@ -225,13 +223,12 @@ func (s *Session) commit(beforeHeaders bool) error {
 	return s.deleteRetired(&sc, false)
 }
 
-// refresh extends the record's TTL without rewriting its data, unless the
-// load already did, and re-sends a permanent session's cookie. A store
-// without LoadTouch gets the loaded bytes back, conditionally: if another
-// request changed the record meanwhile, its own write refreshed it; if
-// another request ended it, no cookie is sent for it. Nor is one sent for
-// a session another request of this Manager ended since the load (see
-// endedKeys). The caller holds s.mu.
+// refresh extends the record's TTL, unless the load already did, and
+// re-sends a permanent session's cookie, unless another request of this
+// Manager ended the session since the load (see endedKeys). A store without
+// LoadTouch gets the loaded bytes back with a conditional Replace: a
+// conflict means another request wrote (and so refreshed) the record, or
+// ended it. The caller holds s.mu.
 func (s *Session) refresh(sc *storeContext) error {
 	m := s.m
 	if m.ended.has(s.key) {
@@ -256,12 +253,11 @@ func (s *Session) refresh(sc *storeContext) error {
 }
 
 // expireCookie expires the client's session cookie, if it has one and the
-// headers are still to come. The caller holds s.mu.
+// headers are still to come.
 func (s *Session) expireCookie(beforeHeaders bool) {
 	if beforeHeaders && s.h.client.sent {
 		s.setCookie(s.m.cookies.expired)
-		// The client keeps no cookie naming this ID: data set after the
-		// headers can no longer be saved under it.
+		// Data set after the headers can no longer be saved under this ID.
 		s.h.client = clientCookie{}
 	}
 }
@@ -274,8 +270,7 @@ func (s *Session) logGone() {
 // Run calls handler, the rest of the chain, and then ends the request: it
 // commits if nothing was written, or saves what changed after the headers
 // went out. If handler panics, nothing is saved and no cookie is set,
-// whatever a recovery middleware writes next, and the panic goes on, stack
-// and all.
+// whatever a recovery middleware writes next, and the panic goes on.
 func (h *Handle) Run(handler func()) {
 	returned := false
 	defer func() {
@@ -288,11 +283,10 @@ func (h *Handle) Run(handler func()) {
 	h.finish()
 }
 
-// finish ends the request after the handler returned. If nothing was
-// written it commits (the headers are still to come); otherwise it saves
-// changes made after the headers went out, reporting through the
-// ErrorHandler those that needed a cookie. After a failed Commit it does
-// nothing: the ErrorHandler has had its one call, and the changes are lost.
+// finish ends the request after the handler returned: it commits if
+// nothing was written, else saves the changes made after the headers went
+// out. After a failed Commit it does nothing: the ErrorHandler has had its
+// one call.
 func (h *Handle) finish() {
 	s := &h.s
 	s.mu.Lock()
@@ -313,8 +307,7 @@ func (h *Handle) finish() {
 	s.mu.Unlock()
 }
 
-// abandon marks the request's handler as panicked: nothing is saved and no
-// cookie is set, whatever the recovery middleware writes next.
+// abandon marks the request's handler as panicked: nothing is saved.
 func (h *Handle) abandon() {
 	h.s.mu.Lock()
 	if h.stage == serving || h.stage == sent {
@@ -344,8 +337,8 @@ func (h *Handle) fail(err error, beforeHeaders bool) {
 	}
 }
 
-// redactLocked replaces the session's IDs in err's message, a store's
-// error that may quote a storage key, so that no ID reaches the log. The
+// redactLocked replaces the session's IDs in err's message (stores quote
+// their keys), so that no ID reaches Err, the ErrorHandler or the log. The
 // caller holds s.mu.
 func (s *Session) redactLocked(err error) error {
 	if _, ok := err.(*redactedError); ok {
@@ -364,9 +357,8 @@ func (s *Session) redactLocked(err error) error {
 	return &redactedError{err: err, msg: msg}
 }
 
-// redactedError is a store error whose text no longer holds session IDs
-// (stores quote their keys), for Err, the ErrorHandler and the log. It
-// unwraps to the original, so errors.Is and errors.As still work.
+// redactedError is an error whose text holds no session ID. It unwraps to
+// the original, for errors.Is and errors.As.
 type redactedError struct {
 	err error
 	msg string
@@ -375,19 +367,16 @@ type redactedError struct {
 func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Unwrap() error { return e.err }
 
-// log writes one record about request r. It never includes the session ID,
-// which is a bearer credential.
+// log writes one record about request r, never with the session ID.
 func (m *Manager) log(level slog.Level, msg string, r *http.Request, attrs ...slog.Attr) {
 	attrs = append(attrs, slog.String("method", r.Method), slog.String("path", r.URL.Path))
 	m.cfg.Logger.LogAttrs(r.Context(), level, msg, attrs...)
 }
 
-// storeContext makes the context of one commit's store calls when the
-// first of them needs it, so that a commit that calls no store (a read
-// refreshed at load) costs nothing. Saves outlive the request's
-// cancellation: a client that hangs up after its request was handled must
-// not lose the changes the handler made. They keep its deadline, though, or
-// get SaveTimeout when it has none or has already ended.
+// storeContext makes the context of one commit's store calls on first use,
+// so that a commit without one costs nothing. Saves outlive the request's
+// cancellation (a client that hangs up must not lose the handler's
+// changes) but keep its deadline, or SaveTimeout.
 type storeContext struct {
 	r      *http.Request
 	ctx    context.Context
@@ -395,11 +384,9 @@ type storeContext struct {
 }
 
 // SaveTimeout bounds the store calls of a commit whose request has no
-// deadline of its own, or whose context has already ended (the client went
-// away): the changes the handler made are still saved, but a stalled store
-// cannot hold the request forever. A commit within a request that has a
-// deadline uses that deadline. Because every write is conditional, a save
-// that times out and lands in the store later cannot overwrite newer data.
+// deadline, or whose context has ended (the client went away), so that a
+// stalled store cannot hold the request forever. A save that times out and
+// lands later cannot overwrite newer data: every write is conditional.
 const SaveTimeout = 5 * time.Second
 
 // get returns the context, made on first use.

@@ -46,6 +46,14 @@ const (
 	null                          // no middleware or no Store (err): reads are empty, writes panic
 )
 
+// locked locks s, loads it if it is not yet, and returns the lock to
+// release.
+func (s *Session) locked() *sync.Mutex {
+	s.mu.Lock()
+	s.load()
+	return &s.mu
+}
+
 // sid returns the session ID, the storage key without its prefix.
 func (s *Session) sid() string {
 	if s.key == "" {
@@ -59,9 +67,7 @@ func (s *Session) newKey() { s.key = s.m.key(newID(s.m.cfg.IDLength)) }
 
 // Get returns the value stored under key.
 func (s *Session) Get(key string) (any, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.load()
+	defer s.locked().Unlock()
 	v, ok := s.values[key]
 	return v, ok
 }
@@ -78,8 +84,7 @@ func (s *Session) Has(key string) bool {
 // The metadata keys are not values: Set("_permanent", b) is SetPermanent(b),
 // as in Flask, and "_created" (AbsoluteTimeout's clock) cannot be set.
 func (s *Session) Set(key string, value any) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.locked().Unlock()
 	if !s.writable() {
 		return
 	}
@@ -101,8 +106,7 @@ func (s *Session) Set(key string, value any) {
 
 // Delete removes key. Deleting a missing key changes nothing.
 func (s *Session) Delete(key string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.locked().Unlock()
 	if s.writable() {
 		if _, ok := s.values[key]; ok {
 			delete(s.values, key)
@@ -113,8 +117,7 @@ func (s *Session) Delete(key string) {
 
 // Pop removes key and returns the value it held.
 func (s *Session) Pop(key string) (any, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.locked().Unlock()
 	if !s.writable() {
 		return nil, false
 	}
@@ -128,17 +131,13 @@ func (s *Session) Pop(key string) (any, bool) {
 
 // Keys returns the session's keys, sorted.
 func (s *Session) Keys() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.load()
+	defer s.locked().Unlock()
 	return slices.Sorted(maps.Keys(s.values))
 }
 
 // Len returns the number of keys.
 func (s *Session) Len() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.load()
+	defer s.locked().Unlock()
 	return len(s.values)
 }
 
@@ -147,8 +146,7 @@ func (s *Session) Len() int {
 // Values set afterwards, before the commit, are saved under the same ID.
 // Use Destroy to end a session, and Regenerate after a login.
 func (s *Session) Clear() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.locked().Unlock()
 	if s.writable() && (len(s.values) > 0 || s.state == stored) {
 		clear(s.values)
 		s.changes.clear()
@@ -158,9 +156,7 @@ func (s *Session) Clear() {
 // ID returns the session ID, assigning a fresh one to a new session. It is
 // the unsigned ID; the cookie carries it signed when Config.SecretKey is set.
 func (s *Session) ID() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.load()
+	defer s.locked().Unlock()
 	if s.key == "" && s.err == nil {
 		s.newKey()
 	}
@@ -170,26 +166,21 @@ func (s *Session) ID() string {
 // IsNew reports whether the session was not loaded from the store: the
 // client sent no valid cookie, or its record was missing or expired.
 func (s *Session) IsNew() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.load()
+	defer s.locked().Unlock()
 	return s.isNew
 }
 
 // Permanent reports whether the session's cookie outlives the browser
 // session (Flask's session.permanent).
 func (s *Session) Permanent() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.load()
+	defer s.locked().Unlock()
 	return s.meta.permanent
 }
 
 // SetPermanent makes the session's cookie outlive the browser session, or
 // not (Flask's session.permanent = ...).
 func (s *Session) SetPermanent(permanent bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.locked().Unlock()
 	if s.writable() && s.meta.permanent != permanent {
 		s.meta.permanent = permanent
 		s.changes.mark(keyPermanent)
@@ -199,8 +190,7 @@ func (s *Session) SetPermanent(permanent bool) {
 // MarkModified makes the session save at commit even if nothing seems to
 // have changed. Changes inside nested values are noticed without it.
 func (s *Session) MarkModified() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.locked().Unlock()
 	if s.writable() {
 		s.changes.forced = true
 	}
@@ -210,8 +200,7 @@ func (s *Session) MarkModified() {
 // record at commit. Call it after a login or any change of privilege, so that
 // an ID planted before the login (session fixation) is worth nothing.
 func (s *Session) Regenerate() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.locked().Unlock()
 	if !s.writable() {
 		return
 	}
@@ -224,8 +213,7 @@ func (s *Session) Regenerate() {
 // cookie expired at commit. Values set afterwards start a new session with a
 // new ID.
 func (s *Session) Destroy() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.locked().Unlock()
 	if !s.writable() {
 		return
 	}
@@ -240,9 +228,7 @@ func (s *Session) Destroy() {
 // load it (ErrStoreLoad), or no usable middleware ran (ErrNoMiddleware,
 // ErrNoStore). It is nil for a working session.
 func (s *Session) Err() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.load()
+	defer s.locked().Unlock()
 	return s.err
 }
 

@@ -13,48 +13,32 @@ import (
 	"unicode/utf8"
 )
 
-// How a session is tied to its user in the store's index (see UserIndex),
-// with Config.IndexUsers. The user is the value under Config.UserKey, in
-// the record itself, and the record also says whose index lists it
-// ("_tied"). A write whose user differs from that one moves the entry:
-//
-//	create     the record, then tie it: a failed tie deletes the new
-//	           record, whose ID no client holds yet
-//	replace    tie the new user first, so that no record names a user
-//	           whose index lacks it; untie the old one after the write;
-//	           if the write fails, tie the old user again and untie the new
-//	delete     untie after the record is gone (Destroy, a session emptied
-//	           key by key, the old ID of Regenerate)
-//
-// A record that names a user it is not tied to (one Flask logged in, or
-// one saved before IndexUsers was on) is written at its next request, so
-// that it gets tied. A failed untie leaves an entry whose record no longer
-// names the user; listings check every record they are given and skip it.
-//
-// The lifecycle meets these rules at one seam, Manager.ties: pending when
-// it decides whether to write, before and after the attempts of a write,
-// untie after it deleted a retired record. Without IndexUsers, ties is nil
-// and each of these does nothing.
-
-// userTies is the user index as the write path sees it.
+// userTies keeps the store's user index (see UserIndex) in step with the
+// records, with Config.IndexUsers. The user is the value under
+// Config.UserKey in the record, which also says whose index lists it
+// ("_tied"); a write whose user differs from that one moves the entry.
+// The lifecycle calls it at one seam: pending when it decides whether to
+// write, before and after the attempts of a write, untie after deleting a
+// retired record. Without IndexUsers, Manager.ties is nil and each of these
+// does nothing. A failed untie leaves an entry whose record no longer names
+// the user: listings check every record and skip it.
 type userTies struct{ UserIndex }
 
 // tieMove is the move of one write: the user whose index lists the stored
 // record, and the user the written record names.
 type tieMove struct{ old, new string }
 
-// pending reports whether the stored record names a user other than the
-// one whose index lists it: the commit must write it, to tie it. The
-// caller holds s.mu.
+// pending reports whether the stored record names a user whose index does
+// not list it (Flask logged it in, or IndexUsers was off): the commit
+// writes it, to tie it.
 func (t *userTies) pending(s *Session) bool {
 	return t != nil && s.state == stored && s.m.userOf(s.values) != s.meta.tied
 }
 
-// before runs before each attempt at a write (op under key). The record
-// will name the user under UserKey, and say that its index lists it; a
-// record about to name a new user gets its Ref and, with RecordDevice, the
-// device of this request; a Replace ties the new user first. The caller
-// holds s.mu.
+// before runs before each attempt at a write. A record about to name a new
+// user gets its Ref and, with RecordDevice, this request's device; a
+// Replace ties the new user first, so that no record names a user whose
+// index lacks it.
 func (t *userTies) before(ctx context.Context, s *Session, op writeOp, key string, ttl time.Duration) (tieMove, error) {
 	mv := tieMove{old: s.meta.tied, new: s.meta.tied}
 	if t == nil {
@@ -83,16 +67,16 @@ func (t *userTies) before(ctx context.Context, s *Session, op writeOp, key strin
 	return mv, nil
 }
 
-// after runs once the attempts of a write are over, with the error that
-// ended them (nil if the record was written) and returns the error the
-// write reports. A created record is tied to its user; if that fails it is
-// deleted again, since a session its user's index does not list could not
-// be revoked. A written or deleted record is untied from the user it no
-// longer names. A record found gone is untied from the user this write
-// tied it to. After a failure the stored record still names the old user:
-// its index gets the key back (an index that keeps one user per record
-// gave it to the new one), and the new user's index loses it. The caller
-// holds s.mu.
+// after runs after the attempts of a write, with the error that ended them,
+// and returns the write's error. A created record is tied after the
+// Create; if that fails it is deleted again (no client holds its ID yet):
+// a session its user's index does not list could not be revoked. A record
+// written or deleted is untied from the user it no longer names; one found
+// gone, from the user this write tied it to. After a failure the stored
+// record still names the old user: its index gets the key back (an index
+// with one user per record gave it to the new one), the new user's loses
+// it. A session ended by this Manager is untied by the request that ended
+// it.
 func (t *userTies) after(ctx context.Context, s *Session, op writeOp, mv tieMove, key string, ttl time.Duration, err error) error {
 	if t == nil || mv.new == mv.old || errors.Is(err, errEnded) {
 		return err
@@ -125,8 +109,7 @@ func (t *userTies) after(ctx context.Context, s *Session, op writeOp, mv tieMove
 }
 
 // untie removes key from user's index, after its record stopped naming
-// user. A failure is logged, not returned: the write it follows is done,
-// and listings skip the entry.
+// user. A failure is only logged: the write is done.
 func (t *userTies) untie(ctx context.Context, s *Session, user, key string) {
 	if t == nil || user == "" {
 		return

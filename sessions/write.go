@@ -10,17 +10,9 @@ import (
 	"time"
 )
 
-// Every write is conditional (see Store): a new record is created only
-// where none is, and a loaded one replaced only if it still holds what this
-// request loaded. When another request changed it in between, write reloads
-// it, replays this request's changes over it (rebase) and tries again. When
-// another request ended it (Destroy, Regenerate, expiry), this request's
-// changes are dropped: a session that is gone stays gone.
-
-// writeTries bounds the attempts of one conditional write that keeps
-// meeting other processes' writes (within a process, writes take turns);
-// the last conflict is reported as ErrStoreSave. With backoff's waits,
-// they span about a second.
+// writeTries bounds the attempts of one write that keeps meeting other
+// processes' writes (within a process, writes take turns). With backoff's
+// waits, they span about a second.
 const writeTries = 16
 
 // writeOp is the store call that saves the session.
@@ -32,20 +24,19 @@ const (
 	opDelete                 // the session was emptied key by key: DeleteIf the record loaded
 )
 
-// errGone and errEnded end a write whose session is gone: a reload after a
-// conflict found no record, or another request of this Manager ended the
-// session while the write was on its way.
+// errGone and errEnded end a write whose session is gone: a reload found no
+// record, or another request of this Manager ended it during the write.
 var (
 	errGone  = errors.New("sessions: the record is gone")
 	errEnded = errors.New("sessions: the session ended meanwhile")
 )
 
-// write saves the session under its key, with the store call its state
-// asks for. data is the session already encoded, or nil. A write that finds
-// the record changed reloads it, replays this request's changes over it
-// (rebase) and tries again, at most writeTries times. One that finds the
-// record gone saves nothing and leaves the state gone. The caller holds
-// s.mu.
+// write saves the session with a conditional write (see Store); data is
+// the session already encoded, or nil. One that finds the record changed
+// reloads it, replays this request's changes over it (rebase) and tries
+// again. One that finds it gone (Destroy, Regenerate, expiry) saves nothing
+// and leaves the state gone: a session that is gone stays gone. The user
+// index, if any, runs before and after the attempts. The caller holds s.mu.
 func (s *Session) write(sc *storeContext, data []byte) error {
 	key, ctx := s.key, sc.get()
 	lock, err := s.m.writes.lock(ctx, key)
@@ -58,8 +49,8 @@ func (s *Session) write(sc *storeContext, data []byte) error {
 		}
 	}()
 	if last, ok := lock.latest(key); ok && s.state == stored && !bytes.Equal(last.Data, s.base.Data) {
-		// A request of this process wrote the session since this one
-		// loaded it: replay over that write rather than fail on it.
+		// Another request of this process wrote it since the load: replay
+		// over that write rather than fail on it.
 		if err := s.rebase(last); err == nil {
 			data = nil
 		}
@@ -88,8 +79,7 @@ func (s *Session) write(sc *storeContext, data []byte) error {
 		}
 		conflict = err
 		if try > 1 {
-			// Not this process's requests, which take turns under the
-			// lock: another process keeps writing. Give way for a while.
+			// Another process keeps writing: give way for a while.
 			lock.unlock()
 			if lock, err = nil, backoff(ctx, try); err == nil {
 				lock, err = s.m.writes.lock(ctx, key)
@@ -114,9 +104,6 @@ func (s *Session) write(sc *storeContext, data []byte) error {
 		s.changes.reset()
 		lock.wrote(key, s.base)
 	case errors.Is(err, errGone), errors.Is(err, errEnded):
-		// Its index entries stay: the request that ended it unties them
-		// once its delete succeeded, and if that failed, the record lives
-		// on and must stay listed.
 		s.state, s.base = gone, Record{}
 	case errors.Is(err, ErrEncode):
 		return err
@@ -140,8 +127,7 @@ func (s *Session) writeOp() writeOp {
 	return opReplace
 }
 
-// attempt makes one conditional write. data is the session already
-// encoded, or nil; it returns what it wrote. The caller holds s.mu.
+// attempt makes one conditional write and returns the data it wrote.
 func (s *Session) attempt(ctx context.Context, op writeOp, key string, data []byte, ttl time.Duration) ([]byte, error) {
 	store := s.m.cfg.Store
 	if op == opDelete {
@@ -159,9 +145,8 @@ func (s *Session) attempt(ctx context.Context, op writeOp, key string, data []by
 	return data, store.Replace(ctx, key, s.base, data, ttl)
 }
 
-// reload loads the record another request stored over this one's, and
-// replays this request's changes over it. It returns errGone if the record
-// is gone. The caller holds s.mu.
+// reload loads the record another request stored and replays this
+// request's changes over it, or returns errGone.
 func (s *Session) reload(ctx context.Context, key string) error {
 	cur, found, err := s.m.cfg.Store.Load(ctx, key)
 	switch {
@@ -171,16 +156,13 @@ func (s *Session) reload(ctx context.Context, key string) error {
 		return errGone
 	}
 	if err := s.rebase(cur); err != nil {
-		// Another service wrote a record this codec cannot read: leave it,
-		// as load does, and report the save as failed.
 		return fmt.Errorf("the record another request stored does not decode: %w", err)
 	}
 	return nil
 }
 
-// backoff waits before the retry of a write that conflicted more than
-// once, a random time that doubles with each try, so that processes racing
-// on one session take turns instead of colliding again.
+// backoff waits a random time that doubles with each try, so that
+// processes racing on one session take turns instead of colliding again.
 func backoff(ctx context.Context, try int) error {
 	if ctx.Err() != nil {
 		return context.Cause(ctx)
@@ -195,10 +177,9 @@ func backoff(ctx context.Context, try int) error {
 	}
 }
 
-// deleteRetired deletes the records of retired IDs (only those Regenerate
-// moved away from, if movedOnly) and unties them. One that fails to go
-// stays scheduled, so that Finish tries again after a Commit that had
-// nothing to report. The caller holds s.mu.
+// deleteRetired deletes and unties the records of retired IDs (only those
+// Regenerate moved away from, if movedOnly). One that fails to go stays
+// scheduled, for finish to try again. The caller holds s.mu.
 func (s *Session) deleteRetired(sc *storeContext, movedOnly bool) error {
 	if len(s.stale) == 0 {
 		return nil
@@ -232,8 +213,8 @@ func (s *Session) deleteRetired(sc *storeContext, movedOnly bool) error {
 }
 
 // endKey runs del, which deletes the record under key, with key among the
-// ended keys: first, so that no request re-sends its cookie from then on,
-// and forgotten again if del fails, since the record is still there.
+// ended keys, so that no request re-sends its cookie; forgotten again if
+// del fails.
 func (m *Manager) endKey(key string, del func() error) error {
 	m.ended.add(key)
 	if err := del(); err != nil {
@@ -243,12 +224,11 @@ func (m *Manager) endKey(key string, del func() error) error {
 	return nil
 }
 
-// deleteMoved deletes old, the record Regenerate moved the session away
-// from, only if it still holds what this request loaded. If it is gone,
-// another request ended the session meanwhile (a logout, a revocation),
-// and the record just stored under the new ID goes too, so that a session
-// revoked while this request ran stays revoked. If it changed, it is
-// deleted anyway. The caller holds s.mu.
+// deleteMoved deletes old, the record Regenerate moved away from: with
+// DeleteIf, and if that conflicts, with Delete if it is still there. If it
+// is gone, another request ended the session meanwhile (a logout, a
+// revocation), and the new record goes too: a revoked session stays
+// revoked. The caller holds s.mu.
 func (s *Session) deleteMoved(ctx context.Context, key string, old Record) error {
 	store := s.m.cfg.Store
 	err := store.DeleteIf(ctx, key, old)
