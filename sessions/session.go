@@ -8,16 +8,12 @@ import (
 )
 
 // Session is one request's view of a session: a map of string keys to
-// values, loaded from the store on first use and saved for the handler right
-// before the response headers are written. It is safe for concurrent use by
-// the goroutines of one request.
-//
-// Values set in this request come back as they were set; values loaded from
-// the store come back as the Codec decodes them (see Value for typed reads).
-// Keys starting with "_" belong to Flask and to this package. "_permanent"
-// and "_created" are metadata, kept out of the values (see Permanent);
-// "_flashes" holds the pending flash messages and, as in Flask, is a value
-// like any other (see AddFlash and Flashes).
+// values, loaded from the store on first use and saved right before the
+// response headers are written. It is safe for concurrent use by the
+// goroutines of one request. Values loaded come back as the Codec decodes
+// them (see Value for typed reads). Keys starting with "_" belong to Flask
+// and to this package: "_permanent" and the like are metadata, not values;
+// "_flashes" holds the flash messages (see AddFlash).
 type Session struct {
 	mu sync.Mutex
 	m  *Manager // nil for a null session no middleware made
@@ -78,11 +74,9 @@ func (s *Session) Has(key string) bool {
 	return ok
 }
 
-// Set stores value under key. The value must be encodable by the Codec;
-// an unencodable value makes the save fail and is reported at commit.
-//
-// The metadata keys are not values: Set("_permanent", b) is SetPermanent(b),
-// as in Flask, and "_created" (AbsoluteTimeout's clock) cannot be set.
+// Set stores value under key; a value the Codec cannot encode fails the
+// save (ErrEncode). Set("_permanent", b) is SetPermanent(b), as in Flask;
+// the other metadata keys cannot be set.
 func (s *Session) Set(key string, value any) {
 	defer s.locked().Unlock()
 	if !s.writable() {
@@ -105,15 +99,7 @@ func (s *Session) Set(key string, value any) {
 }
 
 // Delete removes key. Deleting a missing key changes nothing.
-func (s *Session) Delete(key string) {
-	defer s.locked().Unlock()
-	if s.writable() {
-		if _, ok := s.values[key]; ok {
-			delete(s.values, key)
-			s.changes.mark(key)
-		}
-	}
-}
+func (s *Session) Delete(key string) { s.Pop(key) }
 
 // Pop removes key and returns the value it held.
 func (s *Session) Pop(key string) (any, bool) {
@@ -141,10 +127,10 @@ func (s *Session) Len() int {
 	return len(s.values)
 }
 
-// Clear removes every key, including keys other requests set concurrently:
-// a cleared session's record is deleted and its cookie expired at commit.
-// Values set afterwards, before the commit, are saved under the same ID.
-// Use Destroy to end a session, and Regenerate after a login.
+// Clear removes every key, those other requests set concurrently
+// included: the record is deleted and the cookie expired at commit, unless
+// values are set afterwards (saved under the same ID). Destroy ends a
+// session.
 func (s *Session) Clear() {
 	defer s.locked().Unlock()
 	if s.writable() && (len(s.values) > 0 || s.state == stored) {
@@ -153,8 +139,7 @@ func (s *Session) Clear() {
 	}
 }
 
-// ID returns the session ID, assigning a fresh one to a new session. It is
-// the unsigned ID; the cookie carries it signed when Config.SecretKey is set.
+// ID returns the (unsigned) session ID, giving a new session a fresh one.
 func (s *Session) ID() string {
 	defer s.locked().Unlock()
 	if s.key == "" && s.err == nil {
@@ -197,8 +182,8 @@ func (s *Session) MarkModified() {
 }
 
 // Regenerate moves the session's data to a new ID and deletes the old
-// record at commit. Call it after a login or any change of privilege, so that
-// an ID planted before the login (session fixation) is worth nothing.
+// record at commit. Call it after a login or any change of privilege, so
+// that an ID planted before (session fixation) is worth nothing.
 func (s *Session) Regenerate() {
 	defer s.locked().Unlock()
 	if !s.writable() {
@@ -210,8 +195,7 @@ func (s *Session) Regenerate() {
 }
 
 // Destroy ends the session: its data is cleared, its record deleted and its
-// cookie expired at commit. Values set afterwards start a new session with a
-// new ID.
+// cookie expired at commit. Values set afterwards start a new session.
 func (s *Session) Destroy() {
 	defer s.locked().Unlock()
 	if !s.writable() {
@@ -221,20 +205,19 @@ func (s *Session) Destroy() {
 	s.changes.clear()
 	s.retire(false)
 	s.key = ""
-	s.meta = meta{permanent: !s.m.cfg.NonPermanent, created: s.m.newCreated()} // values set afterwards start a new session
+	s.meta = meta{permanent: !s.m.cfg.NonPermanent, created: s.m.newCreated()}
 }
 
 // Err returns why the session is empty and read-only: the store failed to
-// load it (ErrStoreLoad), or no usable middleware ran (ErrNoMiddleware,
-// ErrNoStore). It is nil for a working session.
+// load it (ErrStoreLoad), or it is null (ErrNoMiddleware, ErrNoStore).
 func (s *Session) Err() error {
 	defer s.locked().Unlock()
 	return s.err
 }
 
 // retire schedules the current record for deletion at commit; what the
-// session holds now is saved, if at all, as a new record. moved says that
-// the session goes on under a new ID (Regenerate) rather than ending.
+// session holds now is saved, if at all, as a new record. moved: it goes
+// on under a new ID (Regenerate).
 func (s *Session) retire(moved bool) {
 	if s.state == stored {
 		s.stale = append(s.stale, retired{key: s.key, user: s.meta.tied, rec: s.base, moved: moved})
@@ -250,17 +233,16 @@ type retired struct {
 	moved bool   // by Regenerate: the session goes on under the new ID
 }
 
-// writable loads the session and reports whether it may change. A session
-// whose load failed ignores writes, so it can never be saved over the record
-// it could not read. Writing to a null session panics, like writing to a nil
-// map: it is a wiring mistake, and the message says how to fix it.
+// writable reports whether the loaded session may change. One whose load
+// failed ignores writes, so it is never saved over the record. Writing to
+// a null session panics, like writing to a nil map: it is a wiring
+// mistake, and the message says how to fix it.
 func (s *Session) writable() bool {
 	s.load()
 	if s.state == null {
 		panic(s.err.Error())
 	}
 	if s.h.stage == done {
-		// Nothing commits after Finish: say so rather than drop it quietly.
 		s.m.log(slog.LevelWarn, "sessions: session changed after the request ended; the change is not saved", s.h.r)
 		return false
 	}
