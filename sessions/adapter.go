@@ -47,11 +47,9 @@ func (h *Handle) Session() *Session { return &h.s }
 func (h *Handle) Request() *http.Request { return &h.req }
 
 // Writer returns the response writer to hand the handler. It commits the
-// session right before the headers go out: on the first Write, WriteHeader
-// (of 101 or a final status; 1xx informational headers pass), Flush,
-// ReadFrom or Hijack. When the commit failed and the ErrorHandler wrote a
-// response of its own, it drops what the handler writes. It keeps Unwrap,
-// so http.ResponseController reaches the server's writer.
+// session on the first Write, WriteHeader (of 101 or a final status),
+// Flush, ReadFrom or Hijack, drops what the handler writes when the
+// ErrorHandler answered instead, and keeps Unwrap.
 func (h *Handle) Writer() http.ResponseWriter { return &h.w }
 
 // commitWriter is Handle.Writer.
@@ -96,10 +94,8 @@ func (w *commitWriter) FlushError() error {
 // Flush implements http.Flusher for code that type-asserts it.
 func (w *commitWriter) Flush() { _ = w.FlushError() }
 
-// Hijack commits the session before handing the connection over; the
-// headers are then the hijacker's to write. When the commit failed and the
-// ErrorHandler answered, the connection is not handed over: the answer
-// goes out instead.
+// Hijack commits the session before handing the connection over, unless
+// the ErrorHandler answered instead.
 func (w *commitWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if !w.h.Commit() {
 		return nil, nil, ErrNotHijacked

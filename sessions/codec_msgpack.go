@@ -7,25 +7,18 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 )
 
-// Msgpack is the default Codec, matching Flask-Session 0.8's default
-// SESSION_SERIALIZATION_FORMAT. It is vmihailenco/msgpack with sorted map
-// keys and compact integers, as Flask's msgpack writes them. Records are
-// msgpack maps with string keys; integers decode as int64 or uint64, floats
-// as float64, str and bin as string, nested maps as map[string]any and
-// arrays as []any. Structs are encoded by their `json` tags, so a Flask app
-// sees the same field names as a JSON client would.
-//
-// Decoded strings are copies: none of them keeps the record's bytes alive.
-// Before decoding, a record is checked (see checkMsgpack), so that a record
-// claiming more elements or deeper nesting than it holds is refused instead
-// of being allocated for.
+// Msgpack is the default Codec, Flask-Session 0.8's default format:
+// vmihailenco/msgpack with sorted map keys and compact integers, structs
+// encoded by their `json` tags. Integers decode as int64 or uint64, floats
+// as float64, str and bin as string, maps as map[string]any, arrays as
+// []any. A record is checked before decoding (see checkMsgpack), so that
+// one claiming more than it holds is refused, not allocated for.
 var Msgpack Codec = msgpackCodec{}
 
 // msgpackCodec is the Msgpack Codec.
 type msgpackCodec struct{}
 
-// msgpackEncoder is a vmihailenco/msgpack Encoder configured as the codec
-// needs, with the buffer it writes to.
+// msgpackEncoder is a configured Encoder with its buffer, pooled.
 type msgpackEncoder struct {
 	buf bytes.Buffer
 	enc *msgpack.Encoder
@@ -40,8 +33,7 @@ var msgpackEncoders = sync.Pool{New: func() any {
 	return e
 }}
 
-// msgpackDecoder is a vmihailenco/msgpack Decoder configured as the codec
-// needs, with the reader it reads from.
+// msgpackDecoder is a configured Decoder with its reader, pooled.
 type msgpackDecoder struct {
 	r   bytes.Reader
 	dec *msgpack.Decoder

@@ -47,8 +47,7 @@ func New(cfg Config) (*Manager, error) {
 }
 
 // MustNew is New for middleware constructors that return no error: it
-// panics with New's message. Invalid configuration is a programming error
-// found at startup, never on a request.
+// panics with New's message, at startup, never on a request.
 func MustNew(cfg Config) *Manager {
 	m, err := New(cfg)
 	if err != nil {

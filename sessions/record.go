@@ -10,10 +10,9 @@ import (
 	"time"
 )
 
-// Keys of the record that hold session metadata rather than user values.
-// "_permanent" is Flask's; the others are ours: "_created" is kept with an
-// AbsoluteTimeout or IndexUsers, "_tied" and "_ref" with IndexUsers, "_ua"
-// and "_ip" with RecordDevice.
+// Keys of the record that hold metadata, not values: Flask's "_permanent";
+// ours "_created" (AbsoluteTimeout, IndexUsers), "_tied" and "_ref"
+// (IndexUsers), "_ua" and "_ip" (RecordDevice).
 const (
 	keyPermanent = "_permanent"
 	keyCreated   = "_created"
@@ -54,8 +53,7 @@ func takeMeta(values map[string]any) meta {
 	return md
 }
 
-// takeString removes key from values and returns the string it held, if
-// it held one.
+// takeString removes key from values and returns its string, if any.
 func takeString(values map[string]any, key string) string {
 	v, ok := values[key]
 	if !ok {
@@ -66,9 +64,7 @@ func takeString(values map[string]any, key string) string {
 	return str
 }
 
-// encode returns the record for the session's values and metadata. A value
-// the Codec cannot encode is reported as ErrEncode, never as a failure of
-// the store. The caller holds s.mu.
+// encode returns the record of the session, or ErrEncode.
 func (s *Session) encode() ([]byte, error) {
 	data, err := encodeRecord(s.m.cfg.Codec, s.values, s.meta)
 	if err != nil {
@@ -91,9 +87,7 @@ func decodeWithMeta(c Codec, data []byte) (map[string]any, meta, error) {
 	return values, takeMeta(values), nil
 }
 
-// encodeRecord encodes values with the metadata keys added for the call
-// (values never hold them otherwise: takeMeta removes them, Set refuses
-// them).
+// encodeRecord encodes values with the metadata keys added for the call.
 func encodeRecord(c Codec, values map[string]any, md meta) ([]byte, error) {
 	if md.permanent {
 		values[keyPermanent] = true
@@ -124,7 +118,7 @@ func hasMutable(values map[string]any) bool {
 }
 
 // mutable reports whether v could change in place (a map, a slice, a
-// pointer, a struct), which only comparing encodings can notice.
+// pointer, a struct).
 func mutable(v any) bool {
 	switch v.(type) {
 	case nil, bool, string, json.Number, time.Time,
@@ -160,8 +154,7 @@ func toInt64(v any) (int64, bool) {
 		if !strings.ContainsAny(string(n), ".eE") {
 			return 0, false // an integer out of range
 		}
-		// A float, as Python writes an integral one (2.0): converted as the
-		// float64 msgpack would have decoded.
+		// A float, as Python writes an integral one (2.0).
 		if f, err := strconv.ParseFloat(string(n), 64); err == nil {
 			return toInt64(f)
 		}
