@@ -21,7 +21,6 @@ func testReadOnlyRefresh(t *testing.T, h Harness) {
 		sameBytes bool // a Save, if any, rewrites the loaded bytes
 	}{
 		{"LoadToucher", nil, calls{LoadTouch: 1}, true, true},
-		{"Toucher", []option{storeAs(toucher)}, calls{Load: 1, Touch: 1}, true, true},
 		{"PlainStore", []option{storeAs(plain)}, calls{Load: 1, Save: 1}, true, true},
 		{"NonPermanent", []option{with(func(c *sessions.Config) { c.NonPermanent = true })}, calls{LoadTouch: 1}, false, true},
 		{"NoRefreshEachRequest", []option{with(func(c *sessions.Config) { c.NoRefreshEachRequest = true })}, calls{Load: 1}, false, true},
