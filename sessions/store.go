@@ -58,12 +58,6 @@ type Record struct {
 // away since it was loaded.
 var ErrConflict = errors.New("sessions: the stored record changed concurrently")
 
-// Toucher is implemented by stores that can extend a record's lifetime.
-// The lifecycle does not call it.
-type Toucher interface {
-	Touch(ctx context.Context, key string, ttl time.Duration) error
-}
-
 // LoadToucher is implemented by stores that can load a record and extend
 // its lifetime without rewriting it, in one round trip (Redis GETEX). The
 // lifecycle loads with it when sessions are refreshed on each request. A

@@ -256,6 +256,4 @@ func (p indexedStore) UserRecords(ctx context.Context, user string) ([]sessions.
 var (
 	_ sessions.UserIndex   = indexedStore{}
 	_ sessions.LoadToucher = loadToucherStore{}
-	_ sessions.Toucher     = loadToucherStore{}
-	_ sessions.Toucher     = toucherStore{}
 )
