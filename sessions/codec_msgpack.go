@@ -5,13 +5,21 @@ import (
 	"sync"
 
 	"github.com/vmihailenco/msgpack/v5"
+
+	"github.com/serversession/serversession/internal/msgpackcheck"
 )
+
+// maxMsgpackDepth bounds the nesting of a record: a deep enough one would
+// overflow the decoder's stack (see msgpackcheck).
+const maxMsgpackDepth = msgpackcheck.MaxDepth
+
+var errMsgpackDepth = msgpackcheck.ErrDepth
 
 // Msgpack is the default Codec, Flask-Session 0.8's default format:
 // vmihailenco/msgpack with sorted map keys and compact integers, structs
 // encoded by their `json` tags. Integers decode as int64 or uint64, floats
 // as float64, str and bin as string, maps as map[string]any, arrays as
-// []any. A record is checked before decoding (see checkMsgpack), so that
+// []any. A record is checked before decoding (see msgpackcheck), so that
 // one claiming more than it holds is refused, not allocated for.
 var Msgpack Codec = msgpackCodec{}
 
@@ -62,20 +70,20 @@ func (msgpackCodec) Marshal(v any) ([]byte, error) {
 	return bytes.Clone(e.buf.Bytes()), nil
 }
 
-// Unmarshal checks data with checkMsgpack and decodes it into v.
+// Unmarshal checks data with msgpackcheck and decodes it into v.
 func (msgpackCodec) Unmarshal(data []byte, v any) error {
-	if err := checkMsgpack(data); err != nil {
+	if err := msgpackcheck.Check(data); err != nil {
 		return err
 	}
 	d := msgpackDecoders.Get().(*msgpackDecoder)
 	defer msgpackDecoders.Put(d)
 	d.r.Reset(data)
 	d.dec.ResetReader(&d.r) // keeps the options
-	return d.dec.Decode(v)  // checkMsgpack saw exactly one value
+	return d.dec.Decode(v)  // Check saw exactly one value
 }
 
 // tooDeep reports whether v nests non-empty map[string]any and []any
-// values more than maxMsgpackDepth deep, counting as checkMsgpack counts.
+// values more than maxMsgpackDepth deep, counting as msgpackcheck counts.
 func tooDeep(v any, depth int) bool {
 	switch v := v.(type) {
 	case map[string]any:

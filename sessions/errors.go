@@ -1,6 +1,10 @@
 package sessions
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/serversession/serversession/internal/msgpackcheck"
+)
 
 // Sentinel errors that callers and error handlers branch on with errors.Is.
 var (
@@ -33,5 +37,5 @@ var (
 	// is nil: Flask-Session's null session.
 	ErrNoStore = errors.New("sessions: Config.Store is nil, so sessions cannot be saved; set Config.Store, for example to memstore.New()")
 
-	errTrailingData = errors.New("sessions: trailing data after the record")
+	errTrailingData = msgpackcheck.ErrTrailing
 )
