@@ -8,21 +8,35 @@ import (
 )
 
 // Handle is one request's session lifecycle, as an adapter drives it:
-// Begin, then Run of the handler. It holds the session and its commit
-// writer in one allocation.
+// Begin, then Run of the handler. It holds the request-phase state and the
+// Session in one allocation.
 type Handle struct {
-	s Session
-	w commitWriter
+	s      Session
+	w      commitWriter   // Writer; its ResponseWriter is the adapter's writer
+	r      *http.Request  // the request as Begin got it
+	req    http.Request   // r as the handler sees it, its context carrying the session
+	ctx    sessionContext // that context
+	stage  stage          // where the request is: serving, headers sent, done…
+	client clientCookie   // the session cookie the client holds: as sent, then as this response leaves it
 }
 
-// Begin starts the session of request r, whose response goes to w. Nothing
-// is read yet: the cookie and the record are loaded when the handler first
-// uses the session. The Handle serves this one request.
-func (m *Manager) Begin(w http.ResponseWriter, r *http.Request) *Handle {
-	h := new(Handle)
-	m.start(&h.s, w, r)
-	h.w = commitWriter{ResponseWriter: w, h: h}
-	return h
+// stage is where a request is in the lifecycle, as the adapter drives it.
+type stage uint8
+
+const (
+	serving   stage = iota // the handler runs; the headers are not out
+	sent                   // the commit before the headers succeeded; Finish saves later changes
+	failed                 // that commit failed and the ErrorHandler had its call: nothing more is saved
+	replaced               // as failed, and the ErrorHandler wrote the response: the handler's output is dropped
+	abandoned              // the handler panicked: nothing is saved
+	done                   // Finish ran: later changes cannot be saved
+)
+
+// clientCookie is the session cookie the client holds.
+type clientCookie struct {
+	id    string // the verified session ID it names; "" if none
+	value string // its value, to send back unchanged on refresh; "" to sign id afresh
+	sent  bool   // the client sent a session cookie, valid or not
 }
 
 // Session returns the request's session.
@@ -30,40 +44,13 @@ func (h *Handle) Session() *Session { return &h.s }
 
 // Request returns the request to hand the handler: the request Begin got,
 // with the session in its context.
-func (h *Handle) Request() *http.Request { return &h.s.req }
+func (h *Handle) Request() *http.Request { return &h.req }
 
 // Writer returns the response writer to hand the handler. It commits the
-// session right before the headers go out: on the first Write, WriteHeader
-// (of 101 or a final status; 1xx informational headers pass), Flush,
-// ReadFrom or Hijack. When the commit failed and the ErrorHandler wrote a
-// response of its own, it drops what the handler writes. It keeps Unwrap,
-// so http.ResponseController reaches the server's writer.
+// session on the first Write, WriteHeader (of 101 or a final status),
+// Flush, ReadFrom or Hijack, drops what the handler writes when the
+// ErrorHandler answered instead, and keeps Unwrap.
 func (h *Handle) Writer() http.ResponseWriter { return &h.w }
-
-// Commit commits the session, if it is not committed yet; call it right
-// before the response headers are written, where the framework writes
-// them. It reports whether the handler's output goes out: false means the
-// ErrorHandler wrote a response of its own, and the adapter must drop
-// whatever the handler writes. Later calls repeat the first answer.
-func (h *Handle) Commit() bool { return h.s.m.commit(&h.s) }
-
-// Run calls handler, the rest of the chain, and then ends the request: it
-// commits if nothing was written, or saves what changed after the headers
-// went out. If handler panics, nothing is saved and no cookie is set,
-// whatever a recovery middleware writes next, and the panic goes on, stack
-// and all.
-func (h *Handle) Run(handler func()) {
-	m, s := h.s.m, &h.s
-	returned := false
-	defer func() {
-		if !returned {
-			m.abandon(s)
-		}
-	}()
-	handler()
-	returned = true
-	m.finish(s)
-}
 
 // commitWriter is Handle.Writer.
 type commitWriter struct {
@@ -107,10 +94,8 @@ func (w *commitWriter) FlushError() error {
 // Flush implements http.Flusher for code that type-asserts it.
 func (w *commitWriter) Flush() { _ = w.FlushError() }
 
-// Hijack commits the session before handing the connection over; the
-// headers are then the hijacker's to write. When the commit failed and the
-// ErrorHandler answered, the connection is not handed over: the answer
-// goes out instead.
+// Hijack commits the session before handing the connection over, unless
+// the ErrorHandler answered instead.
 func (w *commitWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if !w.h.Commit() {
 		return nil, nil, ErrNotHijacked

@@ -5,12 +5,11 @@ import (
 	"slices"
 )
 
-// changes is what one request did to its session, key by key: the keys it
-// set or deleted (what it left under each is in Session.values), whether it
-// cleared the session, and whether MarkModified asked for a save. Changes
-// made inside nested values are found at commit (see markInPlace). The
-// commit rules ask it whether to write; a write that finds the record
-// changed by another request replays it over that record (see rebase).
+// changes is what one request did to its session: the keys it set or
+// deleted (what it left under each is in Session.values), whether it
+// cleared the session, and whether a save was asked for. The commit asks
+// it whether to write; a write that meets another request's replays it
+// over that record (see rebase).
 type changes struct {
 	keys    []string // set or deleted, in no particular order; "_permanent" for SetPermanent
 	cleared bool     // Clear or Destroy: the record's other keys are all gone
@@ -27,8 +26,7 @@ func (c *changes) mark(key string) {
 // has reports whether key was set or deleted.
 func (c *changes) has(key string) bool { return slices.Contains(c.keys, key) }
 
-// clear records that every key went: what the session holds afterwards is
-// all there is.
+// clear records that every key went.
 func (c *changes) clear() {
 	c.keys = c.keys[:0]
 	c.cleared = true
@@ -40,12 +38,10 @@ func (c *changes) any() bool { return len(c.keys) > 0 || c.cleared || c.forced }
 // reset forgets the changes once they are saved.
 func (c *changes) reset() { *c = changes{keys: c.keys[:0]} }
 
-// changedInPlace reports whether a value loaded from the record was changed
-// inside (an item added to a stored map, say) although no key was set:
-// data, the session encoded now, differs from the record's bytes. A record
-// another encoder wrote (Flask-Session's msgspec keeps keys in insertion
-// order, not sorted) is compared in this codec's encoding. The caller holds
-// s.mu.
+// changedInPlace reports whether a value loaded was changed inside (an
+// item added to a stored map, say): data, the session encoded now, differs
+// from the record, compared in this codec's encoding (Flask's msgspec does
+// not sort keys).
 func (s *Session) changedInPlace(data []byte) bool {
 	if bytes.Equal(data, s.base.Data) {
 		return false
@@ -58,55 +54,42 @@ func (s *Session) changedInPlace(data []byte) bool {
 	return err != nil || !bytes.Equal(canon, data)
 }
 
-// markInPlace adds to the change set the keys whose values changed inside
-// since base was loaded: values neither set nor deleted whose encoding is no
-// longer the record's. The caller holds s.mu.
+// markInPlace marks the keys whose values changed inside since base was
+// loaded: values neither set nor deleted whose encoding is no longer the
+// record's.
 func (s *Session) markInPlace(base map[string]any) {
-	if s.changes.cleared {
-		return // every value is this request's anyway
-	}
-	c := s.m.cfg.Codec
 	for k, v := range s.values {
 		if s.changes.has(k) || !mutable(v) {
 			continue
 		}
-		old, ok := base[k]
-		if !ok {
-			s.changes.mark(k)
-			continue
-		}
-		now, err1 := c.Marshal(v)
-		was, err2 := c.Marshal(old)
-		if err1 != nil || err2 != nil || !bytes.Equal(now, was) {
+		if old, ok := base[k]; !ok || !s.sameEncoding(v, old) {
 			s.changes.mark(k)
 		}
 	}
 }
 
 // keepUnchanged puts back into theirs the session's own value of each key
-// that neither this request nor the other one changed, so that a handler
-// holding a nested value it got earlier still changes the session when it
-// changes that value. The caller holds s.mu.
+// that neither request changed, so that a handler still holding a nested
+// value it got earlier changes the session when it changes that value.
 func (s *Session) keepUnchanged(theirs, base map[string]any) {
-	c := s.m.cfg.Codec
 	for k, v := range theirs {
-		ours, ok := s.values[k]
-		if !ok || !mutable(ours) || s.changes.has(k) {
-			continue
-		}
-		now, err1 := c.Marshal(v)
-		was, err2 := c.Marshal(base[k])
-		if err1 == nil && err2 == nil && bytes.Equal(now, was) {
+		if ours, ok := s.values[k]; ok && mutable(ours) && !s.changes.has(k) && s.sameEncoding(v, base[k]) {
 			theirs[k] = ours
 		}
 	}
 }
 
+// sameEncoding reports whether the Codec encodes a and b alike.
+func (s *Session) sameEncoding(a, b any) bool {
+	x, err1 := s.m.cfg.Codec.Marshal(a)
+	y, err2 := s.m.cfg.Codec.Marshal(b)
+	return err1 == nil && err2 == nil && bytes.Equal(x, y)
+}
+
 // rebase replays this request's changes over cur, the record another
 // request stored since this one loaded base: keys this request set,
-// deleted or changed in place take its values; every other key keeps
-// theirs. Flash lists are merged, not replaced (see mergeFlashes). On the
-// same key, the last writer wins. The caller holds s.mu.
+// deleted or changed in place take its values, the others keep theirs, and
+// flash lists are merged (see mergeFlashes). The caller holds s.mu.
 func (s *Session) rebase(cur Record) error {
 	theirs, md, err := s.decode(cur.Data)
 	if err != nil {
@@ -142,8 +125,8 @@ func (s *Session) rebase(cur Record) error {
 	if md.created != 0 {
 		s.meta.created = md.created
 	}
-	// The index's state is the record's; its Ref and device stay the
-	// record's unless this request is the one tying it.
+	// The index's state is the record's, and its device unless this
+	// request ties it.
 	s.meta.tied = md.tied
 	if md.ref != "" {
 		s.meta.ref = md.ref

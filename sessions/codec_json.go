@@ -9,17 +9,12 @@ import (
 	"strconv"
 )
 
-// JSON is the Codec for Flask-Session's "json" serialization format: compact
-// JSON objects. Numbers decode as json.Number so that large integers keep
-// their precision; Value converts them to the requested numeric type.
-//
-// Floats stay floats for Python: a float64 or float32 with an integral
-// value is written with a decimal point (2.0, not 2), as Python writes it,
-// so that a Flask app reads a float back rather than an int. This holds for
-// floats held directly or within map[string]any and []any (the shapes of
-// decoded values), []float64 and map[string]float64; inside a struct or
-// another type, a float is written as encoding/json writes it. Everything
-// else is written as json.Marshal writes it.
+// JSON is the Codec for Flask-Session's "json" format: compact JSON.
+// Numbers decode as json.Number, so large integers keep their precision.
+// An integral float is written with a decimal point (2.0), as Python
+// writes it, so that a Flask app reads a float back: held directly, within
+// map[string]any and []any, or in []float64 and map[string]float64 (not
+// inside structs). Everything else is written as json.Marshal writes it.
 var JSON Codec = jsonCodec{}
 
 type jsonCodec struct{}
@@ -44,15 +39,13 @@ func (jsonCodec) Unmarshal(data []byte, v any) error {
 	return nil
 }
 
-// maxFloatDepth bounds how deep pythonFloats looks, so that a value holding
-// itself (a []any put inside itself) ends the walk; json.Marshal then
-// reports the cycle.
+// maxFloatDepth bounds how deep pythonFloats looks, so that a cyclic value
+// ends the walk (json.Marshal reports the cycle).
 const maxFloatDepth = 1000
 
-// pythonFloats returns v with each integral float it holds replaced by a
-// json.Number that has a decimal point, and true; or false when v holds none,
-// and nothing was copied. The maps and slices on the way to such a float are
-// copied, never changed: v may be the session's own values.
+// pythonFloats returns v with each integral float replaced by a
+// json.Number with a decimal point, and true; or false when there is none.
+// The maps and slices on the way are copied, never changed.
 func pythonFloats(v any, depth int) (any, bool) {
 	switch x := v.(type) {
 	case float64:
@@ -86,43 +79,25 @@ func pythonFloats(v any, depth int) (any, bool) {
 			}
 		}
 		return out, out != nil
-	case []float64:
-		var out []any
+	case []float64: // as []any, copied only if it holds an integral float
+		out := make([]any, len(x))
 		for i, f := range x {
-			if w, ok := pythonFloat(f, 64); ok {
-				if out == nil {
-					out = make([]any, len(x))
-					for j, g := range x {
-						out[j] = g
-					}
-				}
-				out[i] = w
-			}
+			out[i] = f
 		}
-		return out, out != nil
+		return pythonFloats(out, depth)
 	case map[string]float64:
-		var out map[string]any
+		out := make(map[string]any, len(x))
 		for k, f := range x {
-			if w, ok := pythonFloat(f, 64); ok {
-				if out == nil {
-					out = make(map[string]any, len(x))
-					for k2, g := range x {
-						out[k2] = g
-					}
-				}
-				out[k] = w
-			}
+			out[k] = f
 		}
-		return out, out != nil
+		return pythonFloats(out, depth)
 	}
 	return nil, false
 }
 
-// pythonFloat returns f as Python's json writes it, when encoding/json would
-// write it as an integer: the digits encoding/json writes, with ".0" added.
-// NaN and the infinities are left to json.Marshal to reject, and integral
-// floats from 1e21 up already have an exponent, as encoding/json writes
-// them.
+// pythonFloat returns f with ".0" added, when encoding/json would write it
+// as an integer (NaN and infinities are json.Marshal's to reject; from
+// 1e21 up it writes an exponent).
 func pythonFloat(f float64, bits int) (json.Number, bool) {
 	if f != math.Trunc(f) || math.IsInf(f, 0) || math.Abs(f) >= 1e21 {
 		return "", false // NaN != Trunc(NaN)

@@ -5,27 +5,28 @@ import (
 	"sync"
 
 	"github.com/vmihailenco/msgpack/v5"
+
+	"github.com/serversession/serversession/internal/msgpackcheck"
 )
 
-// Msgpack is the default Codec, matching Flask-Session 0.8's default
-// SESSION_SERIALIZATION_FORMAT. It is vmihailenco/msgpack with sorted map
-// keys and compact integers, as Flask's msgpack writes them. Records are
-// msgpack maps with string keys; integers decode as int64 or uint64, floats
-// as float64, str and bin as string, nested maps as map[string]any and
-// arrays as []any. Structs are encoded by their `json` tags, so a Flask app
-// sees the same field names as a JSON client would.
-//
-// Decoded strings are copies: none of them keeps the record's bytes alive.
-// Before decoding, a record is checked (see checkMsgpack), so that a record
-// claiming more elements or deeper nesting than it holds is refused instead
-// of being allocated for.
+// maxMsgpackDepth bounds the nesting of a record: a deep enough one would
+// overflow the decoder's stack (see msgpackcheck).
+const maxMsgpackDepth = msgpackcheck.MaxDepth
+
+var errMsgpackDepth = msgpackcheck.ErrDepth
+
+// Msgpack is the default Codec, Flask-Session 0.8's default format:
+// vmihailenco/msgpack with sorted map keys and compact integers, structs
+// encoded by their `json` tags. Integers decode as int64 or uint64, floats
+// as float64, str and bin as string, maps as map[string]any, arrays as
+// []any. A record is checked before decoding (see msgpackcheck), so that
+// one claiming more than it holds is refused, not allocated for.
 var Msgpack Codec = msgpackCodec{}
 
 // msgpackCodec is the Msgpack Codec.
 type msgpackCodec struct{}
 
-// msgpackEncoder is a vmihailenco/msgpack Encoder configured as the codec
-// needs, with the buffer it writes to.
+// msgpackEncoder is a configured Encoder with its buffer, pooled.
 type msgpackEncoder struct {
 	buf bytes.Buffer
 	enc *msgpack.Encoder
@@ -40,8 +41,7 @@ var msgpackEncoders = sync.Pool{New: func() any {
 	return e
 }}
 
-// msgpackDecoder is a vmihailenco/msgpack Decoder configured as the codec
-// needs, with the reader it reads from.
+// msgpackDecoder is a configured Decoder with its reader, pooled.
 type msgpackDecoder struct {
 	r   bytes.Reader
 	dec *msgpack.Decoder
@@ -70,20 +70,20 @@ func (msgpackCodec) Marshal(v any) ([]byte, error) {
 	return bytes.Clone(e.buf.Bytes()), nil
 }
 
-// Unmarshal checks data with checkMsgpack and decodes it into v.
+// Unmarshal checks data with msgpackcheck and decodes it into v.
 func (msgpackCodec) Unmarshal(data []byte, v any) error {
-	if err := checkMsgpack(data); err != nil {
+	if err := msgpackcheck.Check(data); err != nil {
 		return err
 	}
 	d := msgpackDecoders.Get().(*msgpackDecoder)
 	defer msgpackDecoders.Put(d)
 	d.r.Reset(data)
 	d.dec.ResetReader(&d.r) // keeps the options
-	return d.dec.Decode(v)  // checkMsgpack saw exactly one value
+	return d.dec.Decode(v)  // Check saw exactly one value
 }
 
 // tooDeep reports whether v nests non-empty map[string]any and []any
-// values more than maxMsgpackDepth deep, counting as checkMsgpack counts.
+// values more than maxMsgpackDepth deep, counting as msgpackcheck counts.
 func tooDeep(v any, depth int) bool {
 	switch v := v.(type) {
 	case map[string]any:

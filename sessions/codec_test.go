@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/serversession/serversession/internal/msgpackcheck"
 )
 
 // allocated returns the bytes f allocates.
@@ -76,6 +78,9 @@ func TestMsgpackDepth(t *testing.T) {
 		t.Errorf("depth %d: %v, want errMsgpackDepth", maxMsgpackDepth+1, err)
 	}
 }
+
+// checkMsgpack is the check Msgpack runs before it decodes.
+var checkMsgpack = msgpackcheck.Check
 
 // checkMsgpack accepts every msgpack format the decoder accepts, and
 // rejects every truncation of them.

@@ -70,7 +70,7 @@ func TestConcurrentCommit(t *testing.T) {
 		for i := range 8 {
 			wg.Add(2)
 			go func() { defer wg.Done(); s.Set(fmt.Sprint(i), i) }()
-			go func() { defer wg.Done(); h.m.commit(s) }()
+			go func() { defer wg.Done(); s.h.Commit() }()
 		}
 		wg.Wait()
 	})

@@ -8,9 +8,8 @@ import (
 
 type contextKey struct{}
 
-// sessionContext is a context carrying a session. The first one made for a
-// session lives inside the Session itself, so that adapters pay no
-// allocation for it.
+// sessionContext is a context carrying a session. The one Begin makes
+// lives inside the Handle, so that adapters pay no allocation for it.
 type sessionContext struct {
 	context.Context
 	s *Session
@@ -25,16 +24,7 @@ func (c *sessionContext) Value(key any) any {
 
 // NewContext returns a copy of ctx that carries s.
 func NewContext(ctx context.Context, s *Session) context.Context {
-	if s == nil || s == nullSession {
-		return &sessionContext{ctx, s}
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ctx.s != nil {
-		return &sessionContext{ctx, s}
-	}
-	s.ctx = sessionContext{ctx, s}
-	return &s.ctx
+	return &sessionContext{ctx, s}
 }
 
 // FromContext returns the session that ctx carries, if any.
@@ -43,18 +33,16 @@ func FromContext(ctx context.Context) (*Session, bool) {
 	return s, ok && s != nil
 }
 
-// nullSession is what Get returns when no middleware ran: reads are empty
-// and writes panic with ErrNoMiddleware's message.
-var nullSession = &Session{nullReason: ErrNoMiddleware}
+// nullSession is what Get returns when no middleware ran.
+var nullSession = &Session{state: null, err: ErrNoMiddleware}
 
 // Get returns the current request's session. c may be a *http.Request, a
 // context.Context derived from the request's, a framework context with a
-// Request() *http.Request method (echo.Context, Echo v5's *echo.Context),
-// or one whose type an adapter registered with RegisterContext
-// (*gin.Context). Get never returns nil: without the middleware it returns
-// a null session, whose reads are empty and whose first write panics with a
-// message that names the middleware to add. For a c of any other type, the
-// null session's Err and its panic name that type and the ones Get takes.
+// Request() *http.Request method (echo.Context), or one whose type an
+// adapter registered with RegisterContext (*gin.Context). Get never
+// returns nil: without the middleware it returns a null session, whose
+// reads are empty and whose first write panics naming the fix (and, for a
+// c of another type, that type).
 func Get(c any) *Session {
 	s, known := lookup(c)
 	switch {
@@ -63,12 +51,11 @@ func Get(c any) *Session {
 	case known:
 		return nullSession
 	}
-	return &Session{nullReason: fmt.Errorf("sessions: Get(%T): not a context Get knows; pass the framework's context "+
+	return &Session{state: null, err: fmt.Errorf("sessions: Get(%T): not a context Get knows; pass the framework's context "+
 		"(*gin.Context, echo.Context), the *http.Request or its context.Context, or register the type with sessions.RegisterContext", c)}
 }
 
-// requestContext is the shape of echo.Context (and Echo v5's *echo.Context),
-// matched without importing Echo.
+// requestContext is the shape of echo.Context, matched without Echo.
 type requestContext interface{ Request() *http.Request }
 
 // lookup returns the session c carries, and whether c is of a type Get
@@ -96,14 +83,12 @@ func lookup(c any) (*Session, bool) {
 	return nil, c == nil
 }
 
-// contextTypes are the RegisterContext functions. They are written by init
-// functions only, so they are read without locks.
+// contextTypes are the RegisterContext functions, written by init
+// functions only and read without locks.
 var contextTypes []func(c any) (*http.Request, bool)
 
 // RegisterContext teaches Get where a framework context of type C keeps
-// the request, for frameworks whose context is neither a context.Context
-// nor has a Request() *http.Request method. Call it from an init function
-// of the adapter:
+// the request. Call it from an init function of the adapter:
 //
 //	func init() {
 //		sessions.RegisterContext(func(c *gin.Context) *http.Request { return c.Request })

@@ -125,12 +125,12 @@ func (m *Manager) cookieHeader(id, value string, permanent bool, ttl time.Durati
 
 // setCookie adds a Set-Cookie header to the response. The caller holds
 // s.mu.
-func (s *Session) setCookie(value string) { s.w.Header().Add("Set-Cookie", value) }
+func (s *Session) setCookie(value string) { s.h.w.Header().Add("Set-Cookie", value) }
 
 // addVaryCookie adds "Vary: Cookie" unless the response already varies on
 // Cookie. The caller holds s.mu.
 func (s *Session) addVaryCookie() {
-	for _, v := range s.w.Header()["Vary"] {
+	for _, v := range s.h.w.Header()["Vary"] {
 		for v != "" {
 			var f string
 			f, v, _ = strings.Cut(v, ",")
@@ -140,5 +140,5 @@ func (s *Session) addVaryCookie() {
 			}
 		}
 	}
-	s.w.Header().Add("Vary", "Cookie")
+	s.h.w.Header().Add("Vary", "Cookie")
 }

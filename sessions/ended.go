@@ -7,19 +7,14 @@ import (
 )
 
 // endedKeys remembers the storage keys of the sessions this Manager ended
-// lately (Destroy, Regenerate, Clear, an AbsoluteTimeout), so that a read-only request which
-// loaded one of them before it ended does not send its cookie again. That
-// request's refresh happened in its load's round trip, so only this memory
-// can tell, without another round trip, that the session is gone: were the
-// cookie re-sent, a browser whose login (Regenerate) answered first would
-// get its old, dead cookie back and find itself logged out.
-//
-// Requests run for seconds, not minutes: a key is kept for endedFor, and
-// at most endedMax keys are kept, the oldest going first (so a Manager
-// that ends more than endedMax sessions a minute remembers each for less).
-// Other processes' logouts are not known here; for them, a read-only
-// request in flight may still re-send the old cookie, which then names a
-// record that is gone: the next request starts a new session.
+// lately, so that a read-only request which loaded one before it ended
+// does not send its cookie again: its refresh rode on the load, so only
+// this memory tells, at no cost, that the session is gone. Were the cookie
+// re-sent, a browser whose login answered first would get its old, dead
+// cookie back and find itself logged out. A key is kept for endedFor, and
+// at most endedMax keys, the oldest going first. Other processes' logouts
+// are not known here: the cookie re-sent then names nothing, and the next
+// request starts afresh.
 type endedKeys struct {
 	n     atomic.Int64 // len(keys), read without the lock
 	mu    sync.RWMutex
@@ -58,8 +53,7 @@ func (e *endedKeys) add(key string) {
 	e.n.Store(int64(len(e.keys)))
 }
 
-// has reports whether the session under key ended. IDs are random and a
-// retired ID is never used again, so a key once ended stays ended.
+// has reports whether the session under key ended (IDs are never reused).
 func (e *endedKeys) has(key string) bool {
 	if e.n.Load() == 0 {
 		return false
@@ -70,8 +64,8 @@ func (e *endedKeys) has(key string) bool {
 	return ok
 }
 
-// remove forgets key: its session did not end after all (its record could
-// not be deleted). Its place in order goes when it comes first.
+// remove forgets key, whose record could not be deleted. Its place in
+// order goes when it comes first.
 func (e *endedKeys) remove(key string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()

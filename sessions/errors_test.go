@@ -55,7 +55,7 @@ func TestLoadFailure(t *testing.T) {
 		if resp.Code != http.StatusInternalServerError || strings.Contains(resp.Body.String(), "handler output") {
 			t.Errorf("response %d %q, want the ErrorHandler's 500 alone", resp.Code, resp.Body)
 		}
-		if n := h.store.count("save") + h.store.count("delete") + h.store.count("touch"); n != 0 {
+		if n := h.store.count("save") + h.store.count("delete"); n != 0 {
 			t.Errorf("store calls %v after a failed load", h.store.order)
 		}
 		if after, _ := h.store.get("session:" + cookie.Value); string(after) != string(before) {
@@ -150,11 +150,12 @@ func TestSaveFailureAfterHeaders(t *testing.T) {
 	}
 }
 
-// A failed TTL refresh is a failed save.
-func TestTouchFailure(t *testing.T) {
-	h := newHarness(t, withTouch, nil)
+// A failed TTL refresh (on a store without LoadTouch, a Replace of the
+// bytes loaded) is a failed save.
+func TestRefreshFailure(t *testing.T) {
+	h := newHarness(t, nil, nil)
 	cookie := h.login(map[string]any{"a": 1})
-	h.store.failTouch = errDown
+	h.store.failSave = errDown
 	resp := h.serve(read("a"), cookie)
 	if resp.Code != http.StatusInternalServerError {
 		t.Errorf("status %d, want 500", resp.Code)
@@ -403,7 +404,7 @@ func TestGetOfAnUnknownType(t *testing.T) {
 // its creation whatever its activity; the TTL and the cookie never outlive
 // it.
 func TestAbsoluteTimeout(t *testing.T) {
-	h := newHarness(t, withTouch, func(c *Config) {
+	h := newHarness(t, nil, func(c *Config) {
 		c.AbsoluteTimeout = time.Hour
 		c.Lifetime = 24 * time.Hour
 	})
@@ -458,7 +459,7 @@ func TestAbsoluteTimeout(t *testing.T) {
 // their clock now (one rewrite); Destroy followed by new data starts a new
 // clock.
 func TestAbsoluteTimeoutStartsClock(t *testing.T) {
-	h := newHarness(t, withTouch, func(c *Config) { c.AbsoluteTimeout = time.Hour })
+	h := newHarness(t, withLoadTouch, func(c *Config) { c.AbsoluteTimeout = time.Hour })
 	id := newID(32)
 	data, _ := Msgpack.Marshal(map[string]any{"a": 1, "_permanent": true})
 	h.store.put("session:"+id, data)

@@ -6,15 +6,9 @@ import (
 )
 
 // Flash is a one-time message kept in the session until read, as Flask's
-// flash() and get_flashed_messages() keep them.
-//
-// Concurrent requests on one session do not lose each other's flashes: a
-// message added by one survives another's commit, and a message one request
-// took is not brought back by another that loaded it too.
-//
-// The session stores flashes as Flask does, as [category, message] pairs;
-// the JSON tags are for a Flash the application itself encodes, in a JSON
-// API's response say: {"category":"message","message":"hi"}.
+// flash() and get_flashed_messages() keep them: stored as [category,
+// message] pairs. A flash added concurrently survives; one taken is not
+// brought back. The JSON tags are for the application's own encoding.
 type Flash struct {
 	Category string `json:"category"`
 	Message  string `json:"message"`
@@ -26,15 +20,14 @@ const keyFlashes = "_flashes"
 // DefaultFlashCategory is Flask's default category.
 const DefaultFlashCategory = "message"
 
-// AddFlash appends a message for a later request, under category (Flask's
-// default "message" when none is given).
+// AddFlash appends a message for a later request, under category
+// (DefaultFlashCategory when none is given).
 func (s *Session) AddFlash(message string, category ...string) {
 	cat := DefaultFlashCategory
 	if len(category) > 0 {
 		cat = category[0]
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.locked().Unlock()
 	if !s.writable() {
 		return
 	}
@@ -43,14 +36,11 @@ func (s *Session) AddFlash(message string, category ...string) {
 	s.changes.mark(keyFlashes)
 }
 
-// Flashes removes and returns the pending messages, oldest first. With
-// categories, only messages in those categories are returned and removed;
-// the others stay for later.
+// Flashes removes and returns the pending messages, oldest first; with
+// categories, only those in them.
 func (s *Session) Flashes(categories ...string) []Flash {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.load()
-	if s.nullReason != nil {
+	defer s.locked().Unlock()
+	if s.state == null {
 		return nil // nothing to take; reads of a null session are empty
 	}
 	if !s.writable() {
@@ -97,10 +87,8 @@ func parseFlash(item any) (Flash, bool) {
 }
 
 // mergeFlashes replays one request's changes to the flash list over the
-// list another request stored since: the messages the request took from
-// base (the list it loaded) are removed from theirs, and the messages it
-// added are appended. Each of base, ours and theirs is a stored list
-// ([]any) or nil.
+// list another request stored since: the messages it took from base (the
+// list it loaded) are removed from theirs, those it added are appended.
 func mergeFlashes(base, ours, theirs any) []any {
 	b, _ := base.([]any)
 	o, _ := ours.([]any)
@@ -110,8 +98,7 @@ func mergeFlashes(base, ours, theirs any) []any {
 	return append(without(t, taken), added...)
 }
 
-// without returns the items of list that remain after removing, for each
-// item of drop, one equal item: a difference of multisets, in list's order.
+// without returns list minus drop, as multisets, in list's order.
 func without(list, drop []any) []any {
 	out := make([]any, 0, len(list))
 	used := make([]bool, len(drop))

@@ -62,10 +62,10 @@ func FuzzReadCookie(f *testing.F) {
 			}
 		}
 		// A session opened and loaded from it never panics.
-		s := signed.Begin(nil, r).Session()
-		s.Get("x")
-		if s.client.id != "" && !validID(s.client.id) {
-			t.Fatalf("Open kept %q", s.client.id)
+		h := signed.Begin(nil, r)
+		h.Session().Get("x")
+		if h.client.id != "" && !validID(h.client.id) {
+			t.Fatalf("Open kept %q", h.client.id)
 		}
 	})
 }

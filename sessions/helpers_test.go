@@ -18,8 +18,7 @@ import (
 )
 
 // testStore is an in-memory Store that counts its calls and can be told to
-// fail. Wrap it with withTouch or withLoadTouch to give it the optional
-// interfaces.
+// fail. Wrap it with withLoadTouch to give it LoadTouch.
 type testStore struct {
 	mu      sync.Mutex
 	data    map[string][]byte
@@ -30,7 +29,7 @@ type testStore struct {
 	order   []string // "op key", in call order
 	writes  []string // "create" or "replace" for each "save", in call order
 
-	failLoad, failSave, failDelete, failTouch error
+	failLoad, failSave, failDelete error
 
 	// onReplace, if set, runs at the start of every Replace, before the
 	// store locks: a test can stall a write there, or change the record
@@ -182,22 +181,8 @@ func (s *testStore) keys() []string {
 
 func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
-// touchStore is a testStore with Touch.
-type touchStore struct{ *testStore }
-
-func (s touchStore) Touch(_ context.Context, key string, ttl time.Duration) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.note("touch", key)
-	if s.failTouch != nil {
-		return s.failTouch
-	}
-	s.touch(key, ttl)
-	return nil
-}
-
-// loadTouchStore is a testStore with Touch and LoadTouch.
-type loadTouchStore struct{ touchStore }
+// loadTouchStore is a testStore with LoadTouch.
+type loadTouchStore struct{ *testStore }
 
 func (s loadTouchStore) LoadTouch(_ context.Context, key string, ttl time.Duration) (Record, bool, error) {
 	s.mu.Lock()
@@ -213,8 +198,7 @@ func (s loadTouchStore) LoadTouch(_ context.Context, key string, ttl time.Durati
 	return Record{Data: bytes.Clone(d)}, ok, nil
 }
 
-func withTouch(s *testStore) Store     { return touchStore{s} }
-func withLoadTouch(s *testStore) Store { return loadTouchStore{touchStore{s}} }
+func withLoadTouch(s *testStore) Store { return loadTouchStore{s} }
 
 var testKey = []byte("0123456789abcdef0123456789abcdef")
 
@@ -324,7 +308,7 @@ type testWriter struct {
 func (w *testWriter) commit() bool {
 	if !w.committed {
 		w.committed = true
-		w.discard = !w.m.commit(w.s)
+		w.discard = !w.s.h.Commit()
 	}
 	return !w.discard
 }
@@ -386,7 +370,7 @@ func (h *harness) serveRequest(req *http.Request, handler func(w http.ResponseWr
 		finished := false
 		defer func() {
 			if !finished {
-				h.m.abandon(s)
+				s.h.abandon()
 				if v := recover(); v != nil {
 					http.Error(rec, "panic", http.StatusInternalServerError)
 				}
@@ -395,7 +379,7 @@ func (h *harness) serveRequest(req *http.Request, handler func(w http.ResponseWr
 		handler(w, req.WithContext(NewContext(req.Context(), s)), s)
 		finished = true
 	}()
-	h.m.finish(s)
+	s.h.finish()
 	return response{ResponseRecorder: rec, session: s}
 }
 

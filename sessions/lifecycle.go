@@ -1,165 +1,84 @@
 package sessions
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"strings"
 	"time"
 )
 
-// The request lifecycle, in one place for every adapter:
+// The request lifecycle, one implementation for every adapter. Its phases,
+// in the order a request meets them and in the order of this file:
 //
-//	start    note the request; read nothing (Manager.Begin)
+//	Begin    note the request; read nothing
 //	load     on first use, read the cookie and load the record (refreshing
 //	         its TTL in the same round trip when the store can)
-//	commit   right before the headers: apply the commit rules, set the cookie
-//	         (Handle.Commit)
-//	finish   after the handler: commit if nothing was written, else save what
-//	         changed after the headers went out (Handle.Run)
-//	abandon  the handler panicked: save nothing (Handle.Run)
+//	Commit   right before the headers: apply the commit rules, set the
+//	         cookie; a save is Session.write (write.go)
+//	Run      after the handler: commit if nothing was written, else save
+//	         what changed after the headers went out (finish); if the
+//	         handler panicked, save nothing (abandon)
+//	fail     log a failed load or save and hand it to the ErrorHandler
 //
-// Every write is conditional (see Store): a new record is created only
-// where none is, and a loaded one replaced only if it still holds what this
-// request loaded. When another request changed it in between, write reloads
-// it, replays this request's changes over it (rebase) and tries again. When
-// another request ended it (Destroy, Regenerate, expiry), this request's
-// changes are dropped: a session that is gone stays gone.
+// The user index (usertie.go) joins in at one seam, Manager.ties: before
+// and after each save, and after each retired record is deleted.
 
-// SaveTimeout bounds the store calls of a commit whose request has no
-// deadline of its own, or whose context has already ended (the client went
-// away): the changes the handler made are still saved, but a stalled store
-// cannot hold the request forever. A commit within a request that has a
-// deadline uses that deadline. Because every write is conditional, a save
-// that times out and lands in the store later cannot overwrite newer data.
-const SaveTimeout = 5 * time.Second
-
-// writeTries bounds the attempts of one conditional write that keeps
-// meeting other processes' writes (within a process, writes take turns);
-// the last conflict is reported as ErrStoreSave. With backoff's waits,
-// they span about a second.
-const writeTries = 16
-
-// start starts the session s, zero and used for this one request only, of
-// request r. Nothing is read yet: the cookie is read and verified, and the
-// store asked, when the handler first uses the session. It returns the
-// request to hand the handler: a copy of r whose context carries s. The
-// copy lives inside s, so it costs no allocation.
-func (m *Manager) start(s *Session, w http.ResponseWriter, r *http.Request) *http.Request {
-	s.m, s.w, s.r = m, w, r
+// Begin starts the session of request r, whose response goes to w, and
+// reads nothing: the cookie and the record are loaded when the handler
+// first uses the session. The Handle serves this one request.
+func (m *Manager) Begin(w http.ResponseWriter, r *http.Request) *Handle {
+	h := &Handle{r: r}
+	h.s.m, h.s.h = m, h
+	h.w = commitWriter{ResponseWriter: w, h: h}
 	if m.cfg.Store == nil {
-		s.nullReason = ErrNoStore
+		h.s.state, h.s.err = null, ErrNoStore
 	}
-	// WithContext is inlined and its copy copied into s: no allocation.
-	// s is new to every other goroutine: its context needs no lock.
-	s.ctx = sessionContext{r.Context(), s}
-	s.req = *r.WithContext(&s.ctx)
-	return &s.req
+	// The handler's request and its context live in h: no allocation more.
+	h.ctx = sessionContext{r.Context(), &h.s}
+	h.req = *r.WithContext(&h.ctx)
+	return h
 }
 
-// commit applies the commit rules to s, right before the response headers
-// are written (see Handle.Commit). Only the first call commits. It returns false when the
-// ErrorHandler wrote a response of its own: the adapter must then discard
-// whatever the handler writes.
-func (m *Manager) commit(s *Session) bool {
-	s.mu.Lock()
-	if s.stage != serving {
-		ok := s.stage != replaced
-		s.mu.Unlock()
-		return ok
-	}
-	err := s.commit(true)
-	s.stage = sent
-	if err != nil {
-		s.stage = failed
-	}
-	s.mu.Unlock()
-	if err == nil {
-		return true
-	}
-	m.fail(s, err, true)
-	return !s.isReplaced()
-}
-
-// finish ends the request after the handler returned. If nothing was written
-// it commits (the headers are still to come); otherwise it saves changes made
-// after the headers went out, reporting through the ErrorHandler those that
-// needed a cookie. After a failed Commit it does nothing: the ErrorHandler
-// has had its one call, and the changes are lost.
-func (m *Manager) finish(s *Session) {
-	s.mu.Lock()
-	if s.stage == serving {
-		s.mu.Unlock()
-		m.commit(s)
-		s.mu.Lock()
-	} else if s.stage == sent {
-		if err := s.commit(false); err != nil {
-			s.mu.Unlock()
-			m.fail(s, err, false)
-			s.mu.Lock()
-		}
-	}
-	if s.stage == sent {
-		s.stage = done
-	}
-	s.mu.Unlock()
-}
-
-// abandon marks s as belonging to a handler that panicked: nothing is saved
-// and no cookie is set, whatever the recovery middleware writes next.
-func (m *Manager) abandon(s *Session) {
-	s.mu.Lock()
-	if s.stage == serving || s.stage == sent {
-		s.stage = abandoned // a failed or replaced commit stays as it is
-	}
-	s.mu.Unlock()
-}
-
-// load fetches the record on first use. The caller holds s.mu.
+// load reads the cookie and loads the record on first use. The caller
+// holds s.mu.
 func (s *Session) load() {
-	if s.state != unloaded || s.nullReason != nil {
+	if s.state != unloaded {
 		return
 	}
 	if s.m == nil { // a zero Session no middleware opened
-		s.nullReason = ErrNoMiddleware
+		s.state, s.err = null, ErrNoMiddleware
 		return
 	}
-	m := s.m
-	s.client.id, s.client.value, s.client.sent = m.readCookie(s.r)
-	if s.client.id != "" && s.loadRecord() {
+	m, h := s.m, s.h
+	h.client.id, h.client.value, h.client.sent = m.readCookie(h.r)
+	if h.client.id != "" && s.loadRecord() {
 		return
 	}
 	s.state, s.isNew = absent, true
 	s.values = make(map[string]any)
-	s.meta.permanent = !m.cfg.Transient
-	s.meta.created = m.newCreated()
+	s.meta = meta{permanent: !m.cfg.Transient, created: m.newCreated()}
 }
 
-// loadRecord loads the record named by the cookie. It reports false when
-// there is none to use, and the session starts new under a new ID.
+// loadRecord loads the record the cookie names. It reports false when there
+// is none to use: the session starts new under a new ID.
 func (s *Session) loadRecord() bool {
-	m := s.m
-	id := s.client.id
-	key := m.key(id)
-	s.keyID, s.keyStr = id, key
-	ctx := s.r.Context()
+	m, r := s.m, s.h.r
+	key := m.key(s.h.client.id)
 	var (
 		rec   Record
 		found bool
 		err   error
 	)
 	if m.loadToucher != nil {
-		rec, found, err = m.loadToucher.LoadTouch(ctx, key, m.cfg.Lifetime)
+		rec, found, err = m.loadToucher.LoadTouch(r.Context(), key, m.cfg.Lifetime)
 	} else {
-		rec, found, err = m.cfg.Store.Load(ctx, key)
+		rec, found, err = m.cfg.Store.Load(r.Context(), key)
 	}
 	if err != nil {
-		s.state = unreadable
-		s.loadErr = s.redactLocked(fmt.Errorf("%w: %w", ErrStoreLoad, err))
+		s.state, s.err = unreadable, s.redactLocked(fmt.Errorf("%w: %w", ErrStoreLoad, err))
 		s.values = make(map[string]any)
 		s.meta.permanent = !m.cfg.Transient
 		return true
@@ -169,33 +88,61 @@ func (s *Session) loadRecord() bool {
 	}
 	values, md, err := s.decode(rec.Data)
 	if err != nil {
-		// Dropped, not deleted: a service on another codec sharing the store
-		// (a Flask app mid-migration) may have written it. Its TTL ends it.
-		m.log(ctx, slog.LevelWarn, "sessions: dropping a session record that does not decode", s.r,
+		// Dropped, not deleted: a service on another codec sharing the
+		// store may own it. Its TTL ends it.
+		m.log(slog.LevelWarn, "sessions: dropping a session record that does not decode", r,
 			slog.Int("bytes", len(rec.Data)), slog.Any("error", err))
 		return false
 	}
 	if abs := m.cfg.AbsoluteTimeout; abs > 0 {
-		now := m.now()
-		switch {
+		switch now := m.now(); {
 		case md.created == 0: // saved before AbsoluteTimeout was set: start counting now
 			md.created = now.Unix()
 			s.changes.mark(keyCreated)
 		case now.Sub(time.Unix(md.created, 0)) >= abs:
-			s.stale = append(s.stale, retired{id: id, user: md.tied, rec: rec})
+			s.stale = append(s.stale, retired{key: key, user: md.tied, rec: rec})
 			return false
 		}
 	}
-	s.state, s.base, s.id = stored, rec, id
+	s.state, s.base, s.key = stored, rec, key
 	s.values, s.meta = values, md
 	return true
 }
 
-// commit applies the commit rules. Before the headers it may set cookies;
-// after them it saves what it can and reports what needed a cookie. The
-// caller holds s.mu.
+// Commit commits the session, if it is not committed yet; call it right
+// before the framework writes the response headers. It reports whether the
+// handler's output goes out: false means the ErrorHandler wrote a response
+// of its own, and the adapter must drop what the handler writes. Later
+// calls repeat the first answer.
+func (h *Handle) Commit() bool {
+	s := &h.s
+	s.mu.Lock()
+	if h.stage != serving {
+		ok := h.stage != replaced
+		s.mu.Unlock()
+		return ok
+	}
+	err := s.commit(true)
+	h.stage = sent
+	if err != nil {
+		h.stage = failed
+	}
+	s.mu.Unlock()
+	if err == nil {
+		return true
+	}
+	h.fail(err, true)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return h.stage != replaced
+}
+
+// commit applies the commit rules (see docs/architecture.md). Before the
+// headers it may set cookies; after them it saves what it can and reports
+// what needed a cookie. The caller holds s.mu.
 func (s *Session) commit(beforeHeaders bool) error {
-	if s.stage == abandoned || s.state == unloaded || s.nullReason != nil {
+	h := s.h
+	if h.stage == abandoned || s.state == unloaded || s.state == null {
 		return nil
 	}
 	if beforeHeaders {
@@ -203,10 +150,9 @@ func (s *Session) commit(beforeHeaders bool) error {
 	}
 	switch s.state {
 	case unreadable:
-		// Reported once: by the commit before the headers (which then
-		// fails, so Finish saves nothing), or by Finish when the handler
-		// first used the session after writing.
-		return s.loadErr
+		// Reported once: by the commit before the headers, or by finish
+		// when the handler first used the session after writing.
+		return s.err
 	case gone:
 		if s.changes.any() {
 			s.logGone()
@@ -214,11 +160,11 @@ func (s *Session) commit(beforeHeaders bool) error {
 		return nil
 	}
 	m := s.m
-	ctx := storeContext{r: s.r}
-	defer ctx.end()
+	sc := storeContext{r: h.r}
+	defer sc.end()
 
 	var data []byte
-	dirty := s.changes.any() || s.untied()
+	dirty := s.changes.any() || m.ties.pending(s)
 	if !dirty && s.state == stored && hasMutable(s.values) {
 		var err error
 		if data, err = s.encode(); err != nil {
@@ -226,41 +172,40 @@ func (s *Session) commit(beforeHeaders bool) error {
 		}
 		dirty = s.changedInPlace(data)
 	}
-
 	switch {
 	case !dirty:
 		if s.state == stored && beforeHeaders && !m.cfg.ExpireAfterWrite {
-			if err := s.refresh(&ctx); err != nil {
-				return errors.Join(err, s.deleteStale(&ctx))
+			if err := s.refresh(&sc); err != nil {
+				return errors.Join(err, s.deleteRetired(&sc, false))
 			}
 		}
-		return s.deleteStale(&ctx)
+		return s.deleteRetired(&sc, false)
 
 	case len(s.values) == 0 && (s.changes.cleared || s.state == absent):
-		// Cleared or destroyed: the record goes, whatever other requests
-		// stored in it meanwhile. Or emptied before it was ever stored.
+		// Cleared or destroyed (the record goes, whatever others stored in
+		// it meanwhile), or emptied before it was ever stored.
 		s.retire(false)
 		s.changes.reset()
 		s.expireCookie(beforeHeaders)
-		return s.deleteStale(&ctx)
+		return s.deleteRetired(&sc, false)
 	}
 
-	if s.id == "" {
-		s.id = newID(m.cfg.IDLength)
+	if s.key == "" {
+		s.newKey()
 	}
-	if !beforeHeaders && s.id != s.client.id {
-		// No cookie can name the new ID: the data is lost, but records
-		// retired by Destroy or Regenerate (or found corrupt) still go.
-		return errors.Join(ErrHeadersSent, s.deleteStale(&ctx))
+	if !beforeHeaders && s.sid() != h.client.id {
+		// No cookie can name the new ID: the data is lost; retired records
+		// still go.
+		return errors.Join(ErrHeadersSent, s.deleteRetired(&sc, false))
 	}
-	if m.index != nil {
-		s.noteTie()
-	}
-	if err := s.write(&ctx, data); err != nil {
+	if err := s.write(&sc, data); err != nil {
 		return err
 	}
-	if err := s.leaveMoved(&ctx); err != nil {
-		return err
+	if s.state == stored {
+		// Regenerate's old record goes before the new cookie is set.
+		if err := s.deleteRetired(&sc, true); err != nil {
+			return err
+		}
 	}
 	switch {
 	case s.state == gone:
@@ -268,310 +213,181 @@ func (s *Session) commit(beforeHeaders bool) error {
 	case s.state == absent: // emptied key by key, and deleted
 		s.expireCookie(beforeHeaders)
 	case beforeHeaders:
-		if s.id != s.client.id {
-			s.client.value = ""
+		if s.sid() != h.client.id {
+			h.client.value = ""
 		}
 		now := m.now()
-		s.setCookie(m.cookieHeader(s.id, s.client.value, s.meta.permanent, s.ttl(now), now))
-		s.client.id, s.client.sent = s.id, true
+		s.setCookie(m.cookieHeader(s.sid(), h.client.value, s.meta.permanent, s.ttl(now), now))
+		h.client.id, h.client.sent = s.sid(), true
 	}
-	return s.deleteStale(&ctx)
+	return s.deleteRetired(&sc, false)
 }
 
-// expireCookie expires the client's session cookie, if it has one and the
-// headers are still to come. The caller holds s.mu.
-func (s *Session) expireCookie(beforeHeaders bool) {
-	if beforeHeaders && s.client.sent {
-		s.setCookie(s.m.cookies.expired)
-		// The client keeps no cookie naming this ID: data set after the
-		// headers can no longer be saved under it.
-		s.client = clientCookie{}
-	}
-}
-
-// logGone reports changes dropped because the session is gone.
-func (s *Session) logGone() {
-	s.m.log(s.r.Context(), slog.LevelInfo, "sessions: the session ended in another request (a logout, a new ID or its expiry); this request's changes to it are dropped", s.r)
-}
-
-// write saves the session: it creates the record of a session that has
-// none, replaces the one it loaded, or, when the session was emptied key by
-// key, deletes it. data is the session already encoded, or nil. A write
-// that finds the record changed reloads it, replays this request's changes
-// over it (rebase) and tries again, at most writeTries times. One that
-// finds the record gone saves nothing and leaves the state gone. The
-// caller holds s.mu.
-func (s *Session) write(sc *storeContext, data []byte) error {
-	store, key, ctx := s.m.cfg.Store, s.key(), sc.get()
-	lock, err := s.m.writes.lock(ctx, key)
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrStoreSave, err)
-	}
-	defer func() {
-		if lock != nil {
-			lock.unlock()
-		}
-	}()
-	if last, ok := lock.latest(key); ok && s.state == stored && !bytes.Equal(last.Data, s.base.Data) {
-		// A request of this process wrote the session since this one
-		// loaded it: replay over that write rather than fail on it.
-		if err := s.rebase(last); err == nil {
-			data = nil
-		}
-	}
-	var conflict error // the last write's conflict, once there was one
-	fail := func(err error) error {
-		if conflict != nil && !errors.Is(err, ErrConflict) {
-			err = fmt.Errorf("%w (after %w)", err, conflict)
-		}
-		return fmt.Errorf("%w: %w", ErrStoreSave, err)
-	}
-	for try := 1; ; try++ {
-		ttl := s.ttl(s.m.now())
-		var err error
-		old := s.meta.tied // the user whose index lists the stored record
-		if s.m.index != nil && s.m.userOf(s.values) != old {
-			s.meta.tied, data = s.m.userOf(s.values), nil // the record says whose index lists it
-		}
-		switch {
-		case s.state == absent:
-			if data == nil {
-				if data, err = s.encode(); err != nil {
-					return err // ErrEncode
-				}
-			}
-			if err = store.Create(ctx, key, data, ttl); err == nil {
-				err = s.tieCreated(ctx, key, ttl)
-			}
-		case len(s.values) == 0:
-			data = nil
-			err = store.DeleteIf(ctx, key, s.base)
-		default:
-			if data == nil {
-				if data, err = s.encode(); err != nil {
-					return err // ErrEncode
-				}
-			}
-			if err = s.tieBefore(ctx, old, key, ttl); err == nil {
-				err = store.Replace(ctx, key, s.base, data, ttl)
-			}
-		}
-		switch {
-		case err == nil && s.m.ended.has(key):
-			// Another request of this Manager ended the session while this
-			// write was on its way: it is gone, whatever the write did.
-			// Its index entries stay: the request that ended it unties
-			// them once its delete succeeded, and if that failed, the
-			// record lives on and must stay listed.
-			s.state, s.base = gone, Record{}
-			return nil
-		case err == nil && data == nil: // deleted
-			s.untie(ctx, old, key)
-			s.state, s.base, s.meta.tied = absent, Record{}, ""
-			s.changes.reset()
-			lock.wrote(key, Record{})
-			return nil
-		case err == nil:
-			if old != s.meta.tied {
-				s.untie(ctx, old, key)
-			}
-			s.state, s.base = stored, Record{Data: data}
-			s.changes.reset()
-			lock.wrote(key, s.base)
-			return nil
-		case !errors.Is(err, ErrConflict) || s.state == absent:
-			return s.untieFailed(ctx, old, key, ttl, fail(err))
-		case try == writeTries:
-			return s.untieFailed(ctx, old, key, ttl, fail(fmt.Errorf("after %d tries: %w", try, err)))
-		}
-		conflict = err
-		if try > 1 {
-			// Not this process's requests, which take turns under the
-			// lock: another process keeps writing. Give way for a while.
-			lock.unlock()
-			lock = nil
-			if err := backoff(ctx, try); err != nil {
-				return s.untieFailed(ctx, old, key, ttl, fail(err))
-			}
-			if lock, err = s.m.writes.lock(ctx, key); err != nil {
-				return s.untieFailed(ctx, old, key, ttl, fail(err))
-			}
-		}
-		cur, found, err := store.Load(ctx, key)
-		if err != nil {
-			return s.untieFailed(ctx, old, key, ttl, fail(fmt.Errorf("reload after a conflict: %w", err)))
-		}
-		if !found {
-			if s.meta.tied != old {
-				s.untie(ctx, s.meta.tied, key) // this write tied it; the record is gone
-			}
-			s.state, s.base = gone, Record{}
-			return nil
-		}
-		if err := s.rebase(cur); err != nil {
-			// Another service wrote a record this codec cannot read: leave
-			// it, as load does, and report the save as failed.
-			return s.untieFailed(ctx, old, key, ttl, fail(fmt.Errorf("the record another request stored does not decode: %w", err)))
-		}
-		data = nil
-	}
-}
-
-// backoff waits before the retry of a write that conflicted more than
-// once, a random time that doubles with each try, so that processes racing
-// on one session take turns instead of colliding again.
-func backoff(ctx context.Context, try int) error {
-	if ctx.Err() != nil {
-		return context.Cause(ctx)
-	}
-	d := time.Duration(rand.Int64N(int64(time.Millisecond) << min(try, 6)))
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return context.Cause(ctx)
-	}
-}
-
-// refresh extends the record's TTL without rewriting its data, unless the
-// load already did, and re-sends a permanent session's cookie. A store
-// without Touch gets the loaded bytes back, conditionally: if another
-// request changed the record meanwhile, its own write refreshed it; if
-// another request ended it, no cookie is sent for it. Nor is one sent for
-// a session another request of this Manager ended since the load (see
-// endedKeys). The caller holds s.mu.
+// refresh extends the record's TTL, unless the load already did, and
+// re-sends a permanent session's cookie, unless another request of this
+// Manager ended the session since the load (see endedKeys). A store without
+// LoadTouch gets the loaded bytes back with a conditional Replace: a
+// conflict means another request wrote (and so refreshed) the record, or
+// ended it. The caller holds s.mu.
 func (s *Session) refresh(sc *storeContext) error {
 	m := s.m
-	if m.ended.has(s.key()) {
-		s.state = gone // another request of this Manager ended it since the load
+	if m.ended.has(s.key) {
+		s.state = gone
 		return nil
 	}
 	now := m.now()
 	ttl := s.ttl(now)
 	if m.loadToucher == nil {
-		var err error
-		if m.toucher != nil {
-			err = m.toucher.Touch(sc.get(), s.key(), ttl)
-		} else {
-			err = m.cfg.Store.Replace(sc.get(), s.key(), s.base, s.base.Data, ttl)
-			if errors.Is(err, ErrConflict) {
-				return nil
-			}
+		err := m.cfg.Store.Replace(sc.get(), s.key, s.base, s.base.Data, ttl)
+		if errors.Is(err, ErrConflict) {
+			return nil
 		}
 		if err != nil {
 			return fmt.Errorf("%w: refresh: %w", ErrStoreSave, err)
 		}
 	}
 	if s.meta.permanent {
-		s.setCookie(m.cookieHeader(s.id, s.client.value, true, ttl, now))
+		s.setCookie(m.cookieHeader(s.sid(), s.h.client.value, true, ttl, now))
 	}
 	return nil
 }
 
-// deleteStale deletes the records of retired IDs. One that fails to go stays
-// scheduled, so that Finish tries again after a Commit that had nothing to
-// report.
-func (s *Session) deleteStale(sc *storeContext) error { return s.deleteRetired(sc, false) }
-
-// leaveMoved deletes the records Regenerate moved the session away from,
-// once the session is stored under its new ID, before its cookie is set
-// (see deleteMoved).
-func (s *Session) leaveMoved(sc *storeContext) error {
-	if s.state != stored {
-		return nil
+// expireCookie expires the client's session cookie, if it has one and the
+// headers are still to come.
+func (s *Session) expireCookie(beforeHeaders bool) {
+	if beforeHeaders && s.h.client.sent {
+		s.setCookie(s.m.cookies.expired)
+		// Data set after the headers can no longer be saved under this ID.
+		s.h.client = clientCookie{}
 	}
-	return s.deleteRetired(sc, true)
 }
 
-// deleteRetired deletes the records of retired IDs (only those Regenerate
-// moved away from, if movedOnly) and unties them. The caller holds s.mu.
-func (s *Session) deleteRetired(sc *storeContext, movedOnly bool) error {
-	if len(s.stale) == 0 {
-		return nil
+// logGone reports changes dropped because the session is gone.
+func (s *Session) logGone() {
+	s.m.log(slog.LevelInfo, "sessions: the session ended in another request (a logout, a new ID or its expiry); this request's changes to it are dropped", s.h.r)
+}
+
+// Run calls handler, the rest of the chain, and then ends the request: it
+// commits if nothing was written, or saves what changed after the headers
+// went out. If handler panics, nothing is saved and no cookie is set,
+// whatever a recovery middleware writes next, and the panic goes on.
+func (h *Handle) Run(handler func()) {
+	returned := false
+	defer func() {
+		if !returned {
+			h.abandon()
+		}
+	}()
+	handler()
+	returned = true
+	h.finish()
+}
+
+// finish ends the request after the handler returned: it commits if
+// nothing was written, else saves the changes made after the headers went
+// out. After a failed Commit it does nothing: the ErrorHandler has had its
+// one call.
+func (h *Handle) finish() {
+	s := &h.s
+	s.mu.Lock()
+	if h.stage == serving {
+		s.mu.Unlock()
+		h.Commit()
+		s.mu.Lock()
+	} else if h.stage == sent {
+		if err := s.commit(false); err != nil {
+			s.mu.Unlock()
+			h.fail(err, false)
+			s.mu.Lock()
+		}
 	}
-	ctx := sc.get()
-	var errs []error
-	kept := s.stale[:0]
+	if h.stage == sent {
+		h.stage = done
+	}
+	s.mu.Unlock()
+}
+
+// abandon marks the request's handler as panicked: nothing is saved.
+func (h *Handle) abandon() {
+	h.s.mu.Lock()
+	if h.stage == serving || h.stage == sent {
+		h.stage = abandoned // a failed or replaced commit stays as it is
+	}
+	h.s.mu.Unlock()
+}
+
+// fail logs err and hands it to the ErrorHandler. Before the headers, what
+// the ErrorHandler writes becomes the response.
+func (h *Handle) fail(err error, beforeHeaders bool) {
+	s, m := &h.s, h.s.m
+	s.mu.Lock()
+	err = s.redactLocked(err)
+	s.mu.Unlock()
+	m.log(slog.LevelError, "sessions: session not loaded or not saved", h.r, slog.String("error", err.Error()))
+	if !beforeHeaders {
+		m.cfg.ErrorHandler(discardWriter{}, &h.req, err)
+		return
+	}
+	ew := &errorWriter{w: h.w.ResponseWriter, h: make(http.Header)}
+	m.cfg.ErrorHandler(ew, &h.req, err) // h.req carries the session: the ErrorHandler may call Get
+	if ew.wrote {
+		s.mu.Lock()
+		h.stage = replaced
+		s.mu.Unlock()
+	}
+}
+
+// redactLocked replaces the session's IDs in err's message (stores quote
+// their keys), so that no ID reaches Err, the ErrorHandler or the log. The
+// caller holds s.mu.
+func (s *Session) redactLocked(err error) error {
+	if _, ok := err.(*redactedError); ok {
+		return err
+	}
+	msg := err.Error()
+	ids := []string{s.h.client.id, s.sid()}
 	for _, r := range s.stale {
-		if movedOnly && !r.moved {
-			kept = append(kept, r)
-			continue
+		ids = append(ids, r.key[len(s.m.cfg.KeyPrefix):])
+	}
+	for _, id := range ids {
+		if id != "" {
+			msg = strings.ReplaceAll(msg, id, "[session-id]")
 		}
-		key := s.m.key(r.id)
-		err := s.m.endKey(key, func() error {
-			if r.moved && s.state == stored {
-				return s.deleteMoved(ctx, key, r.rec)
-			}
-			return s.m.cfg.Store.Delete(ctx, key)
-		})
-		if err != nil {
-			errs = append(errs, err)
-			kept = append(kept, r)
-			continue
-		}
-		s.untie(ctx, r.user, key)
 	}
-	s.stale = kept
-	if len(errs) > 0 {
-		return fmt.Errorf("%w: delete: %w", ErrStoreSave, errors.Join(errs...))
-	}
-	return nil
+	return &redactedError{err: err, msg: msg}
 }
 
-// endKey runs del, which deletes the record under key, with key among the
-// ended keys: first, so that no request re-sends its cookie from then on,
-// and forgotten again if del fails, since the record is still there.
-func (m *Manager) endKey(key string, del func() error) error {
-	m.ended.add(key)
-	if err := del(); err != nil {
-		m.ended.remove(key)
-		return err
-	}
-	return nil
+// redactedError is an error whose text holds no session ID. It unwraps to
+// the original, for errors.Is and errors.As.
+type redactedError struct {
+	err error
+	msg string
 }
 
-// deleteMoved deletes old, the record Regenerate moved the session away
-// from, only if it still holds what this request loaded. If it is gone,
-// another request ended the session meanwhile (a logout, a revocation),
-// and the record just stored under the new ID goes too, so that a session
-// revoked while this request ran stays revoked. If it changed, it is
-// deleted anyway. The caller holds s.mu.
-func (s *Session) deleteMoved(ctx context.Context, key string, old Record) error {
-	store := s.m.cfg.Store
-	err := store.DeleteIf(ctx, key, old)
-	if !errors.Is(err, ErrConflict) {
-		return err
-	}
-	_, found, err := store.Load(ctx, key)
-	switch {
-	case err != nil:
-		return err
-	case found:
-		return store.Delete(ctx, key)
-	}
-	newKey := s.key()
-	if err := s.m.endKey(newKey, func() error { return store.Delete(ctx, newKey) }); err != nil {
-		return fmt.Errorf("end the new ID of a session ended meanwhile: %w", err)
-	}
-	s.untie(ctx, s.meta.tied, newKey)
-	s.state, s.base = gone, Record{}
-	s.m.log(ctx, slog.LevelInfo, "sessions: the session ended in another request while this one gave it a new ID; the new ID is dropped", s.r)
-	return nil
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
+
+// log writes one record about request r, never with the session ID.
+func (m *Manager) log(level slog.Level, msg string, r *http.Request, attrs ...slog.Attr) {
+	attrs = append(attrs, slog.String("method", r.Method), slog.String("path", r.URL.Path))
+	m.cfg.Logger.LogAttrs(r.Context(), level, msg, attrs...)
 }
 
-// storeContext makes the context of one commit's store calls when the
-// first of them needs it, so that a commit that calls no store (a read
-// refreshed at load) costs nothing. Saves outlive the request's
-// cancellation: a client that hangs up after its request was handled must
-// not lose the changes the handler made. They keep its deadline, though, or
-// get SaveTimeout when it has none or has already ended.
+// storeContext makes the context of one commit's store calls on first use,
+// so that a commit without one costs nothing. Saves outlive the request's
+// cancellation (a client that hangs up must not lose the handler's
+// changes) but keep its deadline, or SaveTimeout.
 type storeContext struct {
 	r      *http.Request
 	ctx    context.Context
 	cancel context.CancelFunc
 }
+
+// SaveTimeout bounds the store calls of a commit whose request has no
+// deadline, or whose context has ended (the client went away), so that a
+// stalled store cannot hold the request forever. A save that times out and
+// lands later cannot overwrite newer data: every write is conditional.
+const SaveTimeout = 5 * time.Second
 
 // get returns the context, made on first use.
 func (c *storeContext) get() context.Context {
@@ -593,15 +409,6 @@ func (c *storeContext) end() {
 	}
 }
 
-// key returns the storage key of the session's current ID, built once per
-// ID. The caller holds s.mu.
-func (s *Session) key() string {
-	if s.keyID != s.id || s.keyStr == "" {
-		s.keyID, s.keyStr = s.id, s.m.key(s.id)
-	}
-	return s.keyStr
-}
-
 // ttl is the record's time to live from now: the Lifetime, cut short by the
 // AbsoluteTimeout.
 func (s *Session) ttl(now time.Time) time.Duration {
@@ -612,74 +419,4 @@ func (s *Session) ttl(now time.Time) time.Duration {
 		}
 	}
 	return ttl
-}
-
-// fail logs err and hands it to the ErrorHandler. Before the headers, what
-// the handler writes becomes the response.
-func (m *Manager) fail(s *Session, err error, beforeHeaders bool) {
-	err = s.redact(err)
-	m.log(s.r.Context(), slog.LevelError, "sessions: session not loaded or not saved", s.r,
-		slog.String("error", err.Error()))
-	r := &s.req // carries the session: the ErrorHandler may call Get
-	if !beforeHeaders {
-		m.cfg.ErrorHandler(discardWriter{}, r, err)
-		return
-	}
-	ew := &errorWriter{w: s.w, h: make(http.Header)}
-	m.cfg.ErrorHandler(ew, r, err)
-	if ew.wrote {
-		s.mu.Lock()
-		s.stage = replaced
-		s.mu.Unlock()
-	}
-}
-
-// redact replaces the session's IDs in msg, a store's error message that may
-// quote a storage key, so that no ID reaches the log.
-func (s *Session) redact(err error) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.redactLocked(err)
-}
-
-// redactLocked is redact for a caller that holds s.mu.
-func (s *Session) redactLocked(err error) error {
-	if _, ok := err.(*redactedError); ok {
-		return err
-	}
-	msg := err.Error()
-	ids := []string{s.client.id, s.id}
-	for _, r := range s.stale {
-		ids = append(ids, r.id)
-	}
-	for _, id := range ids {
-		if id != "" {
-			msg = strings.ReplaceAll(msg, id, "[session-id]")
-		}
-	}
-	return &redactedError{err: err, msg: msg}
-}
-
-// redactedError is a store error whose text no longer holds session IDs
-// (stores quote their keys), for Err, the ErrorHandler and the log. It
-// unwraps to the original, so errors.Is and errors.As still work.
-type redactedError struct {
-	err error
-	msg string
-}
-
-func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.err }
-
-func (s *Session) isReplaced() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.stage == replaced
-}
-
-// log writes one record about request r. It never includes the session ID,
-// which is a bearer credential.
-func (m *Manager) log(ctx context.Context, level slog.Level, msg string, r *http.Request, attrs ...slog.Attr) {
-	attrs = append(attrs, slog.String("method", r.Method), slog.String("path", r.URL.Path))
-	m.cfg.Logger.LogAttrs(ctx, level, msg, attrs...)
 }

@@ -70,7 +70,7 @@ func TestAccessedAddsVaryCookie(t *testing.T) {
 // An empty session that was never stored stores nothing and sets no cookie,
 // even when the handler read it, asked its ID, or set and removed a value.
 func TestEmptyNewSessionStoresNothing(t *testing.T) {
-	h := newHarness(t, withTouch, nil)
+	h := newHarness(t, withLoadTouch, nil)
 	handlers := map[string]func(http.ResponseWriter, *http.Request, *Session){
 		"read": func(_ http.ResponseWriter, _ *http.Request, s *Session) {
 			s.Get("a")
@@ -168,7 +168,7 @@ func TestModifiedSessionIsSavedWithPermanentCookie(t *testing.T) {
 
 // A non-permanent session's cookie has neither Expires nor
 // Max-Age, but its record still expires after Lifetime.
-func TestTransientCookieHasNoExpiry(t *testing.T) {
+func TestNonPermanentCookieHasNoExpiry(t *testing.T) {
 	cases := []struct {
 		name string
 		cfg  func(*Config)
@@ -253,7 +253,7 @@ func TestCookieAttributes(t *testing.T) {
 // A permanent session that was accessed but not modified, with refresh on,
 // has its TTL extended without rewriting the data, and its cookie is re-sent.
 // With a LoadToucher that is one store round trip in all, the budget for a
-// read; without a Toucher the very bytes loaded are written back.
+// read; without one the very bytes loaded are written back.
 func TestRefreshTouchesWithoutRewrite(t *testing.T) {
 	cases := []struct {
 		name  string
@@ -261,7 +261,6 @@ func TestRefreshTouchesWithoutRewrite(t *testing.T) {
 		calls map[string]int
 	}{
 		{"LoadToucher", withLoadTouch, map[string]int{"loadtouch": 1}},
-		{"Toucher", withTouch, map[string]int{"load": 1, "touch": 1}},
 		{"fallback", nil, map[string]int{"load": 1, "save": 1}},
 	}
 	for _, tc := range cases {
@@ -305,21 +304,21 @@ func TestRefreshTouchesWithoutRewrite(t *testing.T) {
 // modified gets no cookie; its record's TTL is still extended so that
 // a session in use does not expire under the browser.
 func TestRefreshTransient(t *testing.T) {
-	h := newHarness(t, withTouch, func(c *Config) { c.Transient = true })
+	h := newHarness(t, withLoadTouch, func(c *Config) { c.Transient = true })
 	cookie := h.login(map[string]any{"a": 1})
 	resp := h.serve(read("a"), cookie)
 	if c := resp.sessionCookie(); c != nil {
 		t.Errorf("cookie %q re-sent for a non-permanent session", c.Raw)
 	}
-	if h.store.count("save") != 0 || h.store.count("touch") != 1 {
-		t.Errorf("store calls %v, want load and touch", h.store.order)
+	if !mapsEqual(h.store.calls, map[string]int{"loadtouch": 1}) {
+		t.Errorf("store calls %v, want one loadtouch", h.store.order)
 	}
 }
 
 // ExpireAfterWrite (Flask's SESSION_REFRESH_EACH_REQUEST = False): no
 // touch, no cookie; a LoadToucher is not used to load.
 func TestExpireAfterWrite(t *testing.T) {
-	for _, wrap := range []func(*testStore) Store{nil, withTouch, withLoadTouch} {
+	for _, wrap := range []func(*testStore) Store{nil, withLoadTouch} {
 		h := newHarness(t, wrap, func(c *Config) { c.ExpireAfterWrite = true })
 		cookie := h.login(map[string]any{"a": 1})
 		resp := h.serve(read("a"), cookie)
@@ -345,20 +344,20 @@ func TestExpireAfterWrite(t *testing.T) {
 // an untouched nested value causes no rewrite.
 func TestNestedChangeDetection(t *testing.T) {
 	for _, codec := range []Codec{Msgpack, JSON} {
-		h := newHarness(t, withTouch, func(c *Config) { c.Codec = codec })
+		h := newHarness(t, withLoadTouch, func(c *Config) { c.Codec = codec })
 		cookie := h.login(map[string]any{
 			"cart": map[string]any{"apples": 1},
 			"tags": []any{"a", "b"},
 		})
 		id := cookie.Value
 
-		// Read, not changed: touch only.
+		// Read, not changed: refreshed by the load, nothing written.
 		h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) {
 			s.Get("cart")
 			s.Get("tags")
 		}, cookie)
-		if h.store.count("save") != 0 || h.store.count("touch") != 1 {
-			t.Errorf("%T unchanged: store calls %v, want load and touch", codec, h.store.order)
+		if !mapsEqual(h.store.calls, map[string]int{"loadtouch": 1}) {
+			t.Errorf("%T unchanged: store calls %v, want one loadtouch", codec, h.store.order)
 		}
 
 		// A map mutated in place.
@@ -367,7 +366,7 @@ func TestNestedChangeDetection(t *testing.T) {
 			cart, _ := Value[map[string]any](s, "cart")
 			cart["pears"] = 3
 		}, cookie)
-		if h.store.count("save") != 1 || h.store.count("touch") != 0 {
+		if h.store.count("save") != 1 {
 			t.Errorf("%T map mutated: store calls %v, want load and save", codec, h.store.order)
 		}
 		if cart, _ := h.record(id)["cart"].(map[string]any); len(cart) != 2 {
@@ -505,7 +504,7 @@ func TestRegenerate(t *testing.T) {
 func TestDestroyAndClear(t *testing.T) {
 	for _, end := range []string{"Destroy", "Clear"} {
 		t.Run(end, func(t *testing.T) {
-			h := newHarness(t, withTouch, func(c *Config) {
+			h := newHarness(t, withLoadTouch, func(c *Config) {
 				c.Cookie.Name = "sid"
 				c.Cookie.Domain = "example.com"
 				c.Cookie.Path = "/app"
@@ -555,7 +554,7 @@ func TestDestroyAndClear(t *testing.T) {
 func TestEmptiedKeyByKey(t *testing.T) {
 	for _, end := range []string{"Delete", "Pop", "Flashes"} {
 		t.Run(end, func(t *testing.T) {
-			h := newHarness(t, withTouch, nil)
+			h := newHarness(t, withLoadTouch, nil)
 			set := h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) {
 				if end == "Flashes" {
 					s.AddFlash("hi")
@@ -726,7 +725,7 @@ func TestAbandonSavesNothing(t *testing.T) {
 			s.Regenerate()
 			panic("boom")
 		}, c)
-		if n := h.store.count("save") + h.store.count("delete") + h.store.count("touch"); n != 0 {
+		if n := h.store.count("save") + h.store.count("delete"); n != 0 {
 			t.Errorf("store calls %v after a panic", h.store.order)
 		}
 		if got := resp.Header().Values("Set-Cookie"); len(got) != 0 {
@@ -746,7 +745,7 @@ func TestCommitOnce(t *testing.T) {
 	resp := h.serveRequest(req, func(w http.ResponseWriter, _ *http.Request, s *Session) {
 		s.Set("a", 1)
 		w.Write([]byte("x"))
-		if !h.m.commit(s) || !h.m.commit(s) {
+		if !s.h.Commit() || !s.h.Commit() {
 			t.Error("Commit reported a replaced response")
 		}
 	})
@@ -803,8 +802,8 @@ func TestUntouchedSessionAllocations(t *testing.T) {
 	w := newRecorder()
 	n := testing.AllocsPerRun(100, func() {
 		s := h.m.Begin(w, r).Session()
-		h.m.commit(s)
-		h.m.finish(s)
+		s.h.Commit()
+		s.h.finish()
 	})
 	if n != 1 {
 		t.Errorf("an untouched session allocates %v times, want 1", n)

@@ -12,9 +12,8 @@ type Manager struct {
 	cfg         Config
 	signer      *signer // nil when cookies carry the bare ID
 	cookies     cookieFormat
-	toucher     Toucher     // cfg.Store as a Toucher, if it is one
 	loadToucher LoadToucher // cfg.Store as a LoadToucher, if it is one and refresh is on
-	index       UserIndex   // cfg.Store as a UserIndex, with Users
+	ties        *userTies   // cfg.Store's user index, with Users; nil without
 	writes      *writeLocks // one session's writes at a time
 	ended       endedKeys   // sessions ended lately, whose cookies must not come back
 	now         func() time.Time
@@ -35,9 +34,8 @@ func New(cfg Config) (*Manager, error) {
 	if cfg.SecretKey != nil {
 		m.signer = newSigner(append([][]byte{cfg.SecretKey}, cfg.SecretKeyFallbacks...), cfg.FlaskSigner)
 	}
-	m.toucher, _ = cfg.Store.(Toucher)
 	if cfg.Users != nil {
-		m.index = cfg.Store.(UserIndex) // checked by withDefaults
+		m.ties = &userTies{cfg.Store.(UserIndex)} // checked by withDefaults
 	}
 	if !cfg.ExpireAfterWrite {
 		m.loadToucher, _ = cfg.Store.(LoadToucher)
@@ -49,8 +47,7 @@ func New(cfg Config) (*Manager, error) {
 }
 
 // MustNew is New for middleware constructors that return no error: it
-// panics with New's message. Invalid configuration is a programming error
-// found at startup, never on a request.
+// panics with New's message, at startup, never on a request.
 func MustNew(cfg Config) *Manager {
 	m, err := New(cfg)
 	if err != nil {

@@ -407,7 +407,7 @@ func (s stallingStore) Replace(ctx context.Context, key string, old Record, data
 func TestStalledSaveCannotRollBack(t *testing.T) {
 	st := stallingStore{armed: new(atomic.Bool), stalled: make(chan struct{}), landed: make(chan struct{}), late: make(chan error, 1)}
 	h := newHarness(t, func(ts *testStore) Store {
-		st.loadTouchStore = loadTouchStore{touchStore{ts}}
+		st.loadTouchStore = loadTouchStore{ts}
 		return st
 	}, nil)
 	cookie := h.login(map[string]any{"n": 1})
@@ -528,11 +528,11 @@ func TestAbandonKeepsAReplacedResponse(t *testing.T) {
 	rec := httptest.NewRecorder()
 	s := h.m.Begin(rec, httptest.NewRequest(http.MethodGet, "/", nil)).Session()
 	s.Set("a", 1)
-	if h.m.commit(s) {
+	if s.h.Commit() {
 		t.Fatal("Commit reported the response as the handler's, want the ErrorHandler's")
 	}
-	h.m.abandon(s)
-	if h.m.commit(s) {
+	s.h.abandon()
+	if s.h.Commit() {
 		t.Error("after Abandon, Commit lets the handler's output through again")
 	}
 }

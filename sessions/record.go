@@ -4,15 +4,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// Keys of the record that hold session metadata rather than user values.
-// "_permanent" is Flask's; the others are ours: "_created" is kept with an
-// AbsoluteTimeout or Users, "_tied" and "_ref" with Users, "_ua"
-// and "_ip" with Users.Devices.
+// Keys of the record that hold metadata, not values: Flask's "_permanent";
+// ours "_created" (AbsoluteTimeout, Users), "_tied" and "_ref"
+// (Users), "_ua" and "_ip" (Users.Devices).
 const (
 	keyPermanent = "_permanent"
 	keyCreated   = "_created"
@@ -53,8 +53,7 @@ func takeMeta(values map[string]any) meta {
 	return md
 }
 
-// takeString removes key from values and returns the string it held, if
-// it held one.
+// takeString removes key from values and returns its string, if any.
 func takeString(values map[string]any, key string) string {
 	v, ok := values[key]
 	if !ok {
@@ -65,9 +64,7 @@ func takeString(values map[string]any, key string) string {
 	return str
 }
 
-// encode returns the record for the session's values and metadata. A value
-// the Codec cannot encode is reported as ErrEncode, never as a failure of
-// the store. The caller holds s.mu.
+// encode returns the record of the session, or ErrEncode.
 func (s *Session) encode() ([]byte, error) {
 	data, err := encodeRecord(s.m.cfg.Codec, s.values, s.meta)
 	if err != nil {
@@ -90,9 +87,7 @@ func decodeWithMeta(c Codec, data []byte) (map[string]any, meta, error) {
 	return values, takeMeta(values), nil
 }
 
-// encodeRecord encodes values with the metadata keys added for the call
-// (values never hold them otherwise: takeMeta removes them, Set refuses
-// them).
+// encodeRecord encodes values with the metadata keys added for the call.
 func encodeRecord(c Codec, values map[string]any, md meta) ([]byte, error) {
 	if md.permanent {
 		values[keyPermanent] = true
@@ -123,7 +118,7 @@ func hasMutable(values map[string]any) bool {
 }
 
 // mutable reports whether v could change in place (a map, a slice, a
-// pointer, a struct), which only comparing encodings can notice.
+// pointer, a struct).
 func mutable(v any) bool {
 	switch v.(type) {
 	case nil, bool, string, json.Number, time.Time,
@@ -138,32 +133,13 @@ func mutable(v any) bool {
 // toInt64 converts a decoded integer (or an integral float) to int64.
 func toInt64(v any) (int64, bool) {
 	switch n := v.(type) {
-	case int64:
-		return n, true
-	case int:
-		return int64(n), true
-	case int32:
-		return int64(n), true
-	case int16:
-		return int64(n), true
-	case int8:
-		return int64(n), true
-	case uint64:
-		if n > math.MaxInt64 {
-			return 0, false
+	case int, int8, int16, int32, int64:
+		return reflect.ValueOf(n).Int(), true
+	case uint, uint8, uint16, uint32, uint64:
+		if u := reflect.ValueOf(n).Uint(); u <= math.MaxInt64 {
+			return int64(u), true
 		}
-		return int64(n), true
-	case uint:
-		if uint64(n) > math.MaxInt64 {
-			return 0, false
-		}
-		return int64(n), true
-	case uint32:
-		return int64(n), true
-	case uint16:
-		return int64(n), true
-	case uint8:
-		return int64(n), true
+		return 0, false
 	case float64:
 		if n != math.Trunc(n) || n < math.MinInt64 || n >= math.MaxInt64 {
 			return 0, false
@@ -178,13 +154,10 @@ func toInt64(v any) (int64, bool) {
 		if !strings.ContainsAny(string(n), ".eE") {
 			return 0, false // an integer out of range
 		}
-		// A float, as Python writes an integral one (2.0): converted as the
-		// float64 msgpack would have decoded.
-		f, err := strconv.ParseFloat(string(n), 64)
-		if err != nil {
-			return 0, false
+		// A float, as Python writes an integral one (2.0).
+		if f, err := strconv.ParseFloat(string(n), 64); err == nil {
+			return toInt64(f)
 		}
-		return toInt64(f)
 	}
 	return 0, false
 }

@@ -3,87 +3,67 @@ package sessions
 import (
 	"log/slog"
 	"maps"
-	"net/http"
 	"slices"
 	"sync"
 )
 
 // Session is one request's view of a session: a map of string keys to
-// values, loaded from the store on first use and saved for the handler right
-// before the response headers are written. It is safe for concurrent use by
-// the goroutines of one request.
-//
-// Values set in this request come back as they were set; values loaded from
-// the store come back as the Codec decodes them (see Value for typed reads).
-// Keys starting with "_" belong to Flask and to this package. "_permanent"
-// and "_created" are metadata, kept out of the values (see Permanent);
-// "_flashes" holds the pending flash messages and, as in Flask, is a value
-// like any other (see AddFlash and Flashes).
+// values, loaded from the store on first use and saved right before the
+// response headers are written. It is safe for concurrent use by the
+// goroutines of one request. Values loaded come back as the Codec decodes
+// them (see Value for typed reads). Keys starting with "_" belong to Flask
+// and to this package: "_permanent" and the like are metadata, not values;
+// "_flashes" holds the flash messages (see AddFlash).
 type Session struct {
 	mu sync.Mutex
-	m  *Manager // nil for the null session
+	m  *Manager // nil for a null session no middleware made
+	h  *Handle  // the request it belongs to (request-phase state); nil likewise
 
-	// The request, as the middleware opened it.
-	w     http.ResponseWriter // the adapter's underlying writer: headers and error responses
-	r     *http.Request
-	req   http.Request   // r as the handler sees it, its context carrying the session (see Manager.start)
-	ctx   sessionContext // the request context NewContext first made for this session
-	stage stage          // where the request is: serving, headers sent, done…
-	// client is the session cookie the client holds: as it sent it, then
-	// as this response leaves it.
-	client clientCookie
-
-	// The session.
 	state   recordState
-	id      string // current ID; "" until one is needed
-	base    Record // the record under id as this request last read or wrote it (state stored)
+	key     string // the storage key, KeyPrefix + the session ID; "" until an ID is needed
+	base    Record // the record under key as this request last read or wrote it (state stored)
 	values  map[string]any
-	meta    meta      // the record's metadata: permanent, created, device
+	meta    meta      // the record's metadata: permanent, created, the user index's
 	isNew   bool      // no record was loaded
 	changes changes   // what this request did to values, for the commit and for merges
-	stale   []retired // records of IDs this request ended, to delete at commit
-	loadErr error     // the store failed to load: the session is read-only
-
-	nullReason error  // set on null sessions: reads are empty, writes panic
-	keyID      string // the ID keyStr was built for
-	keyStr     string // the storage key of keyID
+	stale   []retired // records of keys this request ended, to delete at commit
+	err     error     // why it is read-only: the load failed (unreadable) or it is null
 }
-
-// stage is where a request is in the lifecycle, as the adapter drives it.
-type stage uint8
-
-const (
-	serving   stage = iota // the handler runs; the headers are not out
-	sent                   // the commit before the headers succeeded; Finish saves later changes
-	failed                 // that commit failed and the ErrorHandler had its call: nothing more is saved
-	replaced               // as failed, and the ErrorHandler wrote the response: the handler's output is dropped
-	abandoned              // the handler panicked: nothing is saved
-	done                   // Finish ran: later changes cannot be saved
-)
 
 // recordState is what this request knows of the session's record.
 type recordState uint8
 
 const (
 	unloaded   recordState = iota // the cookie is not read yet
-	absent                        // no record under id (a new session, or one whose record was retired): a save creates it
-	stored                        // base is the record under id: a save replaces it, if it is still there
-	gone                          // another request ended the session (a logout, a new ID) or it expired: nothing is saved under id
-	unreadable                    // the store failed to load it: read-only, never saved over the record
+	absent                        // no record under key (a new session, or one whose record was retired): a save creates it
+	stored                        // base is the record under key: a save replaces it, if it is still there
+	gone                          // another request ended the session (a logout, a new ID) or it expired: nothing is saved under key
+	unreadable                    // the store failed to load it (err): read-only, never saved over the record
+	null                          // no middleware or no Store (err): reads are empty, writes panic
 )
 
-// clientCookie is the session cookie the client holds.
-type clientCookie struct {
-	id    string // the verified session ID it names; "" if none
-	value string // its value, to send back unchanged on refresh; "" to sign id afresh
-	sent  bool   // the client sent a session cookie, valid or not
+// locked locks s, loads it if it is not yet, and returns the lock to
+// release.
+func (s *Session) locked() *sync.Mutex {
+	s.mu.Lock()
+	s.load()
+	return &s.mu
 }
+
+// sid returns the session ID, the storage key without its prefix.
+func (s *Session) sid() string {
+	if s.key == "" {
+		return ""
+	}
+	return s.key[len(s.m.cfg.KeyPrefix):]
+}
+
+// newKey gives the session a fresh ID.
+func (s *Session) newKey() { s.key = s.m.key(newID(s.m.cfg.IDLength)) }
 
 // Get returns the value stored under key.
 func (s *Session) Get(key string) (any, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.load()
+	defer s.locked().Unlock()
 	v, ok := s.values[key]
 	return v, ok
 }
@@ -94,14 +74,11 @@ func (s *Session) Has(key string) bool {
 	return ok
 }
 
-// Set stores value under key. The value must be encodable by the Codec;
-// an unencodable value makes the save fail and is reported at commit.
-//
-// The metadata keys are not values: Set("_permanent", b) is SetPermanent(b),
-// as in Flask, and "_created" (AbsoluteTimeout's clock) cannot be set.
+// Set stores value under key; a value the Codec cannot encode fails the
+// save (ErrEncode). Set("_permanent", b) is SetPermanent(b), as in Flask;
+// the other metadata keys cannot be set.
 func (s *Session) Set(key string, value any) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.locked().Unlock()
 	if !s.writable() {
 		return
 	}
@@ -118,25 +95,15 @@ func (s *Session) Set(key string, value any) {
 		s.changes.mark(key)
 		return
 	}
-	s.m.log(s.r.Context(), slog.LevelWarn, "sessions: ignoring Set of a reserved key", s.r, slog.String("key", key))
+	s.m.log(slog.LevelWarn, "sessions: ignoring Set of a reserved key", s.h.r, slog.String("key", key))
 }
 
 // Delete removes key. Deleting a missing key changes nothing.
-func (s *Session) Delete(key string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.writable() {
-		if _, ok := s.values[key]; ok {
-			delete(s.values, key)
-			s.changes.mark(key)
-		}
-	}
-}
+func (s *Session) Delete(key string) { s.Pop(key) }
 
 // Pop removes key and returns the value it held.
 func (s *Session) Pop(key string) (any, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.locked().Unlock()
 	if !s.writable() {
 		return nil, false
 	}
@@ -150,68 +117,55 @@ func (s *Session) Pop(key string) (any, bool) {
 
 // Keys returns the session's keys, sorted.
 func (s *Session) Keys() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.load()
+	defer s.locked().Unlock()
 	return slices.Sorted(maps.Keys(s.values))
 }
 
 // Len returns the number of keys.
 func (s *Session) Len() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.load()
+	defer s.locked().Unlock()
 	return len(s.values)
 }
 
-// Clear removes every key, including keys other requests set concurrently:
-// a cleared session's record is deleted and its cookie expired at commit.
-// Values set afterwards, before the commit, are saved under the same ID.
-// Use Destroy to end a session, and Regenerate after a login.
+// Clear removes every key, those other requests set concurrently
+// included: the record is deleted and the cookie expired at commit, unless
+// values are set afterwards (saved under the same ID). Destroy ends a
+// session.
 func (s *Session) Clear() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.locked().Unlock()
 	if s.writable() && (len(s.values) > 0 || s.state == stored) {
 		clear(s.values)
 		s.changes.clear()
 	}
 }
 
-// ID returns the session ID, assigning a fresh one to a new session. It is
-// the unsigned ID; the cookie carries it signed when Config.SecretKey is set.
+// ID returns the (unsigned) session ID, giving a new session a fresh one.
 func (s *Session) ID() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.load()
-	if s.id == "" && s.nullReason == nil && s.state != unreadable {
-		s.id = newID(s.m.cfg.IDLength)
+	defer s.locked().Unlock()
+	if s.key == "" && s.err == nil {
+		s.newKey()
 	}
-	return s.id
+	return s.sid()
 }
 
 // IsNew reports whether the session was not loaded from the store: the
 // client sent no valid cookie, or its record was missing or expired.
 func (s *Session) IsNew() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.load()
+	defer s.locked().Unlock()
 	return s.isNew
 }
 
 // Permanent reports whether the session's cookie outlives the browser
 // session (Flask's session.permanent).
 func (s *Session) Permanent() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.load()
+	defer s.locked().Unlock()
 	return s.meta.permanent
 }
 
 // SetPermanent makes the session's cookie outlive the browser session, or
 // not (Flask's session.permanent = ...).
 func (s *Session) SetPermanent(permanent bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.locked().Unlock()
 	if s.writable() && s.meta.permanent != permanent {
 		s.meta.permanent = permanent
 		s.changes.mark(keyPermanent)
@@ -221,87 +175,75 @@ func (s *Session) SetPermanent(permanent bool) {
 // MarkModified makes the session save at commit even if nothing seems to
 // have changed. Changes inside nested values are noticed without it.
 func (s *Session) MarkModified() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.locked().Unlock()
 	if s.writable() {
 		s.changes.forced = true
 	}
 }
 
 // Regenerate moves the session's data to a new ID and deletes the old
-// record at commit. Call it after a login or any change of privilege, so that
-// an ID planted before the login (session fixation) is worth nothing.
+// record at commit. Call it after a login or any change of privilege, so
+// that an ID planted before (session fixation) is worth nothing.
 func (s *Session) Regenerate() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.locked().Unlock()
 	if !s.writable() {
 		return
 	}
 	s.retire(true)
-	s.id = newID(s.m.cfg.IDLength)
+	s.newKey()
 	s.changes.forced = true
 }
 
 // Destroy ends the session: its data is cleared, its record deleted and its
-// cookie expired at commit. Values set afterwards start a new session with a
-// new ID.
+// cookie expired at commit. Values set afterwards start a new session.
 func (s *Session) Destroy() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.locked().Unlock()
 	if !s.writable() {
 		return
 	}
 	clear(s.values)
 	s.changes.clear()
 	s.retire(false)
-	s.id = ""
-	s.meta = meta{created: s.m.newCreated()} // values set afterwards start a new session
-	s.meta.permanent = !s.m.cfg.Transient
+	s.key = ""
+	s.meta = meta{permanent: !s.m.cfg.Transient, created: s.m.newCreated()}
 }
 
 // Err returns why the session is empty and read-only: the store failed to
-// load it (ErrStoreLoad), or no usable middleware ran (ErrNoMiddleware,
-// ErrNoStore). It is nil for a working session.
+// load it (ErrStoreLoad), or it is null (ErrNoMiddleware, ErrNoStore).
 func (s *Session) Err() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.load()
-	if s.nullReason != nil {
-		return s.nullReason
-	}
-	return s.loadErr
+	defer s.locked().Unlock()
+	return s.err
 }
 
 // retire schedules the current record for deletion at commit; what the
-// session holds now is saved, if at all, as a new record. moved says that
-// the session goes on under a new ID (Regenerate) rather than ending.
+// session holds now is saved, if at all, as a new record. moved: it goes
+// on under a new ID (Regenerate).
 func (s *Session) retire(moved bool) {
 	if s.state == stored {
-		s.stale = append(s.stale, retired{id: s.id, user: s.meta.tied, rec: s.base, moved: moved})
+		s.stale = append(s.stale, retired{key: s.key, user: s.meta.tied, rec: s.base, moved: moved})
 	}
 	s.state, s.base, s.meta.tied = absent, Record{}, "" // a new record is tied when created
 }
 
 // retired is the record of an ID the session no longer uses.
 type retired struct {
-	id    string
+	key   string
 	user  string // the user it named: its index entry goes with it
 	rec   Record // as last loaded or written
 	moved bool   // by Regenerate: the session goes on under the new ID
 }
 
-// writable loads the session and reports whether it may change. A session
-// whose load failed ignores writes, so it can never be saved over the record
-// it could not read. Writing to a null session panics, like writing to a nil
-// map: it is a wiring mistake, and the message says how to fix it.
+// writable reports whether the loaded session may change. One whose load
+// failed ignores writes, so it is never saved over the record. Writing to
+// a null session panics, like writing to a nil map: it is a wiring
+// mistake, and the message says how to fix it.
 func (s *Session) writable() bool {
 	s.load()
-	if s.nullReason != nil {
-		panic(s.nullReason.Error())
+	if s.state == null {
+		panic(s.err.Error())
 	}
-	if s.stage == done {
-		// Nothing commits after Finish: say so rather than drop it quietly.
-		s.m.log(s.r.Context(), slog.LevelWarn, "sessions: session changed after the request ended; the change is not saved", s.r)
+	if s.h.stage == done {
+		s.m.log(slog.LevelWarn, "sessions: session changed after the request ended; the change is not saved", s.h.r)
 		return false
 	}
 	return s.state != unreadable

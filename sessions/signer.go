@@ -87,11 +87,9 @@ func (s *signer) sign(id string) string {
 	return b.String()
 }
 
-// verifyKey returns the ID carried by a signed value when any key's
-// signature matches, comparing in constant time, and which key matched: 0
-// is the signing key, higher ones are fallbacks. Signatures are compared
-// encoded: only the canonical encoding that sign writes is accepted, so no
-// two cookie values carry the same signed ID.
+// verifyKey returns the ID of a signed value when a key's signature
+// matches (in constant time), and which key: 0 signs, the others are
+// fallbacks. Only the canonical encoding sign writes is accepted.
 func (s *signer) verifyKey(value string) (id string, key int, ok bool) {
 	dot := strings.LastIndexByte(value, '.')
 	if dot < 0 || len(value)-dot-1 != s.sigLen {
@@ -110,9 +108,8 @@ func (s *signer) verifyKey(value string) (id string, key int, ok bool) {
 	return "", 0, false
 }
 
-// otherShape reports whether value is signed in the other signer's shape:
-// a signature as long as an HMAC-SHA1 one (Flask-Session's) where this
-// signer writes HMAC-SHA256, or the reverse, and made of base64url only.
+// otherShape reports whether value is signed in the other signer's shape
+// (HMAC-SHA1 where this one writes HMAC-SHA256, or the reverse).
 func (s *signer) otherShape(value string) bool {
 	other := sha1SigLen
 	if s.sigLen == sha1SigLen {
@@ -130,8 +127,7 @@ func (s *signer) otherShape(value string) bool {
 	return true
 }
 
-// warnDue reports whether a warning about rejected cookies may be logged
-// at now: at most one a minute per signer, that is per Manager.
+// warnDue reports whether a warning may be logged: once a minute at most.
 func (s *signer) warnDue(now time.Time) bool {
 	last := s.warned.Load()
 	if last != 0 && now.UnixNano()-last < int64(time.Minute) {

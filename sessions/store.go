@@ -6,23 +6,18 @@ import (
 	"time"
 )
 
-// Store keeps session records. Keys are the configured prefix plus the
-// session ID (for example "session:3q2-…"), and records are opaque bytes
-// produced by the session's Codec. Implementations must be safe for
-// concurrent use.
+// Store keeps session records: opaque bytes from the Codec, under the
+// configured prefix plus the session ID ("session:3q2-…"). It must be safe
+// for concurrent use, and each method is one round trip.
 //
-// Writes are conditional, so that concurrent requests on one session never
-// silently overwrite each other and a deleted record never comes back:
-// Create writes only where no record is, Replace and DeleteIf only over the
-// very record the request loaded. A write whose condition fails changes
-// nothing and returns an error wrapping ErrConflict; the lifecycle then
-// reloads the record, applies its request's changes on top and tries
-// again. Delete, for ending a session (a logout, a new ID), is the one
-// unconditional write. Each method is one round trip to the store.
-//
-// A Store reports a missing or expired record as found == false with a nil
-// error; an error means the store could not answer, and the session that
-// asked is then never saved over the record.
+// Writes are conditional, so that concurrent requests never silently
+// overwrite each other and a deleted record never comes back: Create
+// writes only where no record is, Replace and DeleteIf only over the very
+// record the request loaded. A write whose condition fails changes nothing
+// and returns an error wrapping ErrConflict; the lifecycle then reloads,
+// replays its changes and tries again. Delete, for ending a session, is
+// the one unconditional write. A missing or expired record is found ==
+// false with a nil error; an error means the store could not answer.
 type Store interface {
 	// Load returns the record stored under key.
 	Load(ctx context.Context, key string) (rec Record, found bool, err error)
@@ -63,21 +58,13 @@ type Record struct {
 // away since it was loaded.
 var ErrConflict = errors.New("sessions: the stored record changed concurrently")
 
-// Toucher is implemented by stores that can extend a record's lifetime
-// without rewriting its data (Redis PEXPIRE, memcached touch, an SQL UPDATE
-// of the expiry). Without it, a refresh replaces the record with the bytes
-// that were loaded.
-type Toucher interface {
-	// Touch sets the record under key to expire after ttl. A missing record
-	// is not an error, and is not created.
-	Touch(ctx context.Context, key string, ttl time.Duration) error
-}
-
-// LoadToucher is implemented by stores that can load a record and extend its
-// lifetime in a single round trip (Redis GETEX). The lifecycle uses it when
-// sessions are refreshed on each request.
+// LoadToucher is implemented by stores that can load a record and extend
+// its lifetime without rewriting it, in one round trip (Redis GETEX). The
+// lifecycle loads with it when sessions are refreshed on each request. A
+// store without it still works: a read is refreshed by a conditional
+// Replace of the bytes loaded, one round trip more.
 type LoadToucher interface {
-	// LoadTouch is Load followed by Touch, in one round trip. A missing
-	// record is not created.
+	// LoadTouch is Load that also sets the record to expire after ttl, in
+	// one round trip. A missing record is not created.
 	LoadTouch(ctx context.Context, key string, ttl time.Duration) (rec Record, found bool, err error)
 }

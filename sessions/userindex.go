@@ -5,22 +5,18 @@ import (
 	"time"
 )
 
-// UserIndex is implemented by stores that keep an index of sessions by
-// user, so that a user's sessions can be listed and revoked (see
-// Manager.UserSessions) at a cost proportional to that user's sessions,
-// never a scan of the store. Config.Users needs it.
+// UserIndex is implemented by stores that index sessions by user, so that
+// a user's sessions can be listed and revoked at a cost proportional to
+// that user's sessions, never a scan of the store. Config.Users needs
+// it. The user rides in the record (under Config.UserKey); the index only
+// finds records, and the lifecycle checks each one.
 //
-// The user rides in the record itself (under Config.UserKey); the index
-// only finds the records, and the lifecycle checks each one it is given.
-// The lifecycle ties a key only while its record exists: right after it
-// created the record, or before it writes a record naming the user over an
-// existing one. It unties a key after the record was deleted or rewritten
-// without the user. Replace, Touch and LoadTouch keep a key's tie. An
-// index entry must end with its record: UserRecords never returns an
-// expired or deleted record. The entry of an expired record may linger in
-// the store only until that user's index is next written or listed, and
-// that of a record deleted without Untie (by another program, or after a
-// failed Untie) until it is next listed.
+// The lifecycle ties a key only while its record exists (right after
+// Create, or before a Replace that names the user) and unties it after the
+// record was deleted or rewritten without the user. Replace and LoadTouch
+// keep a key's tie. An entry ends with its record: UserRecords never
+// returns an expired or deleted one, and the entry may linger only until
+// the user's index is next written or listed.
 type UserIndex interface {
 	// Tie adds key to user's index. The record under key, if any, expires
 	// after ttl. Tying a key already tied is not an error.

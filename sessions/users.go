@@ -16,19 +16,16 @@ import (
 // page shows it.
 type UserSession struct {
 	// Ref is an opaque reference to the session, safe to put in a page and
-	// post back to Revoke: random, unrelated to the ID (an ID is a
-	// credential, a Ref is not), and kept when Regenerate gives the session
-	// a new ID.
+	// post back to Revoke: random, unrelated to the ID (a credential), and
+	// kept when Regenerate gives the session a new ID.
 	Ref string
 	// Created is when the session began; zero if its record predates
 	// Users and AbsoluteTimeout.
 	Created time.Time
-	// LastSeen is when the session was last used, as exact as its refresh:
-	// each request refreshes it, unless ExpireAfterWrite is set (then
-	// it is the last change). It is derived from the expiry, a Lifetime
-	// after the last refresh. With an AbsoluteTimeout shorter than the
-	// Lifetime, a write cuts the expiry to the timeout, and LastSeen is
-	// Created until the next read refreshes the record.
+	// LastSeen is when the session was last used, derived from its expiry
+	// (a Lifetime after the last refresh): as exact as the refresh, or the
+	// last change with ExpireAfterWrite. Under an AbsoluteTimeout
+	// shorter than the Lifetime it is Created until a read refreshes it.
 	LastSeen time.Time
 	// Expires is when the session ends unless it is used again.
 	Expires time.Time
@@ -62,47 +59,39 @@ func refOf(key string, md meta) string {
 	return base64.RawURLEncoding.EncodeToString(sum[:16])
 }
 
-// userRecord is a record of the user's index whose record does name the
-// user, decoded.
+// userRecord is a decoded record of the user's index that names the user.
 type userRecord struct {
 	UserRecord
 	meta meta
 }
 
 // userRecords returns the live records that name user. An entry whose
-// record names someone else is skipped, not untied: it may be a login on
-// its way, tied before its record is written; or an untie that failed,
-// which the store drops with the record. One that does not decode
-// (another service's codec) is skipped.
+// record names someone else (a login on its way, or a failed untie) or
+// does not decode (another service's codec) is skipped, not untied.
 func (m *Manager) userRecords(ctx context.Context, user string) ([]userRecord, error) {
-	if m.index == nil {
+	if m.ties == nil {
 		return nil, ErrNoUserIndex
 	}
 	if user == "" {
 		return nil, nil
 	}
-	recs, err := m.index.UserRecords(ctx, user)
+	recs, err := m.ties.UserRecords(ctx, user)
 	if err != nil {
 		return nil, fmt.Errorf("%w: list the user's sessions: %w", ErrStoreLoad, redactKeys(err, m.cfg.KeyPrefix))
 	}
 	out := make([]userRecord, 0, len(recs))
 	for _, r := range recs {
-		values, md, err := decodeWithMeta(m.cfg.Codec, r.Record.Data)
-		if err != nil {
-			continue
+		if values, md, err := decodeWithMeta(m.cfg.Codec, r.Record.Data); err == nil && m.userOf(values) == user {
+			out = append(out, userRecord{r, md})
 		}
-		if m.userOf(values) != user {
-			continue
-		}
-		out = append(out, userRecord{r, md})
 	}
 	return out, nil
 }
 
-// UserSessions lists the live sessions of user, most recently seen first.
-// It costs the store one listing of that user's index: never a scan of the
-// store. Admin code calls it with any context; a handler can call
-// Session.UserSessions instead, which marks the current session.
+// UserSessions lists the live sessions of user, most recently seen first,
+// at the cost of one listing of that user's index, never a scan of the
+// store. A handler can call Session.UserSessions, which marks the current
+// session.
 func (m *Manager) UserSessions(ctx context.Context, user string) ([]UserSession, error) {
 	recs, err := m.userRecords(ctx, user)
 	if err != nil {
@@ -111,12 +100,7 @@ func (m *Manager) UserSessions(ctx context.Context, user string) ([]UserSession,
 	list := make([]UserSession, 0, len(recs))
 	now := m.now()
 	for _, r := range recs {
-		us := UserSession{
-			Ref:       refOf(r.Key, r.meta),
-			Expires:   r.Expires,
-			UserAgent: r.meta.userAgent,
-			IP:        r.meta.ip,
-		}
+		us := UserSession{Ref: refOf(r.Key, r.meta), Expires: r.Expires, UserAgent: r.meta.userAgent, IP: r.meta.ip}
 		if r.meta.created != 0 {
 			us.Created = time.Unix(r.meta.created, 0)
 		}
@@ -135,11 +119,9 @@ func (m *Manager) UserSessions(ctx context.Context, user string) ([]UserSession,
 }
 
 // Revoke ends the session of user that ref names: its record is deleted
-// and its index entry removed. It stays ended for requests already in
-// flight on it: their writes find the record gone and save nothing, and
-// one that gives it a new ID meanwhile drops that ID, or is found by a
-// second listing (the Ref stays with the new ID) and ended too. It returns
-// ErrUnknownSession if user has no live session with that ref.
+// and its index entry removed. It stays ended for requests in flight on it
+// (see revoke). It returns ErrUnknownSession if user has no live session
+// with that ref.
 func (m *Manager) Revoke(ctx context.Context, user, ref string) error {
 	n, err := m.revoke(ctx, user, func(r string) bool { return r == ref })
 	if err == nil && n == 0 {
@@ -155,11 +137,11 @@ func (m *Manager) RevokeAll(ctx context.Context, user, except string) (int, erro
 	return m.revoke(ctx, user, func(r string) bool { return except == "" || r != except })
 }
 
-// revoke ends the sessions of user whose Ref match selects. It lists
-// again after each pass that ended something, until one ends nothing: a
-// request that was giving one of them a new ID either finds its old
-// record gone and drops the new one, or tied the new one before this
-// pass's deletes, and the next listing finds it (and its Ref).
+// revoke ends the sessions of user whose Ref match selects. Requests in
+// flight on one find its record gone and save nothing; one that was giving
+// it a new ID finds its old record gone and drops the new one, or tied the
+// new one before the delete, and the next listing finds it by its Ref. So
+// revoke lists again until a pass ends nothing.
 func (m *Manager) revoke(ctx context.Context, user string, match func(ref string) bool) (int, error) {
 	refs := map[string]bool{} // the sessions ended, each counted once under its IDs
 	for pass := 0; pass < revokePasses; pass++ {
@@ -180,9 +162,8 @@ func (m *Manager) revoke(ctx context.Context, user string, match func(ref string
 			}
 			ended++
 			refs[ref] = true
-			// The record is gone: a failed untie leaves an entry that
-			// listings skip and the store drops.
-			_ = m.index.Untie(ctx, user, r.Key)
+			_ = m.ties.Untie(ctx, user, r.Key) // if it fails, listings skip the entry
+
 		}
 		if len(errs) > 0 {
 			return len(refs), fmt.Errorf("%w: revoke: %w", ErrStoreSave, errors.Join(errs...))
@@ -194,13 +175,12 @@ func (m *Manager) revoke(ctx context.Context, user string, match func(ref string
 	return len(refs), nil
 }
 
-// revokePasses bounds the listings of one revocation. Each pass after the
-// first finds only sessions that moved to a new ID during the one before.
+// revokePasses bounds the listings of one revocation.
 const revokePasses = 4
 
 // redactKeys returns err with every storage key it quotes (the prefix and
-// what follows, up to a quote or a space) replaced, so that no session ID
-// reaches the caller's log from a listing or a revocation.
+// what follows, up to a quote or a space) replaced: no session ID reaches
+// the caller's log from a listing or a revocation.
 func redactKeys(err error, prefix string) error {
 	msg := err.Error()
 	var b strings.Builder
@@ -228,22 +208,19 @@ func redactKeys(err error, prefix string) error {
 // User returns the user the session is tied to: the value under
 // Config.UserKey, or "" when no one is logged in.
 func (s *Session) User() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.load()
+	defer s.locked().Unlock()
 	if s.m == nil {
 		return ""
 	}
 	return s.m.userOf(s.values)
 }
 
-// SetUser ties the session to user at login, or unties it with "" at
-// logout: it sets or deletes Config.UserKey. With Users, the user's
-// index follows at commit. Call Regenerate with it at login, and Destroy
-// rather than SetUser("") at logout to end the session altogether.
+// SetUser sets Config.UserKey to user at login, or deletes it with "";
+// with Users, the user's index follows at commit. Call Regenerate
+// with it at login, and Destroy rather than SetUser("") at logout.
 func (s *Session) SetUser(user string) {
 	key := DefaultUserKey
-	if s.m != nil { // set when the session started, never changed
+	if s.m != nil {
 		key = s.m.cfg.UserKey
 	}
 	if user == "" {
@@ -254,8 +231,8 @@ func (s *Session) SetUser(user string) {
 }
 
 // UserSessions lists the live sessions of the session's user, as
-// Manager.UserSessions does, with the current one marked. It returns
-// none when no one is logged in.
+// Manager.UserSessions does, with the current one marked; none when no
+// one is logged in.
 func (s *Session) UserSessions() ([]UserSession, error) {
 	m, user, current, ctx, err := s.userView()
 	if err != nil || user == "" {
@@ -295,21 +272,18 @@ func (s *Session) RevokeOthers() (int, error) {
 	return m.RevokeAll(ctx, user, current) // current is "" if not stored yet: none listed is this one
 }
 
-// userView returns what the user calls need of the session: its Manager,
-// user, the Ref of its stored record ("" if none) and its request's
-// context.
+// userView returns the session's Manager, user, the Ref of its stored
+// record ("" if none) and its request's context.
 func (s *Session) userView() (m *Manager, user, current string, ctx context.Context, err error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.load()
-	if s.nullReason != nil {
-		return nil, "", "", nil, s.nullReason
+	defer s.locked().Unlock()
+	if s.state == null {
+		return nil, "", "", nil, s.err
 	}
-	if s.m.index == nil {
+	if s.m.ties == nil {
 		return nil, "", "", nil, ErrNoUserIndex
 	}
 	if s.state == stored {
-		current = refOf(s.key(), s.meta)
+		current = refOf(s.key, s.meta)
 	}
-	return s.m, s.m.userOf(s.values), current, s.r.Context(), nil
+	return s.m, s.m.userOf(s.values), current, s.h.r.Context(), nil
 }

@@ -84,7 +84,7 @@ func newIndexHarness(t *testing.T, edit func(*Config)) (*harness, *indexStore) {
 	t.Helper()
 	var is *indexStore
 	h := newHarness(t, func(s *testStore) Store {
-		is = &indexStore{loadTouchStore: loadTouchStore{touchStore{s}}, users: map[string]map[string]bool{}}
+		is = &indexStore{loadTouchStore: loadTouchStore{s}, users: map[string]map[string]bool{}}
 		return is
 	}, func(cfg *Config) {
 		cfg.Users = &UserIndexConfig{}

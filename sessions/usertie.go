@@ -13,23 +13,112 @@ import (
 	"unicode/utf8"
 )
 
-// How a session is tied to its user in the store's index (see UserIndex),
-// with Config.Users. The user is the value under Config.UserKey, in
-// the record itself, and the record also says whose index lists it
-// ("_tied"). A write whose user differs from that one moves the entry:
-//
-//	create     the record, then tie it: a failed tie deletes the new
-//	           record, whose ID no client holds yet
-//	replace    tie the new user first, so that no record names a user
-//	           whose index lacks it; untie the old one after the write;
-//	           if the write fails, tie the old user again and untie the new
-//	delete     untie after the record is gone (Destroy, a session emptied
-//	           key by key, the old ID of Regenerate)
-//
-// A record that names a user it is not tied to (one Flask logged in, or
-// one saved before Users was set) is written at its next request, so
-// that it gets tied. A failed untie leaves an entry whose record no longer
-// names the user; listings check every record they are given and skip it.
+// userTies keeps the store's user index (see UserIndex) in step with the
+// records, with Config.Users. The user is the value under
+// Config.UserKey in the record, which also says whose index lists it
+// ("_tied"); a write whose user differs from that one moves the entry.
+// The lifecycle calls it at one seam: pending when it decides whether to
+// write, before and after the attempts of a write, untie after deleting a
+// retired record. Without Users, Manager.ties is nil and each of these
+// does nothing. A failed untie leaves an entry whose record no longer names
+// the user: listings check every record and skip it.
+type userTies struct{ UserIndex }
+
+// tieMove is the move of one write: the user whose index lists the stored
+// record, and the user the written record names.
+type tieMove struct{ old, new string }
+
+// pending reports whether the stored record names a user whose index does
+// not list it (Flask logged it in, or Users was off): the commit
+// writes it, to tie it.
+func (t *userTies) pending(s *Session) bool {
+	return t != nil && s.state == stored && s.m.userOf(s.values) != s.meta.tied
+}
+
+// before runs before each attempt at a write. A record about to name a new
+// user gets its Ref and, with Users.Devices, this request's device; a
+// Replace ties the new user first, so that no record names a user whose
+// index lacks it.
+func (t *userTies) before(ctx context.Context, s *Session, op writeOp, key string, ttl time.Duration) (tieMove, error) {
+	mv := tieMove{old: s.meta.tied, new: s.meta.tied}
+	if t == nil {
+		return mv, nil
+	}
+	if mv.new = s.m.userOf(s.values); mv.new == mv.old {
+		return mv, nil
+	}
+	s.meta.tied = mv.new
+	if mv.new == "" {
+		return mv, nil
+	}
+	if s.meta.ref == "" {
+		s.meta.ref = newRef()
+	}
+	if s.m.cfg.Users.Devices && !s.changes.has(keyUserAgent) {
+		s.meta.userAgent = validPrefix(s.h.r.UserAgent(), maxUserAgent)
+		s.meta.ip = s.m.clientIP(s.h.r)
+		s.changes.mark(keyUserAgent)
+	}
+	if op == opReplace {
+		if err := t.Tie(ctx, mv.new, key, ttl); err != nil {
+			return mv, fmt.Errorf("add the session to its user's index: %w", err)
+		}
+	}
+	return mv, nil
+}
+
+// after runs after the attempts of a write, with the error that ended them,
+// and returns the write's error. A created record is tied after the
+// Create; if that fails it is deleted again (no client holds its ID yet):
+// a session its user's index does not list could not be revoked. A record
+// written or deleted is untied from the user it no longer names; one found
+// gone, from the user this write tied it to. After a failure the stored
+// record still names the old user: its index gets the key back (an index
+// with one user per record gave it to the new one), the new user's loses
+// it. A session ended by this Manager is untied by the request that ended
+// it.
+func (t *userTies) after(ctx context.Context, s *Session, op writeOp, mv tieMove, key string, ttl time.Duration, err error) error {
+	if t == nil || mv.new == mv.old || errors.Is(err, errEnded) {
+		return err
+	}
+	switch {
+	case err == nil && op == opCreate:
+		if err = t.Tie(ctx, mv.new, key, ttl); err == nil {
+			return nil
+		}
+		err = fmt.Errorf("add the session to its user's index: %w", err)
+		if derr := s.m.cfg.Store.Delete(ctx, key); derr != nil {
+			err = errors.Join(err, fmt.Errorf("delete the unindexed record: %w", derr))
+		}
+	case err == nil:
+		t.untie(ctx, s, mv.old, key)
+		return nil
+	case errors.Is(err, errGone):
+		t.untie(ctx, s, mv.new, key)
+		return err
+	}
+	if mv.old != "" {
+		if terr := t.Tie(ctx, mv.old, key, ttl); terr != nil {
+			s.m.log(slog.LevelWarn, "sessions: could not give a session back to its user's index after a failed save", s.h.r,
+				slog.Any("error", s.redactLocked(terr)))
+		}
+	}
+	t.untie(ctx, s, mv.new, key)
+	s.meta.tied = mv.old
+	return err
+}
+
+// untie removes key from user's index, after its record stopped naming
+// user. A failure is only logged: the write is done.
+func (t *userTies) untie(ctx context.Context, s *Session, user, key string) {
+	if t == nil || user == "" {
+		return
+	}
+	if err := t.Untie(ctx, user, key); err != nil {
+		s.m.log(slog.LevelWarn, "sessions: could not remove an ended session from its user's index; listings skip it", s.h.r,
+			slog.Any("error", s.redactLocked(err)))
+	}
+}
 
 // userOf returns the user the values name under UserKey: a string, or an
 // integer in decimal (as a Go app may store a numeric ID; Flask-Login
@@ -55,32 +144,6 @@ func (m *Manager) newCreated() int64 {
 		return m.now().Unix()
 	}
 	return 0
-}
-
-// untied reports whether the session's record names a user other than
-// the one whose index lists it: the commit must write it, to tie it. The
-// caller holds s.mu.
-func (s *Session) untied() bool {
-	return s.m.index != nil && s.state == stored && s.m.userOf(s.values) != s.meta.tied
-}
-
-// noteTie gives a session about to be tied to a new user its Ref, if it
-// has none, and with Users.Devices the device of this request. The caller
-// holds s.mu.
-func (s *Session) noteTie() {
-	m := s.m
-	user := m.userOf(s.values)
-	if user == "" || user == s.meta.tied {
-		return
-	}
-	if s.meta.ref == "" {
-		s.meta.ref = newRef()
-	}
-	if m.cfg.Users.Devices && !s.changes.has(keyUserAgent) {
-		s.meta.userAgent = validPrefix(s.r.UserAgent(), maxUserAgent)
-		s.meta.ip = m.clientIP(s.r)
-		s.changes.mark(keyUserAgent)
-	}
 }
 
 // maxUserAgent bounds the user agent kept in a record: the header is the
@@ -111,68 +174,4 @@ func (m *Manager) clientIP(r *http.Request) string {
 		return validPrefix(r.RemoteAddr, 64)
 	}
 	return host
-}
-
-// tieCreated ties a record just created to the user it names. If the tie
-// fails, the record is deleted again: a session its user's index does not
-// list could not be revoked. The caller holds s.mu.
-func (s *Session) tieCreated(ctx context.Context, key string, ttl time.Duration) error {
-	user := s.meta.tied
-	if s.m.index == nil || user == "" {
-		return nil
-	}
-	err := s.m.index.Tie(ctx, user, key, ttl)
-	if err == nil {
-		return nil
-	}
-	err = fmt.Errorf("add the session to its user's index: %w", err)
-	if derr := s.m.cfg.Store.Delete(ctx, key); derr != nil {
-		err = errors.Join(err, fmt.Errorf("delete the unindexed record: %w", derr))
-	}
-	return err
-}
-
-// tieBefore ties the record about to be written over the stored one to the
-// user it will name, if that user is new to it (old is the user whose
-// index lists the stored record). The caller holds s.mu.
-func (s *Session) tieBefore(ctx context.Context, old, key string, ttl time.Duration) error {
-	user := s.meta.tied
-	if s.m.index == nil || user == "" || user == old {
-		return nil
-	}
-	if err := s.m.index.Tie(ctx, user, key, ttl); err != nil {
-		return fmt.Errorf("add the session to its user's index: %w", err)
-	}
-	return nil
-}
-
-// untieFailed undoes the move of a write that failed: the stored record
-// still names old, so its index gets the key back (an index that keeps one
-// user per record gave it to the new one), and the new user's index loses
-// it. It returns err, the write's error. The caller holds s.mu.
-func (s *Session) untieFailed(ctx context.Context, old, key string, ttl time.Duration, err error) error {
-	if user := s.meta.tied; s.m.index != nil && user != old {
-		if old != "" {
-			if terr := s.m.index.Tie(ctx, old, key, ttl); terr != nil {
-				s.m.log(ctx, slog.LevelWarn, "sessions: could not give a session back to its user's index after a failed save", s.r,
-					slog.Any("error", s.redactLocked(terr)))
-			}
-		}
-		s.untie(ctx, user, key)
-		s.meta.tied = old
-	}
-	return err
-}
-
-// untie removes key from user's index, after its record stopped naming
-// user. A failure is logged, not returned: the write it follows is done,
-// and listings skip the entry (see the comment at the top of this file).
-func (s *Session) untie(ctx context.Context, user, key string) {
-	if s.m.index == nil || user == "" {
-		return
-	}
-	if err := s.m.index.Untie(ctx, user, key); err != nil {
-		s.m.log(ctx, slog.LevelWarn, "sessions: could not remove an ended session from its user's index; listings skip it", s.r,
-			slog.Any("error", s.redactLocked(err)))
-	}
 }

@@ -7,11 +7,10 @@ import (
 	"strconv"
 )
 
-// Value returns the value under key as a T. It converts what a Codec
-// decodes: integers and integral floats to any integer type that holds them,
-// numbers to floats, and maps back to the struct (or map, or slice) they were
-// encoded from, through the session's Codec. It reports false when the key
-// is missing or the value cannot become a T.
+// Value returns the value under key as a T, converting what a Codec
+// decodes: numbers to any numeric type that holds them, maps back to the
+// struct (or map, or slice) they were encoded from. It reports false when
+// the key is missing or the value cannot become a T.
 //
 //	id, ok := sessions.Value[int](s, "user_id")
 //	cart, ok := sessions.Value[Cart](s, "cart")

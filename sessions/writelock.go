@@ -7,14 +7,10 @@ import (
 )
 
 // writeLocks serializes the writes of one session within a Manager, so
-// that requests of one process never race each other's conditional writes,
-// however many share the session. Across processes (or with a Flask
-// service on the same store) the conditional writes and their retries
-// still decide. A write holds its lock for its own store calls only, never
-// while the handler runs.
-//
-// A key's lock is one of a fixed set of stripes: unrelated sessions rarely
-// share one, and when they do, one waits for the other's write.
+// that requests of one process never race each other's conditional writes;
+// across processes the conditional writes and their retries decide. A
+// write holds its lock for its own store calls only. A key's lock is one
+// of a fixed set of stripes, which unrelated sessions rarely share.
 type writeLocks struct {
 	seed    maphash.Seed
 	stripes [writeLockStripes]writeLock
@@ -23,9 +19,8 @@ type writeLocks struct {
 const writeLockStripes = 256 // a power of two
 
 // writeLock is one stripe. While writes wait for it, it keeps what the
-// last write under it stored: a waiting request on the same session, whose
-// load that write made stale, replays its changes over it at once instead
-// of writing, failing and reloading. Once nobody waits, it keeps nothing.
+// last write stored, for a waiting write on the same session to replay its
+// changes over at once instead of failing and reloading.
 type writeLock struct {
 	sem     chan struct{}
 	waiting atomic.Int32
@@ -54,13 +49,12 @@ func (l *writeLocks) lock(ctx context.Context, key string) (*writeLock, error) {
 	}
 }
 
-// latest returns what the last write of key under this lock stored, if the
-// lock still knows. The caller holds the lock.
+// latest returns what the last write of key stored, if the lock knows.
 func (w *writeLock) latest(key string) (Record, bool) {
 	return w.last, w.key == key && w.last.Data != nil
 }
 
-// wrote records what a write of key stored. The caller holds the lock.
+// wrote records what a write of key stored.
 func (w *writeLock) wrote(key string, rec Record) { w.key, w.last = key, rec }
 
 // unlock releases the lock, forgetting the last write if nobody waits.

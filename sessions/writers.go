@@ -6,10 +6,9 @@ import (
 )
 
 // errorWriter is what the ErrorHandler writes to before the headers went
-// out. It starts with empty headers: when the ErrorHandler answers, its
-// response replaces the handler's, headers included, so that a 500 never
-// goes out with the handler's Location, Cache-Control or cookies. When it
-// writes nothing, the handler's headers stay as they were.
+// out. When it answers, its response replaces the handler's, headers
+// included (a 500 never goes out with the handler's Location or cookies);
+// when it writes nothing, the handler's headers stay.
 type errorWriter struct {
 	w     http.ResponseWriter
 	h     http.Header

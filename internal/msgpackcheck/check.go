@@ -1,30 +1,35 @@
-package sessions
+// Package msgpackcheck checks msgpack bytes before a decoder trusts them:
+// vmihailenco/msgpack sizes its allocations from the lengths a record
+// declares, so a few hostile bytes could make it reserve gigabytes.
+package msgpackcheck
 
 import (
 	"encoding/binary"
 	"errors"
 )
 
-// maxMsgpackDepth bounds the nesting of a record, as encoding/json bounds
+// MaxDepth bounds the nesting of a record, as encoding/json bounds
 // JSON's: the decoder recurses once per level, and a deep enough record
 // would overflow the goroutine stack, which no recover catches.
-const maxMsgpackDepth = 10000
+const MaxDepth = 10000
 
+// The errors Check returns.
 var (
-	errMsgpackTruncated = errors.New("sessions: msgpack record is truncated or declares more than it holds")
-	errMsgpackInvalid   = errors.New("sessions: msgpack record holds the never-used byte 0xc1")
-	errMsgpackDepth     = errors.New("sessions: msgpack record is nested too deeply")
+	ErrTrailing  = errors.New("sessions: trailing data after the record")
+	ErrTruncated = errors.New("sessions: msgpack record is truncated or declares more than it holds")
+	ErrInvalid   = errors.New("sessions: msgpack record holds the never-used byte 0xc1")
+	ErrDepth     = errors.New("sessions: msgpack record is nested too deeply")
 )
 
-// checkMsgpack walks a msgpack value without decoding it, and reports an
+// Check walks a msgpack value without decoding it, and reports an
 // error unless data holds exactly one well-formed value nested at most
-// maxMsgpackDepth deep. Every length is checked against the bytes left, and
+// MaxDepth deep. Every length is checked against the bytes left, and
 // every container against the bytes its elements need at the least (one
 // each), so the decoder that runs next never sizes an allocation from a
 // length the record cannot back: vmihailenco/msgpack trusts the header, and
 // five bytes claiming an array of 2^32 elements would have it reserve 64 GB.
-// checkMsgpack allocates nothing for records nested up to 16 deep.
-func checkMsgpack(data []byte) error {
+// Check allocates nothing for records nested up to 16 deep.
+func Check(data []byte) error {
 	var buf [16]uint64
 	pending := buf[:0]                     // elements left in each enclosing container
 	left := uint64(1)                      // elements left in the innermost container
@@ -51,7 +56,7 @@ func checkMsgpack(data []byte) error {
 			left, pending = pending[len(pending)-1], pending[:len(pending)-1]
 		}
 		if rest == 0 {
-			return errMsgpackTruncated
+			return ErrTruncated
 		}
 		left--
 		outstanding--
@@ -69,7 +74,7 @@ func checkMsgpack(data []byte) error {
 		case c <= 0xbf:
 			skip = uint64(c & 0x1f)
 		case c == 0xc1:
-			return errMsgpackInvalid
+			return ErrInvalid
 		case c == 0xcc || c == 0xd0:
 			skip = 1
 		case c == 0xcd || c == 0xd1:
@@ -101,16 +106,16 @@ func checkMsgpack(data []byte) error {
 			elems *= 2
 		}
 		if !ok || skip > rest {
-			return errMsgpackTruncated
+			return ErrTruncated
 		}
 		pos += int(skip)
 		rest -= skip
 		if elems > 0 {
 			if outstanding+elems > rest {
-				return errMsgpackTruncated
+				return ErrTruncated
 			}
-			if len(pending) == maxMsgpackDepth {
-				return errMsgpackDepth
+			if len(pending) == MaxDepth {
+				return ErrDepth
 			}
 			pending = append(pending, left)
 			left = elems
@@ -118,7 +123,7 @@ func checkMsgpack(data []byte) error {
 		}
 	}
 	if rest != 0 {
-		return errTrailingData
+		return ErrTrailing
 	}
 	return nil
 }
