@@ -58,7 +58,7 @@ func (m *Manager) readCookie(r *http.Request) (id, raw string, had bool) {
 		id, key := v, 0
 		if m.signer != nil {
 			var ok bool
-			if id, key, ok = m.signer.verifyKey(v); !ok {
+			if id, key, ok = m.signer.Verify(v); !ok {
 				m.warnOtherSigner(v)
 				continue
 			}
@@ -80,7 +80,8 @@ func (m *Manager) readCookie(r *http.Request) (id, raw string, had bool) {
 // tells the operator, and the session's first write replaces the user's
 // cookie. The cookie and its ID are never logged.
 func (m *Manager) warnOtherSigner(value string) {
-	if !m.signer.otherShape(value) || !m.signer.warnDue(m.now()) {
+	now, last := m.now().UnixNano(), m.signWarned.Load()
+	if !m.signer.OtherShape(value) || last != 0 && now-last < int64(time.Minute) || !m.signWarned.CompareAndSwap(last, now) {
 		return
 	}
 	if m.cfg.FlaskSigner {
@@ -104,7 +105,7 @@ func (m *Manager) cookieHeader(id, value string, permanent bool, ttl time.Durati
 	if value == "" {
 		value = id
 		if m.signer != nil {
-			value = m.signer.sign(id)
+			value = m.signer.Sign(id)
 		}
 	}
 	f := &m.cookies

@@ -2,13 +2,8 @@ package sessions
 
 import (
 	"bytes"
-	"crypto/hmac"
-	"crypto/sha1"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"hash"
 	"math"
 	"net/http"
 	"os"
@@ -16,17 +11,13 @@ import (
 	"reflect"
 	"slices"
 	"testing"
+
+	"github.com/serversession/serversession/internal/signing"
 )
 
 // A Go service and a Flask-Session 0.8 service pointed at the
 // same store with the same secret read each other's sessions. The fixtures
 // in testdata/flask are what Flask-Session writes; see its README.
-
-type flaskCookie struct {
-	SecretKey string `json:"secret_key"`
-	SID       string `json:"sid"`
-	Cookie    string `json:"cookie"`
-}
 
 func readFixture(t *testing.T, name string) []byte {
 	t.Helper()
@@ -37,6 +28,12 @@ func readFixture(t *testing.T, name string) []byte {
 	return data
 }
 
+type flaskCookie struct {
+	SecretKey string `json:"secret_key"`
+	SID       string `json:"sid"`
+	Cookie    string `json:"cookie"`
+}
+
 func loadFlaskCookie(t *testing.T) flaskCookie {
 	t.Helper()
 	var fc flaskCookie
@@ -44,49 +41,6 @@ func loadFlaskCookie(t *testing.T) flaskCookie {
 		t.Fatal(err)
 	}
 	return fc
-}
-
-// itsdangerous computes an itsdangerous Signer signature with
-// key_derivation="hmac", independently of signer.go.
-func itsdangerous(newHash func() hash.Hash, secret, salt, value string) string {
-	d := hmac.New(newHash, []byte(secret))
-	d.Write([]byte(salt))
-	m := hmac.New(newHash, d.Sum(nil))
-	m.Write([]byte(value))
-	return value + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
-}
-
-// The golden cookie, made by itsdangerous as Flask-Session 0.8 does, is
-// what crypto/hmac computes by the spec, what our Flask signer writes, and
-// what it verifies.
-func TestFlaskSignedCookieGolden(t *testing.T) {
-	fc := loadFlaskCookie(t)
-	if got := itsdangerous(sha1.New, fc.SecretKey, "flask-session", fc.SID); got != fc.Cookie {
-		t.Fatalf("fixture disagrees with the spec: HMAC-SHA1 gives %q, fixture %q", got, fc.Cookie)
-	}
-	s := newSigner([][]byte{[]byte(fc.SecretKey)}, true)
-	if got := s.sign(fc.SID); got != fc.Cookie {
-		t.Errorf("sign = %q, Flask writes %q", got, fc.Cookie)
-	}
-	if id, ok := s.verify(fc.Cookie); !ok || id != fc.SID {
-		t.Errorf("verify(Flask's cookie) = %q, %v", id, ok)
-	}
-	// The default signer is a different one: it rejects Flask's cookie.
-	if _, ok := newSigner([][]byte{[]byte(fc.SecretKey)}, false).verify(fc.Cookie); ok {
-		t.Error("the SHA-256 signer verified a SHA-1 cookie")
-	}
-}
-
-// The default signer has the same shape with HMAC-SHA256 and our salt.
-func TestSignerDefaultSHA256(t *testing.T) {
-	id := newID(32)
-	got := newSigner([][]byte{testKey}, false).sign(id)
-	if want := itsdangerous(sha256.New, string(testKey), "serversession", id); got != want {
-		t.Errorf("sign = %q, want %q", got, want)
-	}
-	if len(got) != len(id)+1+43 {
-		t.Errorf("signed length %d", len(got))
-	}
 }
 
 // SecretKeyFallbacks (Flask's SECRET_KEY_FALLBACKS): previous keys verify,
@@ -114,12 +68,12 @@ func TestKeyRotation(t *testing.T) {
 		if c == nil {
 			t.Fatalf("flask=%v: no refreshed cookie", flask)
 		}
-		if c.Value != h2.m.signer.sign(id) || c.Value == cookie.Value {
+		if c.Value != h2.m.signer.Sign(id) || c.Value == cookie.Value {
 			t.Errorf("flask=%v: refreshed cookie %q is not signed with the new key", flask, c.Value)
 		}
 		// The fallback key verifies but never signs.
-		fallbackOnly := newSigner([][]byte{oldKey}, flask)
-		if _, ok := fallbackOnly.verify(c.Value); ok {
+		fallbackOnly := signing.New([][]byte{oldKey}, flask)
+		if _, _, ok := fallbackOnly.Verify(c.Value); ok {
 			t.Errorf("flask=%v: the new cookie verifies with the old key", flask)
 		}
 		// A key that is neither current nor a fallback does not verify.

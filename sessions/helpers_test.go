@@ -405,7 +405,7 @@ func (h *harness) idOf(c *http.Cookie) string {
 	if h.m.signer == nil {
 		return c.Value
 	}
-	id, ok := h.m.signer.verify(c.Value)
+	id, _, ok := h.m.signer.Verify(c.Value)
 	if !ok {
 		h.t.Fatalf("cookie %q does not verify", c.Value)
 	}

@@ -396,7 +396,7 @@ func TestMissingRecordGetsNewID(t *testing.T) {
 		planted := newID(32)
 		value := planted
 		if h.m.signer != nil {
-			value = h.m.signer.sign(planted)
+			value = h.m.signer.Sign(planted)
 		}
 		cookie := &http.Cookie{Name: "session", Value: value}
 
@@ -441,7 +441,7 @@ func TestBadCookiesAreNotLoaded(t *testing.T) {
 		id, // unsigned
 		id + ".",
 		id + "." + strings.Repeat("A", 43),
-		other.signer.sign(id), // signed by another key
+		other.signer.Sign(id), // signed by another key
 		good.Value[:len(good.Value)-1] + "x",
 		"../../etc/passwd",
 		strings.Repeat("a", 5000),
@@ -797,7 +797,7 @@ func TestUntouchedSessionAllocations(t *testing.T) {
 	}
 	h := newHarness(t, withLoadTouch, func(c *Config) { c.SecretKey = testKey })
 	r, _ := http.NewRequest(http.MethodGet, "/", nil)
-	r.AddCookie(&http.Cookie{Name: "session", Value: h.m.signer.sign(newID(32))})
+	r.AddCookie(&http.Cookie{Name: "session", Value: h.m.signer.Sign(newID(32))})
 	r.AddCookie(&http.Cookie{Name: "other", Value: "x"})
 	w := newRecorder()
 	n := testing.AllocsPerRun(100, func() {

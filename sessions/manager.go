@@ -2,7 +2,10 @@ package sessions
 
 import (
 	"fmt"
+	"sync/atomic"
 	"time"
+
+	"github.com/serversession/serversession/internal/signing"
 )
 
 // Manager runs the session lifecycle for one Config. Adapters make one with
@@ -10,7 +13,8 @@ import (
 // never need it.
 type Manager struct {
 	cfg         Config
-	signer      *signer // nil when cookies carry the bare ID
+	signer      *signing.Signer // nil when cookies carry the bare ID
+	signWarned  atomic.Int64    // when warnOtherSigner last logged, in Unix nanoseconds
 	cookies     cookieFormat
 	loadToucher LoadToucher // cfg.Store as a LoadToucher, if it is one and refresh is on
 	ties        *userTies   // cfg.Store's user index, with Users; nil without
@@ -32,7 +36,7 @@ func New(cfg Config) (*Manager, error) {
 	}
 	m := &Manager{cfg: cfg, cookies: cookies, now: time.Now, writes: newWriteLocks()}
 	if cfg.SecretKey != nil {
-		m.signer = newSigner(append([][]byte{cfg.SecretKey}, cfg.SecretKeyFallbacks...), cfg.FlaskSigner)
+		m.signer = signing.New(append([][]byte{cfg.SecretKey}, cfg.SecretKeyFallbacks...), cfg.FlaskSigner)
 	}
 	if cfg.Users != nil {
 		m.ties = &userTies{cfg.Store.(UserIndex)} // checked by withDefaults

@@ -1,4 +1,12 @@
-package sessions
+// Package signing signs session IDs in itsdangerous's shape:
+//
+//	value = id + "." + base64url_nopad(HMAC(derived_key, id))
+//	derived_key = HMAC(secret, salt)
+//
+// With Flask-Session 0.8's settings (SHA-1, salt "flask-session") a signed
+// value is byte-for-byte the cookie Flask writes; otherwise it is
+// HMAC-SHA256 with the salt "serversession".
+package signing
 
 import (
 	"crypto/hmac"
@@ -8,29 +16,26 @@ import (
 	"hash"
 	"strings"
 	"sync"
-	"sync/atomic"
-	"time"
 )
-
-// signer signs session IDs in itsdangerous's shape:
-//
-//	value = sid + "." + base64url_nopad(HMAC(derived_key, sid))
-//	derived_key = HMAC(secret, salt)
-//
-// With Flask-Session 0.8's settings (SHA-1, salt "flask-session") the cookie
-// is byte-for-byte what Flask writes. Keys are derived once, at New; the
-// first key signs and every key verifies (rotation).
-type signer struct {
-	sigLen int          // encoded signature length
-	macs   []sync.Pool  // one pool of *macState per derived key, signing key first
-	warned atomic.Int64 // when warnDue last allowed a warning, in Unix nanoseconds
-}
 
 // The encoded lengths of HMAC-SHA1 and HMAC-SHA256 signatures.
 const (
 	sha1SigLen   = 27
 	sha256SigLen = 43
 )
+
+const (
+	flaskSalt = "flask-session"
+	ourSalt   = "serversession"
+)
+
+// Signer signs and verifies IDs. Keys are derived once, by New; the first
+// key signs and every key verifies (rotation). It is safe for concurrent
+// use.
+type Signer struct {
+	sigLen int         // encoded signature length
+	macs   []sync.Pool // one pool of *macState per derived key, signing key first
+}
 
 // macState is a keyed HMAC with scratch space, pooled so that signing and
 // verifying allocate nothing but the signed string.
@@ -41,17 +46,14 @@ type macState struct {
 	got []byte // the signature being verified
 }
 
-const (
-	flaskSalt = "flask-session"
-	ourSalt   = "serversession"
-)
-
-func newSigner(keys [][]byte, flask bool) *signer {
+// New returns a Signer for keys, the first of which signs. flask selects
+// Flask-Session's HMAC-SHA1 and salt instead of HMAC-SHA256.
+func New(keys [][]byte, flask bool) *Signer {
 	h, salt := sha256.New, ourSalt
 	if flask {
 		h, salt = sha1.New, flaskSalt
 	}
-	s := &signer{
+	s := &Signer{
 		sigLen: base64.RawURLEncoding.EncodedLen(h().Size()),
 		macs:   make([]sync.Pool, len(keys)),
 	}
@@ -74,8 +76,8 @@ func (st *macState) signature(id string) []byte {
 	return st.sig
 }
 
-// sign returns id with its signature appended.
-func (s *signer) sign(id string) string {
+// Sign returns id with its signature appended.
+func (s *Signer) Sign(id string) string {
 	st := s.macs[0].Get().(*macState)
 	defer s.macs[0].Put(st)
 	sig := st.signature(id)
@@ -87,10 +89,10 @@ func (s *signer) sign(id string) string {
 	return b.String()
 }
 
-// verifyKey returns the ID of a signed value when a key's signature
-// matches (in constant time), and which key: 0 signs, the others are
-// fallbacks. Only the canonical encoding sign writes is accepted.
-func (s *signer) verifyKey(value string) (id string, key int, ok bool) {
+// Verify returns the ID of a signed value when a key's signature matches
+// (in constant time), and which key: 0 signs, the others are fallbacks.
+// Only the canonical encoding Sign writes is accepted.
+func (s *Signer) Verify(value string) (id string, key int, ok bool) {
 	dot := strings.LastIndexByte(value, '.')
 	if dot < 0 || len(value)-dot-1 != s.sigLen {
 		return "", 0, false
@@ -108,9 +110,9 @@ func (s *signer) verifyKey(value string) (id string, key int, ok bool) {
 	return "", 0, false
 }
 
-// otherShape reports whether value is signed in the other signer's shape
+// OtherShape reports whether value is signed in the other Signer's shape
 // (HMAC-SHA1 where this one writes HMAC-SHA256, or the reverse).
-func (s *signer) otherShape(value string) bool {
+func (s *Signer) OtherShape(value string) bool {
 	other := sha1SigLen
 	if s.sigLen == sha1SigLen {
 		other = sha256SigLen
@@ -125,13 +127,4 @@ func (s *signer) otherShape(value string) bool {
 		}
 	}
 	return true
-}
-
-// warnDue reports whether a warning may be logged: once a minute at most.
-func (s *signer) warnDue(now time.Time) bool {
-	last := s.warned.Load()
-	if last != 0 && now.UnixNano()-last < int64(time.Minute) {
-		return false
-	}
-	return s.warned.CompareAndSwap(last, now.UnixNano())
 }
