@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"sync"
 	"testing"
+
+	"github.com/serversession/serversession/internal/numconv"
 )
 
 // A Session is safe for concurrent use within a request, where a session
@@ -49,7 +51,7 @@ func TestConcurrentUseWithinARequest(t *testing.T) {
 
 	rec := h.record(cookie.Value)
 	for g := range workers {
-		if n, _ := toInt64(rec[fmt.Sprint("k", g)]); n != rounds-1 {
+		if n, _ := numconv.Int64(rec[fmt.Sprint("k", g)]); n != rounds-1 {
 			t.Errorf("k%d = %v, want %d", g, rec[fmt.Sprint("k", g)], rounds-1)
 		}
 	}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/serversession/serversession/internal/numconv"
 )
 
 var errDown = errors.New("store is down")
@@ -484,7 +486,7 @@ func TestAbsoluteTimeoutStartsClock(t *testing.T) {
 }
 
 func createdOf(rec map[string]any) int64 {
-	n, _ := toInt64(rec["_created"])
+	n, _ := numconv.Int64(rec["_created"])
 	return n
 }
 

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/serversession/serversession/internal/numconv"
 )
 
 // inFlight serves handler in a goroutine that loads the session, then waits
@@ -435,7 +437,7 @@ func TestStalledSaveCannotRollBack(t *testing.T) {
 		t.Errorf("the late write returned %v, want a conflict", err)
 	}
 
-	if n, _ := toInt64(h.record(cookie.Value)["n"]); n != 4 {
+	if n, _ := numconv.Int64(h.record(cookie.Value)["n"]); n != 4 {
 		t.Errorf("n = %d after the stalled save landed, want 4", n)
 	}
 	errs := h.errs.list()

@@ -3,11 +3,9 @@ package sessions
 import (
 	"encoding/json"
 	"fmt"
-	"math"
-	"reflect"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/serversession/serversession/internal/numconv"
 )
 
 // Keys of the record that hold metadata, not values: Flask's "_permanent";
@@ -43,7 +41,7 @@ func takeMeta(values map[string]any) meta {
 		delete(values, keyPermanent)
 	}
 	if v, ok := values[keyCreated]; ok {
-		md.created, _ = toInt64(v)
+		md.created, _ = numconv.Int64(v)
 		delete(values, keyCreated)
 	}
 	md.tied = takeString(values, keyTied)
@@ -128,36 +126,4 @@ func mutable(v any) bool {
 		return false
 	}
 	return true
-}
-
-// toInt64 converts a decoded integer (or an integral float) to int64.
-func toInt64(v any) (int64, bool) {
-	switch n := v.(type) {
-	case int, int8, int16, int32, int64:
-		return reflect.ValueOf(n).Int(), true
-	case uint, uint8, uint16, uint32, uint64:
-		if u := reflect.ValueOf(n).Uint(); u <= math.MaxInt64 {
-			return int64(u), true
-		}
-		return 0, false
-	case float64:
-		if n != math.Trunc(n) || n < math.MinInt64 || n >= math.MaxInt64 {
-			return 0, false
-		}
-		return int64(n), true
-	case float32:
-		return toInt64(float64(n))
-	case json.Number:
-		if i, err := n.Int64(); err == nil {
-			return i, true
-		}
-		if !strings.ContainsAny(string(n), ".eE") {
-			return 0, false // an integer out of range
-		}
-		// A float, as Python writes an integral one (2.0).
-		if f, err := strconv.ParseFloat(string(n), 64); err == nil {
-			return toInt64(f)
-		}
-	}
-	return 0, false
 }

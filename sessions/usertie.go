@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/serversession/serversession/internal/numconv"
 )
 
 // userTies keeps the store's user index (see UserIndex) in step with the
@@ -130,7 +132,7 @@ func (m *Manager) userOf(values map[string]any) string {
 	case string:
 		return v
 	default:
-		if n, ok := toInt64(v); ok {
+		if n, ok := numconv.Int64(v); ok {
 			return strconv.FormatInt(n, 10)
 		}
 		return ""
