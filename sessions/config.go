@@ -1,6 +1,7 @@
 package sessions
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -235,7 +236,7 @@ func (cfg Config) validate() error {
 		bad("Cookie.Path or Cookie.Domain holds a character that breaks the Set-Cookie header")
 	}
 
-	if cfg.IDLength < minIDLength || base64Len(cfg.IDLength) > maxIDChars {
+	if cfg.IDLength < minIDLength || base64.RawURLEncoding.EncodedLen(cfg.IDLength) > maxIDChars {
 		bad("IDLength is %d bytes; use between %d and 192 (default %d)", cfg.IDLength, minIDLength, DefaultIDLength)
 	}
 	if cfg.Lifetime < time.Second {
@@ -262,8 +263,6 @@ func (cfg Config) validate() error {
 	}
 	return nil
 }
-
-func base64Len(n int) int { return (n*8 + 5) / 6 }
 
 func validCookieName(name string) bool {
 	if name == "" {

@@ -40,11 +40,8 @@ func (s *Session) AddFlash(message string, category ...string) {
 // categories, only those in them.
 func (s *Session) Flashes(categories ...string) []Flash {
 	defer s.locked().Unlock()
-	if s.state == null {
-		return nil // nothing to take; reads of a null session are empty
-	}
-	if !s.writable() {
-		return nil
+	if s.state == null || !s.writable() {
+		return nil // a null session has nothing to take: its reads are empty
 	}
 	list, ok := s.values[keyFlashes].([]any)
 	if !ok {

@@ -59,7 +59,7 @@ func (s *Session) load() {
 	}
 	s.state, s.isNew = absent, true
 	s.values = make(map[string]any)
-	s.meta = meta{permanent: !m.cfg.Transient, created: m.newCreated()}
+	s.meta = m.newMeta()
 }
 
 // loadRecord loads the record the cookie names. It reports false when there

@@ -20,7 +20,8 @@ const (
 	keyIP        = "_ip"
 )
 
-// metaKeys are the keys takeMeta removes from decoded values.
+// metaKeys are the keys takeMeta removes from decoded values and
+// encodeRecord adds for its call.
 var metaKeys = [...]string{keyPermanent, keyCreated, keyTied, keyRef, keyUserAgent, keyIP}
 
 // meta is the metadata a record holds beside the session's values.
@@ -33,33 +34,20 @@ type meta struct {
 	ip        string // its client IP (Users.Devices)
 }
 
-// takeMeta removes the metadata keys from decoded values and returns them.
+// takeMeta removes the metadata keys from decoded values and returns them;
+// one of the wrong type reads as its zero value.
 func takeMeta(values map[string]any) meta {
 	var md meta
-	if v, ok := values[keyPermanent]; ok {
-		md.permanent, _ = v.(bool)
-		delete(values, keyPermanent)
+	md.permanent, _ = values[keyPermanent].(bool)
+	md.created, _ = numconv.Int64(values[keyCreated])
+	md.tied, _ = values[keyTied].(string)
+	md.ref, _ = values[keyRef].(string)
+	md.userAgent, _ = values[keyUserAgent].(string)
+	md.ip, _ = values[keyIP].(string)
+	for _, k := range metaKeys {
+		delete(values, k)
 	}
-	if v, ok := values[keyCreated]; ok {
-		md.created, _ = numconv.Int64(v)
-		delete(values, keyCreated)
-	}
-	md.tied = takeString(values, keyTied)
-	md.ref = takeString(values, keyRef)
-	md.userAgent = takeString(values, keyUserAgent)
-	md.ip = takeString(values, keyIP)
 	return md
-}
-
-// takeString removes key from values and returns its string, if any.
-func takeString(values map[string]any, key string) string {
-	v, ok := values[key]
-	if !ok {
-		return ""
-	}
-	delete(values, key)
-	str, _ := v.(string)
-	return str
 }
 
 // encode returns the record of the session, or ErrEncode.

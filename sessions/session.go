@@ -205,7 +205,7 @@ func (s *Session) Destroy() {
 	s.changes.clear()
 	s.retire(false)
 	s.key = ""
-	s.meta = meta{permanent: !s.m.cfg.Transient, created: s.m.newCreated()}
+	s.meta = s.m.newMeta()
 }
 
 // Err returns why the session is empty and read-only: the store failed to
@@ -236,9 +236,9 @@ type retired struct {
 // writable reports whether the loaded session may change. One whose load
 // failed ignores writes, so it is never saved over the record. Writing to
 // a null session panics, like writing to a nil map: it is a wiring
-// mistake, and the message says how to fix it.
+// mistake, and the message says how to fix it. The caller holds the lock
+// from locked.
 func (s *Session) writable() bool {
-	s.load()
 	if s.state == null {
 		panic(s.err.Error())
 	}

@@ -163,7 +163,6 @@ func (m *Manager) revoke(ctx context.Context, user string, match func(ref string
 			ended++
 			refs[ref] = true
 			_ = m.ties.Untie(ctx, user, r.Key) // if it fails, listings skip the entry
-
 		}
 		if len(errs) > 0 {
 			return len(refs), fmt.Errorf("%w: revoke: %w", ErrStoreSave, errors.Join(errs...))

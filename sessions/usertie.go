@@ -139,13 +139,15 @@ func (m *Manager) userOf(values map[string]any) string {
 	}
 }
 
-// newCreated returns the creation time a new session records: now, when
-// the AbsoluteTimeout or the listing of a user's sessions needs it.
-func (m *Manager) newCreated() int64 {
+// newMeta returns the metadata of a new session: permanent unless
+// Transient, and created now when the AbsoluteTimeout or the listing of a
+// user's sessions needs it.
+func (m *Manager) newMeta() meta {
+	md := meta{permanent: !m.cfg.Transient}
 	if m.cfg.AbsoluteTimeout > 0 || m.cfg.Users != nil {
-		return m.now().Unix()
+		md.created = m.now().Unix()
 	}
-	return 0
+	return md
 }
 
 // maxUserAgent bounds the user agent kept in a record: the header is the
