@@ -15,11 +15,15 @@ require github.com/serversession/serversession/backends/memcachedstore v0.0.0
 require github.com/serversession/serversession/backends/mongostore v0.0.0
 
 require (
+	github.com/aws/aws-sdk-go-v2 v1.48.0
+	github.com/aws/aws-sdk-go-v2/credentials v1.21.3
+	github.com/aws/aws-sdk-go-v2/service/dynamodb v1.74.1
 	github.com/bradfitz/gomemcache v0.0.0-20260422231931-4d751bb6e37c
 	github.com/gin-gonic/gin v1.12.0
 	github.com/labstack/echo/v4 v4.16.6
 	github.com/labstack/echo/v5 v5.4.6
 	github.com/redis/go-redis/v9 v9.24.0
+	github.com/serversession/serversession/backends/dynamostore v0.0.0
 	github.com/serversession/serversession/backends/gormstore v0.0.0
 	go.mongodb.org/mongo-driver/v2 v2.10.1
 	gorm.io/driver/sqlite v1.6.0
@@ -27,6 +31,11 @@ require (
 )
 
 require (
+	github.com/aws/aws-sdk-go-v2/internal/configsources v1.5.12 // indirect
+	github.com/aws/aws-sdk-go-v2/internal/endpoints/v2 v2.8.12 // indirect
+	github.com/aws/aws-sdk-go-v2/service/internal/accept-encoding v1.13.25 // indirect
+	github.com/aws/aws-sdk-go-v2/service/internal/endpoint-discovery v1.13.12 // indirect
+	github.com/aws/smithy-go v1.28.9 // indirect
 	github.com/bytedance/gopkg v0.1.3 // indirect
 	github.com/bytedance/sonic v1.15.0 // indirect
 	github.com/bytedance/sonic/loader v0.5.0 // indirect
@@ -87,3 +96,5 @@ replace github.com/serversession/serversession/backends/memcachedstore => ../bac
 replace github.com/serversession/serversession/backends/mongostore => ../backends/mongostore
 
 replace github.com/serversession/serversession/backends/gormstore => ../backends/gormstore
+
+replace github.com/serversession/serversession/backends/dynamostore => ../backends/dynamostore
