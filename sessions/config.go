@@ -35,6 +35,15 @@ type Config struct {
 	// Codec encodes records (SESSION_SERIALIZATION_FORMAT). Default Msgpack;
 	// JSON is the other format Flask-Session reads.
 	Codec Codec
+	// MaxRecordSize is the largest encoded record a save may write, in
+	// bytes: default 1 MiB, far above any reasonable session (a login with
+	// a few dozen keys is well under 1 KiB), and negative for no limit. A
+	// larger record fails the save with ErrTooLarge before any store call,
+	// and the stored record is kept, so one oversized value cannot make
+	// every later request on its session slow. Some stores refuse less on
+	// their own: memcached's item size (1 MiB by default), DynamoDB's
+	// 400 KB items.
+	MaxRecordSize int
 	// SecretKey, when set, signs the session ID in the cookie
 	// (SESSION_USE_SIGNER with SECRET_KEY): the cookie's value is the ID, a
 	// dot and an HMAC of the ID, in itsdangerous's shape. At least 16
@@ -151,7 +160,9 @@ const (
 	DefaultCookiePath = "/"
 	DefaultKeyPrefix  = "session:"
 	DefaultLifetime   = 31 * 24 * time.Hour
-	DefaultUserKey    = "_user_id" // Flask-Login's
+	// DefaultMaxRecordSize is the MaxRecordSize a zero Config stands for.
+	DefaultMaxRecordSize = 1 << 20
+	DefaultUserKey       = "_user_id" // Flask-Login's
 )
 
 // DefaultErrorHandler answers 500 Internal Server Error.
@@ -184,6 +195,9 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	if cfg.Lifetime == 0 {
 		cfg.Lifetime = DefaultLifetime
+	}
+	if cfg.MaxRecordSize == 0 {
+		cfg.MaxRecordSize = DefaultMaxRecordSize
 	}
 	if cfg.Codec == nil {
 		cfg.Codec = Msgpack

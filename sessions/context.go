@@ -3,7 +3,9 @@ package sessions
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"sync"
 )
 
 type contextKey struct{}
@@ -38,11 +40,13 @@ var nullSession = &Session{state: null, err: ErrNoMiddleware}
 
 // Get returns the current request's session. c may be a *http.Request, a
 // context.Context derived from the request's, a framework context with a
-// Request() *http.Request method (echo.Context), or one whose type an
-// adapter registered with RegisterContext (*gin.Context). Get never
-// returns nil: without the middleware it returns a null session, whose
-// reads are empty and whose first write panics naming the fix (and, for a
-// c of another type, that type).
+// Request() *http.Request method (Echo v4's echo.Context, Echo v5's
+// *echo.Context), or one whose type an adapter registered with
+// RegisterContext (*gin.Context). Get never returns nil: without the
+// middleware it returns a null session, whose reads are empty and whose
+// first write panics naming the fix. A c of a type Get does not know (a
+// response writer, say) gives such a session too, and is logged, once per
+// type, so that a read that finds nothing does not go unexplained.
 func Get(c any) *Session {
 	s, known := lookup(c)
 	switch {
@@ -51,9 +55,19 @@ func Get(c any) *Session {
 	case known:
 		return nullSession
 	}
-	return &Session{state: null, err: fmt.Errorf("sessions: Get(%T): not a context Get knows; pass the framework's context "+
-		"(*gin.Context, echo.Context), the *http.Request or its context.Context, or register the type with sessions.RegisterContext", c)}
+	typ := fmt.Sprintf("%T", c)
+	err := fmt.Errorf("sessions: Get(%s): not a context Get knows, so the session is empty and read-only; pass the framework's context "+
+		"(*gin.Context, Echo v4's echo.Context, Echo v5's *echo.Context), the *http.Request or its context.Context, "+
+		"or register the type with sessions.RegisterContext", typ)
+	if _, seen := unknownTypes.LoadOrStore(typ, true); !seen {
+		slog.Warn(err.Error(), slog.String("type", typ))
+	}
+	return &Session{state: null, err: err}
 }
+
+// unknownTypes holds the types of the arguments Get could not use, each
+// logged once: they are types of the program, so the set stays small.
+var unknownTypes sync.Map
 
 // requestContext is the shape of echo.Context, matched without Echo.
 type requestContext interface{ Request() *http.Request }

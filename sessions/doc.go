@@ -7,7 +7,7 @@
 // Applications use it through a thin adapter (ginsession, echosession or
 // adapters/httpsession) and, in handlers, through Get:
 //
-//	s := sessions.Get(c) // a *gin.Context, echo.Context, *http.Request or context.Context
+//	s := sessions.Get(c) // *gin.Context, echo.Context (Echo v4), *echo.Context (Echo v5), *http.Request or context.Context
 //	n, _ := sessions.Value[int](s, "visits")
 //	s.Set("visits", n+1) // saved for you before the response goes out
 //

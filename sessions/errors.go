@@ -21,6 +21,11 @@ var (
 	// store did not fail, and retrying cannot help.
 	ErrEncode = errors.New("sessions: a session value cannot be encoded by the Codec")
 
+	// ErrTooLarge marks a session whose record is larger than
+	// Config.MaxRecordSize: the session is not saved and the stored record
+	// is kept. It is not ErrStoreSave: the store was never asked.
+	ErrTooLarge = errors.New("sessions: the session's record is larger than Config.MaxRecordSize")
+
 	// ErrHeadersSent reports a change that needed a cookie after the
 	// headers went out: a new session or a new ID. Set session values
 	// before writing the body.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -402,6 +403,30 @@ func TestGetOfAnUnknownType(t *testing.T) {
 	}
 }
 
+// A read through Get of an unknown type is logged, once per type, naming
+// the type and the contexts Get takes, Echo v5's among them: a read that
+// finds nothing is not left unexplained.
+func TestGetOfAnUnknownTypeIsLogged(t *testing.T) {
+	var log bytes.Buffer
+	defer slog.SetDefault(slog.Default())
+	slog.SetDefault(slog.New(slog.NewTextHandler(&log, nil)))
+	type responseLike struct{ http.ResponseWriter }
+	for range 3 {
+		if _, ok := Value[string](Get(responseLike{}), "user"); ok {
+			t.Fatal("a read through an unknown type found a value")
+		}
+	}
+	out := log.String()
+	if n := strings.Count(out, "level=WARN"); n != 1 {
+		t.Errorf("%d log lines for three reads, want 1:\n%s", n, out)
+	}
+	for _, want := range []string{"sessions.responseLike", "*echo.Context", "RegisterContext"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the log does not name %q:\n%s", want, out)
+		}
+	}
+}
+
 // Absolute timeout, as OWASP recommends: a session ends AbsoluteTimeout after
 // its creation whatever its activity; the TTL and the cookie never outlive
 // it.
@@ -702,4 +727,51 @@ func TestUnencodableValue(t *testing.T) {
 			}
 		}
 	}
+}
+
+// A record over MaxRecordSize is refused before any store call: the save
+// fails with ErrTooLarge (500 by default), the stored record is kept, and no
+// cookie names a session that was not saved. Reads of a record stored
+// before the limit was lowered still work; a negative limit is no limit.
+func TestMaxRecordSize(t *testing.T) {
+	big := strings.Repeat("x", 2<<20)
+	t.Run("new session", func(t *testing.T) {
+		h := newHarness(t, nil, nil)
+		resp := h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) { s.Set("big", big) })
+		if errs := h.errs.list(); len(errs) != 1 || !errors.Is(errs[0], ErrTooLarge) || errors.Is(errs[0], ErrStoreSave) {
+			t.Errorf("ErrorHandler got %v, want one ErrTooLarge", errs)
+		}
+		if resp.Code != http.StatusInternalServerError || h.store.count("save") != 0 || len(resp.Header().Values("Set-Cookie")) != 0 {
+			t.Errorf("status %d, store calls %v, Set-Cookie %q; want 500, no save, no cookie", resp.Code, h.store.order, resp.Header().Values("Set-Cookie"))
+		}
+	})
+	t.Run("loaded session", func(t *testing.T) {
+		h := newHarness(t, nil, nil)
+		cookie := h.login(map[string]any{"a": 1})
+		before, _ := h.store.get(DefaultKeyPrefix + h.idOf(cookie))
+		resp := h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) { s.Set("big", big) }, cookie)
+		if resp.Code != http.StatusInternalServerError {
+			t.Errorf("status %d, want 500", resp.Code)
+		}
+		if after, _ := h.store.get(DefaultKeyPrefix + h.idOf(cookie)); !bytes.Equal(after, before) {
+			t.Errorf("record changed to %d bytes", len(after))
+		}
+	})
+	t.Run("lowered limit, read", func(t *testing.T) {
+		st := newTestStore()
+		h := newHarnessOn(t, st, nil, nil)
+		cookie := h.login(map[string]any{"m": map[string]any{"a": strings.Repeat("y", 500)}})
+		h2 := newHarnessOn(t, st, nil, func(c *Config) { c.MaxRecordSize = 100 })
+		resp := h2.serve(read("m"), cookie)
+		if resp.Code != http.StatusOK || len(h2.errs.list()) != 0 {
+			t.Errorf("read of a record over a lowered limit: status %d, errors %v", resp.Code, h2.errs.list())
+		}
+	})
+	t.Run("no limit", func(t *testing.T) {
+		h := newHarness(t, nil, func(c *Config) { c.MaxRecordSize = -1 })
+		resp := h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) { s.Set("big", big) })
+		if resp.Code != http.StatusOK || h.store.count("save") != 1 {
+			t.Errorf("status %d, store calls %v; want 200 and the record saved", resp.Code, h.store.order)
+		}
+	})
 }

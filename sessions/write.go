@@ -106,8 +106,8 @@ func (s *Session) write(sc *storeContext, data []byte) error {
 		lock.wrote(key, s.base)
 	case errors.Is(err, errGone), errors.Is(err, errEnded):
 		s.state, s.base = gone, Record{}
-	case errors.Is(err, ErrEncode):
-		return err
+	case errors.Is(err, ErrEncode), errors.Is(err, ErrTooLarge):
+		return err // no store call failed
 	default:
 		if conflict != nil && !errors.Is(err, ErrConflict) {
 			err = fmt.Errorf("%w (after %w)", err, conflict)
@@ -139,6 +139,9 @@ func (s *Session) attempt(ctx context.Context, op writeOp, key string, data []by
 		if data, err = s.encode(); err != nil {
 			return nil, err // ErrEncode
 		}
+	}
+	if limit := s.m.cfg.MaxRecordSize; limit > 0 && len(data) > limit {
+		return nil, fmt.Errorf("%w: %d bytes, over %d", ErrTooLarge, len(data), limit)
 	}
 	if op == opCreate {
 		return data, store.Create(ctx, key, data, ttl)
