@@ -1,78 +1,72 @@
 package filestore_test
 
 import (
-	"context"
-	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"time"
 
+	"github.com/serversession/serversession/adapters/httpsession"
 	"github.com/serversession/serversession/backends/filestore"
 	"github.com/serversession/serversession/sessions"
 )
 
+// Example is an app whose sessions live in files, one per session: it
+// counts each browser's visits. The app would serve the handler with
+// http.ListenAndServe; here a test server serves it, and a client with a
+// cookie jar visits twice, as a browser would.
 func Example() {
-	dir, err := os.MkdirTemp("", "sessions-example-")
+	dir, err := os.MkdirTemp("", "sessions-example-") // an app: a folder of its own, "./sessions"
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	defer os.RemoveAll(dir)
 
-	store, err := filestore.New(filepath.Join(dir, "sessions"), filestore.WithThreshold(1000))
+	store, err := filestore.New(filepath.Join(dir, "sessions")) // created with mode 0700; files 0600
 	if err != nil {
-		fmt.Println(err)
+		fmt.Println(err) // says why the folder is unusable
 		return
 	}
 	defer store.Close()
-	ctx := context.Background()
 
-	if err := store.Create(ctx, "session:abc", []byte("user=42"), 31*24*time.Hour); err != nil {
-		fmt.Println(err)
-		return
-	}
-	rec, found, err := store.Load(ctx, "session:abc")
-	fmt.Printf("%s %v %v\n", rec.Data, found, err)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		s := sessions.Get(r)
+		visits, _ := sessions.Value[int](s, "visits")
+		s.Set("visits", visits+1) // saved for you before the response goes out
+		fmt.Fprintf(w, "visits: %d", visits+1)
+	})
+	handler := httpsession.New(sessions.Config{
+		Store:     store,
+		SecretKey: []byte("use 32 random bytes in your app!"), // signs the session ID in the cookie
+	})(mux)
 
-	// Writes are conditional: a second Create of the same key conflicts,
-	// and Replace succeeds only over the record as it was loaded, even
-	// when another process shares the directory.
-	err = store.Create(ctx, "session:abc", []byte("user=7"), time.Hour)
-	fmt.Println(errors.Is(err, sessions.ErrConflict))
-	if err := store.Replace(ctx, "session:abc", rec, []byte("user=42;cart=1"), time.Hour); err != nil {
-		fmt.Println(err)
-		return
-	}
-
-	// One file per session, named by a hash of the key, mode 0600.
-	files, err := filepath.Glob(filepath.Join(dir, "sessions", "[0-9a-f]*"))
-	if err != nil || len(files) == 0 {
-		fmt.Println("glob:", files, err)
-		return
-	}
-	info, err := os.Stat(files[0])
+	srv := httptest.NewServer(handler)
+	defer srv.Close()
+	jar, err := cookiejar.New(nil)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(len(files), len(filepath.Base(files[0])), info.Mode())
-
-	// A read that refreshes the session rewrites only the expiry in the
-	// file's header.
-	if _, _, err := store.LoadTouch(ctx, "session:abc", time.Hour); err != nil {
-		fmt.Println(err)
-		return
+	browser := &http.Client{Jar: jar} // sends the session cookie back
+	for range 2 {
+		resp, err := browser.Get(srv.URL)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		fmt.Println(string(body))
 	}
-	if err := store.Delete(ctx, "session:abc"); err != nil {
-		fmt.Println(err)
-		return
-	}
-	_, found, err = store.Load(ctx, "session:abc")
-	fmt.Println(found, err)
+	files, _ := filepath.Glob(filepath.Join(dir, "sessions", "[0-9a-f]*"))
+	fmt.Println(len(files), "session file")
 	// Output:
-	// user=42 true <nil>
-	// true
-	// 1 64 -rw-------
-	// false <nil>
+	// visits: 1
+	// visits: 2
+	// 1 session file
 }

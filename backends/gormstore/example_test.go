@@ -2,9 +2,11 @@ package gormstore_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"log"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"time"
@@ -13,16 +15,22 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
+	"github.com/serversession/serversession/adapters/httpsession"
 	"github.com/serversession/serversession/backends/gormstore"
 	"github.com/serversession/serversession/sessions"
 )
 
-// Example keeps sessions in an SQLite file, in Flask-Session's "sessions"
-// table, with expired rows swept every ten minutes.
+// Example is an app whose sessions live in an SQL database, in
+// Flask-Session's "sessions" table: it counts each browser's visits. It
+// uses an SQLite file, which needs no server; for PostgreSQL or MySQL, open
+// the *gorm.DB with their driver instead. The app would serve the handler
+// with http.ListenAndServe; here a test server serves it, and a client with
+// a cookie jar visits twice, as a browser would.
 func Example() {
-	dir, err := os.MkdirTemp("", "gormstore-example")
+	dir, err := os.MkdirTemp("", "gormstore-example-")
 	if err != nil {
-		log.Fatal(err)
+		fmt.Println(err)
+		return
 	}
 	defer os.RemoveAll(dir)
 
@@ -31,54 +39,60 @@ func Example() {
 	dsn := "file:" + filepath.Join(dir, "sessions.db") + "?_busy_timeout=5000&_journal_mode=WAL"
 	db, err := gorm.Open(sqlite.Open(dsn), &gorm.Config{Logger: logger.Discard})
 	if err != nil {
-		log.Fatal(err)
+		fmt.Println(err)
+		return
 	}
 	sqlDB, err := db.DB()
 	if err != nil {
-		log.Fatal(err)
+		fmt.Println(err)
+		return
 	}
 	defer sqlDB.Close()
-
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if err := sqlDB.PingContext(ctx); err != nil {
+		fmt.Println("the database does not answer:", err)
+		return
+	}
+	// New creates the table if it is missing; the sweep removes expired rows.
 	store, err := gormstore.New(db, gormstore.WithCleanupInterval(10*time.Minute))
 	if err != nil {
-		log.Fatal(err)
+		fmt.Println(err)
+		return
 	}
 	defer store.Close() // stops the sweep; the *gorm.DB stays yours
 
-	// The session middleware makes these calls; here by hand, to show them.
-	// Create writes only where no live session is, Replace only over the
-	// record that was loaded.
-	ctx := context.Background()
-	const ttl = 31 * 24 * time.Hour
-	if err := store.Create(ctx, "session:abc", []byte("record"), ttl); err != nil {
-		log.Fatal(err)
-	}
-	rec, found, err := store.LoadTouch(ctx, "session:abc", ttl)
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Printf("%s %v\n", rec.Data, found)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		s := sessions.Get(r)
+		visits, _ := sessions.Value[int](s, "visits")
+		s.Set("visits", visits+1) // saved for you before the response goes out
+		fmt.Fprintf(w, "visits: %d", visits+1)
+	})
+	handler := httpsession.New(sessions.Config{
+		Store:     store,
+		SecretKey: []byte("use 32 random bytes in your app!"), // signs the session ID in the cookie
+	})(mux)
 
-	if err := store.Replace(ctx, "session:abc", rec, []byte("changed"), ttl); err != nil {
-		log.Fatal(err)
-	}
-	// rec is stale now: a second Replace over it is refused.
-	err = store.Replace(ctx, "session:abc", rec, []byte("lost update"), ttl)
-	fmt.Println(errors.Is(err, sessions.ErrConflict))
-	err = store.Create(ctx, "session:abc", []byte("lost update"), ttl)
-	fmt.Println(errors.Is(err, sessions.ErrConflict))
-
-	if err := store.Delete(ctx, "session:abc"); err != nil {
-		log.Fatal(err)
-	}
-	_, found, err = store.Load(ctx, "session:abc")
+	srv := httptest.NewServer(handler)
+	defer srv.Close()
+	jar, err := cookiejar.New(nil)
 	if err != nil {
-		log.Fatal(err)
+		fmt.Println(err)
+		return
 	}
-	fmt.Println(found)
+	browser := &http.Client{Jar: jar} // sends the session cookie back
+	for range 2 {
+		resp, err := browser.Get(srv.URL)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		fmt.Println(string(body))
+	}
 	// Output:
-	// record true
-	// true
-	// true
-	// false
+	// visits: 1
+	// visits: 2
 }

@@ -1,51 +1,56 @@
 package memstore_test
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"time"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
 
+	"github.com/serversession/serversession/adapters/httpsession"
 	"github.com/serversession/serversession/backends/memstore"
 	"github.com/serversession/serversession/sessions"
 )
 
+// Example is an app whose sessions live in the process's memory: it counts
+// each browser's visits. The app would serve the handler with
+// http.ListenAndServe; here a test server serves it, and a client with a
+// cookie jar visits twice, as a browser would.
 func Example() {
-	store := memstore.New() // sweeps expired records every minute
+	store := memstore.New() // expired sessions are swept in the background
 	defer store.Close()
-	ctx := context.Background()
 
-	if err := store.Create(ctx, "session:abc", []byte("user=42"), 30*time.Minute); err != nil {
-		fmt.Println("create:", err)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		s := sessions.Get(r)
+		visits, _ := sessions.Value[int](s, "visits")
+		s.Set("visits", visits+1) // saved for you before the response goes out
+		fmt.Fprintf(w, "visits: %d", visits+1)
+	})
+	handler := httpsession.New(sessions.Config{
+		Store:     store,
+		SecretKey: []byte("use 32 random bytes in your app!"), // signs the session ID in the cookie
+	})(mux)
+
+	srv := httptest.NewServer(handler)
+	defer srv.Close()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		fmt.Println(err)
 		return
 	}
-	rec, found, err := store.Load(ctx, "session:abc")
-	fmt.Printf("%s %v %v\n", rec.Data, found, err)
-
-	// Writes are conditional: Replace succeeds over the record just loaded,
-	// and a second Replace over that same (now stale) record conflicts.
-	if err := store.Replace(ctx, "session:abc", rec, []byte("user=42;cart=1"), 30*time.Minute); err != nil {
-		fmt.Println("replace:", err)
-		return
+	browser := &http.Client{Jar: jar} // sends the session cookie back
+	for range 2 {
+		resp, err := browser.Get(srv.URL)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		fmt.Println(string(body))
 	}
-	err = store.Replace(ctx, "session:abc", rec, []byte("user=42;cart=2"), 30*time.Minute)
-	fmt.Println(errors.Is(err, sessions.ErrConflict))
-
-	// A read that refreshes the session extends its lifetime in the same
-	// step, without rewriting the data.
-	if _, _, err := store.LoadTouch(ctx, "session:abc", time.Hour); err != nil {
-		fmt.Println("load-touch:", err)
-		return
-	}
-
-	if err := store.Delete(ctx, "session:abc"); err != nil {
-		fmt.Println("delete:", err)
-		return
-	}
-	_, found, err = store.Load(ctx, "session:abc")
-	fmt.Println(found, err)
 	// Output:
-	// user=42 true <nil>
-	// true
-	// false <nil>
+	// visits: 1
+	// visits: 2
 }

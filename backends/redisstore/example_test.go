@@ -2,54 +2,45 @@ package redisstore_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"log"
+	"net/http"
+	"os"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/serversession/serversession/adapters/httpsession"
 	"github.com/serversession/serversession/backends/redisstore"
 	"github.com/serversession/serversession/sessions"
 )
 
-// Example keeps a session record in a local Redis. In an app the store goes
-// into sessions.Config{Store: store}, and the middleware calls these methods;
-// they are called by hand here to show what each one sends. It needs a Redis
-// server on 127.0.0.1:6379, so it is compiled but not run by go test.
+// Example is an app whose sessions live in Redis: it counts each browser's
+// visits. It needs a Redis server on 127.0.0.1:6379 and then serves until
+// stopped, so go test compiles it but does not run it.
 func Example() {
 	rdb := redis.NewClient(&redis.Options{
 		Addr:                  "127.0.0.1:6379",
 		ContextTimeoutEnabled: true, // request deadlines bound each command
 	})
-	defer rdb.Close()
-	store := redisstore.New(rdb)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		log.Fatalf("redis at %s does not answer: %v", rdb.Options().Addr, err)
+	}
 
-	ctx := context.Background()
-	const key = "session:example-id" // prefix + session ID, as the core builds it
-	lifetime := 31 * 24 * time.Hour  // Flask's PERMANENT_SESSION_LIFETIME
-
-	// SET session:example-id <record> PX 2678400000 NX: only if no record is there.
-	if err := store.Create(ctx, key, []byte("\x81\xa7user_id\x2a"), lifetime); err != nil {
-		fmt.Println(err) // errors.Is(err, sessions.ErrConflict) when the ID is taken
-		return
-	}
-	// GETEX session:example-id PX 2678400000: load and refresh, one round trip.
-	rec, found, err := store.LoadTouch(ctx, key, lifetime)
-	if err != nil {
-		fmt.Println(err) // Redis is down: not the same as a missing session
-		return
-	}
-	fmt.Println(found, len(rec.Data))
-	// EVALSHA <script> 1 session:example-id <old> <new> 2678400000: writes only
-	// if the record still holds rec.Data.
-	err = store.Replace(ctx, key, rec, []byte("\x81\xa7user_id\x2b"), lifetime)
-	if errors.Is(err, sessions.ErrConflict) {
-		fmt.Println("another request changed or deleted the session first")
-	}
-	// DEL session:example-id
-	if err := store.Delete(ctx, key); err != nil {
-		fmt.Println(err)
-	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		s := sessions.Get(r)
+		visits, _ := sessions.Value[int](s, "visits")
+		s.Set("visits", visits+1) // saved for you before the response goes out
+		fmt.Fprintf(w, "visits: %d\n", visits+1)
+	})
+	handler := httpsession.New(sessions.Config{
+		Store:     redisstore.New(rdb),                     // the client stays yours to close
+		SecretKey: []byte(os.Getenv("SESSION_SECRET_KEY")), // 32 random bytes
+	})(mux)
+	log.Fatal(http.ListenAndServe("127.0.0.1:8080", handler))
 }
 
 // Example_userIndex lists and revokes a user's sessions. The Store keeps
