@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/bradfitz/gomemcache/memcache"
 	"github.com/gin-gonic/gin"
@@ -306,6 +307,14 @@ func random() string {
 // behind a load balancer), so that writes race both within an instance and
 // across instances. Every key must survive and every request succeed, on
 // every store.
+//
+// The writes of one session take turns, so a write may wait for dozens of
+// others. A request without a deadline of its own gets SaveTimeout (5 s)
+// for its save; under -race on a busy two-core machine, 50 turns of a
+// FerretDB or dynalite write can take longer than that, and the save then
+// fails as it should. The requests here carry a deadline of their own, as
+// an app's server would set one, long enough for a slow machine: the test
+// is about keys surviving, and every save waits within its deadline.
 func TestOneSessionUnderLoad(t *testing.T) {
 	const requests, parallel = 1000, 100
 	for _, st := range stores {
@@ -323,7 +332,7 @@ func TestOneSessionUnderLoad(t *testing.T) {
 				h.GET("/keys", func(c *gin.Context) {
 					c.String(http.StatusOK, strings.Join(sessions.Get(c).Keys(), " "))
 				})
-				srvs[i] = httptest.NewServer(h)
+				srvs[i] = httptest.NewServer(withDeadline(h, 2*time.Minute))
 				defer srvs[i].Close()
 			}
 			hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: parallel}}
@@ -400,4 +409,14 @@ func TestOneSessionUnderLoad(t *testing.T) {
 			}
 		})
 	}
+}
+
+// withDeadline gives each request to h a deadline d from its start, as a
+// server's request timeout does; the session's saves wait within it.
+func withDeadline(h http.Handler, d time.Duration) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		h.ServeHTTP(w, r.WithContext(ctx))
+	})
 }
