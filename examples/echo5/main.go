@@ -40,15 +40,26 @@ func main() {
 		return demo.Render(c.Response(), "Echo v5", opts.Store, sessions.Get(c))
 	})
 	e.GET("/visit", func(c *echo.Context) error {
-		demo.Visit(sessions.Get(c))
+		s := sessions.Get(c)
+		n, _ := sessions.Value[int](s, "visits")
+		s.Set("visits", n+1) // saved for you before the redirect goes out
 		return c.Redirect(http.StatusSeeOther, "/")
 	})
 	e.POST("/login", func(c *echo.Context) error {
-		demo.Login(sessions.Get(c), c.FormValue("user"))
+		s, user := sessions.Get(c), c.FormValue("user")
+		if user == "" {
+			s.AddFlash("Type a name to log in.", "error")
+		} else {
+			s.Regenerate() // a session ID planted before the login is now worthless
+			s.SetUser(user)
+			s.AddFlash("Welcome, " + user + "! Your session ID changed.")
+		}
 		return c.Redirect(http.StatusSeeOther, "/")
 	})
 	e.POST("/logout", func(c *echo.Context) error {
-		demo.Logout(sessions.Get(c))
+		s := sessions.Get(c)
+		s.Destroy()                       // deletes the record and expires the cookie
+		s.AddFlash("You are logged out.") // in the new session that follows
 		return c.Redirect(http.StatusSeeOther, "/")
 	})
 	e.GET("/sessions", func(c *echo.Context) error {

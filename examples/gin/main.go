@@ -39,15 +39,26 @@ func main() {
 		}
 	})
 	r.GET("/visit", func(c *gin.Context) {
-		demo.Visit(sessions.Get(c))
+		s := sessions.Get(c)
+		n, _ := sessions.Value[int](s, "visits")
+		s.Set("visits", n+1) // saved for you before the redirect goes out
 		c.Redirect(http.StatusSeeOther, "/")
 	})
 	r.POST("/login", func(c *gin.Context) {
-		demo.Login(sessions.Get(c), c.PostForm("user"))
+		s, user := sessions.Get(c), c.PostForm("user")
+		if user == "" {
+			s.AddFlash("Type a name to log in.", "error")
+		} else {
+			s.Regenerate() // a session ID planted before the login is now worthless
+			s.SetUser(user)
+			s.AddFlash("Welcome, " + user + "! Your session ID changed.")
+		}
 		c.Redirect(http.StatusSeeOther, "/")
 	})
 	r.POST("/logout", func(c *gin.Context) {
-		demo.Logout(sessions.Get(c))
+		s := sessions.Get(c)
+		s.Destroy()                       // deletes the record and expires the cookie
+		s.AddFlash("You are logged out.") // in the new session that follows
 		c.Redirect(http.StatusSeeOther, "/")
 	})
 	r.GET("/sessions", func(c *gin.Context) {

@@ -33,15 +33,26 @@ func main() {
 		}
 	})
 	mux.HandleFunc("GET /visit", func(w http.ResponseWriter, r *http.Request) {
-		demo.Visit(sessions.Get(r))
+		s := sessions.Get(r)
+		n, _ := sessions.Value[int](s, "visits")
+		s.Set("visits", n+1) // saved for you before the redirect goes out
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 	})
 	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
-		demo.Login(sessions.Get(r), r.PostFormValue("user"))
+		s, user := sessions.Get(r), r.PostFormValue("user")
+		if user == "" {
+			s.AddFlash("Type a name to log in.", "error")
+		} else {
+			s.Regenerate() // a session ID planted before the login is now worthless
+			s.SetUser(user)
+			s.AddFlash("Welcome, " + user + "! Your session ID changed.")
+		}
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 	})
 	mux.HandleFunc("POST /logout", func(w http.ResponseWriter, r *http.Request) {
-		demo.Logout(sessions.Get(r))
+		s := sessions.Get(r)
+		s.Destroy()                       // deletes the record and expires the cookie
+		s.AddFlash("You are logged out.") // in the new session that follows
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 	})
 	mux.HandleFunc("GET /sessions", func(w http.ResponseWriter, r *http.Request) {

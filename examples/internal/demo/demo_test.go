@@ -29,15 +29,15 @@ func serve(t *testing.T, cfg sessions.Config) *httptest.Server {
 		}
 	})
 	mux.HandleFunc("GET /visit", func(w http.ResponseWriter, r *http.Request) {
-		Visit(sessions.Get(r))
+		visit(sessions.Get(r))
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 	})
 	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
-		Login(sessions.Get(r), r.PostFormValue("user"))
+		login(sessions.Get(r), r.PostFormValue("user"))
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 	})
 	mux.HandleFunc("POST /logout", func(w http.ResponseWriter, r *http.Request) {
-		Logout(sessions.Get(r))
+		logout(sessions.Get(r))
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 	})
 	mux.HandleFunc("GET /sessions", func(w http.ResponseWriter, r *http.Request) {
@@ -132,8 +132,11 @@ const (
 // out.
 func TestDemoFlow(t *testing.T) {
 	b := newBrowser(t, serve(t, sessions.Config{}), firefox)
-	b.get("/visit")
 	page := b.get("/visit")
+	if !strings.Contains(page, "<strong>1</strong> time.") || !strings.Contains(page, `name="viewport"`) {
+		t.Fatalf("after one visit, want \"1 time.\" and a viewport meta tag:\n%s", page)
+	}
+	page = b.get("/visit")
 	if !strings.Contains(page, "<strong>2</strong> times") {
 		t.Fatalf("after two visits:\n%s", page)
 	}
@@ -401,4 +404,26 @@ func TestOpenStoreSQLite(t *testing.T) {
 	if !strings.Contains(storeNames(), "-tags sqlite") {
 		t.Errorf("the -store help %q does not say how to get sqlite", storeNames())
 	}
+}
+
+// visit, login and logout are what the demo apps' handlers do, for the
+// test's own app.
+func visit(s *sessions.Session) {
+	n, _ := sessions.Value[int](s, "visits")
+	s.Set("visits", n+1)
+}
+
+func login(s *sessions.Session, user string) {
+	if user == "" {
+		s.AddFlash("Type a name to log in.", "error")
+		return
+	}
+	s.Regenerate()
+	s.SetUser(user)
+	s.AddFlash("Welcome, " + user + "! Your session ID changed.")
+}
+
+func logout(s *sessions.Session) {
+	s.Destroy()
+	s.AddFlash("You are logged out.")
 }

@@ -37,36 +37,13 @@ func Render(w io.Writer, framework, store string, s *sessions.Session) error {
 	return pages.ExecuteTemplate(w, "home", p)
 }
 
-// Visit counts one more visit in s and returns the new count.
-func Visit(s *sessions.Session) int {
-	n, _ := sessions.Value[int](s, "visits")
-	s.Set("visits", n+1)
-	return n + 1
-}
-
-// Login ties s to user under a new session ID, as every login should.
-func Login(s *sessions.Session, user string) {
-	if user == "" {
-		s.AddFlash("Type a name to log in.", "error")
-		return
-	}
-	s.Regenerate() // a session ID planted before the login is now worthless
-	s.SetUser(user)
-	s.AddFlash("Welcome, " + user + "! Your session ID changed.")
-}
-
-// Logout ends s and leaves a flash in the new session that follows it.
-func Logout(s *sessions.Session) {
-	s.Destroy()
-	s.AddFlash("You are logged out.")
-}
-
 // pages holds the home page ("home") and the "Your sessions" page
 // ("sessions"), both in the same layout.
 var pages = template.Must(template.New("layout").Parse(`{{define "top"}}<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Title}} · serversession demo ({{.Framework}})</title>
 <style>
 body { font: 16px/1.5 system-ui, sans-serif; max-width: 40rem; margin: 3rem auto; padding: 0 1rem; }
@@ -78,7 +55,7 @@ table { border-collapse: collapse; width: 100%; margin: 1rem 0; }
 th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid #ddd; vertical-align: top; white-space: nowrap; }
 td.device { white-space: normal; width: 100%; }
 tr.current { background: #eef4ff; }
-.badge { font-size: .8rem; background: #2c5cc5; color: #fff; border-radius: .3rem; padding: 0 .35rem; }
+.badge { white-space: nowrap; font-size: .8rem; background: #2c5cc5; color: #fff; border-radius: .3rem; padding: 0 .35rem; }
 .muted { color: #666; }
 </style>
 </head>
@@ -93,7 +70,7 @@ tr.current { background: #eef4ff; }
 {{end}}
 
 {{define "home"}}{{template "top" .}}
-<p>You have visited <a href="/visit">the counter</a> <strong>{{.Visits}}</strong> times.</p>
+<p>You have visited <a href="/visit">the counter</a> <strong>{{.Visits}}</strong> {{if eq .Visits 1}}time{{else}}times{{end}}.</p>
 {{if .User}}
 <p>Logged in as <strong>{{.User}}</strong>. <a href="/sessions">Your sessions</a></p>
 <form method="post" action="/logout"><button>Log out</button></form>
