@@ -91,7 +91,7 @@ func (s *Session) loadRecord() bool {
 		s.meta.permanent = !m.cfg.Transient
 		return true
 	}
-	if !found {
+	if !found || m.ended.has(key) { // ended here lately: a cached copy is stale
 		return false
 	}
 	values, md, err := s.decode(rec.Data)

@@ -109,3 +109,20 @@ func TestLoginRaceAcrossInstances(t *testing.T) {
 		t.Errorf("a due read of the ended session sent cookie %q", c.Raw)
 	}
 }
+
+// A session this Manager ended is final here at once, even if the store
+// still returns its record for a while (a client-side cache that has not
+// had the invalidation yet): the next read starts a new session.
+func TestEndedSessionIsNotLoadedFromAStaleCopy(t *testing.T) {
+	h := newHarness(t, withLoadTouch, nil)
+	cookie := h.login(map[string]any{"user": "ann"})
+	key := DefaultKeyPrefix + cookie.Value
+	data, _ := h.store.get(key)
+	h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) { s.Destroy() }, cookie)
+	h.store.put(key, data) // the stale copy
+	h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) {
+		if v, _ := s.Get("user"); v != nil || !s.IsNew() {
+			t.Errorf("after the logout, user %v, IsNew %v; want a new, empty session", v, s.IsNew())
+		}
+	}, cookie)
+}

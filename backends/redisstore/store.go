@@ -27,6 +27,11 @@ type Store struct {
 	// waitReplicas is 0 when writes do not wait.
 	waitReplicas int
 	waitTimeout  time.Duration
+
+	// uncached holds the keys whose conditional write met a conflict: the
+	// next Load of each goes past the client-side cache, if the client has
+	// one, whose copy may be the stale one the write was conditioned on.
+	uncached staleKeys
 }
 
 var (
@@ -55,12 +60,17 @@ func New(client redis.UniversalClient, opts ...Option) *Store {
 // under another app's prefix.
 func (s *Store) KeyPrefix() string { return s.prefix }
 
-// Load returns the record under key with GET. A missing or expired record is
+// Load returns the record under key with GET, which go-redis's client-side
+// cache serves when the client has one (see the package documentation),
+// except right after a conflict on key. A missing or expired record is
 // found == false with a nil error. Redis has no version of its own for a
 // string, so the Record's Version is always 0 and Replace compares Data.
 func (s *Store) Load(ctx context.Context, key string) (sessions.Record, bool, error) {
 	if err := ctx.Err(); err != nil {
 		return sessions.Record{}, false, fmt.Errorf("redisstore: load %q: %w", key, err)
+	}
+	if s.uncached.take(key) {
+		ctx = redis.WithoutCache(ctx)
 	}
 	cmd := redis.NewStringCmd(ctx, "get", key)
 	return found(s.client.Process(ctx, cmd), cmd, "load", key)
@@ -173,6 +183,9 @@ func (s *Store) runConditional(ctx context.Context, script *luaScript, op, key s
 	}
 	if err != nil {
 		return fmt.Errorf("redisstore: %s %q: %w", op, key, err)
+	}
+	if n == 0 || n == -1 {
+		s.uncached.add(key)
 	}
 	switch n {
 	case 1:
