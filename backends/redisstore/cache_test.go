@@ -88,6 +88,9 @@ func TestClientSideCacheWarmReads(t *testing.T) {
 	app := cachedApp(t, addr)
 	login := request(app, "/login", nil)
 	cookie := login.Result().Cookies()[0]
+	// For a while after its own write, a process reads the key past the
+	// cache, so that it reads its writes.
+	time.Sleep(redisstore.CacheMaxStaleness)
 	if body := request(app, "/read", cookie).Body.String(); body != "ann" { // warms the cache
 		t.Fatalf("read %q", body)
 	}
@@ -132,7 +135,7 @@ func TestClientSideCacheLogoutSeenElsewhere(t *testing.T) {
 
 // A conditional write that conflicts makes the next Load of its key go to
 // the server, past the cache, whose copy may be what the write was
-// conditioned on.
+// conditioned on; so does any write, so that a process reads its writes.
 func TestClientSideCacheConflictReloadsUncached(t *testing.T) {
 	addr := privateRedis(t)
 	s := redisstore.New(cachedClient(t, addr))
@@ -141,6 +144,7 @@ func TestClientSideCacheConflictReloadsUncached(t *testing.T) {
 	if err := s.Create(ctx, key, []byte("v1"), time.Minute); err != nil {
 		t.Fatal(err)
 	}
+	time.Sleep(redisstore.CacheMaxStaleness) // past the reads of its own write
 	for range 3 {
 		if _, ok, err := s.Load(ctx, key); !ok || err != nil {
 			t.Fatal(ok, err)

@@ -55,8 +55,14 @@
 //
 // Writes (SET NX, the compare-and-set scripts, DEL, GETEX) always go to the
 // server and are conditional, so a stale cached read can only make a write
-// conflict, never lose an update; the Load after a conflict goes past the
-// cache.
+// conflict, never lose an update. After each of its writes to a key
+// (including one that conflicted), the Store loads that key past the cache
+// for MaxStaleness, until no copy fetched before the write can remain: a
+// process reads its own writes (the redirect after a login sees the
+// login), and the reload after a conflict reads the record that won. So
+// the reads of a session in the second after a write cost a round trip;
+// later ones within the RefreshInterval are cached. The user index's
+// reads (PTTL, the listing) never use the cache.
 //
 // Staleness. A logout, Regenerate or revocation is final at once in the
 // process that made it: the session core remembers the sessions it ended
