@@ -4,10 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -50,11 +54,31 @@ func commandCalls(t testing.TB, addr, cmd string) int64 {
 	return 0
 }
 
-// cachedApp is a net/http app over its own cached client of addr: /login
-// stores a user, /read reads it, /logout destroys the session.
-func cachedApp(t *testing.T, addr string) http.Handler {
+// cachedClusterClient is cachedClient for a Cluster.
+func cachedClusterClient(t testing.TB, addrs []string) *redis.ClusterClient {
 	t.Helper()
-	m, err := sessions.New(sessions.Config{Store: redisstore.New(cachedClient(t, addr))})
+	c := redis.NewClusterClient(&redis.ClusterOptions{
+		Addrs:                 addrs,
+		Protocol:              3,
+		ContextTimeoutEnabled: true,
+		ClientSideCacheConfig: redisstore.CacheConfig(1000, 16<<20),
+	})
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// cachedApp is a net/http app over its own cached client of addrs (one
+// node, or a Cluster's): /login stores a user, /read reads it, /logout
+// destroys the session.
+func cachedApp(t *testing.T, addrs ...string) http.Handler {
+	t.Helper()
+	var client redis.UniversalClient
+	if len(addrs) == 1 {
+		client = cachedClient(t, addrs[0])
+	} else {
+		client = cachedClusterClient(t, addrs)
+	}
+	m, err := sessions.New(sessions.Config{Store: redisstore.New(client)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,6 +89,7 @@ func cachedApp(t *testing.T, addr string) http.Handler {
 		fmt.Fprint(w, v)
 	})
 	mux.HandleFunc("/logout", func(w http.ResponseWriter, r *http.Request) { sessions.Get(r).Destroy() })
+	mux.HandleFunc("/regenerate", func(w http.ResponseWriter, r *http.Request) { sessions.Get(r).Regenerate() })
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := m.Begin(w, r)
 		h.Run(func() { mux.ServeHTTP(h.Writer(), h.Request()) })
@@ -84,8 +109,17 @@ func request(h http.Handler, path string, cookie *http.Cookie) *httptest.Respons
 // With the client-side cache, reads of one session within the
 // RefreshInterval reach the server once: 1,000 warm reads, 0 GETs.
 func TestClientSideCacheWarmReads(t *testing.T) {
-	addr := privateRedis(t)
-	app := cachedApp(t, addr)
+	t.Run("node", func(t *testing.T) { testWarmReads(t, privateRedis(t)) })
+	t.Run("cluster", func(t *testing.T) {
+		if testing.Short() {
+			t.Skip("starts a three-node Redis Cluster; skipped with -short")
+		}
+		testWarmReads(t, privateCluster(t, 3)...)
+	})
+}
+
+func testWarmReads(t *testing.T, addrs ...string) {
+	app := cachedApp(t, addrs...)
 	login := request(app, "/login", nil)
 	cookie := login.Result().Cookies()[0]
 	// For a while after its own write, a process reads the key past the
@@ -94,14 +128,20 @@ func TestClientSideCacheWarmReads(t *testing.T) {
 	if body := request(app, "/read", cookie).Body.String(); body != "ann" { // warms the cache
 		t.Fatalf("read %q", body)
 	}
-	gets, getexs := commandCalls(t, addr, "get"), commandCalls(t, addr, "getex")
+	calls := func(cmd string) (n int64) {
+		for _, addr := range addrs {
+			n += commandCalls(t, addr, cmd)
+		}
+		return n
+	}
+	gets, getexs := calls("get"), calls("getex")
 	for range 1000 {
 		w := request(app, "/read", cookie)
 		if w.Body.String() != "ann" || w.Header().Get("Set-Cookie") != "" {
 			t.Fatalf("warm read: %q, Set-Cookie %q", w.Body, w.Header().Get("Set-Cookie"))
 		}
 	}
-	g, x := commandCalls(t, addr, "get")-gets, commandCalls(t, addr, "getex")-getexs
+	g, x := calls("get")-gets, calls("getex")-getexs
 	t.Logf("1,000 warm reads: %d GET and %d GETEX reached the server", g, x)
 	if g+x != 0 {
 		t.Errorf("1,000 warm reads sent %d GET and %d GETEX to the server, want none", g, x)
@@ -111,26 +151,38 @@ func TestClientSideCacheWarmReads(t *testing.T) {
 // A logout in one process is seen by another process's next read within
 // the invalidation's delay, and never later than the cap, MaxStaleness.
 func TestClientSideCacheLogoutSeenElsewhere(t *testing.T) {
-	addr := privateRedis(t)
-	a, b := cachedApp(t, addr), cachedApp(t, addr)
-	cookie := request(a, "/login", nil).Result().Cookies()[0]
-	for range 3 { // b's cache holds the record
-		if body := request(b, "/read", cookie).Body.String(); body != "ann" {
-			t.Fatalf("b read %q", body)
+	t.Run("node", func(t *testing.T) { testLogoutSeenElsewhere(t, privateRedis(t)) })
+	t.Run("cluster", func(t *testing.T) {
+		if testing.Short() {
+			t.Skip("starts a three-node Redis Cluster; skipped with -short")
 		}
-	}
-	request(a, "/logout", cookie)
-	if body := request(a, "/read", cookie).Body.String(); body != "<nil>" {
-		t.Errorf("the process that logged out read %q right after", body)
-	}
-	start := time.Now()
-	for request(b, "/read", cookie).Body.String() != "<nil>" {
-		if time.Since(start) > redisstore.CacheMaxStaleness {
-			t.Fatalf("the other process still reads the session %v after the logout", time.Since(start))
+		testLogoutSeenElsewhere(t, privateCluster(t, 3)...)
+	})
+}
+
+func testLogoutSeenElsewhere(t *testing.T, addrs ...string) {
+	for _, end := range []string{"/logout", "/regenerate"} {
+		a, b := cachedApp(t, addrs...), cachedApp(t, addrs...)
+		cookie := request(a, "/login", nil).Result().Cookies()[0]
+		time.Sleep(redisstore.CacheMaxStaleness) // b's reads are cached from now on
+		for range 3 {
+			if body := request(b, "/read", cookie).Body.String(); body != "ann" {
+				t.Fatalf("b read %q", body)
+			}
 		}
-		time.Sleep(time.Millisecond)
+		request(a, end, cookie)
+		if body := request(a, "/read", cookie).Body.String(); body != "<nil>" {
+			t.Errorf("%s: the process that made it read %q right after", end, body)
+		}
+		start := time.Now()
+		for request(b, "/read", cookie).Body.String() != "<nil>" {
+			if time.Since(start) > redisstore.CacheMaxStaleness {
+				t.Fatalf("%s: the other process still reads the session %v after it", end, time.Since(start))
+			}
+			time.Sleep(time.Millisecond)
+		}
+		t.Logf("%s: the other process saw it after %v", end, time.Since(start))
 	}
-	t.Logf("the other process saw the logout after %v", time.Since(start))
 }
 
 // A conditional write that conflicts makes the next Load of its key go to
@@ -169,4 +221,84 @@ func TestClientSideCacheConflictReloadsUncached(t *testing.T) {
 	if n := commandCalls(t, addr, "get") - gets; n != 1 {
 		t.Errorf("the Load after a conflict sent %d GETs, want 1 (past the cache)", n)
 	}
+}
+
+// invalidations matches one RESP3 invalidation push of one key.
+var invalidations = regexp.MustCompile(`>2\r\n\$10\r\ninvalidate\r\n\*1\r\n\$\d+\r\n[^\r]*\r\n`)
+
+// lossyProxy is a loopback proxy to addr that drops every invalidation
+// push the server sends, as a lost one would be.
+func lossyProxy(t *testing.T, addr string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s, err := net.Dial("tcp", addr)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			wg.Add(2)
+			go func() { defer wg.Done(); io.Copy(s, c); s.Close() }()
+			go func() {
+				defer wg.Done()
+				defer c.Close()
+				buf := make([]byte, 64<<10)
+				for {
+					n, err := s.Read(buf)
+					if n > 0 {
+						if _, werr := c.Write(invalidations.ReplaceAll(buf[:n], nil)); werr != nil {
+							return
+						}
+					}
+					if err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// With every invalidation lost, another process still stops serving a
+// logged-out session within the cap, CacheMaxStaleness.
+func TestClientSideCacheLostInvalidationsCapped(t *testing.T) {
+	addr := privateRedis(t)
+	a, b := cachedApp(t, addr), cachedApp(t, lossyProxy(t, addr))
+	cookie := request(a, "/login", nil).Result().Cookies()[0]
+	var cached time.Time
+	for range 3 {
+		if body := request(b, "/read", cookie).Body.String(); body != "ann" {
+			t.Fatalf("b read %q", body)
+		}
+		if cached.IsZero() {
+			cached = time.Now()
+		}
+	}
+	gets := commandCalls(t, addr, "get")
+	request(b, "/read", cookie)
+	if n := commandCalls(t, addr, "get") - gets; n != 0 {
+		t.Fatalf("b's reads are not cached: %d GETs", n)
+	}
+	request(a, "/logout", cookie)
+	start := time.Now()
+	for request(b, "/read", cookie).Body.String() != "<nil>" {
+		if time.Since(cached) > redisstore.CacheMaxStaleness+200*time.Millisecond {
+			t.Fatalf("the other process still reads the session %v after the logout, past the cap", time.Since(start))
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Logf("invalidations lost: the other process saw the logout after %v (%v after it cached the record)", time.Since(start), time.Since(cached))
 }
