@@ -120,3 +120,39 @@ func TestRefreshInterval(t *testing.T) {
 		})
 	}
 }
+
+// TestWritesPerThousandReads counts, on every store, the writes (store
+// calls other than Load) that 1,000 reads of one session make within one
+// RefreshInterval of its creation: none. Before the interval, each read
+// was a LoadTouch, a write on every store: 1,000.
+func TestWritesPerThousandReads(t *testing.T) {
+	for _, st := range stores {
+		t.Run(st.name, func(t *testing.T) {
+			prefix := "requestbench:" + random() + ":"
+			raw, _ := st.open(t, prefix)
+			m := &methods{Store: raw}
+			var store sessions.Store = m
+			if _, ok := raw.(sessions.LoadToucher); ok {
+				store = loadTouchMethods{m}
+			}
+			h := app(store, prefix, nil) // the default interval, a minute
+			cookie := login(t, h)
+			m.take()
+			for range 1000 {
+				if w := serve(h, "/read", cookie); w.Code != http.StatusOK || w.Header().Get("Set-Cookie") != "" {
+					t.Fatalf("read: %d, Set-Cookie %q", w.Code, w.Header().Get("Set-Cookie"))
+				}
+			}
+			writes := 0
+			for _, call := range strings.Fields(m.take()) {
+				if call != "Load" {
+					writes++
+				}
+			}
+			t.Logf("%s: %d writes per 1,000 reads within the interval", st.name, writes)
+			if writes != 0 {
+				t.Errorf("%d writes per 1,000 reads within the interval, want 0", writes)
+			}
+		})
+	}
+}
