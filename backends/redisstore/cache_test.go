@@ -302,3 +302,46 @@ func TestClientSideCacheLostInvalidationsCapped(t *testing.T) {
 	}
 	t.Logf("invalidations lost: the other process saw the logout after %v (%v after it cached the record)", time.Since(start), time.Since(cached))
 }
+
+// BenchmarkRead reads one session through the net/http middleware within
+// the RefreshInterval, with and without the client-side cache: a cached
+// read makes no round trip.
+func BenchmarkRead(b *testing.B) {
+	addr := redisAddr(b)
+	for _, tc := range []struct {
+		name   string
+		client func() redis.UniversalClient
+	}{
+		{"uncached", func() redis.UniversalClient { return newClient(b, addr) }},
+		{"cached", func() redis.UniversalClient { return cachedClient(b, addr) }},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			p := prefix(b)
+			m, err := sessions.New(sessions.Config{Store: redisstore.New(tc.client(), redisstore.WithKeyPrefix(p)), KeyPrefix: p})
+			if err != nil {
+				b.Fatal(err)
+			}
+			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				hd := m.Begin(w, r)
+				hd.Run(func() {
+					s := sessions.Get(hd.Request())
+					if r.URL.Path == "/login" {
+						s.Set("user", "ann")
+						return
+					}
+					if v, _ := s.Get("user"); v != "ann" {
+						b.Errorf("read %v", v)
+					}
+				})
+			})
+			cookie := request(h, "/login", nil).Result().Cookies()[0]
+			time.Sleep(redisstore.CacheMaxStaleness) // past the reads of its own write
+			request(h, "/read", cookie)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				request(h, "/read", cookie)
+			}
+		})
+	}
+}
