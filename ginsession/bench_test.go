@@ -77,7 +77,8 @@ func BenchmarkGinBare(b *testing.B) {
 // BenchmarkGinUntouched: a session cookie arrives, the handler ignores it.
 func BenchmarkGinUntouched(b *testing.B) { benchRequests(b, "/untouched", true) }
 
-// BenchmarkGinRead reads a stored session (and refreshes its TTL).
+// BenchmarkGinRead reads a stored session, within the RefreshInterval: a
+// plain Load, no Set-Cookie.
 func BenchmarkGinRead(b *testing.B) { benchRequests(b, "/read", true) }
 
 // BenchmarkGinReadModifyWrite increments a counter in a stored session.

@@ -73,11 +73,18 @@ type Config struct {
 	// drops it when it closes. Their record still lives Lifetime in the
 	// store. Session.SetPermanent changes it per session.
 	Transient bool
-	// ExpireAfterWrite ends a session Lifetime after it was last modified
-	// rather than last used: a request that only reads the session does not
-	// extend its lifetime in the store nor re-send its cookie
-	// (SESSION_REFRESH_EACH_REQUEST = False).
-	ExpireAfterWrite bool
+	// RefreshInterval is how often a session that is only read has its
+	// lifetime in the store extended and its cookie sent again
+	// (SESSION_REFRESH_EACH_REQUEST). Within the interval since the last
+	// refresh or write, a read is a plain load that writes nothing and
+	// sends no cookie; the first read after it refreshes, in its one round
+	// trip. Zero means DefaultRefreshInterval (a minute): a session lives
+	// Lifetime after its last use, as in Flask, give or take a minute. It
+	// is at most half the Lifetime. Negative means never: a session ends
+	// Lifetime after it was last modified, whatever the reads
+	// (SESSION_REFRESH_EACH_REQUEST = False). The interval is kept per
+	// process; see the package documentation.
+	RefreshInterval time.Duration
 
 	// Cookie is the session cookie's name and attributes
 	// (SESSION_COOKIE_*). Its zero value is Flask's cookie made secure: a
@@ -162,7 +169,9 @@ const (
 	DefaultLifetime   = 31 * 24 * time.Hour
 	// DefaultMaxRecordSize is the MaxRecordSize a zero Config stands for.
 	DefaultMaxRecordSize = 1 << 20
-	DefaultUserKey       = "_user_id" // Flask-Login's
+	// DefaultRefreshInterval is the RefreshInterval that zero stands for.
+	DefaultRefreshInterval = time.Minute
+	DefaultUserKey         = "_user_id" // Flask-Login's
 )
 
 // DefaultErrorHandler answers 500 Internal Server Error.
@@ -198,6 +207,12 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	if cfg.MaxRecordSize == 0 {
 		cfg.MaxRecordSize = DefaultMaxRecordSize
+	}
+	if cfg.RefreshInterval == 0 {
+		cfg.RefreshInterval = DefaultRefreshInterval
+	}
+	if half := cfg.Lifetime / 2; cfg.RefreshInterval > half {
+		cfg.RefreshInterval = half
 	}
 	if cfg.Codec == nil {
 		cfg.Codec = Msgpack

@@ -30,7 +30,7 @@ func TestConfigDefaults(t *testing.T) {
 		{"IDLength", cfg.IDLength, 32},
 		{"Lifetime", cfg.Lifetime, 31 * 24 * time.Hour},
 		{"Transient", cfg.Transient, false},
-		{"ExpireAfterWrite", cfg.ExpireAfterWrite, false},
+		{"RefreshInterval", cfg.RefreshInterval, time.Minute},
 		{"UserKey", cfg.UserKey, "_user_id"},
 		{"Users", cfg.Users == nil, true},
 		{"Codec", cfg.Codec, Msgpack},

@@ -158,6 +158,7 @@ func TestSaveFailureAfterHeaders(t *testing.T) {
 func TestRefreshFailure(t *testing.T) {
 	h := newHarness(t, nil, nil)
 	cookie := h.login(map[string]any{"a": 1})
+	h.now = h.now.Add(2 * time.Minute) // past the RefreshInterval
 	h.store.failSave = errDown
 	resp := h.serve(read("a"), cookie)
 	if resp.Code != http.StatusInternalServerError {

@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/serversession/serversession/internal/signing"
 )
@@ -238,6 +239,7 @@ func TestFlashesNoneTakenIsNotAModification(t *testing.T) {
 	resp := h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) { s.AddFlash("hi") })
 	cookie := &http.Cookie{Name: "session", Value: resp.sessionCookie().Value}
 	h.store.resetCounts()
+	h.now = h.now.Add(2 * time.Minute) // past the RefreshInterval
 	h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) {
 		if got := s.Flashes("error"); got != nil {
 			t.Errorf("Flashes(error) = %v", got)

@@ -15,7 +15,8 @@ import (
 //
 //	Begin    note the request; read nothing
 //	load     on first use, read the cookie and load the record (refreshing
-//	         its TTL in the same round trip when the store can)
+//	         its TTL in the same round trip when the store can, at most
+//	         once per RefreshInterval)
 //	Commit   right before the headers: apply the commit rules, set the
 //	         cookie; a save is Session.write (write.go)
 //	Run      after the handler: commit if nothing was written, else save
@@ -72,8 +73,15 @@ func (s *Session) loadRecord() bool {
 		found bool
 		err   error
 	)
-	if m.loadToucher != nil {
+	// A record refreshed within the interval gets a plain read; one due a
+	// refresh gets it in the load's round trip, when the store can.
+	now, every := m.now(), m.cfg.RefreshInterval
+	due := every > 0 && !m.refreshed.recent(key, now, every)
+	if due && m.loadToucher != nil {
 		rec, found, err = m.loadToucher.LoadTouch(r.Context(), key, m.cfg.Lifetime)
+		if err == nil && found {
+			m.refreshed.add(key, now, every)
+		}
 	} else {
 		rec, found, err = m.cfg.Store.Load(r.Context(), key)
 	}
@@ -83,7 +91,7 @@ func (s *Session) loadRecord() bool {
 		s.meta.permanent = !m.cfg.Transient
 		return true
 	}
-	if !found {
+	if !found || m.ended.has(key) { // ended here lately: a cached copy is stale
 		return false
 	}
 	values, md, err := s.decode(rec.Data)
@@ -104,7 +112,7 @@ func (s *Session) loadRecord() bool {
 			return false
 		}
 	}
-	s.state, s.base, s.key = stored, rec, key
+	s.state, s.base, s.key, s.due = stored, rec, key, due
 	s.values, s.meta = values, md
 	return true
 }
@@ -174,7 +182,7 @@ func (s *Session) commit(beforeHeaders bool) error {
 	}
 	switch {
 	case !dirty:
-		if s.state == stored && beforeHeaders && !m.cfg.ExpireAfterWrite {
+		if s.state == stored && beforeHeaders && s.due {
 			if err := s.refresh(&sc); err != nil {
 				return errors.Join(err, s.deleteRetired(&sc, false))
 			}
@@ -223,12 +231,14 @@ func (s *Session) commit(beforeHeaders bool) error {
 	return s.deleteRetired(&sc, false)
 }
 
-// refresh extends the record's TTL, unless the load already did, and
-// re-sends a permanent session's cookie, unless another request of this
-// Manager ended the session since the load (see endedKeys). A store without
-// LoadTouch gets the loaded bytes back with a conditional Replace: a
-// conflict means another request wrote (and so refreshed) the record, or
-// ended it. The caller holds s.mu.
+// refresh runs for a read due a refresh (see refreshedKeys): it extends
+// the record's TTL, unless the load already did, and re-sends a permanent
+// session's cookie, unless another request of this Manager ended the
+// session since the load (see endedKeys). A store without LoadTouch gets
+// the loaded bytes back with a conditional Replace: a conflict means
+// another request wrote (and so refreshed) the record, or ended it, and
+// sent or expired the cookie itself; this one sends none. The caller holds
+// s.mu.
 func (s *Session) refresh(sc *storeContext) error {
 	m := s.m
 	if m.ended.has(s.key) {
@@ -245,6 +255,7 @@ func (s *Session) refresh(sc *storeContext) error {
 		if err != nil {
 			return fmt.Errorf("%w: refresh: %w", ErrStoreSave, err)
 		}
+		m.refreshed.add(s.key, now, m.cfg.RefreshInterval)
 	}
 	if s.meta.permanent {
 		s.setCookie(m.cookieHeader(s.sid(), s.h.client.value, true, ttl, now))

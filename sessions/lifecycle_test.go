@@ -149,7 +149,9 @@ func TestModifiedSessionIsSavedWithPermanentCookie(t *testing.T) {
 		t.Error("no Vary: Cookie")
 	}
 
-	// The next request reads it back, no longer new.
+	// The next request, past the RefreshInterval, reads it back, no longer
+	// new, and refreshes it.
+	h.now = h.now.Add(2 * time.Minute)
 	resp = h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) {
 		if s.IsNew() {
 			t.Error("IsNew = true for a stored session")
@@ -206,8 +208,9 @@ func TestNonPermanentCookieHasNoExpiry(t *testing.T) {
 				t.Errorf("record has _permanent: %v, want %v", ok, tc.perm)
 			}
 
-			// Reading it back keeps it as it was and re-sends no cookie
-			// unless permanent.
+			// Reading it back, when due a refresh, keeps it as it was and
+			// re-sends no cookie unless permanent.
+			h.now = h.now.Add(2 * time.Minute)
 			resp = h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) {
 				if s.Permanent() != tc.perm {
 					t.Errorf("Permanent() = %v after reload", !tc.perm)
@@ -306,6 +309,7 @@ func TestRefreshTouchesWithoutRewrite(t *testing.T) {
 func TestRefreshTransient(t *testing.T) {
 	h := newHarness(t, withLoadTouch, func(c *Config) { c.Transient = true })
 	cookie := h.login(map[string]any{"a": 1})
+	h.now = h.now.Add(2 * time.Minute) // past the RefreshInterval
 	resp := h.serve(read("a"), cookie)
 	if c := resp.sessionCookie(); c != nil {
 		t.Errorf("cookie %q re-sent for a non-permanent session", c.Raw)
@@ -315,12 +319,13 @@ func TestRefreshTransient(t *testing.T) {
 	}
 }
 
-// ExpireAfterWrite (Flask's SESSION_REFRESH_EACH_REQUEST = False): no
-// touch, no cookie; a LoadToucher is not used to load.
-func TestExpireAfterWrite(t *testing.T) {
+// A negative RefreshInterval (Flask's SESSION_REFRESH_EACH_REQUEST =
+// False): no touch, no cookie; a LoadToucher is not used to load.
+func TestNeverRefreshed(t *testing.T) {
 	for _, wrap := range []func(*testStore) Store{nil, withLoadTouch} {
-		h := newHarness(t, wrap, func(c *Config) { c.ExpireAfterWrite = true })
+		h := newHarness(t, wrap, func(c *Config) { c.RefreshInterval = -1 })
 		cookie := h.login(map[string]any{"a": 1})
+		h.now = h.now.Add(time.Hour)
 		resp := h.serve(read("a"), cookie)
 		if !mapsEqual(h.store.calls, map[string]int{"load": 1}) {
 			t.Errorf("store calls %v, want one load", h.store.order)
@@ -351,13 +356,14 @@ func TestNestedChangeDetection(t *testing.T) {
 		})
 		id := cookie.Value
 
-		// Read, not changed: refreshed by the load, nothing written.
+		// Read, not changed, within the RefreshInterval: one plain load,
+		// nothing written.
 		h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) {
 			s.Get("cart")
 			s.Get("tags")
 		}, cookie)
-		if !mapsEqual(h.store.calls, map[string]int{"loadtouch": 1}) {
-			t.Errorf("%T unchanged: store calls %v, want one loadtouch", codec, h.store.order)
+		if !mapsEqual(h.store.calls, map[string]int{"load": 1}) {
+			t.Errorf("%T unchanged: store calls %v, want one load", codec, h.store.order)
 		}
 
 		// A map mutated in place.
@@ -482,7 +488,7 @@ func TestRegenerate(t *testing.T) {
 	if newID == oldID || during != newID {
 		t.Fatalf("new ID %q, old %q, ID() during the request %q", newID, oldID, during)
 	}
-	want := []string{"loadtouch session:" + oldID, "save session:" + newID, "deleteif session:" + oldID}
+	want := []string{"load session:" + oldID, "save session:" + newID, "deleteif session:" + oldID}
 	if !slices.Equal(h.store.order, want) {
 		t.Errorf("store calls %q, want %q", h.store.order, want)
 	}
@@ -633,6 +639,7 @@ func TestDestroyThenSet(t *testing.T) {
 func TestChangesAfterCommitSavedByFinish(t *testing.T) {
 	h := newHarness(t, withLoadTouch, nil)
 	cookie := h.login(map[string]any{"n": 1})
+	h.now = h.now.Add(2 * time.Minute) // past the RefreshInterval
 	resp := h.serve(func(w http.ResponseWriter, _ *http.Request, s *Session) {
 		s.Get("n")
 		w.Write([]byte("body"))

@@ -16,10 +16,11 @@ type Manager struct {
 	signer      *signing.Signer // nil when cookies carry the bare ID
 	signWarned  atomic.Int64    // when warnOtherSigner last logged, in Unix nanoseconds
 	cookies     cookieFormat
-	loadToucher LoadToucher // cfg.Store as a LoadToucher, if it is one and refresh is on
-	ties        *userTies   // cfg.Store's user index, with Users; nil without
-	writes      *writeLocks // one session's writes at a time
-	ended       endedKeys   // sessions ended lately, whose cookies must not come back
+	loadToucher LoadToucher   // cfg.Store as a LoadToucher, if it is one and refresh is on
+	ties        *userTies     // cfg.Store's user index, with Users; nil without
+	writes      *writeLocks   // one session's writes at a time
+	ended       endedKeys     // sessions ended lately, whose cookies must not come back
+	refreshed   refreshedKeys // records refreshed or written within the RefreshInterval
 	now         func() time.Time
 }
 
@@ -41,7 +42,7 @@ func New(cfg Config) (*Manager, error) {
 	if cfg.Users != nil {
 		m.ties = &userTies{cfg.Store.(UserIndex)} // checked by withDefaults
 	}
-	if !cfg.ExpireAfterWrite {
+	if cfg.RefreshInterval > 0 {
 		m.loadToucher, _ = cfg.Store.(LoadToucher)
 	}
 	if cfg.Store == nil {

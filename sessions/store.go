@@ -60,7 +60,8 @@ var ErrConflict = errors.New("sessions: the stored record changed concurrently")
 
 // LoadToucher is implemented by stores that can load a record and extend
 // its lifetime without rewriting it, in one round trip (Redis GETEX). The
-// lifecycle loads with it when sessions are refreshed on each request. A
+// lifecycle loads with it when a refresh is due (at most once per
+// Config.RefreshInterval for a session), and with Load otherwise. A
 // store without it still works: a read is refreshed by a conditional
 // Replace of the bytes loaded, one round trip more.
 type LoadToucher interface {

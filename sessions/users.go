@@ -23,8 +23,8 @@ type UserSession struct {
 	// Users and AbsoluteTimeout.
 	Created time.Time
 	// LastSeen is when the session was last used, derived from its expiry
-	// (a Lifetime after the last refresh): as exact as the refresh, or the
-	// last change with ExpireAfterWrite. Under an AbsoluteTimeout
+	// (a Lifetime after the last refresh): as exact as the RefreshInterval,
+	// or the last change with a negative one. Under an AbsoluteTimeout
 	// shorter than the Lifetime it is Created until a read refreshes it.
 	LastSeen time.Time
 	// Expires is when the session ends unless it is used again.

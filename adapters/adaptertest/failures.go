@@ -175,7 +175,7 @@ func testSaveFailure(t *testing.T, h Harness) {
 		t.Parallel()
 		// A store without LoadTouch refreshes by a Replace of the loaded
 		// bytes, after the load: that is the write that fails.
-		e := start(t, h, Routes{"/set": setter("a", 1), "/read": show}, storeAs(plain))
+		e := start(t, h, Routes{"/set": setter("a", 1), "/read": show}, storeAs(plain), due)
 		cookie, record := storedSession(t, e, "/set")
 		e.store.failSave.Store(true)
 		if r := e.getWith("/read", cookie.Value); r.status != http.StatusInternalServerError {

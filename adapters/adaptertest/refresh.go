@@ -3,12 +3,18 @@ package adaptertest
 import (
 	"bytes"
 	"testing"
+	"time"
 
 	"github.com/serversession/serversession/sessions"
 )
 
 // Refreshing a session that was read but not changed extends its lifetime
-// without rewriting its data, and stays within the round-trip budget.
+// without rewriting its data, and stays within the round-trip budget;
+// within the RefreshInterval a read is a plain load and sends no cookie.
+
+// due makes every read due a refresh: the interval has passed by the next
+// request.
+var due = with(func(c *sessions.Config) { c.RefreshInterval = time.Nanosecond })
 
 // testReadOnlyRefresh reads a stored session under each kind of store and
 // refresh setting, and checks the store calls, the record and the cookie.
@@ -20,10 +26,12 @@ func testReadOnlyRefresh(t *testing.T, h Harness) {
 		resend    bool // the cookie is sent again, with a fresh Max-Age
 		sameBytes bool // a Save, if any, rewrites the loaded bytes
 	}{
-		{"LoadToucher", nil, calls{LoadTouch: 1}, true, true},
-		{"PlainStore", []option{storeAs(plain)}, calls{Load: 1, Save: 1}, true, true},
-		{"Transient", []option{with(func(c *sessions.Config) { c.Transient = true })}, calls{LoadTouch: 1}, false, true},
-		{"ExpireAfterWrite", []option{with(func(c *sessions.Config) { c.ExpireAfterWrite = true })}, calls{Load: 1}, false, true},
+		{"LoadToucher", []option{due}, calls{LoadTouch: 1}, true, true},
+		{"PlainStore", []option{due, storeAs(plain)}, calls{Load: 1, Save: 1}, true, true},
+		{"Transient", []option{due, with(func(c *sessions.Config) { c.Transient = true })}, calls{LoadTouch: 1}, false, true},
+		{"WithinInterval", nil, calls{Load: 1}, false, true},
+		{"PlainStoreWithinInterval", []option{storeAs(plain)}, calls{Load: 1}, false, true},
+		{"NeverRefreshed", []option{with(func(c *sessions.Config) { c.RefreshInterval = -1 })}, calls{Load: 1}, false, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

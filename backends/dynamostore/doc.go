@@ -103,8 +103,9 @@
 //
 // A 3 KB record takes 4 write units, not 3, for those 75 bytes. LoadTouch
 // is a write, billed as one though it changes only expiration: the
-// session core loads with it on every request unless
-// Config.ExpireAfterWrite is set (then with Load, a read unit per 4 KB).
+// session core loads with it at most once per Config.RefreshInterval (a
+// minute by default) for each session; other reads use Load, a read unit
+// per 4 KB.
 // A request that loads and saves a session thus pays for writing its item
 // twice. A write whose condition fails still consumes its write units on
 // DynamoDB.

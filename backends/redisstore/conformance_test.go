@@ -52,16 +52,28 @@ func TestConformanceCluster(t *testing.T) {
 
 // indexEntries counts the entries of user's index in s, a Store the
 // harness made, with ZCARD: the entries of records that are gone but not
-// yet pruned included.
+// yet pruned included; never from a client-side cache.
 func indexEntries(t *testing.T, s sessions.Store, user string) int {
 	t.Helper()
 	rs, ok := s.(*redisstore.Store)
 	if !ok {
 		t.Fatalf("indexEntries: %T is not a *redisstore.Store", s)
 	}
-	n, err := redisstore.ClientOf(rs).ZCard(t.Context(), redisstore.UserKeyOf(rs, user)).Result()
+	n, err := redisstore.ClientOf(rs).ZCard(redis.WithoutCache(t.Context()), redisstore.UserKeyOf(rs, user)).Result()
 	if err != nil {
 		t.Fatalf("ZCARD of %q's index: %v", user, err)
 	}
 	return int(n)
+}
+
+// TestConformanceCached runs the suite through a client with go-redis's
+// client-side cache, as the package documentation sets it up.
+func TestConformanceCached(t *testing.T) {
+	storetest.Run(t, storetest.Harness{
+		New: func(t *testing.T) sessions.Store {
+			s, _ := indexStore(t, cachedClient(t, redisAddr(t)))
+			return s
+		},
+		IndexEntries: indexEntries,
+	})
 }

@@ -28,6 +28,63 @@
 //	store := redisstore.New(rdb, redisstore.WithKeyPrefix("myapp:"))
 //	mw := ginsession.New(sessions.Config{Store: store, KeyPrefix: "myapp:"})
 //
+// # Client-side cache
+//
+// Within sessions.Config.RefreshInterval a read of a session is a plain
+// GET (a read due a refresh is a GETEX, which is a write and never
+// cached). On a RESP3 client with go-redis's client-side cache, that GET
+// is served from the process's memory once warm: 0 round trips. It is
+// opt-in, on the client:
+//
+//	rdb := redis.NewClient(&redis.Options{
+//		Addr:                  "127.0.0.1:6379",
+//		Protocol:              3,
+//		ContextTimeoutEnabled: true,
+//		ClientSideCacheConfig: redisstore.CacheConfig(10_000, 64<<20),
+//	})
+//
+// CacheConfig bounds the cache in entries and bytes and sets go-redis's
+// MaxStaleness to CacheMaxStaleness (1 s). Which setup gets what:
+//
+//   - a single node (*redis.Client, DB 0) or a Cluster
+//     (*redis.ClusterClient, a cache per node) with Protocol 3 and
+//     ClientSideCacheConfig: cached reads;
+//   - Sentinel (redis.NewFailoverClient), RESP2, a DB other than 0, a
+//     credentials provider, or no ClientSideCacheConfig: every read goes to
+//     the server, as without the cache; nothing else changes.
+//
+// Writes (SET NX, the compare-and-set scripts, DEL, GETEX) always go to the
+// server and are conditional, so a stale cached read can only make a write
+// conflict, never lose an update. After each of its writes to a key
+// (including one that conflicted), the Store loads that key past the cache
+// for MaxStaleness, until no copy fetched before the write can remain: a
+// process reads its own writes (the redirect after a login sees the
+// login), and the reload after a conflict reads the record that won. So
+// the reads of a session in the second after a write cost a round trip;
+// later ones within the RefreshInterval are cached. The user index's
+// reads (PTTL, the listing) never use the cache.
+//
+// Staleness. A logout, Regenerate or revocation is final at once in the
+// process that made it: the session core remembers the sessions it ended
+// (for a minute, up to 4,096 of them) and does not use a record of one,
+// cached or not. Another process sees it when Redis's invalidation reaches
+// its client: 0.2 to 5 ms on loopback in the package's tests, on a single
+// node and on a Cluster, once 150 ms on a loaded machine (go-redis drains
+// invalidations from idle connections every 5 ms by default). If an
+// invalidation is lost (a dropped connection, a failover), MaxStaleness
+// is the hard cap: no cached record is served more than CacheMaxStaleness
+// after it was fetched (with every invalidation dropped, the tests see the
+// logout 1.00 s after the record was cached). An expiry needs no invalidation to be seen late:
+// a session is refreshed long before its TTL ends.
+//
+// Memory. go-redis estimates each cached session at about 250 bytes plus
+// its record (96 bytes of overhead, the cache key, the Redis key). Size
+// MaxEntries to the sessions a process reads within a RefreshInterval;
+// MaxMemoryBytes to MaxEntries times (250 + a typical record). The cache is
+// sharded 16 ways and each shard holds 1/16 of MaxMemoryBytes: a record
+// larger than that is simply not cached, so keep MaxMemoryBytes at least 16
+// times the largest record.
+//
 // # Deployment
 //
 // Single node: redis.NewClient. Nothing survives the loss of the node's

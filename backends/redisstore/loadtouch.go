@@ -39,6 +39,7 @@ func (s *Store) LoadTouch(ctx context.Context, key string, ttl time.Duration) (s
 // getPExpire is LoadTouch for servers without GETEX: GET and PEXPIRE sent
 // together in one pipeline, one round trip.
 func (s *Store) getPExpire(ctx context.Context, key string, ms int64) (sessions.Record, bool, error) {
+	ctx = redis.WithoutCache(ctx) // the GET refreshes: never from the cache
 	pipe := s.client.Pipeline()
 	get := redis.NewStringCmd(ctx, "get", key)
 	_ = pipe.Process(ctx, get)

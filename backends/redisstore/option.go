@@ -4,6 +4,8 @@ import (
 	"errors"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/serversession/serversession/sessions"
 )
 
@@ -49,4 +51,18 @@ func WithKeyPrefix(prefix string) Option {
 		}
 		s.prefix = prefix
 	}
+}
+
+// CacheMaxStaleness is the MaxStaleness CacheConfig sets: the longest a
+// process serves a cached session record that another process changed or
+// ended, were every invalidation lost.
+const CacheMaxStaleness = time.Second
+
+// CacheConfig returns go-redis's client-side cache configuration for
+// sessions, bounded to entries records and bytes bytes, with a
+// MaxStaleness of CacheMaxStaleness. Pass it as
+// redis.Options.ClientSideCacheConfig (or ClusterOptions') with Protocol 3.
+// See "Client-side cache" in the package documentation for sizing.
+func CacheConfig(entries int, bytes int64) *redis.ClientSideCacheConfig {
+	return &redis.ClientSideCacheConfig{MaxEntries: entries, MaxMemoryBytes: bytes, MaxStaleness: CacheMaxStaleness}
 }

@@ -27,6 +27,10 @@ type Store struct {
 	// waitReplicas is 0 when writes do not wait.
 	waitReplicas int
 	waitTimeout  time.Duration
+
+	// recent makes Loads of keys this Store just wrote go past the
+	// client-side cache, if the client has one.
+	recent recentWrites
 }
 
 var (
@@ -40,6 +44,7 @@ var (
 // the caller's: the Store never closes it.
 func New(client redis.UniversalClient, opts ...Option) *Store {
 	s := &Store{client: client, prefix: sessions.DefaultKeyPrefix}
+	s.recent.window = cacheWindow(client)
 	for _, opt := range opts {
 		if opt != nil {
 			opt(s)
@@ -55,12 +60,17 @@ func New(client redis.UniversalClient, opts ...Option) *Store {
 // under another app's prefix.
 func (s *Store) KeyPrefix() string { return s.prefix }
 
-// Load returns the record under key with GET. A missing or expired record is
+// Load returns the record under key with GET, which go-redis's client-side
+// cache serves when the client has one (see the package documentation),
+// except for a while after this Store wrote key (see recentWrites). A missing or expired record is
 // found == false with a nil error. Redis has no version of its own for a
 // string, so the Record's Version is always 0 and Replace compares Data.
 func (s *Store) Load(ctx context.Context, key string) (sessions.Record, bool, error) {
 	if err := ctx.Err(); err != nil {
 		return sessions.Record{}, false, fmt.Errorf("redisstore: load %q: %w", key, err)
+	}
+	if s.recent.bypass(key) {
+		ctx = redis.WithoutCache(ctx)
 	}
 	cmd := redis.NewStringCmd(ctx, "get", key)
 	return found(s.client.Process(ctx, cmd), cmd, "load", key)
@@ -71,6 +81,7 @@ func (s *Store) Load(ctx context.Context, key string) (sessions.Record, bool, er
 // positive. When a record exists, Redis answers nil, nothing changes, and the
 // error wraps sessions.ErrConflict.
 func (s *Store) Create(ctx context.Context, key string, data []byte, ttl time.Duration) error {
+	defer s.recent.wrote(key)
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("redisstore: create %q: %w", key, err)
 	}
@@ -134,6 +145,7 @@ return 1
 // expired or was deleted, nothing is written or created, and the error wraps
 // sessions.ErrConflict.
 func (s *Store) Replace(ctx context.Context, key string, old sessions.Record, data []byte, ttl time.Duration) error {
+	defer s.recent.wrote(key)
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("redisstore: replace %q: %w", key, err)
 	}
@@ -152,6 +164,7 @@ func (s *Store) Replace(ctx context.Context, key string, old sessions.Record, da
 // records have none. If the record changed, expired or was deleted, nothing
 // changes, and the error wraps sessions.ErrConflict.
 func (s *Store) DeleteIf(ctx context.Context, key string, old sessions.Record) error {
+	defer s.recent.wrote(key)
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("redisstore: delete-if %q: %w", key, err)
 	}
@@ -188,6 +201,7 @@ func (s *Store) runConditional(ctx context.Context, script *luaScript, op, key s
 // Delete removes the record under key with DEL. A missing record is not an
 // error.
 func (s *Store) Delete(ctx context.Context, key string) error {
+	defer s.recent.wrote(key)
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("redisstore: delete %q: %w", key, err)
 	}

@@ -168,6 +168,7 @@ func (s *Store) Untie(ctx context.Context, user, key string) error {
 // returned as due (reply): PTTL of each, in one pipeline, then pruneScript
 // on what it found, if there are any. It is best effort, as prune is.
 func (s *Store) checkDue(ctx context.Context, ukey string, reply any) {
+	ctx = redis.WithoutCache(ctx) // PTTLs and records as they are now, never cached
 	due, err := entries(reply)
 	if err != nil || len(due) == 0 {
 		return
@@ -203,6 +204,7 @@ func (s *Store) checkDue(ctx context.Context, ukey string, reply any) {
 // An error from any GET or PTTL fails the whole call: a listing that
 // silently missed a live session would let "log out everywhere" miss it.
 func (s *Store) UserRecords(ctx context.Context, user string) ([]sessions.UserRecord, error) {
+	ctx = redis.WithoutCache(ctx) // PTTLs and records as they are now, never cached
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("redisstore: user records: %w", err)
 	}

@@ -1,6 +1,7 @@
 // Package requestbench measures whole requests through the Gin middleware
 // on each real store: store round trips per request (asserted in tests:
-// 0 untouched, 1 read including the refresh, at most 2 for a
+// 0 untouched, 1 read including the refresh (a plain Load within the
+// RefreshInterval, a LoadTouch after it), at most 2 for a
 // read-modify-write, 1 to create) and ns/op and allocs/op (benchmarks).
 //
 //	scripts/test-servers.sh

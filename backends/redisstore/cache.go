@@ -1,0 +1,96 @@
+package redisstore
+
+import (
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// recentWrites keeps the client-side cache, when the client has one, from
+// serving this process a record older than its own last write: a Load of
+// a key this Store wrote (or met a conflict on) less than window ago goes
+// past the cache. Redis's invalidation of the cached copy may still be on
+// its way, but no copy fetched before the write outlives window, the
+// cache's MaxStaleness. So a redirect after a login reads the login's
+// record, and the reload after a conflict reads the record that won.
+//
+// It holds at most recentMax keys; when more were written within one
+// window, every Load bypasses the cache until the window of the last one
+// ends. Without a cache, window is 0 and nothing is kept.
+type recentWrites struct {
+	window time.Duration
+	mu     sync.Mutex
+	until  map[string]time.Time
+	all    time.Time // every Load bypasses the cache until then
+}
+
+const recentMax = 1 << 16
+
+// cacheWindow returns how long after a write a Load of its key must go past
+// client's client-side cache: the cache's MaxStaleness, or
+// CacheMaxStaleness if it sets none; 0 without a cache.
+func cacheWindow(client redis.UniversalClient) time.Duration {
+	var cfg *redis.ClientSideCacheConfig
+	switch c := client.(type) {
+	case *redis.Client:
+		o := c.Options()
+		if cfg = o.ClientSideCacheConfig; cfg == nil && o.ClientSideCache != nil {
+			return CacheMaxStaleness
+		}
+	case *redis.ClusterClient:
+		cfg = c.Options().ClientSideCacheConfig
+	}
+	switch {
+	case cfg == nil:
+		return 0
+	case cfg.MaxStaleness > 0:
+		return cfg.MaxStaleness
+	}
+	return CacheMaxStaleness
+}
+
+// wrote notes a write to key that just returned.
+func (r *recentWrites) wrote(key string) {
+	if r.window == 0 {
+		return
+	}
+	now := time.Now()
+	end := now.Add(r.window)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.until == nil {
+		r.until = make(map[string]time.Time)
+	}
+	if len(r.until) >= recentMax {
+		for k, t := range r.until {
+			if now.After(t) {
+				delete(r.until, k)
+			}
+		}
+		if len(r.until) >= recentMax {
+			r.all, r.until = end, make(map[string]time.Time)
+			return
+		}
+	}
+	r.until[key] = end
+}
+
+// bypass reports whether a Load of key must go past the cache.
+func (r *recentWrites) bypass(key string) bool {
+	if r.window == 0 {
+		return false
+	}
+	now := time.Now()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if now.Before(r.all) {
+		return true
+	}
+	t, ok := r.until[key]
+	if ok && !now.Before(t) {
+		delete(r.until, key)
+		ok = false
+	}
+	return ok
+}

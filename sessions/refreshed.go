@@ -1,0 +1,50 @@
+package sessions
+
+import (
+	"sync"
+	"time"
+)
+
+// refreshedKeys remembers the storage keys whose records this Manager
+// refreshed or wrote within the last RefreshInterval, and when: a read of
+// one is a plain Load that extends nothing and sends no cookie. It is a
+// hint that errs one way only. The record's TTL, set at that refresh or
+// write, is the truth: it runs at least until Lifetime minus the interval
+// from now. A key the memory lacks (written by another process, before a
+// restart, or past the cap) is refreshed again, a write too early.
+//
+// Keys live in two generations of one interval each; a generation holds at
+// most refreshedMax keys (about 100 bytes each), so the memory never holds
+// more than two of them.
+type refreshedKeys struct {
+	mu        sync.RWMutex
+	cur, prev map[string]int64 // key → Unix nanoseconds of its refresh
+	since     int64            // when cur began
+}
+
+const refreshedMax = 1 << 15
+
+// recent reports whether the record under key was refreshed less than
+// every before now.
+func (r *refreshedKeys) recent(key string, now time.Time, every time.Duration) bool {
+	r.mu.RLock()
+	at, ok := r.cur[key]
+	if !ok {
+		at, ok = r.prev[key]
+	}
+	r.mu.RUnlock()
+	return ok && now.UnixNano()-at < int64(every)
+}
+
+// add notes that the record under key was refreshed (or written) at now.
+func (r *refreshedKeys) add(key string, now time.Time, every time.Duration) {
+	t := now.UnixNano()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.cur == nil || t-r.since >= int64(every) {
+		r.prev, r.cur, r.since = r.cur, make(map[string]int64), t
+	}
+	if _, ok := r.cur[key]; ok || len(r.cur) < refreshedMax {
+		r.cur[key] = t
+	}
+}
