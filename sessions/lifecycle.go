@@ -73,9 +73,13 @@ func (s *Session) loadRecord() bool {
 		err   error
 	)
 	if m.loadToucher != nil {
-		rec, found, err = m.loadToucher.LoadTouch(r.Context(), key, m.cfg.Lifetime)
+		p := m.probe(r.Context(), OpLoadTouch, 1, 0)
+		rec, found, err = m.loadToucher.LoadTouch(p.ctx, key, m.cfg.Lifetime)
+		p.loaded(found, len(rec.Data), err)
 	} else {
-		rec, found, err = m.cfg.Store.Load(r.Context(), key)
+		p := m.probe(r.Context(), OpLoad, 1, 0)
+		rec, found, err = m.cfg.Store.Load(p.ctx, key)
+		p.loaded(found, len(rec.Data), err)
 	}
 	if err != nil {
 		s.state, s.err = unreadable, s.redactLocked(fmt.Errorf("%w: %w", ErrStoreLoad, err))
@@ -84,6 +88,7 @@ func (s *Session) loadRecord() bool {
 		return true
 	}
 	if !found {
+		m.event(r.Context(), EventMissed)
 		return false
 	}
 	values, md, err := s.decode(rec.Data)
@@ -92,6 +97,7 @@ func (s *Session) loadRecord() bool {
 		// store may own it. Its TTL ends it.
 		m.log(slog.LevelWarn, "sessions: dropping a session record that does not decode", r,
 			slog.Int("bytes", len(rec.Data)), slog.Any("error", err))
+		m.event(r.Context(), EventMissed)
 		return false
 	}
 	if abs := m.cfg.AbsoluteTimeout; abs > 0 {
@@ -101,11 +107,13 @@ func (s *Session) loadRecord() bool {
 			s.changes.mark(keyCreated)
 		case now.Sub(time.Unix(md.created, 0)) >= abs:
 			s.stale = append(s.stale, retired{key: key, user: md.tied, rec: rec})
+			m.event(r.Context(), EventMissed)
 			return false
 		}
 	}
 	s.state, s.base, s.key = stored, rec, key
 	s.values, s.meta = values, md
+	m.event(r.Context(), EventLoaded)
 	return true
 }
 
@@ -238,7 +246,9 @@ func (s *Session) refresh(sc *storeContext) error {
 	now := m.now()
 	ttl := s.ttl(now)
 	if m.loadToucher == nil {
-		err := m.cfg.Store.Replace(sc.get(), s.key, s.base, s.base.Data, ttl)
+		p := m.probe(sc.get(), OpReplace, 1, len(s.base.Data))
+		err := m.cfg.Store.Replace(p.ctx, s.key, s.base, s.base.Data, ttl)
+		p.done(err)
 		if errors.Is(err, ErrConflict) {
 			return nil
 		}
@@ -324,6 +334,7 @@ func (h *Handle) fail(err error, beforeHeaders bool) {
 	err = s.redactLocked(err)
 	s.mu.Unlock()
 	m.log(slog.LevelError, "sessions: session not loaded or not saved", h.r, slog.String("error", err.Error()))
+	m.failed(h.r.Context(), err)
 	if !beforeHeaders {
 		m.cfg.ErrorHandler(discardWriter{}, &h.req, err)
 		return

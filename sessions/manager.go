@@ -21,6 +21,7 @@ type Manager struct {
 	writes      *writeLocks // one session's writes at a time
 	ended       endedKeys   // sessions ended lately, whose cookies must not come back
 	now         func() time.Time
+	storeName   string // for the Observer's StoreCall.Store; set with an Observer
 }
 
 // New checks cfg, fills in its defaults and returns a Manager for it. The
@@ -40,6 +41,12 @@ func New(cfg Config) (*Manager, error) {
 	}
 	if cfg.Users != nil {
 		m.ties = &userTies{cfg.Store.(UserIndex)} // checked by withDefaults
+	}
+	if cfg.Observer != nil && cfg.Store != nil {
+		m.storeName = storeName(cfg.Store)
+		if m.ties != nil {
+			m.ties.UserIndex = observedIndex{m.ties.UserIndex, m}
+		}
 	}
 	if !cfg.ExpireAfterWrite {
 		m.loadToucher, _ = cfg.Store.(LoadToucher)

@@ -43,11 +43,13 @@ func (m *Manager) Ping(ctx context.Context) error {
 		defer cancel()
 	}
 	var err error
+	pr := m.probe(ctx, OpPing, 1, 0)
 	if p, ok := store.(Pinger); ok {
-		err = p.Ping(ctx)
+		err = p.Ping(pr.ctx)
 	} else {
-		_, _, err = store.Load(ctx, m.key(pingID))
+		_, _, err = store.Load(pr.ctx, m.key(pingID))
 	}
+	pr.done(err)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrPing, err)
 	}
