@@ -130,7 +130,8 @@ const (
 	// (missing, expired, past its AbsoluteTimeout, or undecodable); the
 	// session starts new: "missed".
 	EventMissed
-	// EventCreated: a new session was stored: "created".
+	// EventCreated: a new session was stored (not one moved to a new ID
+	// by Regenerate): "created".
 	EventCreated
 	// EventDestroyed: a session's record was deleted (Destroy, Clear, a
 	// revocation, the AbsoluteTimeout): "destroyed".
