@@ -110,7 +110,7 @@ type Observer struct {
 	size     metric.Int64Histogram
 	events   metric.Int64Counter
 
-	eventOpts [numEvents]metric.AddOption // per event, made once
+	eventOpts [numEvents][]metric.AddOption // per event, made once
 	eventName [numEvents]string
 
 	mu     sync.RWMutex
@@ -126,12 +126,12 @@ const (
 	numEvents   = int(sessions.EventSaveFailed) + 1
 )
 
-// storeAttrs are the attributes of one store's calls, made once.
+// storeAttrs are the attributes of one store's calls, made once, so that
+// a call allocates no option slices.
 type storeAttrs struct {
-	kind     trace.SpanKind
-	start    [numOps][]attribute.KeyValue             // a span's attributes known at its start
-	duration [numOps][numOutcomes]metric.RecordOption // the duration's attribute set
-	size     [numOps]metric.RecordOption              // the record size's attribute set
+	start    [numOps][]trace.SpanStartOption            // a span's kind and attributes known at its start
+	duration [numOps][numOutcomes][]metric.RecordOption // the duration's attribute set
+	size     [numOps][]metric.RecordOption              // the record size's attribute set
 }
 
 // spanNames are the span names by operation.
@@ -176,7 +176,7 @@ func New(opts ...Option) (*Observer, error) {
 	}
 	for ev := range numEvents {
 		name := sessions.Event(ev).String()
-		o.eventOpts[ev] = metric.WithAttributeSet(attribute.NewSet(AttrEvent.String(name)))
+		o.eventOpts[ev] = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(AttrEvent.String(name)))}
 		o.eventName[ev] = "sessions." + name
 	}
 	return o, nil
@@ -204,20 +204,22 @@ func (o *Observer) attrs(store string) *storeAttrs {
 	if a = o.stores[store]; a != nil {
 		return a
 	}
-	a = &storeAttrs{kind: trace.SpanKindInternal}
+	a = &storeAttrs{}
+	kind := trace.SpanKindInternal
 	base := []attribute.KeyValue{AttrStore.String(store)}
 	if sys, ok := systems[store]; ok {
-		a.kind = trace.SpanKindClient
+		kind = trace.SpanKindClient
 		base = append(base, attrSystem.String(sys))
 	}
 	for op := range numOps {
-		opAttr := attrOperation.String(sessions.StoreOp(op).String())
-		a.start[op] = append([]attribute.KeyValue{opAttr}, base...)
-		a.size[op] = metric.WithAttributeSet(attribute.NewSet(a.start[op]...))
+		kv := append([]attribute.KeyValue{attrOperation.String(sessions.StoreOp(op).String())}, base...)
+		a.size[op] = []metric.RecordOption{metric.WithAttributeSet(attribute.NewSet(kv...))}
 		for out := range numOutcomes {
-			kv := append([]attribute.KeyValue{AttrOutcome.String(sessions.Outcome(out).String())}, a.start[op]...)
-			a.duration[op][out] = metric.WithAttributeSet(attribute.NewSet(kv...))
+			set := attribute.NewSet(append([]attribute.KeyValue{AttrOutcome.String(sessions.Outcome(out).String())}, kv...)...)
+			a.duration[op][out] = []metric.RecordOption{metric.WithAttributeSet(set)}
 		}
+		a.start[op] = []trace.SpanStartOption{trace.WithSpanKind(kind),
+			trace.WithAttributes(append(kv, AttrAttempt.Int(1))...)}
 	}
 	o.stores[store] = a
 	return a
@@ -231,9 +233,8 @@ func (o *Observer) StoreStart(ctx context.Context, call sessions.StoreCall) cont
 		return ctx
 	}
 	a := o.attrs(call.Store)
-	ctx, span := o.tracer.Start(ctx, spanNames[op], trace.WithSpanKind(a.kind))
-	if span.IsRecording() {
-		span.SetAttributes(a.start[op]...)
+	ctx, span := o.tracer.Start(ctx, spanNames[op], a.start[op]...)
+	if call.Attempt != 1 && span.IsRecording() {
 		span.SetAttributes(AttrAttempt.Int(call.Attempt))
 	}
 	return ctx
@@ -255,9 +256,9 @@ func (o *Observer) StoreDone(ctx context.Context, call sessions.StoreCall, res s
 		}
 	}
 	span.End()
-	o.duration.Record(ctx, res.Duration.Seconds(), a.duration[op][out])
+	o.duration.Record(ctx, res.Duration.Seconds(), a.duration[op][out]...)
 	if res.Size > 0 && recordOp(call.Op) {
-		o.size.Record(ctx, int64(res.Size), a.size[op])
+		o.size.Record(ctx, int64(res.Size), a.size[op]...)
 	}
 }
 
@@ -276,7 +277,7 @@ func (o *Observer) Event(ctx context.Context, ev sessions.Event) {
 	if i >= numEvents {
 		return
 	}
-	o.events.Add(ctx, 1, o.eventOpts[i])
+	o.events.Add(ctx, 1, o.eventOpts[i]...)
 	if span := trace.SpanFromContext(ctx); span.IsRecording() {
 		span.AddEvent(o.eventName[i])
 	}
