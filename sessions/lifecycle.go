@@ -95,8 +95,9 @@ func (s *Session) loadRecord() bool {
 	if err != nil {
 		// Dropped, not deleted: a service on another codec sharing the
 		// store may own it. Its TTL ends it.
+		// The codec's message is not logged: a codec may quote the data.
 		m.log(slog.LevelWarn, "sessions: dropping a session record that does not decode", r,
-			slog.Int("bytes", len(rec.Data)), slog.Any("error", err))
+			slog.Int("bytes", len(rec.Data)), slog.String("error_type", innermostType(err)))
 		m.event(r.Context(), EventMissed)
 		return false
 	}
@@ -377,6 +378,18 @@ type redactedError struct {
 
 func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Unwrap() error { return e.err }
+
+// innermostType names the type of the error at the end of err's chain,
+// such as "*json.SyntaxError", for a log that must not quote its message.
+func innermostType(err error) string {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return fmt.Sprintf("%T", err)
+		}
+		err = next
+	}
+}
 
 // log writes one record about request r, never with the session ID.
 func (m *Manager) log(level slog.Level, msg string, r *http.Request, attrs ...slog.Attr) {
