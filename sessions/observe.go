@@ -130,8 +130,8 @@ const (
 	// (missing, expired, past its AbsoluteTimeout, or undecodable); the
 	// session starts new: "missed".
 	EventMissed
-	// EventCreated: a new session was stored (not one moved to a new ID
-	// by Regenerate): "created".
+	// EventCreated: a new session was stored, or one started after
+	// Destroy; not one that Regenerate moved to a new ID: "created".
 	EventCreated
 	// EventDestroyed: a session's record was deleted (Destroy, Clear, a
 	// revocation, the AbsoluteTimeout): "destroyed".
@@ -256,6 +256,17 @@ func (m *Manager) failed(ctx context.Context, err error) {
 	if errors.Is(err, ErrStoreSave) {
 		m.event(ctx, EventSaveFailed)
 	}
+}
+
+// moving reports whether the session is moving to a new ID (Regenerate):
+// its Create stores a session that is not new.
+func (s *Session) moving() bool {
+	for _, r := range s.stale {
+		if r.moved {
+			return true
+		}
+	}
+	return false
 }
 
 // observedIndex is the user index with its calls observed.

@@ -105,8 +105,8 @@ func (s *Session) write(sc *storeContext, data []byte) error {
 		lock.wrote(key, Record{})
 		s.m.event(ctx, EventDestroyed)
 	case err == nil:
-		if op == opCreate && s.isNew {
-			s.m.event(ctx, EventCreated) // a regenerated session is not new
+		if op == opCreate && !s.moving() {
+			s.m.event(ctx, EventCreated)
 		}
 		s.state, s.base = stored, Record{Data: data}
 		s.changes.reset()
