@@ -16,7 +16,7 @@ FUZZTIME ?= 60000x
 # scripts/start-ferretdb.sh.
 export MODULES := . ginsession echosession backends/redisstore \
 	backends/memcachedstore backends/mongostore backends/gormstore backends/dynamostore \
-	internal/requestbench examples
+	internal/requestbench examples extra/otelsessions
 
 # each runs its argument, a shell command, in every module of MODULES.
 each = set -e; for m in $(MODULES); do echo "== $$m"; (cd $$m && GOWORK=off $(1)); done

@@ -114,6 +114,10 @@ type Config struct {
 	// Logger receives store failures, dropped records and late changes.
 	// Nil means slog.Default().
 	Logger *slog.Logger
+	// Observer, when set, is told of every store call and session event,
+	// for metrics and traces (see Observer; extra/otelsessions implements
+	// it for OpenTelemetry). Nil costs nothing.
+	Observer Observer
 }
 
 // Cookie is the session cookie's name and attributes. Its zero value is a

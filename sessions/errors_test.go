@@ -776,3 +776,27 @@ func TestMaxRecordSize(t *testing.T) {
 		}
 	})
 }
+
+// quotingCodec is a codec whose decode errors quote the record, as a
+// third-party codec's may.
+type quotingCodec struct{ Codec }
+
+func (quotingCodec) Unmarshal(data []byte, _ any) error {
+	return fmt.Errorf("quoting: cannot decode %q", data)
+}
+
+// TestUndecodableNotQuoted: the log of a record that does not decode
+// names the error's type, never its message, which may quote the data.
+func TestUndecodableNotQuoted(t *testing.T) {
+	h := newHarness(t, withLoadTouch, func(c *Config) { c.Codec = quotingCodec{Msgpack} })
+	id := newID(32)
+	h.store.put("session:"+id, []byte("card-4111-1111"))
+	h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) { s.Get("a") }, &http.Cookie{Name: "session", Value: id})
+	log := h.log.String()
+	if !strings.Contains(log, "does not decode") || !strings.Contains(log, "error_type=") {
+		t.Errorf("not logged with its error_type: %s", log)
+	}
+	if strings.Contains(log, "4111") || strings.Contains(log, id) {
+		t.Errorf("log quotes the record or the ID: %s", log)
+	}
+}

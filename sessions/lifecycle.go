@@ -78,12 +78,16 @@ func (s *Session) loadRecord() bool {
 	now, every := m.now(), m.cfg.RefreshInterval
 	due := every > 0 && !m.refreshed.recent(key, now, every)
 	if due && m.loadToucher != nil {
-		rec, found, err = m.loadToucher.LoadTouch(r.Context(), key, m.cfg.Lifetime)
+		p := m.probe(r.Context(), OpLoadTouch, 1, 0)
+		rec, found, err = m.loadToucher.LoadTouch(p.ctx, key, m.cfg.Lifetime)
+		p.loaded(found, len(rec.Data), err)
 		if err == nil && found {
 			m.refreshed.add(key, now, every)
 		}
 	} else {
-		rec, found, err = m.cfg.Store.Load(r.Context(), key)
+		p := m.probe(r.Context(), OpLoad, 1, 0)
+		rec, found, err = m.cfg.Store.Load(p.ctx, key)
+		p.loaded(found, len(rec.Data), err)
 	}
 	if err != nil {
 		s.state, s.err = unreadable, s.redactLocked(fmt.Errorf("%w: %w", ErrStoreLoad, err))
@@ -92,14 +96,17 @@ func (s *Session) loadRecord() bool {
 		return true
 	}
 	if !found || m.ended.has(key) { // ended here lately: a cached copy is stale
+		m.event(r.Context(), EventMissed)
 		return false
 	}
 	values, md, err := s.decode(rec.Data)
 	if err != nil {
 		// Dropped, not deleted: a service on another codec sharing the
 		// store may own it. Its TTL ends it.
+		// The codec's message is not logged: a codec may quote the data.
 		m.log(slog.LevelWarn, "sessions: dropping a session record that does not decode", r,
-			slog.Int("bytes", len(rec.Data)), slog.Any("error", err))
+			slog.Int("bytes", len(rec.Data)), slog.String("error_type", innermostType(err)))
+		m.event(r.Context(), EventMissed)
 		return false
 	}
 	if abs := m.cfg.AbsoluteTimeout; abs > 0 {
@@ -109,11 +116,13 @@ func (s *Session) loadRecord() bool {
 			s.changes.mark(keyCreated)
 		case now.Sub(time.Unix(md.created, 0)) >= abs:
 			s.stale = append(s.stale, retired{key: key, user: md.tied, rec: rec})
+			m.event(r.Context(), EventMissed)
 			return false
 		}
 	}
 	s.state, s.base, s.key, s.due = stored, rec, key, due
 	s.values, s.meta = values, md
+	m.event(r.Context(), EventLoaded)
 	return true
 }
 
@@ -248,7 +257,9 @@ func (s *Session) refresh(sc *storeContext) error {
 	now := m.now()
 	ttl := s.ttl(now)
 	if m.loadToucher == nil {
-		err := m.cfg.Store.Replace(sc.get(), s.key, s.base, s.base.Data, ttl)
+		p := m.probe(sc.get(), OpReplace, 1, len(s.base.Data))
+		err := m.cfg.Store.Replace(p.ctx, s.key, s.base, s.base.Data, ttl)
+		p.done(err)
 		if errors.Is(err, ErrConflict) {
 			return nil
 		}
@@ -335,6 +346,7 @@ func (h *Handle) fail(err error, beforeHeaders bool) {
 	err = s.redactLocked(err)
 	s.mu.Unlock()
 	m.log(slog.LevelError, "sessions: session not loaded or not saved", h.r, slog.String("error", err.Error()))
+	m.failed(h.r.Context(), err)
 	if !beforeHeaders {
 		m.cfg.ErrorHandler(discardWriter{}, &h.req, err)
 		return
@@ -377,6 +389,18 @@ type redactedError struct {
 
 func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Unwrap() error { return e.err }
+
+// innermostType names the type of the error at the end of err's chain,
+// such as "*json.SyntaxError", for a log that must not quote its message.
+func innermostType(err error) string {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return fmt.Sprintf("%T", err)
+		}
+		err = next
+	}
+}
 
 // log writes one record about request r, never with the session ID.
 func (m *Manager) log(level slog.Level, msg string, r *http.Request, attrs ...slog.Attr) {

@@ -22,6 +22,7 @@ type Manager struct {
 	ended       endedKeys     // sessions ended lately, whose cookies must not come back
 	refreshed   refreshedKeys // records refreshed or written within the RefreshInterval
 	now         func() time.Time
+	storeName   string // for the Observer's StoreCall.Store; set with an Observer
 }
 
 // New checks cfg, fills in its defaults and returns a Manager for it. The
@@ -41,6 +42,12 @@ func New(cfg Config) (*Manager, error) {
 	}
 	if cfg.Users != nil {
 		m.ties = &userTies{cfg.Store.(UserIndex)} // checked by withDefaults
+	}
+	if cfg.Observer != nil && cfg.Store != nil {
+		m.storeName = storeName(cfg.Store)
+		if m.ties != nil {
+			m.ties.UserIndex = observedIndex{m.ties.UserIndex, m}
+		}
 	}
 	if cfg.RefreshInterval > 0 {
 		m.loadToucher, _ = cfg.Store.(LoadToucher)

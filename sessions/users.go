@@ -156,10 +156,11 @@ func (m *Manager) revoke(ctx context.Context, user string, match func(ref string
 			if !match(ref) {
 				continue
 			}
-			if err := m.endKey(r.Key, func() error { return m.cfg.Store.Delete(ctx, r.Key) }); err != nil {
+			if err := m.endKey(r.Key, func() error { return m.delete(ctx, r.Key) }); err != nil {
 				errs = append(errs, redactKeys(err, m.cfg.KeyPrefix))
 				continue
 			}
+			m.event(ctx, EventDestroyed)
 			ended++
 			refs[ref] = true
 			_ = m.ties.Untie(ctx, user, r.Key) // if it fails, listings skip the entry

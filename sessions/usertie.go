@@ -89,7 +89,7 @@ func (t *userTies) after(ctx context.Context, s *Session, op writeOp, mv tieMove
 			return nil
 		}
 		err = fmt.Errorf("add the session to its user's index: %w", err)
-		if derr := s.m.cfg.Store.Delete(ctx, key); derr != nil {
+		if derr := s.m.delete(ctx, key); derr != nil {
 			err = errors.Join(err, fmt.Errorf("delete the unindexed record: %w", derr))
 		}
 	case err == nil:

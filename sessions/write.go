@@ -54,6 +54,7 @@ func (s *Session) write(sc *storeContext, data []byte) error {
 		// over that write rather than fail on it.
 		if err := s.rebase(last); err == nil {
 			data = nil
+			s.m.event(ctx, EventMerged)
 		}
 	}
 	var (
@@ -66,7 +67,7 @@ func (s *Session) write(sc *storeContext, data []byte) error {
 		op, ttl = s.writeOp(), s.ttl(s.m.now())
 		move, err = s.m.ties.before(ctx, s, op, key, ttl)
 		if err == nil {
-			data, err = s.attempt(ctx, op, key, data, ttl)
+			data, err = s.attempt(ctx, op, key, data, ttl, try)
 		}
 		if err == nil && s.m.ended.has(key) {
 			err = errEnded
@@ -74,8 +75,10 @@ func (s *Session) write(sc *storeContext, data []byte) error {
 		if !errors.Is(err, ErrConflict) || op == opCreate {
 			break
 		}
+		s.m.event(ctx, EventConflict)
 		if try == writeTries {
 			err = fmt.Errorf("after %d tries: %w", try, err)
+			s.m.event(ctx, EventSaveGivenUp)
 			break
 		}
 		conflict = err
@@ -89,7 +92,7 @@ func (s *Session) write(sc *storeContext, data []byte) error {
 				break
 			}
 		}
-		if err = s.reload(ctx, key); err != nil {
+		if err = s.reload(ctx, key, try+1); err != nil {
 			break
 		}
 		data = nil
@@ -100,7 +103,11 @@ func (s *Session) write(sc *storeContext, data []byte) error {
 		s.state, s.base, s.meta.tied = absent, Record{}, ""
 		s.changes.reset()
 		lock.wrote(key, Record{})
+		s.m.event(ctx, EventDestroyed)
 	case err == nil:
+		if op == opCreate && !s.moving() {
+			s.m.event(ctx, EventCreated)
+		}
 		s.state, s.base = stored, Record{Data: data}
 		s.changes.reset()
 		lock.wrote(key, s.base)
@@ -131,11 +138,15 @@ func (s *Session) writeOp() writeOp {
 	return opReplace
 }
 
-// attempt makes one conditional write and returns the data it wrote.
-func (s *Session) attempt(ctx context.Context, op writeOp, key string, data []byte, ttl time.Duration) ([]byte, error) {
+// attempt makes one conditional write, the try-th of this save, and
+// returns the data it wrote.
+func (s *Session) attempt(ctx context.Context, op writeOp, key string, data []byte, ttl time.Duration, try int) ([]byte, error) {
 	store := s.m.cfg.Store
 	if op == opDelete {
-		return nil, store.DeleteIf(ctx, key, s.base)
+		p := s.m.probe(ctx, OpDeleteIf, try, 0)
+		err := store.DeleteIf(p.ctx, key, s.base)
+		p.done(err)
+		return nil, err
 	}
 	if data == nil {
 		var err error
@@ -146,16 +157,25 @@ func (s *Session) attempt(ctx context.Context, op writeOp, key string, data []by
 	if limit := s.m.cfg.MaxRecordSize; limit > 0 && len(data) > limit {
 		return nil, fmt.Errorf("%w: %d bytes, over %d", ErrTooLarge, len(data), limit)
 	}
+	var err error
 	if op == opCreate {
-		return data, store.Create(ctx, key, data, ttl)
+		p := s.m.probe(ctx, OpCreate, try, len(data))
+		err = store.Create(p.ctx, key, data, ttl)
+		p.done(err)
+	} else {
+		p := s.m.probe(ctx, OpReplace, try, len(data))
+		err = store.Replace(p.ctx, key, s.base, data, ttl)
+		p.done(err)
 	}
-	return data, store.Replace(ctx, key, s.base, data, ttl)
+	return data, err
 }
 
-// reload loads the record another request stored and replays this
-// request's changes over it, or returns errGone.
-func (s *Session) reload(ctx context.Context, key string) error {
-	cur, found, err := s.m.cfg.Store.Load(ctx, key)
+// reload loads the record another request stored, before the try-th
+// attempt, and replays this request's changes over it, or returns errGone.
+func (s *Session) reload(ctx context.Context, key string, try int) error {
+	p := s.m.probe(ctx, OpLoad, try, 0)
+	cur, found, err := s.m.cfg.Store.Load(p.ctx, key)
+	p.loaded(found, len(cur.Data), err)
 	switch {
 	case err != nil:
 		return fmt.Errorf("reload after a conflict: %w", err)
@@ -165,6 +185,7 @@ func (s *Session) reload(ctx context.Context, key string) error {
 	if err := s.rebase(cur); err != nil {
 		return fmt.Errorf("the record another request stored does not decode: %w", err)
 	}
+	s.m.event(ctx, EventMerged)
 	return nil
 }
 
@@ -193,12 +214,17 @@ func (s *Session) deleteRetired(sc *storeContext, movedOnly bool) error {
 			if r.moved && s.state == stored {
 				return s.deleteMoved(ctx, r.key, r.rec)
 			}
-			return s.m.cfg.Store.Delete(ctx, r.key)
+			return s.m.delete(ctx, r.key)
 		})
 		if err != nil {
 			errs = append(errs, err)
 			kept = append(kept, r)
 			continue
+		}
+		if r.moved {
+			s.m.event(ctx, EventRegenerated)
+		} else {
+			s.m.event(ctx, EventDestroyed)
 		}
 		s.m.ties.untie(ctx, s, r.user, r.key)
 	}
@@ -227,23 +253,35 @@ func (m *Manager) endKey(key string, del func() error) error {
 // revocation), and the new record goes too: a revoked session stays
 // revoked. The caller holds s.mu.
 func (s *Session) deleteMoved(ctx context.Context, key string, old Record) error {
-	store := s.m.cfg.Store
-	err := store.DeleteIf(ctx, key, old)
+	m := s.m
+	p := m.probe(ctx, OpDeleteIf, 1, 0)
+	err := m.cfg.Store.DeleteIf(p.ctx, key, old)
+	p.done(err)
 	if !errors.Is(err, ErrConflict) {
 		return err
 	}
-	_, found, err := store.Load(ctx, key)
+	p = m.probe(ctx, OpLoad, 1, 0)
+	rec, found, err := m.cfg.Store.Load(p.ctx, key)
+	p.loaded(found, len(rec.Data), err)
 	switch {
 	case err != nil:
 		return err
 	case found:
-		return store.Delete(ctx, key)
+		return m.delete(ctx, key)
 	}
-	if err := s.m.endKey(s.key, func() error { return store.Delete(ctx, s.key) }); err != nil {
+	if err := m.endKey(s.key, func() error { return m.delete(ctx, s.key) }); err != nil {
 		return fmt.Errorf("end the new ID of a session ended meanwhile: %w", err)
 	}
 	s.m.ties.untie(ctx, s, s.meta.tied, s.key)
 	s.state, s.base = gone, Record{}
 	s.m.log(slog.LevelInfo, "sessions: the session ended in another request while this one gave it a new ID; the new ID is dropped", s.h.r)
 	return nil
+}
+
+// delete deletes the record under key, whatever it holds, observed.
+func (m *Manager) delete(ctx context.Context, key string) error {
+	p := m.probe(ctx, OpDelete, 1, 0)
+	err := m.cfg.Store.Delete(p.ctx, key)
+	p.done(err)
+	return err
 }

@@ -127,6 +127,9 @@
 //     Untie and UserRecords return an error wrapping the context's error
 //     and change nothing.
 //
+// A store that implements sessions.Pinger must answer Ping with nil while
+// its server is up (Ping) and with an error in Unreachable.
+//
 // Unreachable, and ServerComesBack while the server is gone, check that
 // Tie, Untie and UserRecords fail too: UserRecords must never answer an
 // empty list with a nil error. ServerComesBack also ties its record before

@@ -56,6 +56,7 @@ type env struct {
 // because it uses Harness.Unreachable instead of Harness.New.
 var cases = []suiteCase{
 	{"RoundTrip", testRoundTrip},
+	{"Ping", testPing},
 	{"MissingKey", testMissingKey},
 	{"Overwrite", testOverwrite},
 	{"Delete", testDelete},

@@ -16,9 +16,10 @@ import (
 // "conflict" either, nor DeleteIf: the store did not look, and the lifecycle would reload
 // and retry instead of reporting the outage. Nor may UserRecords answer "no
 // sessions": a user revoking their sessions would be told there were none
-// left.
+// left. Nor may Ping (for a sessions.Pinger) answer nil.
 func testUnreachable(t *testing.T, e *env) {
 	e.mustFail(t, e.keys.key("k"))
+	e.pingMustFail(t)
 }
 
 // mustFail reports an error for every method of the store that does not

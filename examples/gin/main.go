@@ -1,6 +1,8 @@
 // Command gin is the serversession demo for Gin: a visit counter, a login
 // that regenerates the session ID, a logout, flash messages, and a "Your
-// sessions" page (/sessions) that logs out one or all other sessions.
+// sessions" page (/sessions) that logs out one or all other sessions. It
+// serves its session metrics on /metrics (Prometheus format, through
+// OpenTelemetry) and the store's health on /readyz.
 //
 //	go run ./examples/gin                 # filesystem store, http://127.0.0.1:8080/
 //	go run ./examples/gin -store redis    # or memory, memcached, mongodb

@@ -67,6 +67,16 @@ func (o Options) Config() (cfg sessions.Config, close func(), err error) {
 		slog.Warn("demo: the " + o.Store + " store cannot list a user's sessions, so the Your sessions page (/sessions) " +
 			"has nothing to show; choose another -store to try it")
 	}
+	tel, err := NewTelemetry()
+	if err == nil {
+		cfg.Observer = tel.Observer
+		err = CheckStore(cfg) // fail fast when the store does not answer
+	}
+	if err != nil {
+		close()
+		return cfg, nil, err
+	}
+	serving.Store(&served{metrics: tel.Metrics, ready: Ready(sessions.MustNew(cfg))})
 	return cfg, close, nil
 }
 

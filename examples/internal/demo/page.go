@@ -65,7 +65,8 @@ tr.current { background: #eef4ff; }
 {{range .Flashes}}<p class="flash {{.Category}}">{{.Message}}</p>
 {{end}}{{end}}
 
-{{define "bottom"}}</body>
+{{define "bottom"}}<p><small><a href="/metrics">Metrics</a> (Prometheus) · <a href="/readyz">Readiness</a></small></p>
+</body>
 </html>
 {{end}}
 

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -13,7 +14,7 @@ import (
 // Serve serves h on addr until SIGINT or SIGTERM, then shuts down gently.
 // It refuses cross-origin POSTs (see Protect).
 func Serve(addr string, h http.Handler) error {
-	h = Protect(h)
+	h = Protect(withTelemetry(h))
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 10 * time.Second}
@@ -41,4 +42,27 @@ func Serve(addr string, h http.Handler) error {
 // the same site. Requests without those headers (curl) pass.
 func Protect(h http.Handler) http.Handler {
 	return http.NewCrossOriginProtection().Handler(h)
+}
+
+// served is what Config made for Serve to mount beside the app.
+type served struct {
+	metrics http.Handler // /metrics
+	ready   http.Handler // /readyz
+}
+
+// serving holds the last Config's, if any.
+var serving atomic.Pointer[served]
+
+// withTelemetry serves /metrics (the Prometheus exporter) and /readyz
+// (the store's health check) beside h, once Config made them.
+func withTelemetry(h http.Handler) http.Handler {
+	t := serving.Load()
+	if t == nil {
+		return h
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", t.metrics)
+	mux.Handle("GET /readyz", t.ready)
+	mux.Handle("/", h)
+	return mux
 }
