@@ -91,6 +91,9 @@ func (s *Session) Set(key string, value any) {
 		}
 	case keyCreated, keyTied, keyRef, keyUserAgent, keyIP:
 	default:
+		if key == s.m.cfg.UserKey {
+			s.userChange(userName(value))
+		}
 		s.values[key] = value
 		s.changes.mark(key)
 		return
@@ -109,6 +112,9 @@ func (s *Session) Pop(key string) (any, bool) {
 	}
 	v, ok := s.values[key]
 	if ok {
+		if key == s.m.cfg.UserKey {
+			s.userChange("")
+		}
 		delete(s.values, key)
 		s.changes.mark(key)
 	}
@@ -186,9 +192,13 @@ func (s *Session) MarkModified() {
 // that an ID planted before (session fixation) is worth nothing.
 func (s *Session) Regenerate() {
 	defer s.locked().Unlock()
-	if !s.writable() {
-		return
+	if s.writable() {
+		s.regenerate()
 	}
+}
+
+// regenerate is Regenerate under the lock, on a writable session.
+func (s *Session) regenerate() {
 	s.retire(true)
 	s.newKey()
 	s.changes.forced = true

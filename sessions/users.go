@@ -215,17 +215,45 @@ func (s *Session) User() string {
 }
 
 // SetUser sets Config.UserKey to user at login, or deletes it with "";
-// with Users, the user's index follows at commit. Call Regenerate
-// with it at login, and Destroy rather than SetUser("") at logout.
-func (s *Session) SetUser(user string) {
-	key := DefaultUserKey
-	if s.m != nil {
-		key = s.m.cfg.UserKey
+// with Users, the user's index follows at commit. A change of user on a
+// stored session gives it a new ID, as Regenerate does, so that a cookie
+// planted before the login cannot read the logged-in session; calling
+// Regenerate too costs nothing more. Setting or deleting Config.UserKey
+// with Set, Delete or Pop does the same. Prefer Destroy to SetUser("") at
+// logout.
+func (s *Session) SetUser(user string) { s.setUser(user, true) }
+
+// SetUserKeepingID is SetUser without the new ID: the session keeps its
+// ID across the change of user. Anyone who held the cookie before holds
+// the new user's session after: use it only when the ID is known to be
+// the user's own (for example when switching between accounts of one
+// person already logged in), never at a login.
+func (s *Session) SetUserKeepingID(user string) { s.setUser(user, false) }
+
+func (s *Session) setUser(user string, regenerate bool) {
+	defer s.locked().Unlock()
+	if !s.writable() {
+		return
 	}
-	if user == "" {
-		s.Delete(key)
+	key := s.m.cfg.UserKey
+	if regenerate {
+		s.userChange(user)
+	}
+	if user != "" {
+		s.values[key] = user
+	} else if _, ok := s.values[key]; ok {
+		delete(s.values, key)
 	} else {
-		s.Set(key, user)
+		return
+	}
+	s.changes.mark(key)
+}
+
+// userChange gives a stored session a new ID when the user it names is
+// about to become user. The caller holds the lock and checked writable.
+func (s *Session) userChange(user string) {
+	if s.state == stored && s.m.userOf(s.values) != user {
+		s.regenerate()
 	}
 }
 

@@ -1,0 +1,93 @@
+package sessions
+
+import (
+	"net/http"
+	"slices"
+	"testing"
+)
+
+// A login that calls SetUser without Regenerate still gets a new ID: the
+// cookie an attacker planted (one the server gave them) does not read the
+// victim's session, and the login costs what Regenerate + SetUser costs.
+func TestSetUserRegenerates(t *testing.T) {
+	h := newHarness(t, withLoadTouch, nil)
+	planted := h.login(map[string]any{"cart": "apples"})
+	h.store.order = nil
+	resp := h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) { s.SetUser("ann") }, planted)
+	c := resp.sessionCookie()
+	if c == nil || c.Value == planted.Value {
+		t.Fatalf("login by SetUser alone kept the planted ID (cookie %v)", c)
+	}
+	key, old := DefaultKeyPrefix+h.idOf(c), DefaultKeyPrefix+planted.Value
+	if want := []string{"loadtouch " + old, "save " + key, "deleteif " + old}; !slices.Equal(h.store.order, want) {
+		t.Errorf("login store calls %q, want %q", h.store.order, want)
+	}
+	if rec := h.record(h.idOf(c)); rec[DefaultUserKey] != "ann" || rec["cart"] != "apples" {
+		t.Errorf("record after login %v, want the user and the cart", rec)
+	}
+	if _, ok := h.store.get(old); ok {
+		t.Error("the planted ID's record is still stored")
+	}
+	h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) {
+		if u := s.User(); u != "" {
+			t.Errorf("the planted cookie reads user %q", u)
+		}
+	}, planted)
+
+	// Regenerate + SetUser, in either order, is one new ID; so is setting
+	// the user key directly, and a change to another user or to none.
+	for name, login := range map[string]func(*Session){
+		"Regenerate, SetUser": func(s *Session) { s.Regenerate(); s.SetUser("bob") },
+		"SetUser, Regenerate": func(s *Session) { s.SetUser("bob"); s.Regenerate() },
+		"Set(UserKey)":        func(s *Session) { s.Set(DefaultUserKey, "bob") },
+		"SetUser twice":       func(s *Session) { s.SetUser("bob"); s.SetUser("carl") },
+	} {
+		c := h.login(map[string]any{"a": 1})
+		h.store.order = nil
+		nc := h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) { login(s) }, c).sessionCookie()
+		if nc == nil || nc.Value == c.Value || len(h.store.order) != 3 {
+			t.Errorf("%s: cookie %v, store calls %q; want a new ID in 3 calls", name, nc, h.store.order)
+		}
+	}
+	for name, change := range map[string]func(*Session){
+		"SetUser(other)":  func(s *Session) { s.SetUser("bob") },
+		"SetUser(\"\")":   func(s *Session) { s.SetUser("") },
+		"Delete(UserKey)": func(s *Session) { s.Delete(DefaultUserKey) },
+		"Pop(UserKey)":    func(s *Session) { s.Pop(DefaultUserKey) },
+	} {
+		c := h.login(map[string]any{DefaultUserKey: "ann", "a": 1})
+		nc := h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) { change(s) }, c).sessionCookie()
+		if nc == nil || nc.Value == c.Value {
+			t.Errorf("%s: a change of user kept the ID (cookie %v)", name, nc)
+		}
+	}
+}
+
+// Setting the same user again, or a user on a session that has no record
+// yet, keeps the ID; SetUserKeepingID keeps it on a change of user.
+func TestSetUserKeepsID(t *testing.T) {
+	h := newHarness(t, withLoadTouch, nil)
+	c := h.login(map[string]any{DefaultUserKey: "ann"})
+	h.store.order = nil
+	h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) { s.SetUser("ann"); s.Set("n", 1) }, c)
+	key := DefaultKeyPrefix + c.Value
+	if want := []string{"loadtouch " + key, "save " + key}; !slices.Equal(h.store.order, want) {
+		t.Errorf("SetUser of the same user: store calls %q, want %q", h.store.order, want)
+	}
+	h.store.order = nil
+	resp := h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) { s.SetUserKeepingID("bob") }, c)
+	if nc := resp.sessionCookie(); nc != nil && nc.Value != c.Value {
+		t.Errorf("SetUserKeepingID gave a new ID")
+	}
+	if want := []string{"loadtouch " + key, "save " + key}; !slices.Equal(h.store.order, want) {
+		t.Errorf("SetUserKeepingID: store calls %q, want %q", h.store.order, want)
+	}
+	if rec := h.record(c.Value); rec[DefaultUserKey] != "bob" {
+		t.Errorf("record %v, want user bob", rec)
+	}
+	h.store.order = nil
+	nc := h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) { s.SetUser("ann") }).sessionCookie()
+	if nc == nil || len(h.store.order) != 1 {
+		t.Errorf("a new session's login: cookie %v, store calls %q; want one create", nc, h.store.order)
+	}
+}
