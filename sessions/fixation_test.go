@@ -1,9 +1,11 @@
 package sessions
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"testing"
+	"time"
 )
 
 // A login that calls SetUser without Regenerate still gets a new ID: the
@@ -89,5 +91,36 @@ func TestSetUserKeepsID(t *testing.T) {
 	nc := h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) { s.SetUser("ann") }).sessionCookie()
 	if nc == nil || len(h.store.order) != 1 {
 		t.Errorf("a new session's login: cookie %v, store calls %q; want one create", nc, h.store.order)
+	}
+}
+
+// hintStore notes the user hint of each Create and Replace.
+type hintStore struct {
+	Store
+	hints []bool
+}
+
+func (s *hintStore) Create(ctx context.Context, key string, data []byte, ttl time.Duration) error {
+	s.hints = append(s.hints, HasUserHint(ctx))
+	return s.Store.Create(ctx, key, data, ttl)
+}
+
+func (s *hintStore) Replace(ctx context.Context, key string, old Record, data []byte, ttl time.Duration) error {
+	s.hints = append(s.hints, HasUserHint(ctx))
+	return s.Store.Replace(ctx, key, old, data, ttl)
+}
+
+// The writes of a session that names a user carry the user hint; others
+// do not, and the hint reaches no other context.
+func TestWritesCarryUserHint(t *testing.T) {
+	var hs *hintStore
+	h := newHarness(t, func(s *testStore) Store { hs = &hintStore{Store: s}; return hs }, nil)
+	c := h.login(map[string]any{"a": 1})
+	h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) { s.SetUser("ann") }, c)
+	if want := []bool{false, true}; !slices.Equal(hs.hints, want) {
+		t.Errorf("hints of an anonymous Create and a login's Create = %v, want %v", hs.hints, want)
+	}
+	if HasUserHint(t.Context()) || !HasUserHint(WithUserHint(t.Context())) {
+		t.Error("HasUserHint does not follow WithUserHint")
 	}
 }

@@ -140,6 +140,9 @@ func (s *Session) attempt(ctx context.Context, op writeOp, key string, data []by
 			return nil, err // ErrEncode
 		}
 	}
+	if s.m.userOf(s.values) != "" {
+		ctx = s.h.userHint(ctx)
+	}
 	if op == opCreate {
 		return data, store.Create(ctx, key, data, ttl)
 	}
