@@ -30,7 +30,9 @@ type Config struct {
 	// KeyPrefixer), and New refuses one whose prefix differs.
 	KeyPrefix string
 	// IDLength is the number of random bytes in a session ID
-	// (SESSION_ID_LENGTH, default 32; at least 16).
+	// (SESSION_ID_LENGTH, default 32; at least 16). A cookie whose ID has
+	// another length is no cookie (a new session): changing it ends the
+	// sessions in flight, and a Flask app sharing them needs the same.
 	IDLength int
 	// Codec encodes records (SESSION_SERIALIZATION_FORMAT). Default Msgpack;
 	// JSON is the other format Flask-Session reads.
