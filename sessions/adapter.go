@@ -20,6 +20,7 @@ type Handle struct {
 	stage  stage           // where the request is: serving, headers sent, done…
 	client clientCookie    // the session cookie the client holds: as sent, then as this response leaves it
 	hint   userHintContext // the context of a write whose session names a user (see WithUserHint)
+	load   loadContext     // the context of the load, bounded by LoadTimeout
 }
 
 // userHint returns ctx marked with the user hint, without allocating.

@@ -72,11 +72,14 @@ func (s *Session) loadRecord() bool {
 		found bool
 		err   error
 	)
+	ctx := &s.h.load
+	ctx.start(r.Context(), time.Now().Add(LoadTimeout))
 	if m.loadToucher != nil {
-		rec, found, err = m.loadToucher.LoadTouch(r.Context(), key, m.cfg.Lifetime)
+		rec, found, err = m.loadToucher.LoadTouch(ctx, key, m.cfg.Lifetime)
 	} else {
-		rec, found, err = m.cfg.Store.Load(r.Context(), key)
+		rec, found, err = m.cfg.Store.Load(ctx, key)
 	}
+	ctx.release()
 	if err != nil {
 		s.state, s.err = unreadable, s.redactLocked(fmt.Errorf("%w: %w", ErrStoreLoad, err))
 		s.values = make(map[string]any)

@@ -90,9 +90,12 @@ func (m *Manager) userRecords(ctx context.Context, user string) ([]userRecord, e
 
 // UserSessions lists the live sessions of user, most recently seen first,
 // at the cost of one listing of that user's index, never a scan of the
-// store. A handler can call Session.UserSessions, which marks the current
+// store. The listing is bounded by LoadTimeout, as Revoke and RevokeAll
+// are. A handler can call Session.UserSessions, which marks the current
 // session.
 func (m *Manager) UserSessions(ctx context.Context, user string) ([]UserSession, error) {
+	ctx, cancel := bounded(ctx)
+	defer cancel()
 	recs, err := m.userRecords(ctx, user)
 	if err != nil {
 		return nil, err
@@ -143,6 +146,8 @@ func (m *Manager) RevokeAll(ctx context.Context, user, except string) (int, erro
 // new one before the delete, and the next listing finds it by its Ref. So
 // revoke lists again until a pass ends nothing.
 func (m *Manager) revoke(ctx context.Context, user string, match func(ref string) bool) (int, error) {
+	ctx, cancel := bounded(ctx)
+	defer cancel()
 	refs := map[string]bool{} // the sessions ended, each counted once under its IDs
 	for pass := 0; pass < revokePasses; pass++ {
 		recs, err := m.userRecords(ctx, user)
