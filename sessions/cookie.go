@@ -144,9 +144,18 @@ func (m *Manager) cookieHeader(id, value string, permanent bool, ttl time.Durati
 	return b.String()
 }
 
-// setCookie adds a Set-Cookie header to the response. The caller holds
-// s.mu.
-func (s *Session) setCookie(value string) { s.h.w.Header().Add("Set-Cookie", value) }
+// setCookie adds a Set-Cookie header to the response, and Cache-Control:
+// private unless the app set a Cache-Control, so that no shared cache
+// stores a response that hands out a session (OWASP). The header's value
+// is the Handle's, so it costs no allocation. The caller holds s.mu.
+func (s *Session) setCookie(value string) {
+	hd := s.h.w.Header()
+	hd.Add("Set-Cookie", value)
+	if _, ok := hd["Cache-Control"]; !ok {
+		s.h.private = [1]string{"private"}
+		hd["Cache-Control"] = s.h.private[:]
+	}
+}
 
 // addVaryCookie adds "Vary: Cookie" unless the response already varies on
 // Cookie. The caller holds s.mu.
