@@ -357,18 +357,15 @@ func (s *Session) redactLocked(err error) error {
 			msg = strings.ReplaceAll(msg, id, "[session-id]")
 		}
 	}
-	return &redactedError{err: err, msg: msg}
+	return newRedacted(err, msg, func(text string) bool {
+		for _, id := range ids {
+			if id != "" && strings.Contains(text, id) {
+				return true
+			}
+		}
+		return false
+	})
 }
-
-// redactedError is an error whose text holds no session ID. It unwraps to
-// the original, for errors.Is and errors.As.
-type redactedError struct {
-	err error
-	msg string
-}
-
-func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.err }
 
 // log writes one record about request r, never with the session ID.
 func (m *Manager) log(level slog.Level, msg string, r *http.Request, attrs ...slog.Attr) {

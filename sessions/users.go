@@ -206,7 +206,7 @@ func redactKeys(err error, prefix string) error {
 		return err
 	}
 	b.WriteString(msg)
-	return &redactedError{err: err, msg: b.String()}
+	return newRedacted(err, b.String(), func(text string) bool { return strings.Contains(text, prefix) })
 }
 
 // User returns the user the session is tied to: the value under
