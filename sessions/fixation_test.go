@@ -124,3 +124,27 @@ func TestWritesCarryUserHint(t *testing.T) {
 		t.Error("HasUserHint does not follow WithUserHint")
 	}
 }
+
+// Clear of a logged-in session is a change of user too: values set
+// afterwards go under a new ID, and without any the session ends as
+// Clear ends one.
+func TestClearOfUserRegenerates(t *testing.T) {
+	h := newHarness(t, withLoadTouch, nil)
+	c := h.login(map[string]any{DefaultUserKey: "ann", "a": 1})
+	resp := h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) { s.Clear(); s.Set("b", 2) }, c)
+	nc := resp.sessionCookie()
+	if nc == nil || nc.Value == c.Value {
+		t.Fatalf("Clear of a logged-in session then Set kept the ID (cookie %v)", nc)
+	}
+	if keys := h.store.keys(); len(keys) != 1 || keys[0] != DefaultKeyPrefix+nc.Value {
+		t.Errorf("store holds %v; want only the new ID", keys)
+	}
+	c = h.login(map[string]any{DefaultUserKey: "ann"})
+	resp = h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) { s.Clear() }, c)
+	if nc := resp.sessionCookie(); nc == nil || nc.MaxAge >= 0 {
+		t.Errorf("Clear of a logged-in session: cookie %v; want it expired", nc)
+	}
+	if _, ok := h.store.get(DefaultKeyPrefix + c.Value); ok {
+		t.Error("the cleared session's record is still stored")
+	}
+}

@@ -135,11 +135,12 @@ func (s *Session) Len() int {
 
 // Clear removes every key, those other requests set concurrently
 // included: the record is deleted and the cookie expired at commit, unless
-// values are set afterwards (saved under the same ID). Destroy ends a
-// session.
+// values are set afterwards (saved under the same ID, or a new one if the
+// session named a user: see SetUser). Destroy ends a session.
 func (s *Session) Clear() {
 	defer s.locked().Unlock()
 	if s.writable() && (len(s.values) > 0 || s.state == stored) {
+		s.userChange("")
 		clear(s.values)
 		s.changes.clear()
 	}
