@@ -2,6 +2,7 @@ package sessions
 
 import (
 	"bufio"
+	"context"
 	"io"
 	"net"
 	"net/http"
@@ -12,12 +13,22 @@ import (
 // Session in one allocation.
 type Handle struct {
 	s      Session
-	w      commitWriter   // Writer; its ResponseWriter is the adapter's writer
-	r      *http.Request  // the request as Begin got it
-	req    http.Request   // r as the handler sees it, its context carrying the session
-	ctx    sessionContext // that context
-	stage  stage          // where the request is: serving, headers sent, done…
-	client clientCookie   // the session cookie the client holds: as sent, then as this response leaves it
+	w      commitWriter    // Writer; its ResponseWriter is the adapter's writer
+	r      *http.Request   // the request as Begin got it
+	req    http.Request    // r as the handler sees it, its context carrying the session
+	ctx    sessionContext  // that context
+	stage  stage           // where the request is: serving, headers sent, done…
+	client clientCookie    // the session cookie the client holds: as sent, then as this response leaves it
+	hint   userHintContext // the context of a write whose session names a user (see WithUserHint)
+	load   loadContext     // the context of the load, bounded by LoadTimeout
+
+	private [1]string // the value of the Cache-Control header setCookie adds
+}
+
+// userHint returns ctx marked with the user hint, without allocating.
+func (h *Handle) userHint(ctx context.Context) context.Context {
+	h.hint.Context = ctx
+	return &h.hint
 }
 
 // stage is where a request is in the lifecycle, as the adapter drives it.

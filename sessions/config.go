@@ -30,7 +30,9 @@ type Config struct {
 	// KeyPrefixer), and New refuses one whose prefix differs.
 	KeyPrefix string
 	// IDLength is the number of random bytes in a session ID
-	// (SESSION_ID_LENGTH, default 32; at least 16).
+	// (SESSION_ID_LENGTH, default 32; at least 16). A cookie whose ID has
+	// another length is no cookie (a new session): changing it ends the
+	// sessions in flight, and a Flask app sharing them needs the same.
 	IDLength int
 	// Codec encodes records (SESSION_SERIALIZATION_FORMAT). Default Msgpack;
 	// JSON is the other format Flask-Session reads.
@@ -261,6 +263,12 @@ func (cfg Config) validate() error {
 	}
 	if c.Partitioned && !c.Secure {
 		bad("Cookie.Partitioned needs Cookie.Secure: true; browsers reject partitioned cookies that are not Secure")
+	}
+	switch name := strings.ToLower(c.Name); {
+	case strings.HasPrefix(name, "__host-") && (!c.Secure || c.Domain != "" || c.Path != "/"):
+		bad("Cookie.Name %q starts with __Host-, which browsers accept only with Secure, no Domain and Path \"/\"; set Cookie.Secure: true, leave Cookie.Domain empty and Cookie.Path \"/\", or use another name", c.Name)
+	case strings.HasPrefix(name, "__secure-") && !c.Secure:
+		bad("Cookie.Name %q starts with __Secure-, which browsers accept only with Secure; set Cookie.Secure: true or use another name", c.Name)
 	}
 	if !validCookieName(c.Name) {
 		bad("Cookie.Name %q is not a valid cookie name; use letters, digits and -_.", c.Name)

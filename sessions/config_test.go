@@ -126,7 +126,7 @@ func TestConfigValidation(t *testing.T) {
 	for _, cfg := range []Config{
 		{IDLength: 16}, {IDLength: 192}, {SecretKey: make([]byte, 16)}, {Lifetime: time.Second},
 		{Cookie: Cookie{SameSite: http.SameSiteNoneMode, Secure: true, Partitioned: true}},
-		{Cookie: Cookie{Name: "__Host-session_1.x"}}, {SecretKey: testKey, FlaskSigner: true, SecretKeyFallbacks: [][]byte{testKey}},
+		{Cookie: Cookie{Name: "__Host-session_1.x", Secure: true}}, {SecretKey: testKey, FlaskSigner: true, SecretKeyFallbacks: [][]byte{testKey}},
 	} {
 		cfg.Store = store
 		if _, err := New(cfg); err != nil {

@@ -1,15 +1,21 @@
 package sessions
 
 import (
+	"encoding/base64"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// maxCookieValue bounds the cookie values worth verifying: a signed 256-char
-// ID with its signature fits well within it.
+// maxCookieValue bounds the cookie values worth looking at for the other
+// signer's shape: a signed 256-char ID with its signature fits within it.
 const maxCookieValue = 512
+
+// maxCookieCandidates bounds the cookies of the session's name that are
+// looked at: a browser sends one per Path and Domain that matches, and a
+// request with thousands must not cost an HMAC each.
+const maxCookieCandidates = 4
 
 // cookieFormat is the Set-Cookie text that does not change from one
 // response to the next, built once by New with net/http's checks.
@@ -47,21 +53,35 @@ func newCookieFormat(cfg Config) (cookieFormat, error) {
 // when cookies are signed; the cookie's value, when it can be sent back as
 // it is; and whether r had a session cookie at all. A missing, malformed,
 // forged or oversized cookie yields "", so the request gets a new session;
-// it is never an error.
+// it is never an error. So is an ID of another length than IDLength makes:
+// no store is asked for a key that cannot exist (memcached refuses keys
+// over 250 bytes). Only the first maxCookieCandidates cookies of the name
+// are looked at, and a signature is checked only on a value of the exact
+// length a signed ID has.
 func (m *Manager) readCookie(r *http.Request) (id, raw string, had bool) {
-	for _, c := range r.CookiesNamed(m.cfg.Cookie.Name) {
+	idLen := base64.RawURLEncoding.EncodedLen(m.cfg.IDLength)
+	for i, c := range r.CookiesNamed(m.cfg.Cookie.Name) {
 		had = true
-		v := c.Value
-		if len(v) > maxCookieValue {
-			continue
+		if i == maxCookieCandidates {
+			break
 		}
+		v := c.Value
 		id, key := v, 0
 		if m.signer != nil {
 			var ok bool
+			if len(v) != m.signer.SignedLen(idLen) {
+				if len(v) <= maxCookieValue {
+					m.warnOtherSigner(v)
+				}
+				continue
+			}
 			if id, key, ok = m.signer.Verify(v); !ok {
 				m.warnOtherSigner(v)
 				continue
 			}
+		}
+		if len(id) != idLen {
+			continue
 		}
 		if !validID(id) {
 			continue
@@ -124,9 +144,18 @@ func (m *Manager) cookieHeader(id, value string, permanent bool, ttl time.Durati
 	return b.String()
 }
 
-// setCookie adds a Set-Cookie header to the response. The caller holds
-// s.mu.
-func (s *Session) setCookie(value string) { s.h.w.Header().Add("Set-Cookie", value) }
+// setCookie adds a Set-Cookie header to the response, and Cache-Control:
+// private unless the app set a Cache-Control, so that no shared cache
+// stores a response that hands out a session (OWASP). The header's value
+// is the Handle's, so it costs no allocation. The caller holds s.mu.
+func (s *Session) setCookie(value string) {
+	hd := s.h.w.Header()
+	hd.Add("Set-Cookie", value)
+	if _, ok := hd["Cache-Control"]; !ok {
+		s.h.private = [1]string{"private"}
+		hd["Cache-Control"] = s.h.private[:]
+	}
+}
 
 // addVaryCookie adds "Vary: Cookie" unless the response already varies on
 // Cookie. The caller holds s.mu.

@@ -26,7 +26,8 @@ func newID(n int) string {
 
 // validID reports whether id could have been made by newID (or by
 // Flask-Session): base64url characters only, of a plausible length. It keeps
-// client-chosen bytes out of store keys.
+// client-chosen bytes out of store keys; readCookie also requires the exact
+// length of Config.IDLength.
 func validID(id string) bool {
 	if len(id) < base64.RawURLEncoding.EncodedLen(minIDLength) || len(id) > maxIDChars {
 		return false

@@ -73,22 +73,25 @@ func (s *Session) loadRecord() bool {
 		found bool
 		err   error
 	)
+	ctx := &s.h.load
+	ctx.start(r.Context(), time.Now().Add(LoadTimeout))
 	// A record refreshed within the interval gets a plain read; one due a
 	// refresh gets it in the load's round trip, when the store can.
 	now, every := m.now(), m.cfg.RefreshInterval
 	due := every > 0 && !m.refreshed.recent(key, now, every)
 	if due && m.loadToucher != nil {
-		p := m.probe(r.Context(), OpLoadTouch, 1, 0)
+		p := m.probe(ctx, OpLoadTouch, 1, 0)
 		rec, found, err = m.loadToucher.LoadTouch(p.ctx, key, m.cfg.Lifetime)
 		p.loaded(found, len(rec.Data), err)
 		if err == nil && found {
 			m.refreshed.add(key, now, every)
 		}
 	} else {
-		p := m.probe(r.Context(), OpLoad, 1, 0)
+		p := m.probe(ctx, OpLoad, 1, 0)
 		rec, found, err = m.cfg.Store.Load(p.ctx, key)
 		p.loaded(found, len(rec.Data), err)
 	}
+	ctx.release()
 	if err != nil {
 		s.state, s.err = unreadable, s.redactLocked(fmt.Errorf("%w: %w", ErrStoreLoad, err))
 		s.values = make(map[string]any)
@@ -377,18 +380,15 @@ func (s *Session) redactLocked(err error) error {
 			msg = strings.ReplaceAll(msg, id, "[session-id]")
 		}
 	}
-	return &redactedError{err: err, msg: msg}
+	return newRedacted(err, msg, func(text string) bool {
+		for _, id := range ids {
+			if id != "" && strings.Contains(text, id) {
+				return true
+			}
+		}
+		return false
+	})
 }
-
-// redactedError is an error whose text holds no session ID. It unwraps to
-// the original, for errors.Is and errors.As.
-type redactedError struct {
-	err error
-	msg string
-}
-
-func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.err }
 
 // innermostType names the type of the error at the end of err's chain,
 // such as "*json.SyntaxError", for a log that must not quote its message.

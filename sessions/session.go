@@ -92,6 +92,9 @@ func (s *Session) Set(key string, value any) {
 		}
 	case keyCreated, keyTied, keyRef, keyUserAgent, keyIP:
 	default:
+		if key == s.m.cfg.UserKey {
+			s.userChange(userName(value))
+		}
 		s.values[key] = value
 		s.changes.mark(key)
 		return
@@ -110,6 +113,9 @@ func (s *Session) Pop(key string) (any, bool) {
 	}
 	v, ok := s.values[key]
 	if ok {
+		if key == s.m.cfg.UserKey {
+			s.userChange("")
+		}
 		delete(s.values, key)
 		s.changes.mark(key)
 	}
@@ -130,11 +136,12 @@ func (s *Session) Len() int {
 
 // Clear removes every key, those other requests set concurrently
 // included: the record is deleted and the cookie expired at commit, unless
-// values are set afterwards (saved under the same ID). Destroy ends a
-// session.
+// values are set afterwards (saved under the same ID, or a new one if the
+// session named a user: see SetUser). Destroy ends a session.
 func (s *Session) Clear() {
 	defer s.locked().Unlock()
 	if s.writable() && (len(s.values) > 0 || s.state == stored) {
+		s.userChange("")
 		clear(s.values)
 		s.changes.clear()
 	}
@@ -187,9 +194,13 @@ func (s *Session) MarkModified() {
 // that an ID planted before (session fixation) is worth nothing.
 func (s *Session) Regenerate() {
 	defer s.locked().Unlock()
-	if !s.writable() {
-		return
+	if s.writable() {
+		s.regenerate()
 	}
+}
+
+// regenerate is Regenerate under the lock, on a writable session.
+func (s *Session) regenerate() {
 	s.retire(true)
 	s.newKey()
 	s.changes.forced = true

@@ -69,3 +69,37 @@ type LoadToucher interface {
 	// one round trip. A missing record is not created.
 	LoadTouch(ctx context.Context, key string, ttl time.Duration) (rec Record, found bool, err error)
 }
+
+// userHintKey is the context key of the user hint.
+type userHintKey struct{}
+
+// WithUserHint returns ctx marked as the context of a write whose record
+// names a user (a logged-in session). The lifecycle marks the context of
+// every Create and Replace of a session that names a user, so that a store
+// with a bound on its records (filestore's threshold, memstore's
+// WithMaxSessions) can evict anonymous sessions before logged-in ones. A
+// Store need not look at it; tests and tools writing records may set it.
+func WithUserHint(ctx context.Context) context.Context {
+	return context.WithValue(ctx, userHintKey{}, true)
+}
+
+// HasUserHint reports whether ctx, the context of a Create or Replace, is
+// marked by WithUserHint or by the lifecycle: the record being written
+// names a user. A store that must evict live records to stay within a
+// bound keeps the hint with the record and evicts those without it first.
+func HasUserHint(ctx context.Context) bool {
+	v, _ := ctx.Value(userHintKey{}).(bool)
+	return v
+}
+
+// userHintContext is the context of a write whose record names a user,
+// kept in the Handle so that marking it costs no allocation.
+type userHintContext struct{ context.Context }
+
+// Value reports the hint, and asks the parent for any other key.
+func (c *userHintContext) Value(key any) any {
+	if key == (userHintKey{}) {
+		return true
+	}
+	return c.Context.Value(key)
+}

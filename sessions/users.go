@@ -90,9 +90,12 @@ func (m *Manager) userRecords(ctx context.Context, user string) ([]userRecord, e
 
 // UserSessions lists the live sessions of user, most recently seen first,
 // at the cost of one listing of that user's index, never a scan of the
-// store. A handler can call Session.UserSessions, which marks the current
+// store. The listing is bounded by LoadTimeout, as Revoke and RevokeAll
+// are. A handler can call Session.UserSessions, which marks the current
 // session.
 func (m *Manager) UserSessions(ctx context.Context, user string) ([]UserSession, error) {
+	ctx, cancel := bounded(ctx)
+	defer cancel()
 	recs, err := m.userRecords(ctx, user)
 	if err != nil {
 		return nil, err
@@ -143,6 +146,8 @@ func (m *Manager) RevokeAll(ctx context.Context, user, except string) (int, erro
 // new one before the delete, and the next listing finds it by its Ref. So
 // revoke lists again until a pass ends nothing.
 func (m *Manager) revoke(ctx context.Context, user string, match func(ref string) bool) (int, error) {
+	ctx, cancel := bounded(ctx)
+	defer cancel()
 	refs := map[string]bool{} // the sessions ended, each counted once under its IDs
 	for pass := 0; pass < revokePasses; pass++ {
 		recs, err := m.userRecords(ctx, user)
@@ -202,7 +207,7 @@ func redactKeys(err error, prefix string) error {
 		return err
 	}
 	b.WriteString(msg)
-	return &redactedError{err: err, msg: b.String()}
+	return newRedacted(err, b.String(), func(text string) bool { return strings.Contains(text, prefix) })
 }
 
 // User returns the user the session is tied to: the value under
@@ -216,17 +221,45 @@ func (s *Session) User() string {
 }
 
 // SetUser sets Config.UserKey to user at login, or deletes it with "";
-// with Users, the user's index follows at commit. Call Regenerate
-// with it at login, and Destroy rather than SetUser("") at logout.
-func (s *Session) SetUser(user string) {
-	key := DefaultUserKey
-	if s.m != nil {
-		key = s.m.cfg.UserKey
+// with Users, the user's index follows at commit. A change of user on a
+// stored session gives it a new ID, as Regenerate does, so that a cookie
+// planted before the login cannot read the logged-in session; calling
+// Regenerate too costs nothing more. Setting or deleting Config.UserKey
+// with Set, Delete or Pop does the same. Prefer Destroy to SetUser("") at
+// logout.
+func (s *Session) SetUser(user string) { s.setUser(user, true) }
+
+// SetUserKeepingID is SetUser without the new ID: the session keeps its
+// ID across the change of user. Anyone who held the cookie before holds
+// the new user's session after: use it only when the ID is known to be
+// the user's own (for example when switching between accounts of one
+// person already logged in), never at a login.
+func (s *Session) SetUserKeepingID(user string) { s.setUser(user, false) }
+
+func (s *Session) setUser(user string, regenerate bool) {
+	defer s.locked().Unlock()
+	if !s.writable() {
+		return
 	}
-	if user == "" {
-		s.Delete(key)
+	key := s.m.cfg.UserKey
+	if regenerate {
+		s.userChange(user)
+	}
+	if user != "" {
+		s.values[key] = user
+	} else if _, ok := s.values[key]; ok {
+		delete(s.values, key)
 	} else {
-		s.Set(key, user)
+		return
+	}
+	s.changes.mark(key)
+}
+
+// userChange gives a stored session a new ID when the user it names is
+// about to become user. The caller holds the lock and checked writable.
+func (s *Session) userChange(user string) {
+	if s.state == stored && s.m.userOf(s.values) != user {
+		s.regenerate()
 	}
 }
 

@@ -347,7 +347,8 @@ func TestUsersNeedsUserIndex(t *testing.T) {
 }
 
 // A listing while a login is on its way (tied, its record not yet
-// written) does not take the login's tie away.
+// written) does not take the login's tie away. The login keeps its ID, so
+// that its write is a Replace the test can hook.
 func TestListingDuringLoginKeepsTie(t *testing.T) {
 	h, is := newIndexHarness(t, nil)
 	anon := h.login(map[string]any{"a": 1})
@@ -360,7 +361,7 @@ func TestListingDuringLoginKeepsTie(t *testing.T) {
 			t.Errorf("listing during the login = %v, %v; want none yet", list, err)
 		}
 	}
-	h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) { s.SetUser("ann") }, anon)
+	h.serve(func(_ http.ResponseWriter, _ *http.Request, s *Session) { s.SetUserKeepingID("ann") }, anon)
 	if !listed {
 		t.Fatal("the listing did not run between the login's tie and its write")
 	}

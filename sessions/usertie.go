@@ -125,8 +125,11 @@ func (t *userTies) untie(ctx context.Context, s *Session, user, key string) {
 // userOf returns the user the values name under UserKey: a string, or an
 // integer in decimal (as a Go app may store a numeric ID; Flask-Login
 // stores strings). "" means no user.
-func (m *Manager) userOf(values map[string]any) string {
-	switch v := values[m.cfg.UserKey].(type) {
+func (m *Manager) userOf(values map[string]any) string { return userName(values[m.cfg.UserKey]) }
+
+// userName returns the user a value under UserKey names.
+func userName(v any) string {
+	switch v := v.(type) {
 	case nil:
 		return ""
 	case string:

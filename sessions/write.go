@@ -157,6 +157,9 @@ func (s *Session) attempt(ctx context.Context, op writeOp, key string, data []by
 	if limit := s.m.cfg.MaxRecordSize; limit > 0 && len(data) > limit {
 		return nil, fmt.Errorf("%w: %d bytes, over %d", ErrTooLarge, len(data), limit)
 	}
+	if s.m.userOf(s.values) != "" {
+		ctx = s.h.userHint(ctx)
+	}
 	var err error
 	if op == opCreate {
 		p := s.m.probe(ctx, OpCreate, try, len(data))

@@ -131,8 +131,9 @@
 // The Store implements sessions.UserIndex, for Config.Users: the
 // sessions of a user can be listed and revoked at a cost proportional to
 // that user's sessions, never a scan of the table. Each user's index is an
-// item of its own in the same table, with id = key prefix + "user:" + the
-// user (no session ID holds ":", so it never meets a session's id), and one
+// item of its own in the same table, with id = key prefix + "user-sha256:"
+// + the SHA-256 of the user ID in hex, so the table's keys show no user ID
+// (no session ID holds ":", so it never meets a session's id), and one
 // attribute per session: "s:" + the session's key, holding its expiry in
 // Unix milliseconds as the index last learnt it, plus a version counter,
 // ver. The item has no expiration, so neither time to live nor Flask-Session
@@ -151,6 +152,14 @@
 // Tie and Untie check the entries whose recorded expiry has passed (up to
 // 100 at a time) and remove them, or record the session's new expiry if
 // it was refreshed meanwhile. An index left empty is deleted.
+//
+// Migrating: earlier versions named the index item key prefix + "user:" +
+// the raw user ID, and those items are no longer read, so sessions tied
+// before the upgrade are missing from listings and revocations until they
+// log in again. To carry them over, with the app stopped, copy each such
+// item (a Scan with begins_with(id, "session:user:")) to the id key prefix
+// + "user-sha256:" + hex(SHA-256(user ID)), attributes unchanged, and
+// delete the old one.
 //
 //	Tie          UpdateItem SET the entry, ADD 1 to ver, ReturnValues ALL_NEW: 1 request;
 //	             3 when entries are due (BatchGetItem, UpdateItem)

@@ -14,7 +14,7 @@ type Option func(*Store)
 // the app's sessions.Config.KeyPrefix (Flask's SESSION_KEY_PREFIX).
 // Without it, or with an empty prefix, it is sessions.DefaultKeyPrefix,
 // "session:". Only the user index uses it: a user's index is the item
-// whose id is the key prefix + "user:" + the user. Record keys come from
+// whose id is the key prefix + "user-sha256:" + the user's hash. Record keys come from
 // the session core whole, whatever this option says.
 func WithKeyPrefix(prefix string) Option {
 	return func(s *Store) {

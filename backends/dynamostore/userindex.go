@@ -2,6 +2,8 @@ package dynamostore
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -18,7 +20,8 @@ import (
 
 // The user index (sessions.UserIndex): each user's sessions are listed in
 // an item of their own in the sessions' table, whose id is the key prefix
-// + "user:" + the user (no session key looks like it: session IDs hold no
+// + "user-sha256:" + the SHA-256 of the user ID in hex (no user ID shows in
+// the table's keys; no session key looks like it: session IDs hold no
 // ":"). Each entry is an attribute of that item, named entryPrefix + the
 // session's storage key, whose value (N) is the session's expiry in Unix
 // milliseconds as the index last learnt it. A counter, attrVer, goes up at
@@ -40,8 +43,10 @@ const (
 	entryPrefix = "s:"
 	// attrVer counts the writes of a user's index item.
 	attrVer = "ver"
-	// userInfix follows the key prefix in the id of a user's index item.
-	userInfix = "user:"
+	// userInfix follows the key prefix in the id of a user's index item,
+	// before the user's hash. Versions before the IDs were hashed used
+	// "user:" and the raw ID; those items are no longer read.
+	userInfix = "user-sha256:"
 	// pruneBatch bounds the entries one Tie or Untie checks, so that a
 	// login never pays for a long backlog at once; a listing checks all.
 	pruneBatch = 100
@@ -54,8 +59,11 @@ const (
 	maxKeySize = 2048
 )
 
-// userItemKey returns the id of user's index item.
-func (s *Store) userItemKey(user string) string { return s.prefix + userInfix + user }
+// userItemKey returns the id of user's index item: the user ID is hashed.
+func (s *Store) userItemKey(user string) string {
+	sum := sha256.Sum256([]byte(user))
+	return s.prefix + userInfix + hex.EncodeToString(sum[:])
+}
 
 // checkUser refuses a user ID DynamoDB cannot hold in a key: empty, not
 // UTF-8 (DynamoDB strings are UTF-8, so two different invalid IDs could

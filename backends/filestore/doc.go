@@ -18,7 +18,8 @@
 //
 //   - WithThreshold(n): at most about n session files (default 500, 0 for no
 //     limit). Past it, Create removes expired files first, then the sessions
-//     that expire soonest.
+//     that name no user, then those that do, the least recently used first
+//     within each (see Threshold below).
 //   - WithFileMode(m): permission of session files (default 0600).
 //   - WithCleanupInterval(d): a background sweep of expired files every d
 //     (default off), stopped by Close.
@@ -56,6 +57,20 @@
 // the sessions package that logs it and leaves the file alone. It goes the
 // way of any live record: it is removed when it expires, is deleted, or is
 // evicted past the threshold.
+//
+// # Threshold
+//
+// The store learns which sessions name a user from the sessions package:
+// it marks the context of each Create and Replace of a logged-in session
+// (sessions.HasUserHint), and the store keeps that mark in the record's
+// header (LoadTouch keeps it too). Past the threshold, anonymous sessions
+// are evicted before logged-in ones, so anonymous traffic alone cannot log
+// anyone out. What a threshold can still evict: logged-in sessions, least
+// recently used first, once no anonymous session is left to evict (more
+// logged-in users than the threshold, or anonymous sessions that keep
+// coming faster than they age); and, among the anonymous ones, the least
+// recently used, such as a cart of a visitor who has not logged in. Size
+// the threshold for the logged-in users you expect, or set 0.
 //
 // # Interfaces
 //

@@ -31,8 +31,9 @@ func defaultOptions() options {
 
 // WithThreshold sets how many session files the directory may hold before
 // Create prunes it: expired and corrupt files first, then the sessions that
-// expire soonest, down to 90% of n so that pruning is not paid on every
-// Create. Zero means no limit; a negative n makes New fail. The count is kept
+// name no user, then those that do, each the least recently used first,
+// down to 90% of n so that pruning is not paid on every Create (see the
+// package documentation, "Threshold"). Zero means no limit; a negative n makes New fail. The count is kept
 // in memory and corrected at each prune, so with several processes sharing
 // the directory the limit is approximate.
 func WithThreshold(n int) Option {

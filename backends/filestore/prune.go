@@ -23,6 +23,7 @@ type liveFile struct {
 	name    string
 	stripe  uint8
 	expires int64
+	named   bool // the session names a user: evicted after those that do not
 }
 
 // DeleteExpired removes every expired or corrupt session file, with its
@@ -49,9 +50,12 @@ func (s *Store) DeleteExpired(ctx context.Context) (int64, error) {
 }
 
 // prune runs after a Create has taken the file count past the threshold. It
-// removes expired and corrupt files, then the live sessions that expire
-// soonest, until 90% of the threshold is left, so that the next prune is a
-// while away. keep is the file just created, which is never evicted. Only
+// removes expired and corrupt files, then live sessions until 90% of the
+// threshold is left, so that the next prune is a while away: those that
+// name no user before those that do, and among each the least recently
+// used (the soonest to expire, since each use sets the expiry a Lifetime
+// ahead) first. So anonymous traffic cannot push logged-in users out while
+// anonymous sessions remain to evict. keep is the file just created, which is never evicted. Only
 // one prune runs at a time; a Create that finds one running does not wait.
 // Errors are dropped: the Create itself has succeeded, and the next one
 // tries again.
@@ -71,6 +75,12 @@ func (s *Store) prune(ctx context.Context, keep string) {
 	if remaining > target {
 		live = slices.DeleteFunc(live, func(f liveFile) bool { return f.name == keep })
 		slices.SortFunc(live, func(a, b liveFile) int {
+			if a.named != b.named {
+				if a.named {
+					return 1
+				}
+				return -1
+			}
 			return cmp.Compare(a.expires, b.expires)
 		})
 		for _, f := range live {
@@ -128,7 +138,7 @@ func (s *Store) scan(ctx context.Context) ([]liveFile, int64, error) {
 				live = append(live, liveFile{name: name, stripe: stripe})
 			}
 		default:
-			live = append(live, liveFile{name: name, stripe: stripe, expires: h.expires})
+			live = append(live, liveFile{name: name, stripe: stripe, expires: h.expires, named: h.named})
 		}
 	}
 	return live, removed, firstErr

@@ -12,7 +12,7 @@ import (
 //
 //	offset  size  field
 //	0       4     magic "SSES"
-//	4       1     version, 1
+//	4       1     version: 1, or 2 for a record whose session names a user
 //	5       8     expiry, Unix time in nanoseconds, big-endian int64
 //	13      8     data length in bytes, big-endian uint64
 //	21      4     CRC-32C of the data, big-endian
@@ -27,11 +27,16 @@ import (
 // bytes) is never decoded here: a well-framed record is returned as it is,
 // whether or not the caller's codec can read it.
 //
+// Versions 1 and 2 have the same layout. Version 2 says that the write
+// that stored the record carried sessions.HasUserHint (the session names a
+// user), so that the threshold evicts it after the anonymous sessions.
+//
 // LoadTouch rewrites the 29-byte header in place (expiry and header checksum);
-// the data and its checksum stay as they are.
+// the data, its checksum and the version stay as they are.
 const (
 	recordMagic   = "SSES"
 	recordVersion = 1
+	namedVersion  = 2 // recordVersion, for a record whose session names a user
 	headerSize    = 29
 )
 
@@ -46,11 +51,12 @@ type header struct {
 	expires int64  // Unix nanoseconds
 	length  uint64 // length of the data that follows
 	dataCRC uint32 // CRC-32C of that data
+	named   bool   // the session names a user (version 2)
 }
 
 // newHeader returns the header of a record holding data until expires.
-func newHeader(data []byte, expires int64) header {
-	return header{expires: expires, length: uint64(len(data)), dataCRC: crc32.Checksum(data, crcTable)}
+func newHeader(data []byte, expires int64, named bool) header {
+	return header{expires: expires, length: uint64(len(data)), dataCRC: crc32.Checksum(data, crcTable), named: named}
 }
 
 // encode returns the header's bytes.
@@ -58,6 +64,9 @@ func (h header) encode() [headerSize]byte {
 	var b [headerSize]byte
 	copy(b[0:4], recordMagic)
 	b[4] = recordVersion
+	if h.named {
+		b[4] = namedVersion
+	}
 	binary.BigEndian.PutUint64(b[5:13], uint64(h.expires))
 	binary.BigEndian.PutUint64(b[13:21], h.length)
 	binary.BigEndian.PutUint32(b[21:25], h.dataCRC)
@@ -74,8 +83,8 @@ func parseHeader(b []byte) (header, error) {
 	if string(b[0:4]) != recordMagic {
 		return header{}, fmt.Errorf("%w: magic %q, want %q", errBadRecord, b[0:4], recordMagic)
 	}
-	if b[4] != recordVersion {
-		return header{}, fmt.Errorf("%w: unknown version %d, want %d", errBadRecord, b[4], recordVersion)
+	if b[4] != recordVersion && b[4] != namedVersion {
+		return header{}, fmt.Errorf("%w: unknown version %d, want %d or %d", errBadRecord, b[4], recordVersion, namedVersion)
 	}
 	if got, want := crc32.Checksum(b[0:25], crcTable), binary.BigEndian.Uint32(b[25:29]); got != want {
 		return header{}, fmt.Errorf("%w: header checksum %08x, want %08x", errBadRecord, got, want)
@@ -84,6 +93,7 @@ func parseHeader(b []byte) (header, error) {
 		expires: int64(binary.BigEndian.Uint64(b[5:13])),
 		length:  binary.BigEndian.Uint64(b[13:21]),
 		dataCRC: binary.BigEndian.Uint32(b[21:25]),
+		named:   b[4] == namedVersion,
 	}, nil
 }
 
@@ -115,6 +125,6 @@ func parseRecord(b []byte) (expires int64, data []byte, err error) {
 
 // appendRecord appends the record file of data, expiring at expires, to dst.
 func appendRecord(dst, data []byte, expires int64) []byte {
-	h := newHeader(data, expires).encode()
+	h := newHeader(data, expires, false).encode()
 	return append(append(dst, h[:]...), data...)
 }

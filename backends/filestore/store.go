@@ -217,7 +217,7 @@ func (s *Store) write(ctx context.Context, op, key string, old *sessions.Record,
 		return fmt.Errorf("filestore: %s %q: ttl %v is not positive", op, key, ttl)
 	}
 	p, stripe := s.path(key)
-	tmp, err := s.writeTemp(data, expiry(time.Now(), ttl))
+	tmp, err := s.writeTemp(data, expiry(time.Now(), ttl), sessions.HasUserHint(ctx))
 	if err != nil {
 		return fmt.Errorf("filestore: %s %q: %w", op, key, err)
 	}
@@ -391,8 +391,8 @@ func (s *Store) classify(err error) error {
 }
 
 // writeTemp writes a record to a new temporary file in the directory, with
-// the store's mode, and returns its path.
-func (s *Store) writeTemp(data []byte, expires int64) (path string, err error) {
+// the store's mode, and returns its path. named: the session names a user.
+func (s *Store) writeTemp(data []byte, expires int64, named bool) (path string, err error) {
 	f, err := os.CreateTemp(s.dir, tempPrefix+"*")
 	if err != nil {
 		return "", err
@@ -403,7 +403,7 @@ func (s *Store) writeTemp(data []byte, expires int64) (path string, err error) {
 			_ = os.Remove(f.Name())
 		}
 	}()
-	h := newHeader(data, expires).encode()
+	h := newHeader(data, expires, named).encode()
 	if _, err := f.Write(h[:]); err != nil {
 		return "", err
 	}

@@ -13,6 +13,12 @@
 //   - WithCleanupInterval(d) sets how often a background goroutine removes
 //     expired records (default one minute; zero or less turns it off, and
 //     DeleteExpired then frees memory when you call it).
+//   - WithMaxSessions(n) bounds the store to about n records (default no
+//     bound). Past it, a Create removes expired records, then the sessions
+//     that name no user, then those that do, the least recently used first
+//     within each, down to 90% of n. Anonymous traffic (bots, crawlers)
+//     then cannot push logged-in users out while anonymous sessions remain;
+//     logged-in sessions go only when they alone exceed the bound.
 //
 // # Expiry
 //

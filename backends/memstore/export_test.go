@@ -9,3 +9,15 @@ func IndexEntries(s *Store, user string) int {
 	defer ix.mu.Unlock()
 	return len(ix.byUser[user])
 }
+
+// Len returns how many records s holds, expired ones included.
+func (s *Store) Len() int {
+	n := 0
+	for i := range s.records.shards {
+		sh := &s.records.shards[i]
+		sh.mu.RLock()
+		n += len(sh.m)
+		sh.mu.RUnlock()
+	}
+	return n
+}

@@ -32,6 +32,7 @@ type records struct {
 	epoch  time.Time // monotonic origin of every expiry
 	shards [shardCount]shard
 	index  userIndex // the keys tied to each user (see userindex.go)
+	bound  bound     // WithMaxSessions (see bound.go)
 }
 
 // shard is one part of the map with its own lock.
@@ -49,6 +50,7 @@ type entry struct {
 	data    []byte
 	expires int64    // nanoseconds since records.epoch
 	users   []string // the users whose index holds the key; usually none or one
+	named   bool     // the session names a user (sessions.HasUserHint): evicted last
 }
 
 // New returns an empty Store. Unless WithCleanupInterval turns it off, a
@@ -59,6 +61,7 @@ func New(opts ...Option) *Store {
 		opt(&o)
 	}
 	r := &records{seed: maphash.MakeSeed(), epoch: time.Now()}
+	r.bound.max = o.maxSessions
 	r.index.byUser = make(map[string]map[string]struct{})
 	for i := range r.shards {
 		r.shards[i].m = make(map[string]entry)
@@ -113,16 +116,20 @@ func (s *Store) Create(ctx context.Context, key string, data []byte, ttl time.Du
 	data = clone(data)
 	sh := r.shard(key)
 	sh.mu.Lock()
-	defer sh.mu.Unlock()
 	e, ok := sh.m[key]
 	if ok && e.expires > r.now() {
+		sh.mu.Unlock()
 		return fmt.Errorf("memstore: create %q: %w", key, sessions.ErrConflict)
 	}
 	if ok {
 		r.index.remove(key, e.users...)
 	}
-	sh.m[key] = entry{data: data, expires: r.deadline(ttl)}
+	sh.m[key] = entry{data: data, expires: r.deadline(ttl), named: sessions.HasUserHint(ctx)}
 	sh.peak = max(sh.peak, len(sh.m))
+	sh.mu.Unlock()
+	if !ok {
+		r.bound.added(r, key)
+	}
 	return nil
 }
 
@@ -150,7 +157,7 @@ func (s *Store) Replace(ctx context.Context, key string, old sessions.Record, da
 	if !ok || e.expires <= r.now() || !bytes.Equal(e.data, old.Data) {
 		return fmt.Errorf("memstore: replace %q: %w", key, sessions.ErrConflict)
 	}
-	sh.m[key] = entry{data: data, expires: r.deadline(ttl), users: e.users}
+	sh.m[key] = entry{data: data, expires: r.deadline(ttl), users: e.users, named: sessions.HasUserHint(ctx)}
 	return nil
 }
 

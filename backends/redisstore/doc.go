@@ -183,16 +183,30 @@
 // user's sessions, never a scan. Records are not changed for it: each user
 // has one more key, a sorted set, beside them:
 //
-//	prefix + "user:" + user   sorted set, no TTL
-//	  member                  a session's storage key (prefix + ID)
-//	  score                   that record's expiry in Unix ms, as the index
-//	                          last learnt it, on the clock of the Redis
-//	                          server that holds the set
+//	prefix + "user-sha256:" + hex(SHA-256(user))   sorted set, no TTL
+//	  member      a session's storage key (prefix + ID)
+//	  score       that record's expiry in Unix ms, as the index last learnt
+//	              it, on the clock of the Redis server that holds the set
 //
-// The prefix is WithKeyPrefix's, "session:" by default, so that the index
-// of user 42 is "session:user:42"; sessions.New requires it to be the
-// Config's KeyPrefix. User IDs are binary-safe, and no
+// The prefix is WithKeyPrefix's, "session:" by default; sessions.New
+// requires it to be the Config's KeyPrefix. The user ID is hashed, so key
+// names show no user ID (an e-mail address, say), and a user ID holding
+// braces cannot choose its Cluster slot. User IDs are binary-safe, and no
 // session key can be a user key: session IDs never hold a ':'.
+//
+// Migrating: earlier versions named the set prefix + "user:" + user, with
+// the raw ID, and those keys are no longer read, so sessions tied before
+// the upgrade are missing from listings and revocations until they log in
+// again. To carry them over, rename each such key to its hashed name while
+// the app is stopped (RENAME is atomic; on Cluster, ZRANGE ... WITHSCORES
+// then ZADD into the new key and DEL the old one), for example:
+//
+//	redis-cli --scan --pattern 'session:user:*' | while read -r k; do
+//	  u=${k#session:user:}
+//	  redis-cli RENAME "$k" "session:user-sha256:$(printf %s "$u" | sha256sum | cut -d' ' -f1)"
+//	done
+//
+// (a user ID with newlines or binary bytes needs a program instead).
 //
 // The set has no TTL. A record's TTL moves at every refresh (LoadTouch,
 // Replace) without the index hearing of it, so a TTL on the set

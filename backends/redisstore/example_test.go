@@ -56,7 +56,7 @@ func Example_userIndex() {
 	m, err := sessions.New(sessions.Config{
 		Store:     store,
 		SecretKey: []byte("a secret key of at least 32 bytes!"),
-		KeyPrefix: "myapp:", // records "myapp:<id>", the index of user 42 "myapp:user:42"
+		KeyPrefix: "myapp:", // records "myapp:<id>", the index of user 42 "myapp:user-sha256:<hex SHA-256 of "42">"
 		Users:     &sessions.UserIndexConfig{},
 	})
 	if err != nil {
@@ -64,7 +64,7 @@ func Example_userIndex() {
 		return
 	}
 	ctx := context.Background()
-	// EVALSHA <list script> 1 myapp:user:42, then GET and PTTL of each
+	// EVALSHA <list script> 1 myapp:user-sha256:…, then GET and PTTL of each
 	// session, pipelined: two round trips.
 	list, err := m.UserSessions(ctx, "42")
 	if err != nil {

@@ -78,7 +78,8 @@ func TestKeyPrefixOfConfig(t *testing.T) {
 		}
 		return n == 1
 	}
-	for key, want := range map[string]bool{p + id: true, p + "user:" + user: true, sessions.DefaultKeyPrefix + "user:" + user: false} {
+	ukey := redisstore.UserKeyOf(s, user)
+	for key, want := range map[string]bool{p + id: true, ukey: true, sessions.DefaultKeyPrefix + strings.TrimPrefix(ukey, p): false} {
 		if got := exists(key); got != want {
 			t.Errorf("after the login, key %q exists: %v, want %v", key, got, want)
 		}
@@ -87,7 +88,7 @@ func TestKeyPrefixOfConfig(t *testing.T) {
 	r := httptest.NewRequest(http.MethodGet, "/logout", nil)
 	r.AddCookie(cookies[0])
 	h.ServeHTTP(httptest.NewRecorder(), r)
-	for _, key := range []string{p + id, p + "user:" + user} {
+	for _, key := range []string{p + id, ukey} {
 		if exists(key) {
 			t.Errorf("after the logout, key %q is still there", key)
 		}

@@ -42,7 +42,8 @@ func WithWaitReplicas(replicas int, timeout time.Duration) Option {
 // the app's sessions.Config.KeyPrefix, which sessions.New requires it to
 // match (see KeyPrefix). Without it, or with an empty prefix, it is
 // sessions.DefaultKeyPrefix, "session:", the Config's default too. Only
-// the user index uses it: user's index is the key prefix + "user:" + user.
+// the user index uses it: user's index is the key prefix + "user-sha256:" +
+// the SHA-256 of the user ID in hex.
 // Record keys come from the session core whole.
 func WithKeyPrefix(prefix string) Option {
 	return func(s *Store) {

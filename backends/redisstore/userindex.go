@@ -2,6 +2,8 @@ package redisstore
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
@@ -14,7 +16,9 @@ import (
 )
 
 // The user index: each user's sessions are a sorted set under
-// prefix + "user:" + user, whose members are the sessions' storage keys and
+// prefix + "user-sha256:" + the SHA-256 of the user ID in lowercase hex
+// (so no key name shows a user ID, and no user ID picks its own Cluster
+// slot with braces), whose members are the sessions' storage keys and
 // whose scores are their records' expiry in Unix milliseconds, as the
 // index last learnt it, on the clock of the Redis server that holds the
 // set. The set has no TTL of its own: a record's TTL moves on every
@@ -117,8 +121,16 @@ type entry struct {
 	ms    float64 // score, parsed
 }
 
-// userKey returns the key of user's index.
-func (s *Store) userKey(user string) string { return s.prefix + "user:" + user }
+// userKey returns the key of user's index: the user ID is hashed.
+func (s *Store) userKey(user string) string {
+	sum := sha256.Sum256([]byte(user))
+	return s.prefix + userKeyInfix + hex.EncodeToString(sum[:])
+}
+
+// userKeyInfix follows the prefix in the key of a user's index. Versions
+// before the IDs were hashed wrote prefix + "user:" + the raw ID; those
+// keys are no longer read (see the package documentation, "Migrating").
+const userKeyInfix = "user-sha256:"
 
 // Tie adds key to user's index, to expire after ttl as its record does, in
 // one round trip: EVALSHA of a script on the user's index that adds the

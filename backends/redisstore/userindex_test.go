@@ -37,7 +37,7 @@ func indexStore(t *testing.T, rdb redis.UniversalClient, opts ...redisstore.Opti
 func dropIndexes(t testing.TB, rdb redis.UniversalClient, p string) {
 	ctx := context.Background()
 	del := func(ctx context.Context, c *redis.Client) error {
-		iter := c.Scan(ctx, 0, p+"user:*", 100).Iterator()
+		iter := c.Scan(ctx, 0, p+"user*", 100).Iterator()
 		for iter.Next(ctx) {
 			if err := c.Del(ctx, iter.Val()).Err(); err != nil {
 				return err
@@ -151,14 +151,14 @@ func create(t testing.TB, s *redisstore.Store, user, key string, ttl time.Durati
 }
 
 // TestUserIndexLayout checks the raw index: a sorted set under prefix +
-// "user:" + user, without a TTL, whose members are the tied keys and whose
+// "user-sha256:" + the user's hash, without a TTL, whose members are the tied keys and whose
 // scores their expiry in Unix ms on the server's clock; Tie re-scores,
 // Untie removes, and the set goes with its last member.
 func TestUserIndexLayout(t *testing.T) {
 	ctx := context.Background()
 	rdb := newClient(t, redisAddr(t))
 	s, p := indexStore(t, rdb)
-	ukey := p + "user:alice"
+	ukey := p + "user-sha256:2bd806c97f0e00af1a1fc3328fa763a9269723c8db8fac4f93af71db186d6e90" // SHA-256 of "alice"
 	if got := redisstore.UserKeyOf(s, "alice"); got != ukey {
 		t.Fatalf("user key %q; want %q", got, ukey)
 	}
@@ -222,11 +222,11 @@ func TestUserIndexLayout(t *testing.T) {
 		if err := s.Tie(ctx, user, k, time.Hour); err != nil {
 			t.Fatalf("Tie(%q): %v", user, err)
 		}
-		if got := members(zset(t, rdb, p+"user:"+user)); !slices.Contains(got, k) {
+		if got := members(zset(t, rdb, redisstore.UserKeyOf(s, user))); !slices.Contains(got, k) {
 			t.Errorf("the index of %q = %q; want it to hold %s", user, got, k)
 		}
 	}
-	if got := members(zset(t, rdb, p+"user:bob")); len(got) != 1 {
+	if got := members(zset(t, rdb, redisstore.UserKeyOf(s, "bob"))); len(got) != 1 {
 		t.Errorf("the index of bob = %q; want only its own key", got)
 	}
 
@@ -257,7 +257,7 @@ func TestUserIndexTiePrunes(t *testing.T) {
 	warmPipelines(t, rdb)
 	loadIndexScripts(t, rdb)
 	s, p := indexStore(t, rdb)
-	ukey := p + "user:alice"
+	ukey := redisstore.UserKeyOf(s, "alice")
 	dead, refreshed, live := p+"dead", p+"refreshed", p+"live"
 	create(t, s, "alice", dead, 100*time.Millisecond)
 	create(t, s, "alice", refreshed, 100*time.Millisecond)
@@ -354,7 +354,7 @@ func TestUserRecords(t *testing.T) {
 	warmPipelines(t, rdb)
 	loadIndexScripts(t, rdb)
 	s, p := indexStore(t, rdb)
-	ukey := p + "user:alice"
+	ukey := redisstore.UserKeyOf(s, "alice")
 	list := func(what string, wantTrips int, wantKeys ...string) []sessions.UserRecord {
 		t.Helper()
 		count.start()
@@ -524,7 +524,7 @@ func TestUserIndexPruneRaces(t *testing.T) {
 			if !h.done.Load() {
 				t.Fatalf("the check never sent PTTL %s", key)
 			}
-			z := zset(t, rdb, p+"user:alice")
+			z := zset(t, rdb, redisstore.UserKeyOf(s, "alice"))
 			score, ok := z[key]
 			if !ok {
 				t.Fatalf("the prune dropped %s, tied again after its check", key)
@@ -542,7 +542,7 @@ func TestUserIndexWaitReplicas(t *testing.T) {
 	ctx := context.Background()
 	rdb := newClient(t, privateRedis(t))
 	s, p := indexStore(t, rdb, redisstore.WithWaitReplicas(1, 50*time.Millisecond))
-	ukey := p + "user:alice"
+	ukey := redisstore.UserKeyOf(s, "alice")
 	if err := s.Tie(ctx, "alice", p+"k", time.Hour); !errors.Is(err, redisstore.ErrNotReplicated) {
 		t.Fatalf("Tie = %v; want ErrNotReplicated", err)
 	}
@@ -596,7 +596,7 @@ func TestUserIndexCluster(t *testing.T) {
 	}
 	loadIndexScripts(t, cc)
 	s, p := indexStore(t, cc)
-	ukey := p + "user:carol"
+	ukey := redisstore.UserKeyOf(s, "carol")
 
 	var keys []string
 	nodes := map[string]bool{}
@@ -719,7 +719,7 @@ func TestUserIndexSentinel(t *testing.T) {
 	})
 	t.Cleanup(func() { _ = fc.Close() })
 	s, p := indexStore(t, fc, redisstore.WithWaitReplicas(1, time.Second))
-	ukey := p + "user:dave"
+	ukey := redisstore.UserKeyOf(s, "dave")
 	replica := g.admin[g.replica.addr]
 	k1, k2 := p+"k1", p+"k2"
 	create(t, s, "dave", k1, time.Hour)
@@ -804,7 +804,7 @@ func TestUserIndexThroughMiddleware(t *testing.T) {
 			if err != nil || len(list) != 2 {
 				t.Fatalf("UserSessions = %d sessions, %v; want 2", len(list), err)
 			}
-			if n := rdb.ZCard(ctx, p+"user:erin").Val(); n != 2 {
+			if n := rdb.ZCard(ctx, redisstore.UserKeyOf(s, "erin")).Val(); n != 2 {
 				t.Errorf("the index holds %d entries; want 2", n)
 			}
 			n, err := m.RevokeAll(ctx, "erin", "")
@@ -816,9 +816,41 @@ func TestUserIndexThroughMiddleware(t *testing.T) {
 					t.Errorf("/who after RevokeAll = %q; want no user", who)
 				}
 			}
-			if n := rdb.Exists(ctx, p+"user:erin").Val(); n != 0 {
+			if n := rdb.Exists(ctx, redisstore.UserKeyOf(s, "erin")).Val(); n != 0 {
 				t.Errorf("the index outlived the user's sessions")
 			}
 		})
+	}
+}
+
+// No key of the index holds the user ID: it is hashed, so that e-mail
+// addresses do not show up in key names and a user ID with braces cannot
+// pick its own Cluster slot.
+func TestUserIndexKeysHashUser(t *testing.T) {
+	ctx := context.Background()
+	rdb := newClient(t, redisAddr(t))
+	s, p := indexStore(t, rdb)
+	user := "alice@example.com{x}"
+	k := p + "k-hash"
+	create(t, s, user, k, time.Hour)
+	keys, err := rdb.Keys(ctx, p+"*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, key := range keys {
+		if strings.Contains(key, "alice") || strings.Contains(key, "{") {
+			t.Errorf("key %q holds the user ID", key)
+		}
+		if key == redisstore.UserKeyOf(s, user) {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no index key among %q", keys)
+	}
+	recs, err := s.UserRecords(ctx, user)
+	if err != nil || len(recs) != 1 || recs[0].Key != k {
+		t.Errorf("UserRecords = %v, %v; want the one record", recs, err)
 	}
 }

@@ -89,6 +89,11 @@ func (s *Signer) Sign(id string) string {
 	return b.String()
 }
 
+// SignedLen returns the length of the signed value of an ID of idLen
+// characters, so that a value of another length is refused without an
+// HMAC.
+func (s *Signer) SignedLen(idLen int) int { return idLen + 1 + s.sigLen }
+
 // Verify returns the ID of a signed value when a key's signature matches
 // (in constant time), and which key: 0 signs, the others are fallbacks.
 // Only the canonical encoding Sign writes is accepted.

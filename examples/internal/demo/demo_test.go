@@ -147,6 +147,8 @@ func TestDemoFlow(t *testing.T) {
 	}
 	if after := b.sessionID(); after == before || after == "" {
 		t.Errorf("the session ID did not change at login")
+	} else if strings.Contains(page, after[:8]) {
+		t.Errorf("the page shows part of the session ID:\n%s", page)
 	}
 	page = b.get("/")
 	if strings.Contains(page, "Welcome") || !strings.Contains(page, "<strong>2</strong> times") {

@@ -1,6 +1,8 @@
 package demo
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"html/template"
 	"io"
 
@@ -18,9 +20,9 @@ type Layout struct {
 // Page is what the demo's home page shows of a session.
 type Page struct {
 	Layout
-	User    string
-	Visits  int
-	ShortID string // the first characters of the session ID, to watch it change at login
+	User   string
+	Visits int
+	IDTag  string // a fingerprint of the session ID (a hash: no part of the ID), to watch it change at login
 }
 
 // Render writes the demo page for session s. It consumes s's flashes.
@@ -32,7 +34,8 @@ func Render(w io.Writer, framework, store string, s *sessions.Session) error {
 		Visits: visits,
 	}
 	if !s.IsNew() {
-		p.ShortID = s.ID()[:8] + "…"
+		sum := sha256.Sum256([]byte(s.ID()))
+		p.IDTag = hex.EncodeToString(sum[:4])
 	}
 	return pages.ExecuteTemplate(w, "home", p)
 }
@@ -81,7 +84,7 @@ tr.current { background: #eef4ff; }
 <button>Log in</button>
 </form>
 {{end}}
-{{if .ShortID}}<p><small>Session <code>{{.ShortID}}</code></small></p>{{end}}
+{{if .IDTag}}<p><small>Session fingerprint <code>{{.IDTag}}</code></small></p>{{end}}
 {{template "bottom"}}{{end}}
 
 {{define "sessions"}}{{template "top" .}}
