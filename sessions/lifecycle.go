@@ -123,7 +123,7 @@ func (s *Session) loadRecord() bool {
 			return false
 		}
 	}
-	s.state, s.base, s.key, s.due = stored, rec, key, due
+	s.state, s.base, s.key, s.h.due = stored, rec, key, due
 	s.values, s.meta = values, md
 	m.event(r.Context(), EventLoaded)
 	return true
@@ -194,7 +194,7 @@ func (s *Session) commit(beforeHeaders bool) error {
 	}
 	switch {
 	case !dirty:
-		if s.state == stored && beforeHeaders && s.due {
+		if s.state == stored && beforeHeaders && h.due {
 			if err := s.refresh(&sc); err != nil {
 				return errors.Join(err, s.deleteRetired(&sc, false))
 			}
