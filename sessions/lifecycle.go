@@ -87,9 +87,7 @@ func (s *Session) loadRecord() bool {
 			m.refreshed.add(key, now, every)
 		}
 	} else {
-		p := m.probe(ctx, OpLoad, 1, 0)
-		rec, found, err = m.cfg.Store.Load(p.ctx, key)
-		p.loaded(found, len(rec.Data), err)
+		rec, found, err = m.loadKey(ctx, key, 1)
 	}
 	ctx.release()
 	if err != nil {
@@ -260,9 +258,9 @@ func (s *Session) refresh(sc *storeContext) error {
 	now := m.now()
 	ttl := s.ttl(now)
 	if m.loadToucher == nil {
-		p := m.probe(sc.get(), OpReplace, 1, len(s.base.Data))
-		err := m.cfg.Store.Replace(p.ctx, s.key, s.base, s.base.Data, ttl)
-		p.done(err)
+		err := m.call(sc.get(), OpReplace, 1, len(s.base.Data), func(ctx context.Context) error {
+			return m.cfg.Store.Replace(ctx, s.key, s.base, s.base.Data, ttl)
+		})
 		if errors.Is(err, ErrConflict) {
 			return nil
 		}
