@@ -241,14 +241,11 @@ func (s *Session) commit(beforeHeaders bool) error {
 	return s.deleteRetired(&sc, false)
 }
 
-// refresh runs for a read due a refresh (see refreshedKeys): it extends
-// the record's TTL, unless the load already did, and re-sends a permanent
-// session's cookie, unless another request of this Manager ended the
-// session since the load (see endedKeys). A store without LoadTouch gets
-// the loaded bytes back with a conditional Replace: a conflict means
-// another request wrote (and so refreshed) the record, or ended it, and
-// sent or expired the cookie itself; this one sends none. The caller holds
-// s.mu.
+// refresh extends a read record's TTL, unless the load did (LoadTouch),
+// and re-sends a permanent session's cookie, unless the session ended
+// since the load. Without LoadTouch it is a conditional Replace of the
+// loaded bytes: a conflict means another request wrote or ended the
+// record, and sent its own cookie. The caller holds s.mu.
 func (s *Session) refresh(sc *storeContext) error {
 	m := s.m
 	if m.ended.has(s.key) {
