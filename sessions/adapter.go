@@ -21,6 +21,7 @@ type Handle struct {
 	client clientCookie    // the session cookie the client holds: as sent, then as this response leaves it
 	hint   userHintContext // the context of a write whose session names a user (see WithUserHint)
 	load   loadContext     // the context of the load, bounded by LoadTimeout
+	due    bool            // the record this request loaded was due a refresh (see refreshedKeys)
 
 	private [1]string // the value of the Cache-Control header setCookie adds
 }

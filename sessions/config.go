@@ -38,13 +38,10 @@ type Config struct {
 	// JSON is the other format Flask-Session reads.
 	Codec Codec
 	// MaxRecordSize is the largest encoded record a save may write, in
-	// bytes: default 1 MiB, far above any reasonable session (a login with
-	// a few dozen keys is well under 1 KiB), and negative for no limit. A
-	// larger record fails the save with ErrTooLarge before any store call,
-	// and the stored record is kept, so one oversized value cannot make
-	// every later request on its session slow. Some stores refuse less on
-	// their own: memcached's item size (1 MiB by default), DynamoDB's
-	// 400 KB items.
+	// bytes (default 1 MiB; negative: no limit), so that one oversized
+	// value cannot make every later request on its session slow. A larger
+	// record fails the save with ErrTooLarge and the stored one is kept.
+	// Some stores refuse less: memcached 1 MiB, DynamoDB 400 KB.
 	MaxRecordSize int
 	// SecretKey, when set, signs the session ID in the cookie
 	// (SESSION_USE_SIGNER with SECRET_KEY): the cookie's value is the ID, a
@@ -75,17 +72,12 @@ type Config struct {
 	// drops it when it closes. Their record still lives Lifetime in the
 	// store. Session.SetPermanent changes it per session.
 	Transient bool
-	// RefreshInterval is how often a session that is only read has its
-	// lifetime in the store extended and its cookie sent again
-	// (SESSION_REFRESH_EACH_REQUEST). Within the interval since the last
-	// refresh or write, a read is a plain load that writes nothing and
-	// sends no cookie; the first read after it refreshes, in its one round
-	// trip. Zero means DefaultRefreshInterval (a minute): a session lives
-	// Lifetime after its last use, as in Flask, give or take a minute. It
-	// is at most half the Lifetime. Negative means never: a session ends
-	// Lifetime after it was last modified, whatever the reads
-	// (SESSION_REFRESH_EACH_REQUEST = False). The interval is kept per
-	// process; see the package documentation.
+	// RefreshInterval is how often a session only read has its lifetime in
+	// the store extended and its cookie re-sent, so that reads cost no
+	// write (SESSION_REFRESH_EACH_REQUEST). Zero means a minute: a session
+	// lives Lifetime after its last use, give or take that; at most half
+	// the Lifetime. Negative means never: a session ends Lifetime after its
+	// last change (SESSION_REFRESH_EACH_REQUEST = False).
 	RefreshInterval time.Duration
 
 	// Cookie is the session cookie's name and attributes
@@ -117,8 +109,7 @@ type Config struct {
 	// Nil means slog.Default().
 	Logger *slog.Logger
 	// Observer, when set, is told of every store call and session event,
-	// for metrics and traces (see Observer; extra/otelsessions implements
-	// it for OpenTelemetry). Nil costs nothing.
+	// for metrics and traces (see Observer).
 	Observer Observer
 }
 

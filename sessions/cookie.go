@@ -53,11 +53,9 @@ func newCookieFormat(cfg Config) (cookieFormat, error) {
 // when cookies are signed; the cookie's value, when it can be sent back as
 // it is; and whether r had a session cookie at all. A missing, malformed,
 // forged or oversized cookie yields "", so the request gets a new session;
-// it is never an error. So is an ID of another length than IDLength makes:
-// no store is asked for a key that cannot exist (memcached refuses keys
-// over 250 bytes). Only the first maxCookieCandidates cookies of the name
-// are looked at, and a signature is checked only on a value of the exact
-// length a signed ID has.
+// it is never an error. So is an ID of another length than IDLength: no
+// store is asked for a key that cannot exist (memcached refuses keys over
+// 250 bytes).
 func (m *Manager) readCookie(r *http.Request) (id, raw string, had bool) {
 	idLen := base64.RawURLEncoding.EncodedLen(m.cfg.IDLength)
 	for i, c := range r.CookiesNamed(m.cfg.Cookie.Name) {
@@ -80,10 +78,7 @@ func (m *Manager) readCookie(r *http.Request) (id, raw string, had bool) {
 				continue
 			}
 		}
-		if len(id) != idLen {
-			continue
-		}
-		if !validID(id) {
+		if len(id) != idLen || !validID(id) {
 			continue
 		}
 		if key != 0 {

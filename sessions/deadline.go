@@ -12,24 +12,21 @@ import (
 // SaveTimeout.
 const LoadTimeout = 5 * time.Second
 
-// loadContext is the context of a request's load: the request's context,
-// bounded by a deadline. It lives in the Handle and allocates nothing
-// unless a store asks for Done (the channel and its timer are made then),
-// so a load on a store that only reads the deadline costs no allocation.
+// loadContext is the request's context bounded by a deadline, for its
+// load. Kept in the Handle, it allocates nothing unless a store asks for
+// Done, where context.WithDeadline would allocate on every load.
 type loadContext struct {
 	context.Context // the request's
 	deadline        time.Time
 
-	once  sync.Once
 	mu    sync.Mutex
-	done  chan struct{}
-	err   error       // why done closed
-	timer *time.Timer // closes done at the deadline
-	stop  func() bool // stops closing done when the request's context ends
+	done  chan struct{} // made by the first Done
+	err   error         // why done closed
+	timer *time.Timer   // closes done at the deadline
+	stop  func() bool   // stops closing done when the request's context ends
 }
 
-// start makes c the request context parent bounded by deadline, or by
-// parent's own deadline if that comes first.
+// start bounds parent by deadline, unless parent's own comes first.
 func (c *loadContext) start(parent context.Context, deadline time.Time) {
 	if d, ok := parent.Deadline(); ok && d.Before(deadline) {
 		deadline = d
@@ -37,27 +34,23 @@ func (c *loadContext) start(parent context.Context, deadline time.Time) {
 	c.Context, c.deadline = parent, deadline
 }
 
-// Deadline returns the load's deadline.
 func (c *loadContext) Deadline() (time.Time, bool) { return c.deadline, true }
 
-// Done returns a channel closed at the deadline or when the request's
-// context ends, made on first call.
 func (c *loadContext) Done() <-chan struct{} {
-	c.once.Do(func() {
-		c.mu.Lock()
-		defer c.mu.Unlock()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.done == nil {
 		c.done = make(chan struct{})
-		if err := c.current(); err != nil {
-			c.end(err)
-			return
+		if c.err = c.current(); c.err != nil {
+			close(c.done)
+		} else {
+			c.timer = time.AfterFunc(time.Until(c.deadline), func() { c.end(context.DeadlineExceeded) })
+			c.stop = context.AfterFunc(c.Context, func() { c.end(c.Context.Err()) })
 		}
-		c.timer = time.AfterFunc(time.Until(c.deadline), func() { c.endLocked(context.DeadlineExceeded) })
-		c.stop = context.AfterFunc(c.Context, func() { c.endLocked(context.Cause(c.Context)) })
-	})
+	}
 	return c.done
 }
 
-// Err returns nil until the deadline or the request's end, then why.
 func (c *loadContext) Err() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -67,7 +60,7 @@ func (c *loadContext) Err() error {
 	return c.current()
 }
 
-// current is the error of the context now, from the clock and the request.
+// current is the error of the context now, from the request and the clock.
 func (c *loadContext) current() error {
 	if err := c.Context.Err(); err != nil {
 		return err
@@ -78,39 +71,23 @@ func (c *loadContext) current() error {
 	return nil
 }
 
-// endLocked closes done with err, once.
-func (c *loadContext) endLocked(err error) {
+// end closes done with err, unless it is closed.
+func (c *loadContext) end(err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.end(err)
-}
-
-// end closes done with err unless it is closed; the caller holds c.mu.
-func (c *loadContext) end(err error) {
 	if c.err == nil {
-		if err == nil {
-			err = context.Canceled
-		}
 		c.err = err
 		close(c.done)
 	}
 }
 
 // release stops the timer and the watch of the request's context, if Done
-// made them.
+// started them.
 func (c *loadContext) release() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.timer != nil {
 		c.timer.Stop()
-	}
-	if c.stop != nil {
 		c.stop()
 	}
-}
-
-// bounded returns ctx with a deadline LoadTimeout from now, unless it has
-// an earlier one, for the listings and revocations of a user's sessions.
-func bounded(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, LoadTimeout)
 }

@@ -13,9 +13,8 @@
 //
 // Config's zero value means Flask-Session's defaults, made secure: permanent
 // sessions living 31 days after their last use (refreshed at most once a
-// minute), an HttpOnly,
-// SameSite=Lax cookie named "session", records stored as msgpack under
-// "session:<id>". New rejects an invalid Config with a message that names
+// minute), an HttpOnly, SameSite=Lax cookie named "session", records
+// stored as msgpack under "session:<id>". New rejects an invalid Config with a message that names
 // the field to change.
 //
 // # Lifecycle
@@ -29,18 +28,11 @@
 // cookie expired, and one only read has its TTL extended without a
 // rewrite, at most once per Config.RefreshInterval.
 //
-// Within the interval since its last refresh or write, a read is a plain
-// Load that writes nothing and sends no cookie; the first read after it
-// loads with LoadTouch, so the refresh rides on the load's one round trip,
-// and re-sends a permanent session's cookie. The core learns whether a
-// refresh is due before it reads, from a memory of the records this
-// Manager refreshed or wrote within the interval (at most 2×32,768 keys,
-// about 100 bytes each). The memory is only a hint that errs toward
-// refreshing: the store's TTL, set at that refresh or write, is what keeps
-// the session alive, and a record the memory lacks (written by another
-// process, or before a restart) is refreshed again. A session used through
-// N processes is thus refreshed up to N times per interval. Records carry
-// no refresh time, so their format is Flask-Session's as before.
+// Within the interval a read is a plain Load that writes nothing and sends
+// no cookie; the first read after it refreshes in the load's one round
+// trip (LoadTouch). Each Manager remembers what it refreshed or wrote, so
+// a session used through N processes is refreshed up to N times per
+// interval; records carry no refresh time and keep Flask-Session's format.
 //
 // Changes made after the headers are saved when the handler
 // returns; a handler that panicked saves nothing. Regenerate moves the data

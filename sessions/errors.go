@@ -46,11 +46,9 @@ var (
 )
 
 // redactedError is an error whose text holds no session ID. It unwraps to
-// the errors of the original's tree that hold none either, in their text
-// or in any error they wrap: the sentinels (ErrStoreLoad, ErrConflict…)
-// and causes such as context.DeadlineExceeded or a network error. So
-// errors.Is and errors.As keep working, and never hand an ErrorHandler an
-// error that would log an ID.
+// the topmost errors of the original's tree in none of whose text an ID
+// appears (the sentinels, context.DeadlineExceeded, a network error), so
+// errors.Is and errors.As keep working without handing out an ID.
 type redactedError struct {
 	msg  string
 	safe []error
@@ -60,46 +58,32 @@ func (e *redactedError) Error() string   { return e.msg }
 func (e *redactedError) Unwrap() []error { return e.safe }
 
 // newRedacted returns err with the text msg, keeping of its tree what
-// leaks does not find an ID in.
+// leaks finds no ID in.
 func newRedacted(err error, msg string, leaks func(text string) bool) *redactedError {
-	return &redactedError{msg: msg, safe: safeErrors(err, leaks, nil)}
+	safe, _ := safeErrors(err, leaks)
+	return &redactedError{msg: msg, safe: safe}
 }
 
-// safeErrors appends to out the topmost errors of err's tree none of whose
-// own tree leaks.
-func safeErrors(err error, leaks func(string) bool, out []error) []error {
+// safeErrors returns the topmost errors of err's tree whose own trees do
+// not leak, and whether that is err itself.
+func safeErrors(err error, leaks func(string) bool) (safe []error, whole bool) {
 	if err == nil {
-		return out
+		return nil, true
 	}
-	if !treeLeaks(err, leaks) {
-		return append(out, err)
-	}
-	for _, e := range unwrapAll(err) {
-		out = safeErrors(e, leaks, out)
-	}
-	return out
-}
-
-// treeLeaks reports whether the text of err or of an error it wraps leaks.
-func treeLeaks(err error, leaks func(string) bool) bool {
-	if leaks(err.Error()) {
-		return true
-	}
-	for _, e := range unwrapAll(err) {
-		if e != nil && treeLeaks(e, leaks) {
-			return true
-		}
-	}
-	return false
-}
-
-// unwrapAll returns the errors err wraps.
-func unwrapAll(err error) []error {
+	var wrapped []error
 	switch u := err.(type) {
 	case interface{ Unwrap() error }:
-		return []error{u.Unwrap()}
+		wrapped = []error{u.Unwrap()}
 	case interface{ Unwrap() []error }:
-		return u.Unwrap()
+		wrapped = u.Unwrap()
 	}
-	return nil
+	whole = !leaks(err.Error())
+	for _, e := range wrapped {
+		s, ok := safeErrors(e, leaks)
+		safe, whole = append(safe, s...), whole && ok
+	}
+	if whole {
+		return []error{err}, true
+	}
+	return safe, false
 }

@@ -87,9 +87,7 @@ func (s *Session) loadRecord() bool {
 			m.refreshed.add(key, now, every)
 		}
 	} else {
-		p := m.probe(ctx, OpLoad, 1, 0)
-		rec, found, err = m.cfg.Store.Load(p.ctx, key)
-		p.loaded(found, len(rec.Data), err)
+		rec, found, err = m.loadKey(ctx, key, 1)
 	}
 	ctx.release()
 	if err != nil {
@@ -123,7 +121,7 @@ func (s *Session) loadRecord() bool {
 			return false
 		}
 	}
-	s.state, s.base, s.key, s.due = stored, rec, key, due
+	s.state, s.base, s.key, s.h.due = stored, rec, key, due
 	s.values, s.meta = values, md
 	m.event(r.Context(), EventLoaded)
 	return true
@@ -194,7 +192,7 @@ func (s *Session) commit(beforeHeaders bool) error {
 	}
 	switch {
 	case !dirty:
-		if s.state == stored && beforeHeaders && s.due {
+		if s.state == stored && beforeHeaders && h.due {
 			if err := s.refresh(&sc); err != nil {
 				return errors.Join(err, s.deleteRetired(&sc, false))
 			}
@@ -243,14 +241,11 @@ func (s *Session) commit(beforeHeaders bool) error {
 	return s.deleteRetired(&sc, false)
 }
 
-// refresh runs for a read due a refresh (see refreshedKeys): it extends
-// the record's TTL, unless the load already did, and re-sends a permanent
-// session's cookie, unless another request of this Manager ended the
-// session since the load (see endedKeys). A store without LoadTouch gets
-// the loaded bytes back with a conditional Replace: a conflict means
-// another request wrote (and so refreshed) the record, or ended it, and
-// sent or expired the cookie itself; this one sends none. The caller holds
-// s.mu.
+// refresh extends a read record's TTL, unless the load did (LoadTouch),
+// and re-sends a permanent session's cookie, unless the session ended
+// since the load. Without LoadTouch it is a conditional Replace of the
+// loaded bytes: a conflict means another request wrote or ended the
+// record, and sent its own cookie. The caller holds s.mu.
 func (s *Session) refresh(sc *storeContext) error {
 	m := s.m
 	if m.ended.has(s.key) {
@@ -260,9 +255,9 @@ func (s *Session) refresh(sc *storeContext) error {
 	now := m.now()
 	ttl := s.ttl(now)
 	if m.loadToucher == nil {
-		p := m.probe(sc.get(), OpReplace, 1, len(s.base.Data))
-		err := m.cfg.Store.Replace(p.ctx, s.key, s.base, s.base.Data, ttl)
-		p.done(err)
+		err := m.call(sc.get(), OpReplace, 1, len(s.base.Data), func(ctx context.Context) error {
+			return m.cfg.Store.Replace(ctx, s.key, s.base, s.base.Data, ttl)
+		})
 		if errors.Is(err, ErrConflict) {
 			return nil
 		}

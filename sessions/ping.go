@@ -42,14 +42,13 @@ func (m *Manager) Ping(ctx context.Context) error {
 		ctx, cancel = context.WithTimeout(ctx, PingTimeout)
 		defer cancel()
 	}
-	var err error
-	pr := m.probe(ctx, OpPing, 1, 0)
-	if p, ok := store.(Pinger); ok {
-		err = p.Ping(pr.ctx)
-	} else {
-		_, _, err = store.Load(pr.ctx, m.key(pingID))
-	}
-	pr.done(err)
+	err := m.call(ctx, OpPing, 1, 0, func(ctx context.Context) error {
+		if p, ok := store.(Pinger); ok {
+			return p.Ping(ctx)
+		}
+		_, _, err := store.Load(ctx, m.key(pingID))
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrPing, err)
 	}

@@ -5,17 +5,12 @@ import (
 	"time"
 )
 
-// refreshedKeys remembers the storage keys whose records this Manager
-// refreshed or wrote within the last RefreshInterval, and when: a read of
-// one is a plain Load that extends nothing and sends no cookie. It is a
-// hint that errs one way only. The record's TTL, set at that refresh or
-// write, is the truth: it runs at least until Lifetime minus the interval
-// from now. A key the memory lacks (written by another process, before a
-// restart, or past the cap) is refreshed again, a write too early.
-//
-// Keys live in two generations of one interval each; a generation holds at
-// most refreshedMax keys (about 100 bytes each), so the memory never holds
-// more than two of them.
+// refreshedKeys remembers the keys this Manager refreshed or wrote within
+// the last RefreshInterval, and when: a read of one is a plain Load. It is
+// a hint that errs toward refreshing: the record's TTL is the truth, and a
+// key it lacks (another process, a restart, the cap) is refreshed early.
+// Keys live in two generations of one interval, each of at most
+// refreshedMax keys (about 100 bytes each).
 type refreshedKeys struct {
 	mu        sync.RWMutex
 	cur, prev map[string]int64 // key → Unix nanoseconds of its refresh

@@ -25,7 +25,6 @@ type Session struct {
 	values  map[string]any
 	meta    meta      // the record's metadata: permanent, created, the user index's
 	isNew   bool      // no record was loaded
-	due     bool      // the loaded record was due a refresh (see refreshedKeys)
 	changes changes   // what this request did to values, for the commit and for merges
 	stale   []retired // records of keys this request ended, to delete at commit
 	err     error     // why it is read-only: the load failed (unreadable) or it is null

@@ -59,44 +59,36 @@ type Record struct {
 var ErrConflict = errors.New("sessions: the stored record changed concurrently")
 
 // LoadToucher is implemented by stores that can load a record and extend
-// its lifetime without rewriting it, in one round trip (Redis GETEX). The
-// lifecycle loads with it when a refresh is due (at most once per
-// Config.RefreshInterval for a session), and with Load otherwise. A
-// store without it still works: a read is refreshed by a conditional
-// Replace of the bytes loaded, one round trip more.
+// its lifetime without rewriting it, in one round trip (Redis GETEX); the
+// lifecycle uses it when a refresh is due. Without it, a refresh is a
+// conditional Replace of the bytes loaded, one round trip more.
 type LoadToucher interface {
 	// LoadTouch is Load that also sets the record to expire after ttl, in
 	// one round trip. A missing record is not created.
 	LoadTouch(ctx context.Context, key string, ttl time.Duration) (rec Record, found bool, err error)
 }
 
-// userHintKey is the context key of the user hint.
 type userHintKey struct{}
 
-// WithUserHint returns ctx marked as the context of a write whose record
-// names a user (a logged-in session). The lifecycle marks the context of
-// every Create and Replace of a session that names a user, so that a store
-// with a bound on its records (filestore's threshold, memstore's
-// WithMaxSessions) can evict anonymous sessions before logged-in ones. A
-// Store need not look at it; tests and tools writing records may set it.
+// WithUserHint marks ctx as that of a write whose record names a user. The
+// lifecycle marks every such Create and Replace, so that a store with a
+// bound on its records (filestore's threshold, memstore's WithMaxSessions)
+// can evict anonymous sessions before logged-in ones.
 func WithUserHint(ctx context.Context) context.Context {
 	return context.WithValue(ctx, userHintKey{}, true)
 }
 
-// HasUserHint reports whether ctx, the context of a Create or Replace, is
-// marked by WithUserHint or by the lifecycle: the record being written
-// names a user. A store that must evict live records to stay within a
-// bound keeps the hint with the record and evicts those without it first.
+// HasUserHint reports whether ctx, a Create's or Replace's, is marked by
+// WithUserHint: a store that must evict records keeps the hint with the
+// record and evicts those without it first.
 func HasUserHint(ctx context.Context) bool {
 	v, _ := ctx.Value(userHintKey{}).(bool)
 	return v
 }
 
-// userHintContext is the context of a write whose record names a user,
-// kept in the Handle so that marking it costs no allocation.
+// userHintContext is WithUserHint kept in the Handle: no allocation.
 type userHintContext struct{ context.Context }
 
-// Value reports the hint, and asks the parent for any other key.
 func (c *userHintContext) Value(key any) any {
 	if key == (userHintKey{}) {
 		return true

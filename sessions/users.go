@@ -94,7 +94,7 @@ func (m *Manager) userRecords(ctx context.Context, user string) ([]userRecord, e
 // are. A handler can call Session.UserSessions, which marks the current
 // session.
 func (m *Manager) UserSessions(ctx context.Context, user string) ([]UserSession, error) {
-	ctx, cancel := bounded(ctx)
+	ctx, cancel := context.WithTimeout(ctx, LoadTimeout)
 	defer cancel()
 	recs, err := m.userRecords(ctx, user)
 	if err != nil {
@@ -146,7 +146,7 @@ func (m *Manager) RevokeAll(ctx context.Context, user, except string) (int, erro
 // new one before the delete, and the next listing finds it by its Ref. So
 // revoke lists again until a pass ends nothing.
 func (m *Manager) revoke(ctx context.Context, user string, match func(ref string) bool) (int, error) {
-	ctx, cancel := bounded(ctx)
+	ctx, cancel := context.WithTimeout(ctx, LoadTimeout)
 	defer cancel()
 	refs := map[string]bool{} // the sessions ended, each counted once under its IDs
 	for pass := 0; pass < revokePasses; pass++ {

@@ -143,10 +143,7 @@ func (s *Session) writeOp() writeOp {
 func (s *Session) attempt(ctx context.Context, op writeOp, key string, data []byte, ttl time.Duration, try int) ([]byte, error) {
 	store := s.m.cfg.Store
 	if op == opDelete {
-		p := s.m.probe(ctx, OpDeleteIf, try, 0)
-		err := store.DeleteIf(p.ctx, key, s.base)
-		p.done(err)
-		return nil, err
+		return nil, s.m.call(ctx, OpDeleteIf, try, 0, func(ctx context.Context) error { return store.DeleteIf(ctx, key, s.base) })
 	}
 	if data == nil {
 		var err error
@@ -160,25 +157,16 @@ func (s *Session) attempt(ctx context.Context, op writeOp, key string, data []by
 	if s.m.userOf(s.values) != "" {
 		ctx = s.h.userHint(ctx)
 	}
-	var err error
 	if op == opCreate {
-		p := s.m.probe(ctx, OpCreate, try, len(data))
-		err = store.Create(p.ctx, key, data, ttl)
-		p.done(err)
-	} else {
-		p := s.m.probe(ctx, OpReplace, try, len(data))
-		err = store.Replace(p.ctx, key, s.base, data, ttl)
-		p.done(err)
+		return data, s.m.call(ctx, OpCreate, try, len(data), func(ctx context.Context) error { return store.Create(ctx, key, data, ttl) })
 	}
-	return data, err
+	return data, s.m.call(ctx, OpReplace, try, len(data), func(ctx context.Context) error { return store.Replace(ctx, key, s.base, data, ttl) })
 }
 
 // reload loads the record another request stored, before the try-th
 // attempt, and replays this request's changes over it, or returns errGone.
 func (s *Session) reload(ctx context.Context, key string, try int) error {
-	p := s.m.probe(ctx, OpLoad, try, 0)
-	cur, found, err := s.m.cfg.Store.Load(p.ctx, key)
-	p.loaded(found, len(cur.Data), err)
+	cur, found, err := s.m.loadKey(ctx, key, try)
 	switch {
 	case err != nil:
 		return fmt.Errorf("reload after a conflict: %w", err)
@@ -257,15 +245,11 @@ func (m *Manager) endKey(key string, del func() error) error {
 // revoked. The caller holds s.mu.
 func (s *Session) deleteMoved(ctx context.Context, key string, old Record) error {
 	m := s.m
-	p := m.probe(ctx, OpDeleteIf, 1, 0)
-	err := m.cfg.Store.DeleteIf(p.ctx, key, old)
-	p.done(err)
+	err := m.call(ctx, OpDeleteIf, 1, 0, func(ctx context.Context) error { return m.cfg.Store.DeleteIf(ctx, key, old) })
 	if !errors.Is(err, ErrConflict) {
 		return err
 	}
-	p = m.probe(ctx, OpLoad, 1, 0)
-	rec, found, err := m.cfg.Store.Load(p.ctx, key)
-	p.loaded(found, len(rec.Data), err)
+	_, found, err := m.loadKey(ctx, key, 1)
 	switch {
 	case err != nil:
 		return err
@@ -283,8 +267,5 @@ func (s *Session) deleteMoved(ctx context.Context, key string, old Record) error
 
 // delete deletes the record under key, whatever it holds, observed.
 func (m *Manager) delete(ctx context.Context, key string) error {
-	p := m.probe(ctx, OpDelete, 1, 0)
-	err := m.cfg.Store.Delete(p.ctx, key)
-	p.done(err)
-	return err
+	return m.call(ctx, OpDelete, 1, 0, func(ctx context.Context) error { return m.cfg.Store.Delete(ctx, key) })
 }
