@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/serversession/serversession/internal/retry"
 	"github.com/serversession/serversession/sessions"
 )
 
@@ -413,7 +414,7 @@ func (s *Store) batchGet(ctx context.Context, es []entry) (map[string]map[string
 				return nil, fmt.Errorf("read the user's sessions: %w: keys left unprocessed %d times", ErrThrottled, round)
 			}
 			if round > 0 {
-				if err := sleep(ctx, time.Duration(1<<min(round, 6))*10*time.Millisecond); err != nil {
+				if err := retry.Sleep(ctx, time.Duration(1<<min(round, 6))*10*time.Millisecond); err != nil {
 					return nil, err
 				}
 			}
@@ -430,16 +431,4 @@ func (s *Store) batchGet(ctx context.Context, es []entry) (map[string]map[string
 		}
 	}
 	return items, nil
-}
-
-// sleep waits d, or until ctx ends (then returning its error).
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
