@@ -11,8 +11,8 @@ import (
 )
 
 // Config configures the session middleware. Its zero value means Flask and
-// Flask-Session's defaults, made secure: permanent sessions living 31 days,
-// refreshed on each request, in an HttpOnly SameSite=Lax cookie named
+// Flask-Session's defaults, made secure: permanent sessions living 31 days
+// after their last use (refreshed at most once per RefreshInterval), in an HttpOnly SameSite=Lax cookie named
 // "session", stored under "session:<id>" as msgpack, with no user index.
 // Booleans whose Flask default is True are named so that false keeps that
 // default.

@@ -91,7 +91,7 @@
 // within the process and, through flock(2) on a lock file in the
 // directory's .locks subdirectory, across every process and Store sharing
 // the directory, so that of concurrent writes over one record exactly one
-// succeeds wherever they come from. Delete, Touch, LoadTouch and the
+// succeeds wherever they come from. Delete, LoadTouch and the
 // removals of expired files take the same lock, so a deleted record is
 // never brought back. See lock.go for the design. On systems without
 // flock(2) (Windows, Plan 9, Solaris) only the in-process lock exists, and
@@ -145,9 +145,9 @@
 //
 // Entries end with their records. Delete, DeleteIf, a Create over an
 // expired or corrupt file, and the removal of an expired or corrupt file by
-// Load, Touch, LoadTouch, Replace, Tie, UserRecords, DeleteExpired, the
+// Load, LoadTouch, Replace, Tie, UserRecords, DeleteExpired, the
 // background sweep or the threshold prune each remove the record's markers
-// and ties file with it; Replace, Touch and LoadTouch keep them. A record
+// and ties file with it; Replace and LoadTouch keep them. A record
 // that expired but whose file is still there keeps its entries until its
 // file goes, or until the user's index is next written or listed: Tie,
 // Untie and UserRecords drop the markers of the user's dead records.

@@ -52,7 +52,7 @@
 // whole second, so that every column precision (MySQL's DATETIME keeps none)
 // stores the same moment. Every read compares it with the current UTC time
 // passed as a parameter (expiry > ?), so an expired row is never returned
-// and no database time-zone setting is involved; Touch and LoadTouch do not
+// and no database time-zone setting is involved; LoadTouch does not
 // extend an expired row either. Times come from the application's clock,
 // as in Flask-Session.
 //

@@ -41,7 +41,7 @@
 //
 // The TTL index (expireAfterSeconds: 0) lets the server delete documents
 // once expiration has passed; MongoDB's TTL monitor runs about once a
-// minute. Reads never rely on it: Load, LoadTouch and Touch match only
+// minute. Reads never rely on it: Load and LoadTouch match only
 // documents whose expiration is still in the future, by the application's
 // clock, so a session is gone the moment it expires.
 //
