@@ -153,14 +153,6 @@
 // 100 at a time) and remove them, or record the session's new expiry if
 // it was refreshed meanwhile. An index left empty is deleted.
 //
-// Migrating: earlier versions named the index item key prefix + "user:" +
-// the raw user ID, and those items are no longer read, so sessions tied
-// before the upgrade are missing from listings and revocations until they
-// log in again. To carry them over, with the app stopped, copy each such
-// item (a Scan with begins_with(id, "session:user:")) to the id key prefix
-// + "user-sha256:" + hex(SHA-256(user ID)), attributes unchanged, and
-// delete the old one.
-//
 //	Tie          UpdateItem SET the entry, ADD 1 to ver, ReturnValues ALL_NEW: 1 request;
 //	             3 when entries are due (BatchGetItem, UpdateItem)
 //	Untie        UpdateItem REMOVE the entry, ADD 1 to ver, if the item exists: 1 request;

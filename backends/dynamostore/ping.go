@@ -2,7 +2,6 @@ package dynamostore
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -16,7 +15,7 @@ var _ sessions.Pinger = (*Store)(nil)
 // DynamoDB answered and the table is there.
 func (s *Store) Ping(ctx context.Context) error {
 	if _, err := s.client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(s.table)}); err != nil {
-		return fmt.Errorf("dynamostore: ping %s: %w", s.table, err)
+		return wrap(ctx, "ping "+s.table, "", err)
 	}
 	return nil
 }

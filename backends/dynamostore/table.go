@@ -8,6 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/serversession/serversession/internal/retry"
 )
 
 // CreateTable creates the Store's table as Flask-Session 0.8 does, if it
@@ -52,12 +54,8 @@ func (s *Store) waitActive(ctx context.Context) error {
 		if err == nil && out.Table != nil && out.Table.TableStatus == types.TableStatusActive {
 			return checkKeySchema(s.table, out.Table)
 		}
-		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return fmt.Errorf("dynamostore: waiting for table %s to become active: %w", s.table, ctx.Err())
-		case <-t.C:
+		if err := retry.Sleep(ctx, delay); err != nil {
+			return fmt.Errorf("dynamostore: waiting for table %s to become active: %w", s.table, err)
 		}
 	}
 }

@@ -45,8 +45,7 @@ const (
 	// attrVer counts the writes of a user's index item.
 	attrVer = "ver"
 	// userInfix follows the key prefix in the id of a user's index item,
-	// before the user's hash. Versions before the IDs were hashed used
-	// "user:" and the raw ID; those items are no longer read.
+	// before the hex SHA-256 of the user, so that no user ID shows in an id.
 	userInfix = "user-sha256:"
 	// pruneBatch bounds the entries one Tie or Untie checks, so that a
 	// login never pays for a long backlog at once; a listing checks all.
