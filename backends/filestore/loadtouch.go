@@ -10,8 +10,12 @@ import (
 	"github.com/serversession/serversession/sessions"
 )
 
-// LoadTouch extends a session by rewriting the 29-byte header of
-// its file in place (one WriteAt at offset 0), not by writing a new file.
+// LoadTouch returns the record under key, with a zero Version, and sets it
+// to expire after ttl, opening the file once. A missing, expired or corrupt
+// record is (Record{}, false, nil) and stays missing.
+//
+// It extends the session by rewriting the 29-byte header of its file in
+// place (one WriteAt at offset 0), not by writing a new file.
 //
 // Why in place rather than a temporary file and a rename, as Create and
 // Replace do:
@@ -22,18 +26,14 @@ import (
 //     would read the data, then write it back under a new expiry; a Replace
 //     or Delete that landed in between (another request of the same user)
 //     would be undone, a known flaw of Flask-Session's file backend.
-//     LoadTouch holds the stripe's lock (in-process and flock, see lock.go) from
-//     opening the file to writing its header, so no Replace or Delete of
-//     any process falls in between, and it only ever writes into a file
-//     that exists: a missing file stays missing.
+//     LoadTouch holds the stripe's lock (in-process and flock, see
+//     lock.go) from opening the file to writing its header, so no Replace
+//     or Delete of any process falls in between, and it only ever writes
+//     into a file that exists: a missing file stays missing.
 //   - A torn header is detected. Within this process, readers of the file
 //     wait on its lock. Another process could read the header half written;
 //     the header checksum then fails, and that reader looks again with the
 //     stripe locked before it gives up on the file.
-
-// LoadTouch returns the record under key, with a zero Version, and sets it
-// to expire after ttl, opening the file once. A missing, expired or corrupt
-// record is (Record{}, false, nil) and stays missing.
 func (s *Store) LoadTouch(ctx context.Context, key string, ttl time.Duration) (sessions.Record, bool, error) {
 	if err := ctx.Err(); err != nil {
 		return sessions.Record{}, false, fmt.Errorf("filestore: load-touch %q: %w", key, err)
@@ -99,7 +99,7 @@ func readForTouch(f *os.File) (h header, data []byte, live bool, err error) {
 		return header{}, nil, false, err
 	}
 	if !fi.Mode().IsRegular() {
-		return header{}, nil, false, fmt.Errorf("%s is not a regular file", f.Name())
+		return header{}, nil, false, fmt.Errorf("%s is %w", f.Name(), errNotRegular)
 	}
 	buf := make([]byte, fi.Size())
 	n, err := io.ReadFull(f, buf)

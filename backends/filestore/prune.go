@@ -1,7 +1,6 @@
 package filestore
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/serversession/serversession/internal/evict"
 )
 
 // staleTempAge is how old a temporary file must be before a scan removes
@@ -54,8 +55,9 @@ func (s *Store) DeleteExpired(ctx context.Context) (int64, error) {
 // threshold is left, so that the next prune is a while away: those that
 // name no user before those that do, and among each the least recently
 // used (the soonest to expire, since each use sets the expiry a Lifetime
-// ahead) first. So anonymous traffic cannot push logged-in users out while
-// anonymous sessions remain to evict. keep is the file just created, which is never evicted. Only
+// ahead) first (see internal/evict). So anonymous traffic cannot push
+// logged-in users out while anonymous sessions remain to evict. keep is the
+// file just created, which is never evicted. Only
 // one prune runs at a time; a Create that finds one running does not wait.
 // Errors are dropped: the Create itself has succeeded, and the next one
 // tries again.
@@ -74,15 +76,8 @@ func (s *Store) prune(ctx context.Context, keep string) {
 	remaining := len(live)
 	if remaining > target {
 		live = slices.DeleteFunc(live, func(f liveFile) bool { return f.name == keep })
-		slices.SortFunc(live, func(a, b liveFile) int {
-			if a.named != b.named {
-				if a.named {
-					return 1
-				}
-				return -1
-			}
-			return cmp.Compare(a.expires, b.expires)
-		})
+		slices.SortFunc(live, func(a, b liveFile) int { return evict.Compare(a.named, a.expires, b.named, b.expires) })
+
 		for _, f := range live {
 			if remaining <= target || ctx.Err() != nil {
 				break

@@ -1,11 +1,12 @@
 package memstore
 
 import (
-	"cmp"
 	"context"
 	"slices"
 	"sync"
 	"sync/atomic"
+
+	"github.com/serversession/serversession/internal/evict"
 )
 
 // bound is WithMaxSessions: the count of records and the prune that keeps
@@ -50,17 +51,7 @@ func (b *bound) added(r *records, keep string) {
 		}
 		sh.mu.RUnlock()
 	}
-	// Anonymous before named; the least recently used (the soonest to
-	// expire: each use sets the expiry a TTL ahead) first.
-	slices.SortFunc(live, func(a, b candidate) int {
-		if a.named != b.named {
-			if a.named {
-				return 1
-			}
-			return -1
-		}
-		return cmp.Compare(a.expires, b.expires)
-	})
+	slices.SortFunc(live, func(a, b candidate) int { return evict.Compare(a.named, a.expires, b.named, b.expires) })
 	for _, c := range live {
 		if b.count.Load() <= target {
 			break

@@ -62,8 +62,8 @@ func (s *Store) KeyPrefix() string { return s.prefix }
 
 // Load returns the record under key with GET, which go-redis's client-side
 // cache serves when the client has one (see the package documentation),
-// except for a while after this Store wrote key (see recentWrites). A missing or expired record is
-// found == false with a nil error. Redis has no version of its own for a
+// except for a while after this Store wrote key (see recentWrites). A
+// missing or expired record is found == false with a nil error. Redis has no version of its own for a
 // string, so the Record's Version is always 0 and Replace compares Data.
 func (s *Store) Load(ctx context.Context, key string) (sessions.Record, bool, error) {
 	if err := ctx.Err(); err != nil {
