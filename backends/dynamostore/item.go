@@ -50,10 +50,7 @@ func number(n string) *types.AttributeValueMemberN {
 
 // binary is a DynamoDB binary attribute value holding data (not copied); a nil slice is sent as empty binary data.
 func binary(data []byte) *types.AttributeValueMemberB {
-	if data == nil {
-		data = []byte{}
-	}
-	return &types.AttributeValueMemberB{Value: data}
+	return &types.AttributeValueMemberB{Value: nonNil(data)}
 }
 
 // sessionItem is what a Store reads out of a session item.

@@ -150,8 +150,7 @@ func (s *Store) record(ctx context.Context, key string, item map[string]types.At
 	}
 	it, bad := parseSessionItem(item)
 	if bad != "" {
-		s.logger.LogAttrs(ctx, slog.LevelWarn, "dynamostore: ignoring an item that is not a session record",
-			slog.String("table", s.table), slog.String("reason", bad))
+		s.warnNotRecord(ctx, bad)
 		return sessions.Record{}, false, nil
 	}
 	if !it.expires.After(now) {
@@ -272,4 +271,11 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 		return wrap(ctx, "delete", key, err)
 	}
 	return nil
+}
+
+// warnNotRecord logs an item under a session's key that is not a session
+// record, which reads ignore; why says what is wrong with it.
+func (s *Store) warnNotRecord(ctx context.Context, why string) {
+	s.logger.LogAttrs(ctx, slog.LevelWarn, "dynamostore: ignoring an item that is not a session record",
+		slog.String("table", s.table), slog.String("reason", why))
 }

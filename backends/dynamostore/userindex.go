@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"log/slog"
 	"strconv"
 	"strings"
 	"time"
@@ -282,8 +281,7 @@ func (s *Store) prune(ctx context.Context, user string, es []entry, live func(se
 		it, bad := parseSessionItem(item)
 		switch {
 		case bad != "":
-			s.logger.LogAttrs(ctx, slog.LevelWarn, "dynamostore: ignoring an item that is not a session record",
-				slog.String("table", s.table), slog.String("reason", bad))
+			s.warnNotRecord(ctx, bad)
 			left = append(left, e) // not ours to judge; Load ignores it too
 		case !it.expires.After(now):
 			changes = append(changes, entryChange{entry: e})
