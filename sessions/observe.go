@@ -99,7 +99,7 @@ const (
 	EventRegenerated                  // a session moved to a new ID and its old record was deleted
 	EventConflict                     // a save found the record changed by another request
 	EventMerged                       // this request's changes were replayed over another's record
-	EventSaveGivenUp                  // a save met a conflict on every attempt
+	EventSaveGivenUp                  // a save kept meeting conflicts until its deadline
 	EventLoadFailed                   // the store failed to load the session
 	EventSaveFailed                   // the store failed to save the session or delete a record
 )

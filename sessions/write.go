@@ -11,11 +11,6 @@ import (
 	"github.com/serversession/serversession/internal/retry"
 )
 
-// writeTries bounds the attempts of one write that keeps meeting other
-// processes' writes (within a process, writes take turns). With the waits
-// between them (see backoff), they span about a second.
-const writeTries = 16
-
 // writeOp is the store call that saves the session.
 type writeOp uint8
 
@@ -75,12 +70,10 @@ func (s *Session) write(sc *storeContext, data []byte) error {
 		if !errors.Is(err, ErrConflict) || op == opCreate {
 			break
 		}
+		// A conflict means another write landed, so the writes of one
+		// session always progress; this one tries again until it lands or
+		// the save's deadline (the request's, or SaveTimeout) ends.
 		s.m.event(ctx, EventConflict)
-		if try == writeTries {
-			err = fmt.Errorf("after %d tries: %w", try, err)
-			s.m.event(ctx, EventSaveGivenUp)
-			break
-		}
 		conflict = err
 		if try > 1 {
 			// Another process keeps writing: give way for a while.
@@ -119,7 +112,10 @@ func (s *Session) write(sc *storeContext, data []byte) error {
 	case errors.Is(err, ErrEncode), errors.Is(err, ErrTooLarge):
 		return err // no store call failed
 	default:
-		if conflict != nil && !errors.Is(err, ErrConflict) {
+		if conflict != nil {
+			if errors.Is(err, context.DeadlineExceeded) {
+				s.m.event(ctx, EventSaveGivenUp)
+			}
 			err = fmt.Errorf("%w (after %w)", err, conflict)
 		}
 		return fmt.Errorf("%w: %w", ErrStoreSave, err)

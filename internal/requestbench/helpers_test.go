@@ -1,9 +1,15 @@
 package requestbench
 
 import (
+	"bytes"
+	"context"
 	"io"
 	"log/slog"
 	"net/url"
+	"sync"
+	"sync/atomic"
+
+	"github.com/serversession/serversession/sessions"
 )
 
 func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
@@ -16,3 +22,36 @@ func hostOf(uri string) string {
 	}
 	return u.Host
 }
+
+// syncBuffer is a bytes.Buffer that concurrent requests can write to.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// mostTries is an Observer that keeps the most attempts one save took.
+type mostTries struct{ most atomic.Int64 }
+
+func (o *mostTries) StoreStart(ctx context.Context, call sessions.StoreCall) context.Context {
+	for n := int64(call.Attempt); ; {
+		m := o.most.Load()
+		if n <= m || o.most.CompareAndSwap(m, n) {
+			return ctx
+		}
+	}
+}
+
+func (*mostTries) StoreDone(context.Context, sessions.StoreCall, sessions.StoreResult) {}
+func (*mostTries) Event(context.Context, sessions.Event)                               {}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -323,8 +324,13 @@ func TestOneSessionUnderLoad(t *testing.T) {
 			raw, _ := st.open(t, prefix)
 			calls, store := storetest.Count(raw)
 			var srvs [2]*httptest.Server
+			var logs syncBuffer
+			var tries mostTries
 			for i := range srvs {
-				h := app(store, prefix, nil)
+				h := app(store, prefix, nil, func(c *sessions.Config) {
+					c.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+					c.Observer = &tries
+				})
 				h.GET("/set", func(c *gin.Context) {
 					sessions.Get(c).Set(c.Query("k"), true)
 					c.String(http.StatusOK, "ok")
@@ -371,6 +377,7 @@ func TestOneSessionUnderLoad(t *testing.T) {
 			sem := make(chan struct{}, parallel)
 			var wg sync.WaitGroup
 			var failed atomic.Int64
+			var failures syncBuffer
 			for i := range requests {
 				wg.Add(1)
 				sem <- struct{}{}
@@ -380,8 +387,14 @@ func TestOneSessionUnderLoad(t *testing.T) {
 					if i%2 == 0 {
 						path = fmt.Sprintf("/set?k=k%04d", i)
 					}
-					if res, _, err := get(path, cookie, i/2); err != nil || res.StatusCode != http.StatusOK {
+					res, body, err := get(path, cookie, i/2)
+					switch {
+					case err != nil:
 						failed.Add(1)
+						fmt.Fprintf(&failures, "%s: %v\n", path, err)
+					case res.StatusCode != http.StatusOK:
+						failed.Add(1)
+						fmt.Fprintf(&failures, "%s: %s %q\n", path, res.Status, body)
 					}
 				}()
 			}
@@ -402,9 +415,10 @@ func TestOneSessionUnderLoad(t *testing.T) {
 					n++
 				}
 			}
-			t.Logf("%s: %d of %d keys kept, %d of %d requests failed, %.2f store calls per request",
-				st.name, n, requests/2, failed.Load(), requests, perRequest)
+			t.Logf("%s: %d of %d keys kept, %d of %d requests failed, %.2f store calls per request, at most %d tries of one save",
+				st.name, n, requests/2, failed.Load(), requests, perRequest, tries.most.Load())
 			if n != requests/2 || failed.Load() != 0 {
+				t.Logf("failed requests:\n%s\nthe Managers logged:\n%s", failures.String(), logs.String())
 				t.Errorf("%d of %d keys kept, %d requests failed; want every key and no failure", n, requests/2, failed.Load())
 			}
 		})
