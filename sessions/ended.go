@@ -7,7 +7,8 @@ import (
 )
 
 // endedKeys remembers the storage keys of the sessions this Manager ended
-// lately, so that a read-only request which loaded one before it ended
+// lately (their handles, with a store whose index gives handles: see
+// Manager.handle), so that a read-only request which loaded one before it ended
 // does not send its cookie again: its refresh rode on the load, so only
 // this memory tells, at no cost, that the session is gone. Were the cookie
 // re-sent, a browser whose login answered first would get its old, dead
@@ -71,4 +72,39 @@ func (e *endedKeys) remove(key string) {
 	defer e.mu.Unlock()
 	delete(e.keys, key)
 	e.n.Store(int64(len(e.keys)))
+}
+
+// handle returns what the store's user index calls key: its handle when
+// the store is a KeyHandler, else the key. The sessions ended are
+// remembered under it, as revoke knows them only by what UserRecords
+// returned.
+func (m *Manager) handle(key string) string {
+	if m.handles == nil {
+		return key
+	}
+	return m.handles.KeyHandle(key)
+}
+
+// hasEnded reports whether this Manager ended the session under key
+// lately.
+func (m *Manager) hasEnded(key string) bool {
+	return m.ended.n.Load() != 0 && m.ended.has(m.handle(key))
+}
+
+// endKey runs del, which deletes the record under key, with key among the
+// ended keys, so that no request re-sends its cookie; forgotten again if
+// del fails.
+func (m *Manager) endKey(key string, del func() error) error {
+	return m.endHandle(m.handle(key), del)
+}
+
+// endHandle is endKey for a record known by its handle (see handle), as
+// UserRecords returned it.
+func (m *Manager) endHandle(h string, del func() error) error {
+	m.ended.add(h)
+	if err := del(); err != nil {
+		m.ended.remove(h)
+		return err
+	}
+	return nil
 }

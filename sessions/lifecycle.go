@@ -96,7 +96,7 @@ func (s *Session) loadRecord() bool {
 		s.meta.permanent = !m.cfg.Transient
 		return true
 	}
-	if !found || m.ended.has(key) { // ended here lately: a cached copy is stale
+	if !found || m.hasEnded(key) { // ended here lately: a cached copy is stale
 		m.event(r.Context(), EventMissed)
 		return false
 	}
@@ -248,7 +248,7 @@ func (s *Session) commit(beforeHeaders bool) error {
 // record, and sent its own cookie. The caller holds s.mu.
 func (s *Session) refresh(sc *storeContext) error {
 	m := s.m
-	if m.ended.has(s.key) {
+	if m.hasEnded(s.key) {
 		s.state = gone
 		return nil
 	}

@@ -18,6 +18,7 @@ type Manager struct {
 	cookies     cookieFormat
 	loadToucher LoadToucher   // cfg.Store as a LoadToucher, if it is one and refresh is on
 	ties        *userTies     // cfg.Store's user index, with Users; nil without
+	handles     KeyHandler    // cfg.Store as a KeyHandler, if it is one and Users is set
 	writes      *writeLocks   // one session's writes at a time
 	ended       endedKeys     // sessions ended lately, whose cookies must not come back
 	refreshed   refreshedKeys // records refreshed or written within the RefreshInterval
@@ -42,6 +43,7 @@ func New(cfg Config) (*Manager, error) {
 	}
 	if cfg.Users != nil {
 		m.ties = &userTies{cfg.Store.(UserIndex)} // checked by withDefaults
+		m.handles, _ = cfg.Store.(KeyHandler)
 	}
 	if cfg.Observer != nil && cfg.Store != nil {
 		m.storeName = storeName(cfg.Store)

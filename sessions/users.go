@@ -50,12 +50,13 @@ var (
 func newRef() string { return newID(16) }
 
 // refOf returns the Ref of a record: the one it keeps, or for a record
-// that has none (tied before Refs were kept), a one-way hash of its key.
-func refOf(key string, md meta) string {
+// that has none (tied before Refs were kept), a one-way hash of handle,
+// its key as the user index gives it (see Manager.handle).
+func refOf(handle string, md meta) string {
 	if md.ref != "" {
 		return md.ref
 	}
-	sum := sha256.Sum256([]byte("serversession ref\x00" + key))
+	sum := sha256.Sum256([]byte("serversession ref\x00" + handle))
 	return base64.RawURLEncoding.EncodeToString(sum[:16])
 }
 
@@ -161,7 +162,10 @@ func (m *Manager) revoke(ctx context.Context, user string, match func(ref string
 			if !match(ref) {
 				continue
 			}
-			if err := m.endKey(r.Key, func() error { return m.delete(ctx, r.Key) }); err != nil {
+			// r.Key may be a handle (see KeyHandler): the ended sessions
+			// are remembered by handle, and the store's Delete and Untie
+			// take it.
+			if err := m.endHandle(r.Key, func() error { return m.delete(ctx, r.Key) }); err != nil {
 				errs = append(errs, redactKeys(err, m.cfg.KeyPrefix))
 				continue
 			}
@@ -316,7 +320,7 @@ func (s *Session) userView() (m *Manager, user, current string, ctx context.Cont
 		return nil, "", "", nil, ErrNoUserIndex
 	}
 	if s.state == stored {
-		current = refOf(s.key, s.meta)
+		current = refOf(s.m.handle(s.key), s.meta)
 	}
 	return s.m, s.m.userOf(s.values), current, s.h.r.Context(), nil
 }

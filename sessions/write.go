@@ -64,7 +64,7 @@ func (s *Session) write(sc *storeContext, data []byte) error {
 		if err == nil {
 			data, err = s.attempt(ctx, op, key, data, ttl, try)
 		}
-		if err == nil && s.m.ended.has(key) {
+		if err == nil && s.m.hasEnded(key) {
 			err = errEnded
 		}
 		if !errors.Is(err, ErrConflict) || op == opCreate {
@@ -218,18 +218,6 @@ func (s *Session) deleteRetired(sc *storeContext, movedOnly bool) error {
 	s.stale = kept
 	if len(errs) > 0 {
 		return fmt.Errorf("%w: delete: %w", ErrStoreSave, errors.Join(errs...))
-	}
-	return nil
-}
-
-// endKey runs del, which deletes the record under key, with key among the
-// ended keys, so that no request re-sends its cookie; forgotten again if
-// del fails.
-func (m *Manager) endKey(key string, del func() error) error {
-	m.ended.add(key)
-	if err := del(); err != nil {
-		m.ended.remove(key)
-		return err
 	}
 	return nil
 }
