@@ -19,6 +19,7 @@ import (
 // or fails the subtest.
 func (e *env) mustCreate(t *testing.T, key string, data []byte, ttl time.Duration) {
 	t.Helper()
+	e.note(key)
 	if err := e.store.Create(e.ctx, key, data, ttl); err != nil {
 		t.Fatalf("Create(%q, %d bytes, ttl %v) of a key with no live record returned error: %v", key, len(data), ttl, err)
 	}

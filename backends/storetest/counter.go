@@ -22,22 +22,36 @@ func (c *Counter) Calls() int64 { return c.calls.Load() }
 func (c *Counter) Reset() { c.calls.Store(0) }
 
 // Count returns s wrapped so that every call adds one to the returned
-// Counter. The wrapper implements sessions.LoadToucher and
-// sessions.UserIndex exactly when s does, so the lifecycle takes the same
-// paths as with s.
+// Counter. The wrapper implements sessions.LoadToucher, sessions.UserIndex
+// and sessions.KeyHandler exactly when s does, so the lifecycle takes the
+// same paths as with s. KeyHandle is not counted: it makes no round trip.
 func Count(s sessions.Store) (*Counter, sessions.Store) {
 	c := &Counter{}
 	base := counted{s, c}
 	lt, isLT := s.(sessions.LoadToucher)
 	ix, isIx := s.(sessions.UserIndex)
+	kh, isKH := s.(sessions.KeyHandler)
 	clt, cix := countedLoadTouch{lt, c}, countedIndex{ix, c}
 	switch {
+	case isLT && isIx && isKH:
+		return c, struct {
+			counted
+			countedLoadTouch
+			countedIndex
+			sessions.KeyHandler
+		}{base, clt, cix, kh}
 	case isLT && isIx:
 		return c, struct {
 			counted
 			countedLoadTouch
 			countedIndex
 		}{base, clt, cix}
+	case isIx && isKH:
+		return c, struct {
+			counted
+			countedIndex
+			sessions.KeyHandler
+		}{base, cix, kh}
 	case isLT:
 		return c, struct {
 			counted

@@ -44,6 +44,11 @@ func (f fakeIndex) UserRecords(context.Context, string) ([]sessions.UserRecord, 
 	return []sessions.UserRecord{{Key: "k"}}, nil
 }
 
+// handleIndex is a fakeIndex that gives handles (sessions.KeyHandler).
+type handleIndex struct{ fakeIndex }
+
+func (handleIndex) KeyHandle(key string) string { return "handle of " + key + "." }
+
 // The stores below add a UserIndex to the others.
 type (
 	indexedPlain struct {
@@ -53,6 +58,14 @@ type (
 	indexedLoadTouch struct {
 		loadTouchOnly
 		fakeIndex
+	}
+	handledPlain struct {
+		plainStore
+		handleIndex
+	}
+	handledLoadTouch struct {
+		loadTouchOnly
+		handleIndex
 	}
 )
 
@@ -114,18 +127,32 @@ func TestCount(t *testing.T) {
 	var last string
 	ix := fakeIndex{&last}
 	for _, w := range []struct {
-		name          string
-		store         sessions.Store
-		ltouch, index bool
+		name                   string
+		store                  sessions.Store
+		ltouch, index, handles bool
 	}{
-		{"plain", plainStore{ms}, false, false},
-		{"load-touch only", loadTouchOnly{plainStore{ms}, ms}, true, false},
-		{"plain indexed", indexedPlain{plainStore{ms}, ix}, false, true},
-		{"load-touch indexed", indexedLoadTouch{loadTouchOnly{plainStore{ms}, ms}, ix}, true, true},
+		{"plain", plainStore{ms}, false, false, false},
+		{"load-touch only", loadTouchOnly{plainStore{ms}, ms}, true, false, false},
+		{"plain indexed", indexedPlain{plainStore{ms}, ix}, false, true, false},
+		{"load-touch indexed", indexedLoadTouch{loadTouchOnly{plainStore{ms}, ms}, ix}, true, true, false},
+		{"plain indexed with handles", handledPlain{plainStore{ms}, handleIndex{ix}}, false, true, true},
+		{"load-touch indexed with handles", handledLoadTouch{loadTouchOnly{plainStore{ms}, ms}, handleIndex{ix}}, true, true, true},
 	} {
 		c, wrapped := storetest.Count(w.store)
 		if _, ok := wrapped.(sessions.LoadToucher); ok != w.ltouch {
 			t.Errorf("the wrapper of a %s store implements LoadToucher: %v; want %v", w.name, ok, w.ltouch)
+		}
+		kh, ok := wrapped.(sessions.KeyHandler)
+		if ok != w.handles {
+			t.Errorf("the wrapper of a %s store implements KeyHandler: %v; want %v", w.name, ok, w.handles)
+		}
+		if ok {
+			if h := kh.KeyHandle("k"); h != "handle of k." {
+				t.Errorf("KeyHandle(\"k\") through the wrapper of a %s store = %q; want the store's handle", w.name, h)
+			}
+			if n := c.Calls(); n != 0 {
+				t.Errorf("Calls() = %d after KeyHandle through the wrapper of a %s store; want 0: it makes no round trip", n, w.name)
+			}
 		}
 		wix, ok := wrapped.(sessions.UserIndex)
 		if ok != w.index {

@@ -126,6 +126,14 @@
 //   - UserIndexCanceledContext: with a canceled or expired context, Tie,
 //     Untie and UserRecords return an error wrapping the context's error
 //     and change nothing.
+//   - UserIndexHandles: Untie and Delete take the Key that UserRecords
+//     returns for a record, as a revocation passes it. A Key that is not
+//     the record's key is a handle: the store must implement
+//     sessions.KeyHandler, whose KeyHandle returns it; the handles of two
+//     keys differ, none holds its key, and each ends with a character that
+//     session IDs lack, so that no key the Manager writes is a handle.
+//
+// The other UserIndex subtests read a handle as the key it stands for.
 //
 // A store that implements sessions.Pinger must answer Ping with nil while
 // its server is up (Ping) and with an error in Unreachable.

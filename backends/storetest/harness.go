@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -46,6 +47,12 @@ type env struct {
 	keys  keyspace
 	// index is the store as a sessions.UserIndex, nil if it is not one.
 	index sessions.UserIndex
+	// handles is the store as a sessions.KeyHandler, nil if it is not one.
+	handles sessions.KeyHandler
+	// named maps the handle of each key the subtest created or tied to the
+	// key, for a store that gives handles (see keyOf).
+	namedMu sync.Mutex
+	named   map[string]string
 	// indexEntries is Harness.IndexEntries, nil if the harness has none.
 	indexEntries func(t *testing.T, s sessions.Store, user string) int
 	// entriesNoted is set once the subtest logged that indexEntries is nil.
@@ -88,6 +95,7 @@ var cases = []suiteCase{
 	{"UserIndexRevokeCycles", testUserIndexRevokeCycles},
 	{"UserIndexRace", testUserIndexRace},
 	{"UserIndexCanceledContext", testUserIndexCanceledContext},
+	{"UserIndexHandles", testUserIndexHandles},
 }
 
 // Run runs the conformance suite as subtests of t.
@@ -124,5 +132,32 @@ func newEnv(t *testing.T, s sessions.Store, name string) *env {
 	ctx, cancel := context.WithTimeout(t.Context(), subtestTimeout)
 	t.Cleanup(cancel)
 	ix, _ := s.(sessions.UserIndex)
-	return &env{store: s, ctx: ctx, keys: newKeyspace(name), index: ix}
+	kh, _ := s.(sessions.KeyHandler)
+	return &env{store: s, ctx: ctx, keys: newKeyspace(name), index: ix, handles: kh}
+}
+
+// note remembers key's handle, if the store gives handles, so that keyOf
+// can turn it back into key.
+func (e *env) note(key string) {
+	if e.handles == nil {
+		return
+	}
+	h := e.handles.KeyHandle(key)
+	e.namedMu.Lock()
+	defer e.namedMu.Unlock()
+	if e.named == nil {
+		e.named = map[string]string{}
+	}
+	e.named[h] = key
+}
+
+// keyOf returns the key of a UserRecord's Key k: the key whose handle k
+// is, among those the subtest created or tied, or k itself.
+func (e *env) keyOf(k string) string {
+	e.namedMu.Lock()
+	defer e.namedMu.Unlock()
+	if key, ok := e.named[k]; ok {
+		return key
+	}
+	return k
 }

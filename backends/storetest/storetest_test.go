@@ -11,7 +11,7 @@ import (
 
 // refIndexEntries is the reference store's Harness.IndexEntries.
 func refIndexEntries(t *testing.T, s sessions.Store, user string) int {
-	r, ok := s.(*refStore)
+	r, ok := unwrapRef(s)
 	if !ok {
 		t.Fatalf("storetest bug: IndexEntries was given a %T, not the store New returned", s)
 	}
@@ -40,6 +40,19 @@ func TestRunVersioned(t *testing.T) {
 	Run(t, Harness{
 		New:          func(*testing.T) sessions.Store { return newRefStore("versioned") },
 		Unreachable:  func(*testing.T) sessions.Store { return newRefStore("down") },
+		IndexEntries: refIndexEntries,
+	})
+}
+
+// TestRunHandles runs the suite against the reference store with an index
+// that gives handles in place of keys, as filestore's does.
+func TestRunHandles(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: waits for expiry")
+	}
+	t.Parallel()
+	Run(t, Harness{
+		New:          func(*testing.T) sessions.Store { return newRef("handles") },
 		IndexEntries: refIndexEntries,
 	})
 }
@@ -85,8 +98,8 @@ func TestFaultyStore(t *testing.T) {
 		t.Skip("runs only as a child of TestSuiteCatchesFaults")
 	}
 	Run(t, Harness{
-		New:          func(*testing.T) sessions.Store { return newRefStore(fault) },
-		Unreachable:  func(*testing.T) sessions.Store { return newRefStore(fault) },
+		New:          func(*testing.T) sessions.Store { return newRef(fault) },
+		Unreachable:  func(*testing.T) sessions.Store { return newRef(fault) },
 		IndexEntries: refIndexEntries,
 	})
 }
@@ -165,6 +178,11 @@ func TestSuiteCatchesFaults(t *testing.T) {
 		{"index-racy", "UserIndexRace", "racing Tie, Untie and UserRecords calls must not lose each other's writes", false},
 		{"ignore-ctx", "UserIndexCanceledContext", "want an error wrapping context canceled", false},
 		{"index-down-empty", "Unreachable", "returned no records with a nil error", false},
+		{"handles-no-keyhandler", "UserIndexHandles", "must implement sessions.KeyHandler", false},
+		{"handles-delete-key-only", "UserIndexHandles", "with the Key UserRecords returned for it, must delete the record", false},
+		{"handles-untie-key-only", "UserIndexHandles", "Untie must take that Key", false},
+		{"handles-end-like-ids", "UserIndexHandles", "no key the Manager writes", false},
+		{"handles-hold-the-key", "UserIndexHandles", "must not give the key away", false},
 	} {
 		t.Run(c.fault+"/"+c.subtest, func(t *testing.T) {
 			if testing.Short() && c.slow {

@@ -77,6 +77,7 @@ func (e *env) checkEntries(t *testing.T, user string, most int, when string) {
 // mustTie ties key to user or fails the subtest.
 func (e *env) mustTie(t *testing.T, user, key string, ttl time.Duration) {
 	t.Helper()
+	e.note(key)
 	if err := e.index.Tie(e.ctx, user, key, ttl); err != nil {
 		t.Fatalf("Tie(%q, %q, ttl %v) of a live record returned error: %v", user, key, ttl, err)
 	}
@@ -94,7 +95,10 @@ func (e *env) mustUntie(t *testing.T, user, key string) {
 type listed map[string]sessions.UserRecord
 
 // list returns what UserRecords(user) returns, failing the subtest on an
-// error and reporting a key returned twice.
+// error and reporting a key returned twice. A handle (see
+// sessions.KeyHandler) is turned back into its key, in the map and in the
+// UserRecord, when it is the handle of a key the subtest created or tied;
+// UserIndexHandles checks the handles themselves.
 func (e *env) list(t *testing.T, user string) listed {
 	t.Helper()
 	recs, err := e.index.UserRecords(e.ctx, user)
@@ -103,6 +107,7 @@ func (e *env) list(t *testing.T, user string) listed {
 	}
 	got := listed{}
 	for _, r := range recs {
+		r.Key = e.keyOf(r.Key)
 		if _, dup := got[r.Key]; dup {
 			t.Errorf("UserRecords(%q) returned %q twice; want each key once, however often it was tied", user, r.Key)
 		}
@@ -203,9 +208,6 @@ func testUserIndex(t *testing.T, e *env) {
 	to := time.Now()
 	for _, k := range slices.Sorted(maps.Keys(got)) {
 		r := got[k]
-		if r.Key != k {
-			t.Errorf("UserRecords(%q) returned a UserRecord with Key %q; storetest bug", alice, r.Key)
-		}
 		if rec := e.mustLoadRecord(t, k); r.Record.Version != rec.Version {
 			t.Errorf("UserRecords(%q) returned %q with Version %d, and Load returned Version %d; want the Record as "+
 				"Load would return it", alice, k, r.Record.Version, rec.Version)
@@ -450,4 +452,88 @@ func testUserIndexExpiry(t *testing.T, e *env) {
 	e.checkEntries(t, written, 1, "right after Tie, with one record expired and one live")
 	e.expect(t, written, map[string][]byte{w2: []byte("tied after the other expired")}, map[string]string{w1: expiredWhy},
 		"after one record expired and another was tied", "")
+}
+
+// testUserIndexHandles: the Key of each UserRecord is what the lifecycle
+// passes to Untie, to untie the record, and to Delete, to delete it, when
+// it revokes a session. A Key that is not the record's key is a handle (see
+// sessions.KeyHandler): the store must then implement sessions.KeyHandler,
+// and its KeyHandle(key) return that Key; the handles of two keys differ,
+// none holds its key, and each ends with a character that no session ID
+// holds, so that no key the Manager writes is one.
+func testUserIndexHandles(t *testing.T, e *env) {
+	ix := e.needIndex(t)
+	user := e.keys.user("u")
+	untied, deleted := e.keys.key("untied-by-its-listed-key"), e.keys.key("deleted-by-its-listed-key")
+	data := map[string][]byte{
+		untied:  []byte("to be untied by the Key UserRecords gives"),
+		deleted: []byte("to be deleted by the Key UserRecords gives"),
+	}
+	keys := slices.Sorted(maps.Keys(data))
+	for _, k := range keys {
+		e.mustCreate(t, k, data[k], time.Hour)
+		e.mustTie(t, user, k, time.Hour)
+	}
+	recs, err := ix.UserRecords(e.ctx, user)
+	if err != nil {
+		t.Fatalf("UserRecords(%q) returned error: %v", user, err)
+	}
+	given := map[string]string{} // key -> the Key UserRecords gave
+	for _, r := range recs {
+		for _, k := range keys {
+			if string(r.Record.Data) == string(data[k]) {
+				given[k] = r.Key
+			}
+		}
+	}
+	for _, k := range keys {
+		h, ok := given[k]
+		switch {
+		case !ok:
+			t.Fatalf("UserRecords(%q) after Tie of two keys did not return the record of %q (%s); want every live "+
+				"record tied to the user listed", user, k, describe(data[k]))
+		case h == k:
+			continue
+		case e.handles == nil:
+			t.Fatalf("UserRecords(%q) returned the record of %q under Key %q, which is not its key; a store whose "+
+				"UserRecords gives a handle in place of the key must implement sessions.KeyHandler, so that the "+
+				"Manager can tell its own sessions among those listed", user, k, h)
+		}
+		if kh := e.handles.KeyHandle(k); kh != h {
+			t.Errorf("KeyHandle(%q) = %q, and UserRecords(%q) returned the record under Key %q; want KeyHandle to "+
+				"return the handle UserRecords gives", k, kh, user, h)
+		}
+		if strings.Contains(h, k) {
+			t.Errorf("UserRecords(%q) returned the record of %q under the handle %q, which holds the key; a handle "+
+				"must not give the key away", user, k, h)
+		}
+		if h == "" || idChar(h[len(h)-1]) {
+			t.Errorf("UserRecords(%q) returned the record of %q under the handle %q, which does not end with a "+
+				"character that session IDs lack (they hold A-Z, a-z, 0-9, '-' and '_'); a handle must, so that no "+
+				"key the Manager writes (its KeyPrefix and a session ID) is a handle, whatever its KeyPrefix", user, k, h)
+		}
+	}
+	if given[untied] == given[deleted] {
+		t.Fatalf("UserRecords(%q) returned two records under the same Key %q; want each under its own", user, given[untied])
+	}
+
+	if err := ix.Untie(e.ctx, user, given[untied]); err != nil {
+		t.Fatalf("Untie(%q, %q), with the Key UserRecords returned for %q, returned error: %v", user, given[untied], untied, err)
+	}
+	if err := e.store.Delete(e.ctx, given[deleted]); err != nil {
+		t.Fatalf("Delete(%q), with the Key UserRecords returned for %q, returned error: %v", given[deleted], deleted, err)
+	}
+	e.mustMiss(t, deleted, fmt.Sprintf("Delete(%q), with the Key UserRecords returned for it, must delete the record "+
+		"(the lifecycle revokes a session so)", given[deleted]))
+	checkData(t, fmt.Sprintf("Load(%q) after Untie with the Key UserRecords returned for it", untied),
+		e.mustLoad(t, untied), data[untied])
+	e.expect(t, user, nil, map[string]string{
+		untied:  "which was untied with the Key UserRecords returned for it; Untie must take that Key",
+		deleted: "which was deleted with the Key UserRecords returned for it; Delete must take that Key",
+	}, "after Untie of one record and Delete of the other, each with the Key UserRecords returned for it", "")
+}
+
+// idChar reports whether c is a character of session IDs (base64url).
+func idChar(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_'
 }

@@ -175,7 +175,7 @@ func testUserIndexRace(t *testing.T, e *env) {
 					fail("worker %d: UserRecords(%q): %v", w, user, err)
 				}
 				for _, r := range recs {
-					if !own[r.Key] {
+					if !own[e.keyOf(r.Key)] {
 						fail("worker %d: UserRecords(%q) returned %q, which is not a live record tied to the user", w, user, r.Key)
 					}
 				}
