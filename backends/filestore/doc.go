@@ -111,18 +111,24 @@
 // index lives in two folders beside them, created at the first Tie with the
 // permissions of the lock folder, and never read as session files:
 //
-//	.users/<SHA-256 of the user ID>/<session file's name>   a marker holding the storage key
+//	.users/<SHA-256 of the user ID>/<session file's name>   a marker, an empty file
 //	.ties/<session file's name>                             the hashed users of that record, one a line
 //
 // User IDs are hashed as keys are, so no user ID, whatever its bytes or
 // length, names a path outside the folder. A listing shows hashes, not
 // session IDs; a user ID that is easy to guess (a small number) can be
-// found from its hash. A marker's contents are a storage key, so markers
-// get the session files' mode. Markers and ties files are written to a temporary
-// file and renamed into place, and change only with the stripe of their
-// session file locked, across processes too: Tie writes them only while
-// the record is live, and whatever removes the record removes them under
-// the same lock. A Tie of a key with no live record ties nothing.
+// found from its hash. No file of the directory holds a storage key or a
+// session ID, the index's included: whoever can read the directory, or a
+// backup of it, cannot take a session over. So UserRecords cannot return
+// keys: it returns in UserRecord.Key a handle of each key instead (the
+// name of its session file between "\x00filestore:" and a NUL; see
+// KeyHandle and sessions.KeyHandler), which Delete and Untie take in the
+// key's place, and the Manager uses as it would the key. Markers and ties
+// files get the session files' mode, are written to a temporary file and
+// renamed into place, and change only with the stripe of their session
+// file locked, across processes too: Tie writes them only while the
+// record is live, and whatever removes the record removes them under the
+// same lock. A Tie of a key with no live record ties nothing.
 //
 // Costs, in file operations:
 //
@@ -131,8 +137,8 @@
 //	             header of each of the user's other session files, to drop the markers of dead ones
 //	Untie        remove the marker, rewrite or remove the ties file; then as Tie, list the
 //	             user's folder and drop the markers of dead records
-//	UserRecords  list the user's folder; for each marker read it, read its session file as Load
-//	             does, and check that the marker is still there
+//	UserRecords  list the user's folder; for each marker read the record's ties file, read its
+//	             session file as Load does, and check that the marker is still there
 //	Create, Delete and every removal of a session file
 //	             one more open, of its ties file: none there for an untied record; for a tied
 //	             one, one removal per marker and one of the ties file

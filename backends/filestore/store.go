@@ -143,10 +143,16 @@ func (s *Store) Load(ctx context.Context, key string) (sessions.Record, bool, er
 	return sessions.Record{Data: data}, true, nil
 }
 
-// load is Load, which UserRecords shares: it returns the data of the live
-// record under key and its expiry in Unix nanoseconds.
+// load is Load: it returns the data of the live record under key and its
+// expiry in Unix nanoseconds.
 func (s *Store) load(ctx context.Context, key string) (data []byte, expires int64, found bool, err error) {
 	p, stripe := s.path(key)
+	return s.loadFile(ctx, p, stripe)
+}
+
+// loadFile is load of the session file at p, whose lock stripe is stripe,
+// which UserRecords shares: it knows records by their file's name.
+func (s *Store) loadFile(ctx context.Context, p string, stripe uint8) (data []byte, expires int64, found bool, err error) {
 	mu := &s.locks[stripe]
 	mu.RLock()
 	raw, err := readFile(p)
@@ -352,13 +358,15 @@ func (s *Store) removeIf(p string, old sessions.Record) error {
 	return nil
 }
 
-// Delete removes the record under key, and its index entries. A missing
-// record is not an error, but a missing directory is.
+// Delete removes the record under key, and its index entries. key may be
+// a handle that UserRecords returned (see KeyHandle) instead of a key. A
+// missing record is not an error, but a missing directory is.
 func (s *Store) Delete(ctx context.Context, key string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("filestore: delete %q: %w", key, err)
 	}
-	p, stripe := s.path(key)
+	name, stripe := target(key)
+	p := filepath.Join(s.dir, name)
 	lf, err := s.lock(ctx, stripe)
 	if err != nil {
 		return fmt.Errorf("filestore: delete %q: %w", key, err)

@@ -20,21 +20,25 @@ import (
 // store's directory, beside the session files and never read as ones (their
 // names are not 64 hex characters):
 //
-//	.users/<user's hash>/<session file's name>   a marker: the storage key
+//	.users/<user's hash>/<session file's name>   a marker, empty
 //	.ties/<session file's name>                  the hashes of the users the
 //	                                             record is tied to, one a line
 //
 // A user's hash is the SHA-256 of the user ID in lowercase hex, as a
 // session file's name is of its key, so no user ID can name a path outside
 // the folder, and a listing shows no session ID (nor a user ID, unless it
-// is easy enough to guess from its hash). A user's
-// folder lists that user's sessions, for UserRecords; a record's ties file
-// lists its users, so that whatever removes the record (Delete, DeleteIf,
-// an expiry, a Create over a dead file, the sweep, the threshold prune)
-// removes their markers with it, although the session file, whose format
-// is fixed, does not name them. Markers and ties files are written to a
-// temporary file in their folder and renamed into place, with the store's
-// file mode.
+// is easy enough to guess from its hash). No index file holds a key
+// either, as no session file does: whoever reads the directory, or a
+// backup of it, finds no session ID to take over. So UserRecords knows a
+// record by its file's name only, and returns its handle (see KeyHandle)
+// where other stores return the key; Delete and Untie take the handle.
+// A user's folder lists that user's sessions, for UserRecords; a record's
+// ties file lists its users, so that whatever removes the record (Delete,
+// DeleteIf, an expiry, a Create over a dead file, the sweep, the threshold
+// prune) removes their markers with it, although the session file, whose
+// format is fixed, does not name them. Markers and ties files are written
+// to a temporary file in their folder and renamed into place, with the
+// store's file mode.
 //
 // All of a record's index files change with the stripe of its session file
 // locked (see lock.go), in this process and in every other process sharing
@@ -42,11 +46,13 @@ import (
 // while the record is live, and the removal of a record clears its ties
 // under the same lock. Tie writes the ties file first and the marker
 // second, and Untie and the removals go the other way, so a marker always
-// has its line in the ties file, even after a crash in between. A crash after a
-// record was removed and before its index files were can leave them
-// behind: Tie, Untie and UserRecords drop the markers of dead records from
-// the user's folder, the next Create under the key clears its ties file,
-// and DeleteExpired sweeps both folders.
+// has its line in the ties file, even after a crash in between: a marker
+// whose ties file does not name its user is none this store wrote, and
+// UserRecords and DeleteExpired drop it. A crash after a record was
+// removed and before its index files were can leave them behind: Tie,
+// Untie and UserRecords drop the markers of dead records from the user's
+// folder, the next Create under the key clears its ties file, and
+// DeleteExpired sweeps both folders.
 //
 // A user's folder is removed when it is left empty, so that the folder of
 // users does not keep one entry per user ever seen. A Tie of another key of
@@ -77,8 +83,8 @@ func (s *Store) markerPath(u, name string) string { return filepath.Join(s.dir, 
 func (s *Store) tiesPath(name string) string { return filepath.Join(s.dir, tiesDir, name) }
 
 // Tie adds key to user's index, if a live record is stored under key: it
-// writes the record's ties file and the user's marker, with the key's
-// stripe locked. The record keeps the tie through Replace and LoadTouch
+// writes the record's ties file and the user's marker (an empty file),
+// with the key's stripe locked. The record keeps the tie through Replace and LoadTouch
 // and loses it when it is removed, so ttl is not needed: the
 // entry lasts as long as the record. A missing, expired or corrupt record
 // is not an error and is not tied (the entry would end at once; an expired
@@ -94,7 +100,7 @@ func (s *Store) Tie(ctx context.Context, user, key string, ttl time.Duration) er
 	if err != nil {
 		return fmt.Errorf("filestore: tie %q: %w", key, err)
 	}
-	err = s.tieLocked(u, name, key)
+	err = s.tieLocked(u, name)
 	s.unlock(stripe, lf)
 	if err != nil {
 		return fmt.Errorf("filestore: tie %q: %w", key, err)
@@ -104,7 +110,7 @@ func (s *Store) Tie(ctx context.Context, user, key string, ttl time.Duration) er
 }
 
 // tieLocked is Tie with the stripe of session file name locked.
-func (s *Store) tieLocked(u, name, key string) error {
+func (s *Store) tieLocked(u, name string) error {
 	p := filepath.Join(s.dir, name)
 	h, err := readHeader(p)
 	switch {
@@ -127,18 +133,20 @@ func (s *Store) tieLocked(u, name, key string) error {
 	} else if err := s.writeIndexFile(filepath.Join(s.dir, tiesDir), name, tiesContent(append(users, u))); err != nil {
 		return err
 	}
-	return s.writeIndexFile(s.userDir(u), name, []byte(key))
+	return s.writeIndexFile(s.userDir(u), name, nil)
 }
 
 // Untie removes key from user's index, with the key's stripe locked: the
-// user's marker and its line in the record's ties file. The record, if
-// any, is left alone. A key not in user's index is not an error. Untie then
-// drops from user's folder the markers of records that are gone.
+// user's marker and its line in the record's ties file. key may be a
+// handle that UserRecords returned (see KeyHandle) instead of a key. The
+// record, if any, is left alone. A key not in user's index is not an
+// error. Untie then drops from user's folder the markers of records that
+// are gone.
 func (s *Store) Untie(ctx context.Context, user, key string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("filestore: untie %q: %w", key, err)
 	}
-	name, stripe := fileName(key)
+	name, stripe := target(key)
 	u := userHash(user)
 	lf, err := s.lock(ctx, stripe)
 	if err != nil {
@@ -168,12 +176,14 @@ func (s *Store) untieLocked(u, name string) error {
 	return s.writeTies(name, slices.DeleteFunc(users, func(v string) bool { return v == u }))
 }
 
-// UserRecords returns the live records tied to user, each with its key and
-// expiry, in no particular order. It lists the user's folder and, for each
-// marker, reads the marker and loads the record as Load does: its cost is
-// proportional to that user's sessions, never to the directory. The marker
-// of a record that is gone (deleted, expired or corrupt) is removed and the
-// record not returned.
+// UserRecords returns the live records tied to user, each with its expiry
+// and, in place of its key, which the index does not keep, its handle (see
+// KeyHandle), in no particular order. It lists the user's folder and, for
+// each marker, reads the record's ties file and loads the record as Load
+// does: its cost is proportional to that user's sessions, never to the
+// directory. The marker of a record that is gone (deleted, expired or
+// corrupt) is removed and the record not returned, and so is a marker that
+// the record's ties file does not name (none this store wrote).
 func (s *Store) UserRecords(ctx context.Context, user string) ([]sessions.UserRecord, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("filestore: user records: %w", err)
@@ -205,24 +215,23 @@ func (s *Store) UserRecords(ctx context.Context, user string) ([]sessions.UserRe
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("filestore: user records: %w", err)
 		}
-		mp := filepath.Join(dir, name)
-		raw, err := readFile(mp)
-		switch {
-		case errors.Is(err, fs.ErrNotExist), errors.Is(err, errNotRegular):
-			continue // untied since the listing, or not the store's
-		case err != nil:
+		if !e.Type().IsRegular() {
+			continue // not the store's
+		}
+		users, _, err := s.readTies(name)
+		if err != nil {
 			return nil, fmt.Errorf("filestore: user records: %w", err)
 		}
-		key := string(raw)
-		if n, _ := fileName(key); n != name {
-			// Not a marker this store wrote (renames are atomic).
+		if !slices.Contains(users, u) {
+			// Untied since the listing, or not a marker this store wrote
+			// (it writes a marker after its line in the ties file).
 			s.dropMarker(ctx, u, name, stripe, true)
 			dropped = true
 			continue
 		}
-		data, expires, found, err := s.load(ctx, key)
+		data, expires, found, err := s.loadFile(ctx, filepath.Join(s.dir, name), stripe)
 		if err != nil {
-			return nil, fmt.Errorf("filestore: user records: load %q: %w", key, err)
+			return nil, fmt.Errorf("filestore: user records: load %s: %w", name, err)
 		}
 		if !found {
 			s.dropMarker(ctx, u, name, stripe, false)
@@ -234,11 +243,11 @@ func (s *Store) UserRecords(ctx context.Context, user string) ([]sessions.UserRe
 		// clears its markers before the stripe's lock lets another record
 		// be created under the key, so a marker that outlived a removal
 		// was written again, by a Tie of the newer record.
-		if _, err := os.Lstat(mp); err != nil {
+		if _, err := os.Lstat(filepath.Join(dir, name)); err != nil {
 			continue
 		}
 		out = append(out, sessions.UserRecord{
-			Key:     key,
+			Key:     handleOf(name),
 			Record:  sessions.Record{Data: data},
 			Expires: time.Unix(0, expires),
 		})
@@ -300,9 +309,9 @@ func (s *Store) recordLive(name string) (bool, error) {
 }
 
 // dropMarker removes the marker of session file name from the folder of
-// the user whose hash is u, if, with the stripe locked, the record is still
+// the user whose hash is u if, with the stripe locked, the record is still
 // gone (a dead file is removed, with all its index entries) or, with bad,
-// the marker still does not hold the key it is named for.
+// the record's ties file still does not name the user.
 func (s *Store) dropMarker(ctx context.Context, u, name string, stripe uint8, bad bool) {
 	lf, err := s.lock(ctx, stripe)
 	if err != nil {
@@ -311,10 +320,8 @@ func (s *Store) dropMarker(ctx context.Context, u, name string, stripe uint8, ba
 	defer s.unlock(stripe, lf)
 	mp := s.markerPath(u, name)
 	if bad {
-		if raw, err := readFile(mp); err == nil {
-			if n, _ := fileName(string(raw)); n != name {
-				_ = os.Remove(mp)
-			}
+		if users, _, err := s.readTies(name); err == nil && !slices.Contains(users, u) {
+			_ = os.Remove(mp)
 		}
 		return
 	}

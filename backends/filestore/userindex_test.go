@@ -42,8 +42,10 @@ func indexFiles(t *testing.T, s *Store) []string {
 	return out
 }
 
-// listedKeys returns the keys UserRecords(user) returns, sorted, failing t
-// on an error.
+// listedKeys returns the keys of the records UserRecords(user) returns,
+// sorted, failing t on an error. UserRecords gives handles, not keys: the
+// key is read from the record's data, "data of <key>" as mustCreateTied
+// writes it, and the handle checked against it.
 func listedKeys(t *testing.T, s *Store, user string) []string {
 	t.Helper()
 	recs, err := s.UserRecords(t.Context(), user)
@@ -52,7 +54,14 @@ func listedKeys(t *testing.T, s *Store, user string) []string {
 	}
 	var keys []string
 	for _, r := range recs {
-		keys = append(keys, r.Key)
+		key, ok := strings.CutPrefix(string(r.Record.Data), "data of ")
+		if !ok {
+			t.Fatalf("UserRecords(%q) returned a record holding %q; the test writes \"data of <key>\"", user, r.Record.Data)
+		}
+		if r.Key != s.KeyHandle(key) {
+			t.Fatalf("UserRecords(%q) returned the record of %q under Key %q; want its handle %q", user, key, r.Key, s.KeyHandle(key))
+		}
+		keys = append(keys, key)
 	}
 	slices.Sort(keys)
 	return keys
@@ -72,9 +81,9 @@ func mustCreateTied(t *testing.T, s *Store, key string, ttl time.Duration, users
 	}
 }
 
-// TestIndexLayout: a tie is a marker in the user's folder holding the key,
-// named as the session file is, and a line in the record's ties file, both
-// with the store's file mode; Untie of the last one leaves no index file.
+// TestIndexLayout: a tie is an empty marker in the user's folder, named as
+// the session file is, and a line in the record's ties file, both with the
+// store's file mode; Untie of the last one leaves no index file.
 func TestIndexLayout(t *testing.T) {
 	s := newTestStore(t, WithFileMode(0o640))
 	mustCreateTied(t, s, "session:k", time.Hour, "alice", "bob")
@@ -91,8 +100,8 @@ func TestIndexLayout(t *testing.T) {
 	if got := indexFiles(t, s); !slices.Equal(got, want) {
 		t.Fatalf("index files after two ties = %q; want %q", got, want)
 	}
-	if b, err := os.ReadFile(s.markerPath(alice, name)); err != nil || string(b) != "session:k" {
-		t.Fatalf("alice's marker holds %q (%v); want the key", b, err)
+	if b, err := os.ReadFile(s.markerPath(alice, name)); err != nil || len(b) != 0 {
+		t.Fatalf("alice's marker holds %q (%v); want nothing", b, err)
 	}
 	if b, err := os.ReadFile(s.tiesPath(name)); err != nil || string(b) != alice+"\n"+bob+"\n" {
 		t.Fatalf("the ties file holds %q (%v); want both users' hashes", b, err)
@@ -294,8 +303,9 @@ func TestSweepRemovesLeftovers(t *testing.T) {
 
 // TestListingDropsDeadMarkers: UserRecords, and the prune of the user's
 // folder that Tie and Untie make, drop the markers of session files that
-// were removed without this store (so their ties stayed) and markers that
-// do not hold the key they are named for; the marker just tied stays.
+// were removed without this store (so their ties stayed); UserRecords also
+// drops markers that the record's ties file does not name (none the store
+// wrote). The marker just tied stays.
 func TestListingDropsDeadMarkers(t *testing.T) {
 	for _, op := range []string{"UserRecords", "Tie", "Untie"} {
 		t.Run(op, func(t *testing.T) {
@@ -305,9 +315,9 @@ func TestListingDropsDeadMarkers(t *testing.T) {
 			if err := os.Remove(fileOf(s, "gone")); err != nil {
 				t.Fatal(err)
 			}
-			mustCreateTied(t, s, "forged", time.Hour, "u")
+			mustCreateTied(t, s, "forged", time.Hour, "v")
 			forged, _ := fileName("forged")
-			if err := os.WriteFile(s.markerPath(userHash("u"), forged), []byte("another key"), 0o600); err != nil {
+			if err := os.WriteFile(s.markerPath(userHash("u"), forged), nil, 0o600); err != nil {
 				t.Fatal(err)
 			}
 			mustCreateTied(t, s, "fresh", time.Hour)
@@ -322,7 +332,7 @@ func TestListingDropsDeadMarkers(t *testing.T) {
 				if err := s.Tie(ctx, "u", "fresh", time.Hour); err != nil {
 					t.Fatal(err)
 				}
-				want = 2 // the forged marker's session file is live: only a listing reads markers
+				want = 2 // the forged marker's session file is live: only a listing reads ties files
 			case "Untie":
 				if err := s.Untie(ctx, "u", "never-tied"); err != nil {
 					t.Fatal(err)
@@ -444,7 +454,7 @@ func TestSharedDirectoryIndex(t *testing.T) {
 	key := func(w, j int) string { return fmt.Sprintf("w%d-%d", w, j) }
 	for w := range workers {
 		for j := range perWorker {
-			if err := a.Create(ctx, key(w, j), []byte("x"), time.Hour); err != nil {
+			if err := a.Create(ctx, key(w, j), []byte("data of "+key(w, j)), time.Hour); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -550,5 +560,74 @@ func sweepers() int {
 			return strings.Count(string(buf[:n]), "sweep.(*Sweeper).run(")
 		}
 		buf = make([]byte, 2*len(buf))
+	}
+}
+
+// TestHandles: UserRecords gives each record's handle, which names its
+// session file and not its key, and ends with a NUL, so that no key the
+// Manager writes is one; Delete and Untie take it, and the other methods
+// take it as a key. A key that looks like a handle without being one
+// (a KeyPrefix chosen to look like one, an unknown name) stays a key.
+func TestHandles(t *testing.T) {
+	s := newTestStore(t)
+	ctx := t.Context()
+	const key = "session:T6TbIFyfnO60szfRktwYZHXXwCSEEOJu271jRotWkIk"
+	mustCreateTied(t, s, key, time.Hour, "u")
+	mustCreateTied(t, s, "other", time.Hour, "u")
+	name, _ := fileName(key)
+	h := s.KeyHandle(key)
+	if h != "\x00filestore:"+name+"\x00" || strings.Contains(h, key) || strings.Contains(h, "T6TbIFyfnO60") {
+		t.Fatalf("KeyHandle(key) = %q; want the session file's name between \"\\x00filestore:\" and a NUL", h)
+	}
+	if _, found, err := s.Load(ctx, h); found || err != nil {
+		t.Fatalf("Load(handle) = (found %v, %v); want not found: only Delete and Untie take handles", found, err)
+	}
+
+	// Keys that look like handles are keys: Delete of one leaves alone
+	// the record whose file it seems to name.
+	for _, k := range []string{
+		handlePrefix + name,                                 // KeyPrefix "\x00filestore:" and a 64-character ID
+		handlePrefix + name[:40] + handleSuffix,             // too short to name a file
+		handlePrefix + strings.ToUpper(name) + handleSuffix, // not a file's name
+	} {
+		if kn, _ := target(k); kn == name {
+			t.Errorf("target(%q) names the file of %q; want a key's own", k, key)
+		}
+		if err := s.Create(ctx, k, []byte("data of "+k), time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Delete(ctx, k); err != nil {
+			t.Fatal(err)
+		}
+		if _, found, _ := s.Load(ctx, k); found {
+			t.Errorf("Delete(%q) left its record", k)
+		}
+		if !exists(t, s, key) {
+			t.Fatalf("Delete(%q), a key, removed the record of %q", k, key)
+		}
+	}
+
+	if err := s.Untie(ctx, "u", h); err != nil {
+		t.Fatal(err)
+	}
+	if keys := listedKeys(t, s, "u"); !slices.Equal(keys, []string{"other"}) {
+		t.Fatalf("UserRecords(u) after Untie(handle) = %q; want [other]", keys)
+	}
+	if !exists(t, s, key) {
+		t.Fatal("Untie(handle) removed the record")
+	}
+	mustCreateTied(t, s, "deleted", time.Hour, "u")
+	if err := s.Delete(ctx, s.KeyHandle("deleted")); err != nil {
+		t.Fatal(err)
+	}
+	if exists(t, s, "deleted") {
+		t.Fatal("Delete(handle) left the record")
+	}
+	if keys := listedKeys(t, s, "u"); !slices.Equal(keys, []string{"other"}) {
+		t.Fatalf("UserRecords(u) after Delete(handle) = %q; want [other]", keys)
+	}
+	deleted, _ := fileName("deleted")
+	if got := indexFiles(t, s); slices.ContainsFunc(got, func(p string) bool { return strings.Contains(p, deleted) }) {
+		t.Fatalf("index files after Delete(handle) = %q; want none of the deleted record's", got)
 	}
 }
