@@ -8,8 +8,8 @@ import (
 
 // endedKeys remembers the storage keys of the sessions this Manager ended
 // lately (their handles, with a store whose index gives handles: see
-// Manager.handle), so that a read-only request which loaded one before it ended
-// does not send its cookie again: its refresh rode on the load, so only
+// Manager.handle), so that a read-only request which loaded one before it
+// ended does not send its cookie again: its refresh rode on the load, so only
 // this memory tells, at no cost, that the session is gone. Were the cookie
 // re-sent, a browser whose login answered first would get its old, dead
 // cookie back and find itself logged out. A key is kept for endedFor, and

@@ -84,8 +84,8 @@ func (s *Store) tiesPath(name string) string { return filepath.Join(s.dir, tiesD
 
 // Tie adds key to user's index, if a live record is stored under key: it
 // writes the record's ties file and the user's marker (an empty file),
-// with the key's stripe locked. The record keeps the tie through Replace and LoadTouch
-// and loses it when it is removed, so ttl is not needed: the
+// with the key's stripe locked. The record keeps the tie through Replace
+// and LoadTouch and loses it when it is removed, so ttl is not needed: the
 // entry lasts as long as the record. A missing, expired or corrupt record
 // is not an error and is not tied (the entry would end at once; an expired
 // or corrupt file is removed). Tying a key already tied changes nothing.
