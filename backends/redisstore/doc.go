@@ -85,6 +85,12 @@
 // larger than that is simply not cached, so keep MaxMemoryBytes at least 16
 // times the largest record.
 //
+// Hits and misses. CacheStats returns the cache's hits and misses, which
+// extra/otelsessions reports as the counter serversession.cache.requests
+// when given the Store (otelsessions.WithCache). A hit rate far below the
+// share of reads within the RefreshInterval means a cache too small, or
+// sessions written (and so read past the cache) too often.
+//
 // # Deployment
 //
 // Single node: redis.NewClient. Nothing survives the loss of the node's
