@@ -87,9 +87,10 @@
 //
 // Hits and misses. CacheStats returns the cache's hits and misses, which
 // extra/otelsessions reports as the counter serversession.cache.requests
-// when given the Store (otelsessions.WithCache). A hit rate far below the
-// share of reads within the RefreshInterval means a cache too small, or
-// sessions written (and so read past the cache) too often.
+// when given the Store (otelsessions.WithCache). Reads past the cache
+// count as neither, so many misses beside the hits mean a cache too small
+// for the sessions read within a RefreshInterval, or sessions that other
+// processes write often (each write invalidates every cached copy).
 //
 // # Deployment
 //
