@@ -17,6 +17,13 @@ import (
 // and must not use the session. The contexts derive from the request's, so
 // a span the request carries is found in them. A nil Observer costs one
 // nil check per call.
+//
+// A load that a store serves from a local cache of its own (redisstore's
+// client-side cache) is a load like any other here: the lifecycle cannot
+// tell, and the seam does not ask. Such a store counts the cache's hits
+// and misses itself (redisstore.Store.CacheStats), and a metrics system
+// reads the counts when it collects (otelsessions.WithCache), so that
+// neither a request nor a store without a cache pays for them.
 type Observer interface {
 	// StoreStart is called before a store call and returns the context
 	// the call and StoreDone get: a tracer returns ctx with a span in it,

@@ -94,3 +94,35 @@ func (r *recentWrites) bypass(key string) bool {
 	}
 	return ok
 }
+
+// cacheStatser is a client whose client-side cache counts its lookups:
+// *redis.Client and *redis.ClusterClient (summed over its nodes).
+type cacheStatser interface {
+	CSCStats() redis.CSCStats
+}
+
+// CacheStats returns the lookups go-redis's client-side cache of the
+// Store's client has served from memory (hits) and sent to the server
+// (misses) since the client was made, and ok == false when the client has
+// no cache configured (no ClientSideCacheConfig or ClientSideCache), when
+// both counts mean nothing. extra/otelsessions reports them as the metric
+// serversession.cache.requests (otelsessions.WithCache).
+//
+// A cold read of a session is a miss, a warm one a hit, and the first read
+// after Redis invalidated the cached copy a miss again. A read that goes
+// past the cache, for a while after this Store wrote its key (see
+// "Client-side cache" in the package documentation), and a refresh (GETEX,
+// never cached) are neither. The counts are the client's: reads of other
+// keys the app makes through the same client with its cache count too.
+// On a Cluster they are summed over the nodes the client knows now, so a
+// node that leaves takes its counts with it. The counts are go-redis's
+// (CSCStats, an API go-redis marks experimental), read when called: the
+// hot path pays nothing for them.
+func (s *Store) CacheStats() (hits, misses uint64, ok bool) {
+	c, isStatser := s.client.(cacheStatser)
+	if !isStatser || s.recent.window == 0 {
+		return 0, 0, false
+	}
+	st := c.CSCStats()
+	return st.Hits, st.Misses, true
+}

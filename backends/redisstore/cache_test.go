@@ -345,3 +345,88 @@ func BenchmarkRead(b *testing.B) {
 		})
 	}
 }
+
+// CacheStats counts the client-side cache's lookups: a cold read is a miss,
+// a warm read a hit, the first read after an invalidation a miss again, and
+// a read past the cache (after the Store's own write) neither.
+func TestCacheStats(t *testing.T) {
+	t.Run("uncached", func(t *testing.T) {
+		if h, m, ok := redisstore.New(newClient(t, redisAddr(t))).CacheStats(); ok || h != 0 || m != 0 {
+			t.Errorf("CacheStats without a cache = %d, %d, %v; want 0, 0, false", h, m, ok)
+		}
+	})
+	t.Run("node", func(t *testing.T) {
+		addr := redisAddr(t)
+		testCacheStats(t, cachedClient(t, addr), newClient(t, addr))
+	})
+	t.Run("cluster", func(t *testing.T) {
+		if testing.Short() {
+			t.Skip("starts a three-node Redis Cluster; skipped with -short")
+		}
+		addrs := privateCluster(t, 3)
+		other := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs})
+		t.Cleanup(func() { _ = other.Close() })
+		testCacheStats(t, cachedClusterClient(t, addrs), other)
+	})
+}
+
+// testCacheStats reads through a Store over cached while other, a client
+// without a cache, writes the record, as another process would.
+func testCacheStats(t *testing.T, cached, other redis.UniversalClient) {
+	ctx := context.Background()
+	s := redisstore.New(cached)
+	key := prefix(t) + "k"
+	want := func(step string, hits, misses uint64) {
+		t.Helper()
+		h, m, ok := s.CacheStats()
+		if !ok || h != hits || m != misses {
+			t.Fatalf("%s: CacheStats = %d hits, %d misses, %v; want %d, %d, true", step, h, m, ok, hits, misses)
+		}
+	}
+	load := func(step, data string) {
+		t.Helper()
+		rec, found, err := s.Load(ctx, key)
+		if err != nil || !found || string(rec.Data) != data {
+			t.Fatalf("%s: Load = %q, %v, %v; want %q", step, rec.Data, found, err, data)
+		}
+	}
+	if err := other.Set(ctx, key, "v1", time.Minute).Err(); err != nil {
+		t.Fatal(err)
+	}
+	want("before any read", 0, 0)
+	load("cold read", "v1")
+	want("after a cold read", 0, 1)
+	load("warm read", "v1")
+	load("warm read", "v1")
+	want("after two warm reads", 2, 1)
+
+	// Another process's write: Redis invalidates the cached copy, and the
+	// first read after the invalidation arrived fetches the record again.
+	if err := other.Set(ctx, key, "v2", time.Minute).Err(); err != nil {
+		t.Fatal(err)
+	}
+	stale := uint64(0)
+	for start := time.Now(); ; stale++ {
+		rec, _, err := s.Load(ctx, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(rec.Data) == "v2" {
+			break
+		}
+		if time.Since(start) > redisstore.CacheMaxStaleness {
+			t.Fatalf("still read %q %v after another client's write", rec.Data, time.Since(start))
+		}
+		time.Sleep(time.Millisecond)
+	}
+	want("after the invalidated read", 2+stale, 2)
+	load("warm read", "v2")
+	want("after a warm read", 3+stale, 2)
+
+	// The Store's own write: its key is read past the cache for a while.
+	if err := s.Replace(ctx, key, sessions.Record{Data: []byte("v2")}, []byte("v3"), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	load("read after its own write", "v3")
+	want("after a read past the cache", 3+stale, 2)
+}

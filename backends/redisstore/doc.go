@@ -85,6 +85,13 @@
 // larger than that is simply not cached, so keep MaxMemoryBytes at least 16
 // times the largest record.
 //
+// Hits and misses. CacheStats returns the cache's hits and misses, which
+// extra/otelsessions reports as the counter serversession.cache.requests
+// when given the Store (otelsessions.WithCache). Reads past the cache
+// count as neither, so many misses beside the hits mean a cache too small
+// for the sessions read within a RefreshInterval, or sessions that other
+// processes write often (each write invalidates every cached copy).
+//
 // # Deployment
 //
 // Single node: redis.NewClient. Nothing survives the loss of the node's

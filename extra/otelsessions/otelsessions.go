@@ -45,10 +45,34 @@
 //	                              loaded, missed, created, destroyed, regenerated,
 //	                              conflict, merged, save_given_up, load_failed,
 //	                              save_failed
+//	serversession.cache.requests  counter, {request}: lookups in a store's local
+//	                              cache, by serversession.cache.result (hit or
+//	                              miss) and serversession.store (and
+//	                              db.system.name); only with WithCache
+//
+// # Local caches
+//
+// A load that a store serves from a local cache, as redisstore does from
+// go-redis's client-side cache, is a load like any other to the session
+// core and so to the Observer: its span and its duration say nothing of
+// the cache. The cache's hits and misses come from the store itself,
+// which counts them anyway: WithCache hands the Observer such a store (a
+// Cache, redisstore.Store among them), and the Observer reads its counts
+// each time the metrics are collected, as the observable counter
+// serversession.cache.requests: a request pays nothing for it. The counts
+// are the store's: see its CacheStats for which reads count (redisstore: a
+// read past the cache, for a while after the process wrote the session,
+// is neither a hit nor a miss).
+//
+//	store := redisstore.New(rdb) // rdb with Protocol 3 and a ClientSideCacheConfig
+//	obs, err := otelsessions.New(otelsessions.WithCache(store))
 package otelsessions
 
 import (
 	"context"
+	"fmt"
+	"math"
+	"strings"
 	"sync"
 
 	"go.opentelemetry.io/otel"
@@ -66,11 +90,12 @@ const ScopeName = "github.com/serversession/serversession/extra/otelsessions"
 // The attribute keys the package sets, beside OpenTelemetry's
 // db.operation.name, db.system.name and error.type.
 const (
-	AttrStore      = attribute.Key("serversession.store")
-	AttrOutcome    = attribute.Key("serversession.outcome")
-	AttrAttempt    = attribute.Key("serversession.attempt")
-	AttrRecordSize = attribute.Key("serversession.record.size")
-	AttrEvent      = attribute.Key("serversession.event")
+	AttrStore       = attribute.Key("serversession.store")
+	AttrOutcome     = attribute.Key("serversession.outcome")
+	AttrAttempt     = attribute.Key("serversession.attempt")
+	AttrRecordSize  = attribute.Key("serversession.record.size")
+	AttrEvent       = attribute.Key("serversession.event")
+	AttrCacheResult = attribute.Key("serversession.cache.result") // hit or miss
 )
 
 // The semantic-convention keys used, spelled here so that the package
@@ -85,8 +110,9 @@ const (
 type Option func(*config)
 
 type config struct {
-	tp trace.TracerProvider
-	mp metric.MeterProvider
+	tp     trace.TracerProvider
+	mp     metric.MeterProvider
+	caches []Cache
 }
 
 // WithTracerProvider sets the TracerProvider spans come from. Default: the
@@ -99,6 +125,30 @@ func WithTracerProvider(tp trace.TracerProvider) Option {
 // global one, otel.GetMeterProvider().
 func WithMeterProvider(mp metric.MeterProvider) Option {
 	return func(c *config) { c.mp = mp }
+}
+
+// Cache is a store with a local cache that counts its lookups, such as
+// redisstore.Store with go-redis's client-side cache.
+type Cache interface {
+	// CacheStats returns the lookups the cache served (hits) and did not
+	// (misses) since it was made, and ok == false when the store has no
+	// cache. It is called at each collection, on the collector's
+	// goroutine; counts that drop read as a reset of the counter.
+	CacheStats() (hits, misses uint64, ok bool)
+}
+
+// WithCache makes the Observer report the hits and misses of store's local
+// cache as the counter serversession.cache.requests, attributed to the
+// package of store's type (as serversession.store is elsewhere): pass the
+// Store the Config holds, redisstore's for example. It may be given once
+// per store; the counts of stores of one package are summed. A store whose
+// CacheStats reports no cache adds nothing.
+func WithCache(store Cache) Option {
+	return func(c *config) {
+		if store != nil {
+			c.caches = append(c.caches, store)
+		}
+	}
 }
 
 // Observer is a sessions.Observer that reports to OpenTelemetry. Make it
@@ -115,6 +165,15 @@ type Observer struct {
 
 	mu     sync.RWMutex
 	stores map[string]*storeAttrs // by StoreCall.Store
+
+	caches []cacheGroup // WithCache's stores, by package
+}
+
+// cacheGroup is WithCache's stores of one package, whose counts are summed,
+// with the attributes of their hits and misses.
+type cacheGroup struct {
+	stores    []Cache
+	hit, miss []metric.ObserveOption
 }
 
 var _ sessions.Observer = (*Observer)(nil)
@@ -179,7 +238,67 @@ func New(opts ...Option) (*Observer, error) {
 		o.eventOpts[ev] = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(AttrEvent.String(name)))}
 		o.eventName[ev] = "sessions." + name
 	}
+	if len(c.caches) > 0 {
+		o.groupCaches(c.caches)
+		if _, err = meter.Int64ObservableCounter("serversession.cache.requests",
+			metric.WithUnit("{request}"), metric.WithDescription("Lookups in the session store's local cache, hits and misses."),
+			metric.WithInt64Callback(o.observeCaches)); err != nil {
+			return nil, err
+		}
+	}
 	return o, nil
+}
+
+// groupCaches sorts caches into o.caches by the package of their type.
+func (o *Observer) groupCaches(caches []Cache) {
+	index := map[string]int{}
+	for _, store := range caches {
+		name := typePackage(store)
+		i, ok := index[name]
+		if !ok {
+			i = len(o.caches)
+			index[name] = i
+			kv := []attribute.KeyValue{AttrStore.String(name)}
+			if sys, ok := systems[name]; ok {
+				kv = append(kv, attrSystem.String(sys))
+			}
+			result := func(r string) []metric.ObserveOption {
+				return []metric.ObserveOption{metric.WithAttributeSet(attribute.NewSet(append([]attribute.KeyValue{AttrCacheResult.String(r)}, kv...)...))}
+			}
+			o.caches = append(o.caches, cacheGroup{hit: result("hit"), miss: result("miss")})
+		}
+		o.caches[i].stores = append(o.caches[i].stores, store)
+	}
+}
+
+// observeCaches reports the caches' counts, at each collection.
+func (o *Observer) observeCaches(_ context.Context, obs metric.Int64Observer) error {
+	for _, g := range o.caches {
+		var hits, misses uint64
+		seen := false
+		for _, store := range g.stores {
+			if h, m, ok := store.CacheStats(); ok {
+				hits, misses, seen = hits+h, misses+m, true
+			}
+		}
+		if seen {
+			obs.Observe(clamp(hits), g.hit...)
+			obs.Observe(clamp(misses), g.miss...)
+		}
+	}
+	return nil
+}
+
+func clamp(n uint64) int64 { return int64(min(n, math.MaxInt64)) }
+
+// typePackage is the package of v's type, as sessions names a store in
+// StoreCall.Store: "redisstore".
+func typePackage(v any) string {
+	name := strings.TrimLeft(fmt.Sprintf("%T", v), "*")
+	if i := strings.IndexByte(name, '.'); i >= 0 {
+		name = name[:i]
+	}
+	return name
 }
 
 // systems maps the repository's stores to OpenTelemetry's db.system.name.

@@ -3,6 +3,10 @@
 // 0 untouched, 1 read including the refresh (a plain Load within the
 // RefreshInterval, a LoadTouch after it), at most 2 for a
 // read-modify-write, 1 to create) and ns/op and allocs/op (benchmarks).
+// BenchmarkTelemetry measures what extra/otelsessions adds to a request
+// (httpsession, off, no-op providers, SDK) on memstore and Redis, with and
+// without the client-side cache; TestCacheMetrics checks its cache hit and
+// miss counter on Redis.
 //
 //	scripts/test-servers.sh
 //	go test -run '^$' -bench . -benchmem ./internal/requestbench/
