@@ -59,7 +59,7 @@ func OpenStore(name, dir string) (sessions.Store, func(), error) {
 // notBuilt is the error of choosing an optional store this build left
 // out: it names the build tag that adds it.
 func notBuilt(name string) error {
-	msg := fmt.Sprintf("demo: the %s store is not in this build; build the demo with the %s tag: "+
+	msg := fmt.Sprintf("demo: the %s store is not in this build; build the demo with the %s tag, e.g. "+
 		"go run -tags %s ./examples/gin -store %s (or: make demo STORE=%s)", name, name, name, name, name)
 	if name == "sqlite" {
 		msg += "; its driver needs cgo and a C compiler"
