@@ -3,7 +3,9 @@
 #            required in every module, the peer-comparison module's checks,
 #            the browser test of the Gin demo, and each fuzz target for
 #            $(FUZZTIME).
-# make demo  runs the Gin demo on its default (filesystem) store.
+# make demo  runs the Gin demo on its default (filesystem) store; make demo
+#            STORE=redis runs it on another store (memory, redis, memcached,
+#            mongodb, dynamodb, sqlite), built in with the tag of its name.
 # make stop-servers  stops the private PostgreSQL and MariaDB instances that
 #            scripts/test-servers.sh starts when the host's are not usable.
 
@@ -20,6 +22,16 @@ export MODULES := . ginsession echosession backends/redisstore \
 
 # each runs its argument, a shell command, in every module of MODULES.
 each = set -e; for m in $(MODULES); do echo "== $$m"; (cd $$m && GOWORK=off $(1)); done
+
+# The demo's stores that need a server or cgo: each is built in only with
+# the build tag of its name, so that a first make demo compiles none of
+# their drivers. vet and unit check the examples module with all of them as
+# well as without.
+DEMO_STORES := redis memcached mongodb dynamodb sqlite
+comma := ,
+empty :=
+space := $(empty) $(empty)
+DEMO_TAGS := $(subst $(space),$(comma),$(DEMO_STORES))
 
 # Where scripts/test-servers.sh writes the addresses it chose, and where the
 # tests (internal/testserver) read those not set in the environment.
@@ -43,6 +55,7 @@ check: vet fmt-check
 
 vet:
 	@$(call each,go vet ./...)
+	@echo "== examples -tags $(DEMO_TAGS)"; cd examples && GOWORK=off go vet -tags $(DEMO_TAGS) ./...
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go') $$(git ls-files --others --exclude-standard '*.go')); \
@@ -50,6 +63,7 @@ fmt-check:
 
 unit:
 	@$(call each,SERVERSESSION_REQUIRE_SERVERS=1 go test -race -count=1 ./...)
+	@echo "== examples -tags $(DEMO_TAGS)"; cd examples && GOWORK=off SERVERSESSION_REQUIRE_SERVERS=1 go test -race -count=1 -tags $(DEMO_TAGS) ./...
 
 # The benchmarks module (its own go.mod, so peers stay out of ours): its
 # tests check that every scenario works for every library and that our
@@ -74,6 +88,9 @@ bench:
 
 # nomsgpack leaves out Gin's MessagePack binding (github.com/ugorji/go/codec,
 # unused by the demo), about a third of a first build's compile time.
+# STORE (default: the filesystem store) adds the tag of its name, which
+# builds in a store that needs a server or cgo (see DEMO_STORES).
 # The examples are a module of their own; go.work finds it from here.
+STORE ?=
 demo:
-	go run -tags nomsgpack ./examples/gin
+	go run -tags nomsgpack$(if $(STORE),$(comma)$(STORE)) ./examples/gin$(if $(STORE), -store $(STORE))

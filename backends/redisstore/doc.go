@@ -333,7 +333,12 @@
 // answer was lost, the retry finds the store's own write (or its deletion)
 // and reports ErrConflict; the session core then reloads and applies its
 // changes again. Set MaxRetries
-// to -1 if such a repeat must not happen.
+// to -1 if such a repeat must not happen. With WithWaitReplicas on a
+// Cluster, where the Store sends the write and its WAIT, and retries them,
+// itself, a retry after a lost answer is a script that counts a Create's or
+// a Replace's own data, found in place, as its success, and writes it again
+// for the WAIT to cover; a DeleteIf whose retry finds the record gone still
+// reports ErrConflict, since that may be another request's deletion.
 //
 // Data returned by Load and LoadTouch is a fresh slice the caller owns, and
 // no method keeps a slice it was given.

@@ -89,7 +89,8 @@ func (s *Store) Create(ctx context.Context, key string, data []byte, ttl time.Du
 	if err != nil {
 		return fmt.Errorf("redisstore: create %q: %w", key, err)
 	}
-	err = s.write(ctx, key, "set", key, data, "px", ms, "nx").Err()
+	err = s.writeAgain(ctx, key, []any{"set", key, data, "px", ms, "nx"},
+		[]any{"eval", createAgainSource, 1, key, data, ms}).Err()
 	if errors.Is(err, redis.Nil) {
 		return fmt.Errorf("redisstore: create %q: a record already exists: %w", key, sessions.ErrConflict)
 	}
@@ -98,6 +99,21 @@ func (s *Store) Create(ctx context.Context, key string, data []byte, ttl time.Du
 	}
 	return nil
 }
+
+// createAgainSource is what a Cluster retry of a waited Create sends after
+// a lost reply (see writeAgain), instead of SET NX, which would answer nil
+// over the record the lost try did create: the record under KEYS[1] counts
+// as absent when it holds exactly the new data ARGV[1], which only this
+// Create can have written under a fresh session ID. It is SET again with
+// its TTL, ARGV[2] milliseconds, so that the WAIT after it covers it; a
+// record holding other data is a conflict, answered nil as SET NX does.
+const createAgainSource = `local cur = redis.call('GET', KEYS[1])
+if cur and cur ~= ARGV[1] then
+	return false
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return redis.status_reply('OK')
+`
 
 // compareOld is the head of the conditional-write scripts: it GETs the one
 // key the script names in KEYS, so that a Cluster client routes the script
@@ -124,13 +140,37 @@ end
 
 // replaceScript is Replace's compare-and-set, run atomically by Redis:
 // ARGV[2] is the new data and ARGV[3] its TTL in milliseconds.
-var replaceScript = newScript(replaceSource)
+var replaceScript = &luaScript{Script: redis.NewScript(replaceSource), src: replaceSource, again: replaceAgainSource}
 
 const replaceSource = compareOld + `redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1
 `
 
+// replaceAgainSource is what a Cluster retry of a waited Replace runs after
+// a lost reply (see writeAgain): a record that already holds the new data
+// ARGV[2] counts as the old one, since the lost try may have written it.
+// Told of a conflict instead, the session core would reload that record
+// and replay this request's changes over it: the same bytes for values
+// set, but a flash the request added would be added twice. If another
+// request wrote those very bytes, success is the outcome the replay would
+// reach for values set. The data is SET again, so that the WAIT after it
+// covers it.
+const replaceAgainSource = `local cur = redis.call('GET', KEYS[1])
+if not cur then
+	return 0
+end
+if cur ~= ARGV[1] and cur ~= ARGV[2] then
+	return -1
+end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1
+`
+
 // deleteIfScript is DeleteIf's compare-and-delete, run atomically by Redis.
+// It has no again script for Cluster retries (see writeAgain): a retry that
+// finds the record gone cannot tell the lost try's DEL from another
+// request's logout or revocation, which the session core must see as a
+// conflict.
 var deleteIfScript = newScript(deleteIfSource)
 
 const deleteIfSource = compareOld + `redis.call('DEL', KEYS[1])

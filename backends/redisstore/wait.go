@@ -18,6 +18,17 @@ import (
 // and a write that succeeded but was not acknowledged by enough replicas
 // comes back with an error wrapping ErrNotReplicated.
 func (s *Store) write(ctx context.Context, key string, args ...any) *redis.Cmd {
+	return s.writeAgain(ctx, key, args, nil)
+}
+
+// writeAgain is write with again, the command that a Cluster retry sends
+// instead of args once a try's reply was lost (see lostReply): that try's
+// write may have been applied, and args, a conditional write, would then
+// answer as though another request's write stood in its way. again must
+// answer as args does, counting args's own write, found in place, as its
+// success, and must write even then, so that the WAIT after it covers the
+// lost try's write too. A nil again sends args every time.
+func (s *Store) writeAgain(ctx context.Context, key string, args, again []any) *redis.Cmd {
 	cmd := redis.NewCmd(ctx, args...)
 	if s.waitReplicas == 0 {
 		_ = s.client.Process(ctx, cmd)
@@ -39,19 +50,25 @@ func (s *Store) write(ctx context.Context, key string, args ...any) *redis.Cmd {
 	// ClusterClient does for its own commands: up to MaxRetries more
 	// times, 50 ms longer apart each time.
 	attempts, tries := max(cc.Options().MaxRetries, 0)+1, 0
+	lost := false // a try's reply was lost: its write may be in place
 	_ = retry.Do(ctx, retry.Policy{
 		Attempts: attempts,
 		Delay:    func(n int) time.Duration { return time.Duration(n) * 50 * time.Millisecond },
 		Retry:    clusterRetryable,
 	}, func() error {
 		tries++
+		send := args
+		if lost && again != nil {
+			send = again
+		}
 		node, err := cc.MasterForKey(ctx, key)
 		if err != nil {
-			cmd = redis.NewCmd(ctx, args...)
+			cmd = redis.NewCmd(ctx, send...)
 			cmd.SetErr(err)
 		} else {
-			cmd = s.writeWait(ctx, node, args)
+			cmd = s.writeWait(ctx, node, send)
 			err = cmd.Err()
+			lost = lost || lostReply(err)
 		}
 		if tries < attempts && clusterRetryable(err) && ctx.Err() == nil {
 			cc.ReloadState(ctx) // during the wait before the next try
@@ -95,6 +112,9 @@ func (s *Store) writeWait(ctx context.Context, c redis.Cmdable, args []any) *red
 type luaScript struct {
 	*redis.Script
 	src string
+	// again, if not empty, is the text of the script that a Cluster retry
+	// runs instead after a lost reply (see writeAgain).
+	again string
 }
 
 // newScript returns the luaScript of the Lua text src.
@@ -111,12 +131,25 @@ func (s *Store) runScript(ctx context.Context, script *luaScript, key string, ar
 		return script.Run(ctx, s.client, []string{key}, args...)
 	}
 	head := []any{"evalsha", script.Hash(), 1, key}
-	cmd := s.write(ctx, key, append(head, args...)...)
+	var again []any
+	if script.again != "" {
+		again = append([]any{"eval", script.again, 1, key}, args...)
+	}
+	cmd := s.writeAgain(ctx, key, append(head, args...), again)
 	if err := cmd.Err(); err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") {
 		head[0], head[1] = "eval", script.src
-		cmd = s.write(ctx, key, append(head, args...)...)
+		cmd = s.writeAgain(ctx, key, append(head, args...), again)
 	}
 	return cmd
+}
+
+// lostReply reports whether err, a try's error, leaves the try's write
+// possibly applied: no answer came back (a dropped connection, a timeout),
+// though the command may have gone out. A Redis error answer (MOVED, ASK,
+// READONLY and the like) means the node refused the write.
+func lostReply(err error) bool {
+	var rerr redis.Error
+	return clusterRetryable(err) && !errors.As(err, &rerr)
 }
 
 // clusterRetryable reports whether a write sent to a Cluster node by hand

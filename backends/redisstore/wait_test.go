@@ -3,9 +3,13 @@ package redisstore_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -170,5 +174,146 @@ func TestWaitReplicasRefusesRing(t *testing.T) {
 	err := s.Create(context.Background(), "k", []byte("v"), time.Minute)
 	if err == nil || !strings.Contains(err.Error(), "redis.Ring") {
 		t.Errorf("Create through a Ring with waiting on: %v, want an error naming redis.Ring", err)
+	}
+}
+
+// replyLoser is a go-redis hook for a Cluster's node clients: the next
+// pipeline whose first command is one of those named by lose reaches its
+// node and is applied, and then fails as over a dropped connection, its
+// reply lost. A pipeline whose first command the node refused (NOSCRIPT)
+// keeps its reply.
+type replyLoser struct {
+	mu   sync.Mutex
+	next []string // the commands whose reply to lose; none when empty
+	lost int
+}
+
+// errLostReply is what a pipeline whose reply was lost fails with.
+var errLostReply = fmt.Errorf("reply lost: %w", io.ErrUnexpectedEOF)
+
+// lose arms the hook for the next pipeline that starts with one of cmds.
+func (h *replyLoser) lose(cmds ...string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.next = cmds
+}
+
+// losses returns how many replies were lost so far, and whether the hook
+// is still armed.
+func (h *replyLoser) losses() (int, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.lost, len(h.next) > 0
+}
+
+func (*replyLoser) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (*replyLoser) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
+
+func (h *replyLoser) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		err := next(ctx, cmds)
+		if len(cmds) == 0 {
+			return err
+		}
+		var refused redis.Error
+		if cerr := cmds[0].Err(); cerr != nil && !errors.Is(cerr, redis.Nil) && errors.As(cerr, &refused) {
+			return err
+		}
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if !slices.Contains(h.next, strings.ToLower(cmds[0].Name())) {
+			return err
+		}
+		h.next = nil
+		h.lost++
+		for _, c := range cmds {
+			c.SetErr(errLostReply)
+		}
+		return errLostReply
+	}
+}
+
+// TestClusterWaitLostReply: on a Cluster with WithWaitReplicas, a write
+// whose reply is lost after it was applied is sent again, and the retry
+// counts the write in place as its own: a Create is not a conflict over
+// the record it created, nor a Replace over the data it wrote. A record
+// that another write put there still is a conflict, and a DeleteIf whose
+// retry finds the record gone stays one (it cannot tell its own DEL from
+// another request's).
+func TestClusterWaitLostReply(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a six-node Redis Cluster; skipped with -short")
+	}
+	c := privateReplicatedCluster(t)
+	loser := &replyLoser{}
+	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: c.addrs(), ContextTimeoutEnabled: true, MaxRetries: 3})
+	cc.OnNewNode(func(n *redis.Client) { n.AddHook(loser) })
+	t.Cleanup(func() { _ = cc.Close() })
+	p := prefix(t)
+	s := redisstore.New(cc, redisstore.WithWaitReplicas(1, waitTimeout), redisstore.WithKeyPrefix(p))
+	ctx := context.Background()
+	key, other := p+"k", p+"other"
+
+	lostOne := func(what string, want int) {
+		t.Helper()
+		if n, armed := loser.losses(); n != want || armed {
+			t.Fatalf("%s: %d replies lost (hook still armed: %v); want %d", what, n, armed, want)
+		}
+	}
+	holds := func(what, key, want string) {
+		t.Helper()
+		got, err := cc.Get(ctx, key).Result()
+		if err != nil || got != want {
+			t.Fatalf("%s: %s holds %q, %v; want %q", what, key, got, err, want)
+		}
+	}
+
+	loser.lose("set")
+	if err := s.Create(ctx, key, []byte("v1"), time.Hour); err != nil {
+		t.Errorf("Create whose reply was lost = %v; want success (its first try created the record)", err)
+	}
+	lostOne("Create", 1)
+	holds("after Create", key, "v1")
+	if ttl := cc.PTTL(ctx, key).Val(); ttl <= 0 || ttl > time.Hour {
+		t.Errorf("after Create: TTL %v; want within an hour", ttl)
+	}
+
+	// Replace once without a lost reply, so that the node knows the script
+	// and the try whose reply is lost runs it.
+	if err := s.Replace(ctx, key, sessions.Record{Data: []byte("v1")}, []byte("v2"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	loser.lose("evalsha", "eval")
+	if err := s.Replace(ctx, key, sessions.Record{Data: []byte("v2")}, []byte("v3"), time.Hour); err != nil {
+		t.Errorf("Replace whose reply was lost = %v; want success (its first try wrote v3)", err)
+	}
+	lostOne("Replace", 2)
+	holds("after Replace", key, "v3")
+
+	// Conflicts stay conflicts.
+	if err := cc.Set(ctx, other, "theirs", time.Hour).Err(); err != nil {
+		t.Fatal(err)
+	}
+	loser.lose("set")
+	if err := s.Create(ctx, other, []byte("mine"), time.Hour); !errors.Is(err, sessions.ErrConflict) {
+		t.Errorf("Create over another record, its reply lost = %v; want ErrConflict", err)
+	}
+	lostOne("Create over another record", 3)
+	holds("after a refused Create", other, "theirs")
+	loser.lose("evalsha", "eval")
+	if err := s.Replace(ctx, key, sessions.Record{Data: []byte("v1")}, []byte("v4"), time.Hour); !errors.Is(err, sessions.ErrConflict) {
+		t.Errorf("stale Replace, its reply lost = %v; want ErrConflict", err)
+	}
+	lostOne("stale Replace", 4)
+	holds("after a refused Replace", key, "v3")
+
+	loser.lose("evalsha", "eval")
+	if err := s.DeleteIf(ctx, key, sessions.Record{Data: []byte("v3")}); !errors.Is(err, sessions.ErrConflict) {
+		t.Errorf("DeleteIf whose reply was lost = %v; want ErrConflict", err)
+	}
+	lostOne("DeleteIf", 5)
+	if n := cc.Exists(ctx, key).Val(); n != 0 {
+		t.Errorf("DeleteIf whose reply was lost left the record")
 	}
 }

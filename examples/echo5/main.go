@@ -3,7 +3,8 @@
 // "Your sessions" page (/sessions) that logs out one or all other sessions.
 //
 //	go run ./examples/echo5                 # filesystem store, http://127.0.0.1:8080/
-//	go run ./examples/echo5 -store redis    # or memory, memcached, mongodb
+//	go run ./examples/echo5 -store memory   # sessions in memory only
+//	go run -tags redis ./examples/echo5 -store redis   # or memcached, mongodb, dynamodb: the tag of the store's name
 //	go run -tags sqlite ./examples/echo5 -store sqlite  # gormstore on SQLite (cgo)
 package main
 

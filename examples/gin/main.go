@@ -5,7 +5,8 @@
 // OpenTelemetry) and the store's health on /readyz.
 //
 //	go run ./examples/gin                 # filesystem store, http://127.0.0.1:8080/
-//	go run ./examples/gin -store redis    # or memory, memcached, mongodb
+//	go run ./examples/gin -store memory   # sessions in memory only
+//	go run -tags redis ./examples/gin -store redis   # or memcached, mongodb, dynamodb: the tag of the store's name
 //	go run -tags sqlite ./examples/gin -store sqlite   # gormstore on SQLite (needs cgo and a C compiler)
 //	go run -tags nomsgpack ./examples/gin               # a faster first build, without Gin's MessagePack codec
 package main

@@ -4,7 +4,8 @@
 // sessions" page (/sessions) that logs out one or all other sessions.
 //
 //	go run ./examples/nethttp                 # filesystem store, http://127.0.0.1:8080/
-//	go run ./examples/nethttp -store redis    # or memory, memcached, mongodb
+//	go run ./examples/nethttp -store memory   # sessions in memory only
+//	go run -tags redis ./examples/nethttp -store redis   # or memcached, mongodb, dynamodb: the tag of the store's name
 //	go run -tags sqlite ./examples/nethttp -store sqlite   # gormstore on SQLite (needs cgo and a C compiler)
 package main
 

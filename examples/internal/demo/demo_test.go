@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/serversession/serversession/adapters/httpsession"
 	"github.com/serversession/serversession/backends/memstore"
+	"github.com/serversession/serversession/internal/testserver"
 	"github.com/serversession/serversession/sessions"
 )
 
@@ -389,22 +391,57 @@ func TestOpenStore(t *testing.T) {
 	}
 }
 
-// The sqlite choice opens under -tags sqlite; without the tag it is left
-// out of the build, and choosing it names the tag.
-func TestOpenStoreSQLite(t *testing.T) {
-	s, closeStore, err := OpenStore("sqlite", t.TempDir())
-	if _, built := Stores["sqlite"]; built {
-		if err != nil || s == nil {
-			t.Fatalf("OpenStore(\"sqlite\") with -tags sqlite: %v", err)
-		}
-		closeStore()
-		return
-	}
-	if err == nil || !strings.Contains(err.Error(), "-tags sqlite") {
-		t.Errorf("OpenStore(\"sqlite\") without the tag gives %v; want an error naming -tags sqlite", err)
-	}
-	if !strings.Contains(storeNames(), "-tags sqlite") {
-		t.Errorf("the -store help %q does not say how to get sqlite", storeNames())
+// serverOf is, for each optional store that needs a server, the variable
+// that gives its address and the address's default, as the demo reads them.
+var serverOf = map[string]struct{ env, def string }{
+	"redis":     {"SERVERSESSION_REDIS_ADDR", "127.0.0.1:6379"},
+	"memcached": {"SERVERSESSION_MEMCACHED_ADDR", "127.0.0.1:11211"},
+	"mongodb":   {"SERVERSESSION_MONGO_URI", "mongodb://127.0.0.1:27017"},
+	"dynamodb":  {"SERVERSESSION_DYNAMODB_ADDR", "127.0.0.1:8000"},
+}
+
+// Each optional store opens, answers and keeps a record when the demo is
+// built with the tag of its name, on the test servers; without its tag,
+// choosing it gives an error that names the tag, and the -store help says
+// how to get it. make test runs this both ways.
+func TestOptionalStores(t *testing.T) {
+	for _, name := range Optional {
+		t.Run(name, func(t *testing.T) {
+			if _, built := Stores[name]; !built {
+				_, _, err := OpenStore(name, t.TempDir())
+				if err == nil || !strings.Contains(err.Error(), "-tags "+name) {
+					t.Errorf("OpenStore(%q) without its tag gives %v; want an error naming -tags %s", name, err, name)
+				}
+				if !strings.Contains(storeNames(), name) {
+					t.Errorf("the -store help %q does not name %s", storeNames(), name)
+				}
+				return
+			}
+			if srv, ok := serverOf[name]; ok {
+				addr := testserver.Env(srv.env, srv.def)
+				testserver.Reachable(t, strings.TrimPrefix(addr, "mongodb://"), srv.env)
+				t.Setenv(srv.env, addr)
+			}
+			store, closeStore, err := OpenStore(name, t.TempDir())
+			if err != nil {
+				t.Fatalf("OpenStore(%q) with -tags %s: %v", name, name, err)
+			}
+			defer closeStore()
+			if err := CheckStore(sessions.Config{Store: store, SecretKey: []byte("demo-test-key-0123456789")}); err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			key := testserver.KeyPrefix(t, "demo") + "k"
+			if err := store.Create(ctx, key, []byte("v"), time.Minute); err != nil {
+				t.Fatalf("Create: %v", err)
+			}
+			if rec, found, err := store.Load(ctx, key); err != nil || !found || string(rec.Data) != "v" {
+				t.Errorf("Load after Create = %q, %v, %v", rec.Data, found, err)
+			}
+			if err := store.Delete(ctx, key); err != nil {
+				t.Errorf("Delete: %v", err)
+			}
+		})
 	}
 }
 

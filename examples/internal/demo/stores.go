@@ -1,32 +1,23 @@
 package demo
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
-	"time"
-
-	"github.com/bradfitz/gomemcache/memcache"
-	"github.com/redis/go-redis/v9"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/serversession/serversession/backends/filestore"
-	"github.com/serversession/serversession/backends/memcachedstore"
 	"github.com/serversession/serversession/backends/memstore"
-	"github.com/serversession/serversession/backends/mongostore"
-	"github.com/serversession/serversession/backends/redisstore"
 	"github.com/serversession/serversession/sessions"
 )
 
-// Stores maps each -store name to how the demo opens it. Servers are found
-// through the same variables as the tests, with loopback defaults. The
-// "sqlite" choice is added by stores_sqlite.go only when the demo is built
-// with -tags sqlite, since its driver (go-sqlite3) needs cgo and a C
-// compiler; the default demo builds with CGO_ENABLED=0.
+// Stores maps each -store name to how the demo opens it. The default build
+// has the two stores that need no server and no driver, memory and
+// filesystem; each of the others is added by a file of its own, built
+// only with the build tag of the store's name (see Optional). Servers are
+// found through the same variables as the tests, with loopback defaults.
 var Stores = map[string]func(dir string) (sessions.Store, func(), error){
 	"memory": func(string) (sessions.Store, func(), error) {
 		s := memstore.New()
@@ -39,36 +30,21 @@ var Stores = map[string]func(dir string) (sessions.Store, func(), error){
 		}
 		return s, func() { s.Close() }, nil
 	},
-	"redis": func(string) (sessions.Store, func(), error) {
-		rdb := redis.NewClient(&redis.Options{Addr: env("SERVERSESSION_REDIS_ADDR", "127.0.0.1:6379")})
-		return redisstore.New(rdb), func() { rdb.Close() }, nil
-	},
-	"memcached": func(string) (sessions.Store, func(), error) {
-		mc := memcache.New(env("SERVERSESSION_MEMCACHED_ADDR", "127.0.0.1:11211"))
-		return memcachedstore.New(mc), func() { mc.Close() }, nil
-	},
-	"mongodb": func(string) (sessions.Store, func(), error) {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		client, err := mongo.Connect(options.Client().ApplyURI(env("SERVERSESSION_MONGO_URI", "mongodb://127.0.0.1:27017")))
-		if err != nil {
-			return nil, nil, err
-		}
-		s, err := mongostore.New(ctx, client.Database("flask_session").Collection("sessions"))
-		if err != nil {
-			client.Disconnect(ctx)
-			return nil, nil, err
-		}
-		return s, func() { client.Disconnect(context.Background()) }, nil
-	},
 }
+
+// Optional lists the stores left out of the default build, each built in
+// by the build tag of its name (go run -tags redis ./examples/gin -store
+// redis; make demo STORE=redis). Their drivers are most of a first build's
+// compile time: go-redis's main package alone takes longer to compile than
+// all of Gin, and the MongoDB driver and the AWS SDK are hundreds of files
+// each. sqlite's driver also needs cgo and a C compiler.
+var Optional = []string{"dynamodb", "memcached", "mongodb", "redis", "sqlite"}
 
 // OpenStore opens the store called name, keeping any files under dir.
 func OpenStore(name, dir string) (sessions.Store, func(), error) {
 	open, ok := Stores[name]
-	if !ok && name == "sqlite" {
-		return nil, nil, fmt.Errorf("demo: the sqlite store is left out of this build: it needs cgo and a C compiler; " +
-			"build with the sqlite tag, e.g. go run -tags sqlite ./examples/gin -store sqlite")
+	if !ok && slices.Contains(Optional, name) {
+		return nil, nil, notBuilt(name)
 	}
 	if !ok {
 		return nil, nil, fmt.Errorf("demo: unknown store %q; choose one of %s", name, storeNames())
@@ -80,6 +56,19 @@ func OpenStore(name, dir string) (sessions.Store, func(), error) {
 	return s, close, nil
 }
 
+// notBuilt is the error of choosing an optional store this build left
+// out: it names the build tag that adds it.
+func notBuilt(name string) error {
+	msg := fmt.Sprintf("demo: the %s store is not in this build; build the demo with the %s tag, e.g. "+
+		"go run -tags %s ./examples/gin -store %s (or: make demo STORE=%s)", name, name, name, name, name)
+	if name == "sqlite" {
+		msg += "; its driver needs cgo and a C compiler"
+	}
+	return fmt.Errorf("%s", msg)
+}
+
+// storeNames lists the stores of this build for the -store help, and the
+// tags that add the others.
 func storeNames() string {
 	names := make([]string, 0, len(Stores))
 	for n := range Stores {
@@ -87,8 +76,14 @@ func storeNames() string {
 	}
 	sort.Strings(names)
 	list := strings.Join(names, ", ")
-	if _, ok := Stores["sqlite"]; !ok {
-		list += " (sqlite needs -tags sqlite)"
+	var missing []string
+	for _, n := range Optional {
+		if _, ok := Stores[n]; !ok {
+			missing = append(missing, n)
+		}
+	}
+	if len(missing) > 0 {
+		list += "; with -tags <name>: " + strings.Join(missing, ", ")
 	}
 	return list
 }

@@ -1,3 +1,5 @@
+//go:build dynamodb
+
 package demo
 
 import (
@@ -17,6 +19,8 @@ import (
 // (127.0.0.1:8000 by default), with dummy credentials, in Flask-Session's
 // default table, "Sessions", created if missing. On AWS, an app builds its
 // client from config.LoadDefaultConfig instead and passes its own table.
+// The AWS SDK is a large build, so this file is built only with -tags
+// dynamodb.
 func init() {
 	Stores["dynamodb"] = func(string) (sessions.Store, func(), error) {
 		transport := http.DefaultTransport.(*http.Transport).Clone()
