@@ -76,9 +76,13 @@ func TestIndexEmptyAfterSweep(t *testing.T) {
 			s := New(WithCleanupInterval(c.interval))
 			t.Cleanup(func() { _ = s.Close() })
 			ctx := t.Context()
+			// The records to expire live long enough to be tied and
+			// counted first, even on a slow machine under -race.
+			const ttl = time.Second
+			created := time.Now()
 			for i := range 500 {
 				k := fmt.Sprint("dead-", i)
-				if err := s.Create(ctx, k, []byte("x"), 20*time.Millisecond); err != nil {
+				if err := s.Create(ctx, k, []byte("x"), ttl); err != nil {
 					t.Fatal(err)
 				}
 				for _, u := range []string{fmt.Sprint("user-", i%50), "everyone"} {
@@ -96,7 +100,7 @@ func TestIndexEmptyAfterSweep(t *testing.T) {
 			if users, keys := s.indexSize(); users != 52 || keys != 1001 {
 				t.Fatalf("index holds %d users and %d keys after the ties; want 52 and 1001", users, keys)
 			}
-			time.Sleep(30 * time.Millisecond)
+			time.Sleep(time.Until(created.Add(ttl + 10*time.Millisecond)))
 			if c.interval == 0 {
 				if n, err := s.DeleteExpired(ctx); err != nil || n != 500 {
 					t.Fatalf("DeleteExpired = %d, %v; want 500 removed", n, err)
