@@ -96,7 +96,7 @@ export GIN_MODE=release
 timeout 600 go build -o "$tmp/wrkserver" ./cmd/wrkserver
 demo_note=""
 if [[ "$DEMO" == 1 ]]; then
-	if ! (cd .. && timeout 600 go build -o "$tmp/demo-gin" ./examples/gin) 2>"$tmp/demo-build.log"; then
+	if ! (cd ../examples && timeout 600 go build -o "$tmp/demo-gin" ./gin) 2>"$tmp/demo-build.log"; then
 		demo_note="The demo app (examples/gin) did not build, so it has no row: $(head -c 300 "$tmp/demo-build.log" | tr '\n' ' ')"
 		echo "wrk.sh: $demo_note" >&2
 	fi
