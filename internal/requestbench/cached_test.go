@@ -25,7 +25,11 @@ import (
 // redis-server of the test's own, so that commands is what that server
 // received (see monitor) and nobody else's commands are in it: a read the
 // cache serves passes through go-redis's hooks, so a hook cannot tell it
-// from one that reached the server.
+// from one that reached the server. The MONITOR costs its server time on
+// every command: this row's ns/op for requests that reach the server (a
+// read-modify-write: about 145 µs here, against 110 µs without the
+// MONITOR, as on the redis row) are not the cache's cost. Compare its
+// counts, and its warm read.
 func init() {
 	stores = append(stores, struct {
 		name string
