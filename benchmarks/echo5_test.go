@@ -14,8 +14,8 @@ import (
 
 var (
 	bareEcho5      = target{lib: "bare-echo5", fw: "echo5", store: "none", bare: true, open: bareOpen(bareEcho5Handler)}
-	oursEcho5Mem   = target{lib: "ours-echo5", fw: "echo5", store: "mem", open: oursOpen(oursEcho5, false)}
-	oursEcho5Redis = target{lib: "ours-echo5", fw: "echo5", store: "redis", open: oursOpen(oursEcho5, true)}
+	oursEcho5Mem   = target{lib: "ours-echo5", fw: "echo5", store: "mem", open: oursOpen(oursEcho5, storeMem)}
+	oursEcho5Redis = target{lib: "ours-echo5", fw: "echo5", store: "redis", open: oursOpen(oursEcho5, storeRedis)}
 )
 
 func bareEcho5Handler() http.Handler {

@@ -2,8 +2,10 @@ package benchmarks
 
 import (
 	"fmt"
+	"net"
 	"net/http"
 	"runtime"
+	"sync/atomic"
 	"testing"
 )
 
@@ -76,3 +78,43 @@ func (f *failTB) Fatalf(string, ...any) {
 	f.failed = true
 	runtime.Goexit()
 }
+
+// TestCountCommands checks the wire count of Redis commands: a pipeline
+// is one write of several commands, a command may arrive in pieces, and
+// bulk strings may hold anything, RESP headers included.
+func TestCountCommands(t *testing.T) {
+	get := "*2\r\n$3\r\nget\r\n$3\r\nkey\r\n"
+	tricky := "*3\r\n$3\r\nset\r\n$1\r\nk\r\n$12\r\n*1\r\n$4\r\nping\r\n"
+	for _, tc := range []struct {
+		name          string
+		writes        []string
+		cmds, trips   int64
+		pendingAtLast bool
+	}{
+		{"one command", []string{get}, 1, 1, false},
+		{"a pipeline", []string{get + tricky + get}, 3, 1, false},
+		{"a command in three writes", []string{get[:3], get[3:15], get[15:]}, 1, 1, false},
+		{"a pipeline's end in a second write", []string{get + tricky[:20], tricky[20:]}, 2, 1, false},
+		{"a command not yet whole", []string{tricky[:30]}, 0, 0, true},
+		{"not RESP", []string{"PING\r\n"}, 1, 1, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := commandCounter{n: new(atomic.Int64), trips: new(atomic.Int64)}
+			conn := &countedConn{Conn: discardConn{}, counter: c}
+			for _, w := range tc.writes {
+				if _, err := conn.Write([]byte(w)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if c.n.Load() != tc.cmds || c.trips.Load() != tc.trips || (len(conn.pending) > 0) != tc.pendingAtLast {
+				t.Errorf("%d commands in %d round trips, %d bytes pending; want %d in %d, pending %v",
+					c.n.Load(), c.trips.Load(), len(conn.pending), tc.cmds, tc.trips, tc.pendingAtLast)
+			}
+		})
+	}
+}
+
+// discardConn is a connection that takes every write.
+type discardConn struct{ net.Conn }
+
+func (discardConn) Write(p []byte) (int, error) { return len(p), nil }

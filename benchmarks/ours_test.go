@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/labstack/echo/v4"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/serversession/serversession/adapters/httpsession"
 	"github.com/serversession/serversession/backends/memstore"
@@ -17,23 +18,51 @@ import (
 
 // serversession, configured as its README recommends: a signed cookie
 // (SecretKey), everything else at its defaults (msgpack, 31-day permanent
-// sessions refreshed on each request).
+// sessions, refreshed at most once per RefreshInterval, a minute: the
+// timed reads, within a minute of their session's creation, are plain
+// loads).
 
 var (
-	oursGinMem     = target{lib: "ours-gin", fw: "gin", store: "mem", open: oursOpen(oursGin, false)}
-	oursGinRedis   = target{lib: "ours-gin", fw: "gin", store: "redis", open: oursOpen(oursGin, true)}
-	oursEchoMem    = target{lib: "ours-echo", fw: "echo", store: "mem", open: oursOpen(oursEcho, false)}
-	oursEchoRedis  = target{lib: "ours-echo", fw: "echo", store: "redis", open: oursOpen(oursEcho, true)}
-	oursHTTPMem    = target{lib: "ours-http", fw: "http", store: "mem", open: oursOpen(oursHTTP, false)}
-	oursHTTPRedis  = target{lib: "ours-http", fw: "http", store: "redis", open: oursOpen(oursHTTP, true)}
+	oursGinMem     = target{lib: "ours-gin", fw: "gin", store: "mem", open: oursOpen(oursGin, storeMem)}
+	oursGinRedis   = target{lib: "ours-gin", fw: "gin", store: "redis", open: oursOpen(oursGin, storeRedis)}
+	oursEchoMem    = target{lib: "ours-echo", fw: "echo", store: "mem", open: oursOpen(oursEcho, storeMem)}
+	oursEchoRedis  = target{lib: "ours-echo", fw: "echo", store: "redis", open: oursOpen(oursEcho, storeRedis)}
+	oursHTTPMem    = target{lib: "ours-http", fw: "http", store: "mem", open: oursOpen(oursHTTP, storeMem)}
+	oursHTTPRedis  = target{lib: "ours-http", fw: "http", store: "redis", open: oursOpen(oursHTTP, storeRedis)}
 	oursAllTargets = []target{oursGinMem, oursGinRedis, oursEchoMem, oursEchoRedis, oursHTTPMem, oursHTTPRedis}
 
 	// With the index of a user's sessions: the scenarios' user_id names
 	// the user, so create ties the new session (one round trip more) and
 	// read and rmw run on an indexed session (no round trip more).
-	oursGinIndexedMem   = target{lib: "ours-gin-indexed", fw: "gin", store: "mem", open: oursOpen(indexed(oursGin), false)}
-	oursGinIndexedRedis = target{lib: "ours-gin-indexed", fw: "gin", store: "redis", open: oursOpen(indexed(oursGin), true)}
+	oursGinIndexedMem   = target{lib: "ours-gin-indexed", fw: "gin", store: "mem", open: oursOpen(indexed(oursGin), storeMem)}
+	oursGinIndexedRedis = target{lib: "ours-gin-indexed", fw: "gin", store: "redis", open: oursOpen(indexed(oursGin), storeRedis)}
+
+	// On Redis with go-redis's client-side cache (RESP3, redisstore's
+	// CacheConfig, as its package documentation sets it up): a read within
+	// the RefreshInterval is served from the process's memory once warm,
+	// with no round trip. The read is timed warm (see warmUp); a
+	// read-modify-write writes on every request, so each of its loads goes
+	// past the cache, and it costs what it costs without it.
+	oursGinRedisCached   = cachedTarget("ours-gin", "gin", oursGin)
+	oursEchoRedisCached  = cachedTarget("ours-echo", "echo", oursEcho)
+	oursEcho5RedisCached = cachedTarget("ours-echo5", "echo5", oursEcho5)
+	oursHTTPRedisCached  = cachedTarget("ours-http", "http", oursHTTP)
+	oursCachedTargets    = []target{oursGinRedisCached, oursEchoRedisCached, oursEcho5RedisCached, oursHTTPRedisCached}
 )
+
+// The stores serversession's rows run on.
+const (
+	storeMem         = "mem"          // memstore
+	storeRedis       = "redis"        // redisstore
+	storeRedisCached = "redis-cached" // redisstore on a client with go-redis's client-side cache
+)
+
+// cachedTarget is serversession on fw, served by serve, on Redis with the
+// client-side cache: the read and the read-modify-write.
+func cachedTarget(lib, fw string, serve func(sessions.Config) http.Handler) target {
+	return target{lib: lib, fw: fw, store: storeRedisCached, open: oursOpen(serve, storeRedisCached),
+		only: []string{"read", "rmw"}, cached: true}
+}
 
 // indexed returns serve with the user index, the user under "user_id".
 func indexed(serve func(sessions.Config) http.Handler) func(sessions.Config) http.Handler {
@@ -44,21 +73,32 @@ func indexed(serve func(sessions.Config) http.Handler) func(sessions.Config) htt
 }
 
 // oursOpen returns a target's open function: the store (memstore, or
-// redisstore on a counted go-redis client) under the benchmark's prefix,
-// served by the framework that serve builds.
-func oursOpen(serve func(sessions.Config) http.Handler, useRedis bool) func(testing.TB, string) instance {
+// redisstore on a counted go-redis client, with the client-side cache for
+// storeRedisCached) under the benchmark's prefix, served by the framework
+// that serve builds.
+func oursOpen(serve func(sessions.Config) http.Handler, store string) func(testing.TB, string) instance {
 	return func(tb testing.TB, prefix string) instance {
 		cfg := sessions.Config{SecretKey: secretKey, KeyPrefix: prefix}
 		var inst instance
-		if useRedis {
+		switch store {
+		case storeRedis, storeRedisCached:
 			requireRedis(tb, prefix)
-			rdb, counter := newCountedClient(tb)
+			var edit []func(*redis.Options)
+			if store == storeRedisCached {
+				edit = append(edit, func(o *redis.Options) {
+					o.Protocol = 3
+					o.ClientSideCacheConfig = redisstore.CacheConfig(10_000, 64<<20)
+				})
+			}
+			rdb, counter := newCountedClient(tb, edit...)
 			cfg.Store = redisstore.New(rdb, redisstore.WithKeyPrefix(prefix))
 			inst.cmds, inst.trips = counter.n, counter.trips
-		} else {
+		case storeMem:
 			store := memstore.New()
 			tb.Cleanup(func() { store.Close() })
 			cfg.Store = store
+		default:
+			tb.Fatalf("unknown store %q", store)
 		}
 		inst.h = serve(cfg)
 		return inst

@@ -6,11 +6,19 @@
 #   WRK_DURATION=3s ./wrk.sh
 #
 # Servers, each on Redis, each given a session cookie first:
-#   ours        cmd/wrkserver -lib ours        (ginsession + redisstore)
-#   gincontrib  cmd/wrkserver -lib gincontrib  (gin-contrib/sessions + its redis store)
-#   ours-demo   examples/gin -store redis      (the demo app: gin.Default with its
-#               request logger, an HTML page) — for context, when it builds
-# Routes: /read and /rmw on the first two, / and /visit on the demo.
+#   ours         cmd/wrkserver -lib ours         (ginsession + redisstore)
+#   ours-cached  cmd/wrkserver -lib ours -cache  (the same with go-redis's
+#                client-side cache on: RESP3, redisstore.CacheConfig)
+#   gincontrib   cmd/wrkserver -lib gincontrib   (gin-contrib/sessions + its redis store)
+#   ours-demo    examples/gin -store redis       (the demo app: gin.Default with its
+#                request logger, an HTML page) — for context, when it builds
+# Routes: /read on every cookie set, and /rmw on ours and gincontrib (a
+# read-modify-write loads past the cache, so ours-cached would repeat ours);
+# / and /visit on the demo. Each route runs with one cookie shared by every
+# connection, then with a session per connection. ours-cached's reads are
+# loaded warm: a process reads a session it wrote within CacheMaxStaleness
+# (1 s) past the cache, so the load starts more than a second after the
+# last write to its sessions.
 #
 # Environment: WRK_DURATION (10s), WRK_THREADS (2), WRK_CONNECTIONS (32),
 # WRK_DEMO (1; 0 skips the demo app). Redis: a private redis-server on a free
@@ -88,7 +96,7 @@ export GIN_MODE=release
 timeout 600 go build -o "$tmp/wrkserver" ./cmd/wrkserver
 demo_note=""
 if [[ "$DEMO" == 1 ]]; then
-	if ! (cd .. && timeout 600 go build -o "$tmp/demo-gin" ./examples/gin) 2>"$tmp/demo-build.log"; then
+	if ! (cd ../examples && timeout 600 go build -o "$tmp/demo-gin" ./gin) 2>"$tmp/demo-build.log"; then
 		demo_note="The demo app (examples/gin) did not build, so it has no row: $(head -c 300 "$tmp/demo-build.log" | tr '\n' ' ')"
 		echo "wrk.sh: $demo_note" >&2
 	fi
@@ -123,10 +131,12 @@ body() { curl -s -f --max-time 10 -H "Cookie: $2" "$1"; }
 status() { curl -s -o /dev/null -w '%{http_code}' --max-time 10 -H "Cookie: $2" "$1"; }
 
 rows=()
+declare -A rps_of # "SERVER ROUTE" → requests/s
 # row SERVER ROUTE OUT: the table row of the wrk output in file OUT.
 row() {
 	local rps p50 p99 errs sock
 	rps=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$3")
+	rps_of["$1 $2"]=$rps
 	p50=$(awk '$1 == "50%" { print $2 }' "$3")
 	p99=$(awk '$1 == "99%" { print $2 }' "$3")
 	errs=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$3")
@@ -176,23 +186,42 @@ loadmany() {
 	row "$server" "\`$route\`, a session per connection" "$out"
 }
 
-# serversession and gin-contrib/sessions on the same server code.
-for lib in ours gincontrib; do
+# serversession, with and without the client-side cache, and
+# gin-contrib/sessions, on the same server code.
+for server in ours ours-cached gincontrib; do
+	case $server in
+	ours-cached) args=(-lib ours -cache) ;;
+	*) args=(-lib "$server") ;;
+	esac
 	port=$(free_port)
-	start "$lib" "$port" "$tmp/wrkserver" -lib "$lib" -addr "127.0.0.1:$port" -prefix "${prefix}${lib}:"
+	start "$server" "$port" "$tmp/wrkserver" "${args[@]}" -addr "127.0.0.1:$port" -prefix "${prefix}${server}:"
 	base="http://127.0.0.1:$port"
 	c=$(cookie "$base/seed")
-	[[ -n "$c" ]] || { echo "wrk.sh: $lib: /seed set no session cookie" >&2; exit 1; }
-	[[ "$(body "$base/read" "$c")" == 42 ]] || { echo "wrk.sh: $lib: /read does not see the session" >&2; exit 1; }
+	[[ -n "$c" ]] || { echo "wrk.sh: $server: /seed set no session cookie" >&2; exit 1; }
+	[[ "$(body "$base/read" "$c")" == 42 ]] || { echo "wrk.sh: $server: /read does not see the session" >&2; exit 1; }
 	a=$(body "$base/rmw" "$c")
 	b=$(body "$base/rmw" "$c")
-	[[ $b -eq $((a + 1)) ]] || { echo "wrk.sh: $lib: /rmw answered $a then $b" >&2; exit 1; }
-	load "$lib" /read "$base/read" "$c"
-	load "$lib" /rmw "$base/rmw" "$c"
-	cookies "$base/seed" $((CONNS * 8)) "$tmp/cookies-$lib.txt"
-	loadmany "$lib" /rmw "$base/rmw" "$tmp/cookies-$lib.txt"
+	[[ $b -eq $((a + 1)) ]] || { echo "wrk.sh: $server: /rmw answered $a then $b" >&2; exit 1; }
+	cookies "$base/seed" $((CONNS * 8)) "$tmp/cookies-$server.txt"
+	if [[ $server == ours-cached ]]; then
+		sleep 1.2 # past CacheMaxStaleness after the last write
+		[[ "$(body "$base/read" "$c")" == 42 ]] || { echo "wrk.sh: $server: /read does not see the session" >&2; exit 1; }
+		load "$server" /read "$base/read" "$c"
+		loadmany "$server" /read "$base/read" "$tmp/cookies-$server.txt"
+	else
+		load "$server" /read "$base/read" "$c"
+		load "$server" /rmw "$base/rmw" "$c"
+		loadmany "$server" /read "$base/read" "$tmp/cookies-$server.txt"
+		loadmany "$server" /rmw "$base/rmw" "$tmp/cookies-$server.txt"
+	fi
 	kill "${pids[-1]}" 2>/dev/null || true
 done
+
+# ratio A B ROUTE: A's requests/s over B's on ROUTE, or "—".
+ratio() {
+	local a=${rps_of["$1 $3"]:-} b=${rps_of["$2 $3"]:-}
+	if [[ -n "$a" && -n "$b" && "$b" != 0 ]]; then awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f×", a / b }'; else echo "—"; fi
+}
 
 # The demo app, for context.
 if [[ "$DEMO" == 1 && -x "$tmp/demo-gin" ]]; then
@@ -218,12 +247,17 @@ fi
 	echo "\`wrk -t$THREADS -c$CONNS -d$DURATION --latency\` over loopback, one session cookie shared by all connections"
 	echo "(the worst case for concurrent writes to one session) unless the route says \"a session per connection\" ($((CONNS * 8)) sessions, each request taking the next),"
 	echo "servers and wrk on the same machine, Redis $(redis-cli -h "$redis_host" -p "$redis_port" info server | grep -m1 redis_version | cut -d: -f2 | tr -d '\r') on loopback."
-	echo "\`ours\` and \`gincontrib\` are the same Gin server (cmd/wrkserver, gin.New with Recovery) with a different session library;"
+	echo "\`ours\`, \`ours-cached\` and \`gincontrib\` are the same Gin server (cmd/wrkserver, gin.New with Recovery) with a different session library;"
+	echo "\`ours-cached\` is \`ours\` with go-redis's client-side cache on (RESP3, \`redisstore.CacheConfig(10_000, 64<<20)\`; opt-in), its reads loaded warm, more than a second after the last write to their sessions;"
 	echo "\`ours-demo\` is examples/gin (gin.Default, so with its request logger writing to a file, and an HTML page on \`/\`; \`/visit\` increments and redirects)."
 	echo
 	echo "| server | route | requests/s | p50 latency | p99 latency | non-2xx/3xx |"
 	echo "|---|---|---:|---:|---:|---:|"
 	printf '%s\n' "${rows[@]}"
+	echo
+	many='`/read`, a session per connection'
+	echo "Requests/s over gin-contrib's, on the same route: \`/read\`, a session per connection: ours-cached $(ratio ours-cached gincontrib "$many"), ours $(ratio ours gincontrib "$many");"
+	echo "\`/read\`, one shared cookie: ours-cached $(ratio ours-cached gincontrib '`/read`'), ours $(ratio ours gincontrib '`/read`')."
 	if [[ -n "$demo_note" ]]; then echo; echo "$demo_note"; fi
 } >results/wrk.md
 cat results/wrk.md

@@ -8,6 +8,12 @@
 // without the client-side cache; TestCacheMetrics checks its cache hit and
 // miss counter on Redis.
 //
+// The redis-cached row is Redis with go-redis's client-side cache on, on a
+// redis-server of its own: once warm, a read within the RefreshInterval is
+// a Load that sends nothing to the server (TestCachedWarmReads).
+// TestWritesPerThousandReads counts the writes of 1,000 reads, refreshed
+// on every read and within the RefreshInterval.
+//
 //	scripts/test-servers.sh
 //	go test -run '^$' -bench . -benchmem ./internal/requestbench/
 package requestbench

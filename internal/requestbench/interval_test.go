@@ -2,6 +2,7 @@ package requestbench
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -122,37 +123,51 @@ func TestRefreshInterval(t *testing.T) {
 }
 
 // TestWritesPerThousandReads counts, on every store, the writes (store
-// calls other than Load) that 1,000 reads of one session make within one
-// RefreshInterval of its creation: none. Before the interval, each read
-// was a LoadTouch, a write on every store: 1,000.
+// calls other than Load) that 1,000 reads of one session make: refreshed
+// on every read, as before the RefreshInterval (an interval of a
+// nanosecond), each read is a LoadTouch or a Load and a write: 1,000;
+// within one RefreshInterval of the session's creation (the default, a
+// minute), none.
 func TestWritesPerThousandReads(t *testing.T) {
 	for _, st := range stores {
 		t.Run(st.name, func(t *testing.T) {
-			prefix := "requestbench:" + random() + ":"
-			raw, _ := st.open(t, prefix)
-			m := &methods{Store: raw}
-			var store sessions.Store = m
-			if _, ok := raw.(sessions.LoadToucher); ok {
-				store = loadTouchMethods{m}
-			}
-			h := app(store, prefix, nil) // the default interval, a minute
-			cookie := login(t, h)
-			m.take()
-			for range 1000 {
-				if w := serve(h, "/read", cookie); w.Code != http.StatusOK || w.Header().Get("Set-Cookie") != "" {
-					t.Fatalf("read: %d, Set-Cookie %q", w.Code, w.Header().Get("Set-Cookie"))
+			var counts []string
+			for _, tc := range []struct {
+				name     string
+				interval time.Duration
+				want     int
+			}{
+				{"refreshed on every read", time.Nanosecond, 1000},
+				{"within the RefreshInterval", 0, 0},
+			} {
+				prefix := "requestbench:" + random() + ":"
+				raw, _ := st.open(t, prefix)
+				m := &methods{Store: raw}
+				var store sessions.Store = m
+				if _, ok := raw.(sessions.LoadToucher); ok {
+					store = loadTouchMethods{m}
+				}
+				h := app(store, prefix, nil, func(c *sessions.Config) { c.RefreshInterval = tc.interval })
+				cookie := login(t, h)
+				m.take()
+				for range 1000 {
+					w := serve(h, "/read", cookie)
+					if sent := w.Header().Get("Set-Cookie") != ""; w.Code != http.StatusOK || sent != (tc.want > 0) {
+						t.Fatalf("%s: read: %d, Set-Cookie %q", tc.name, w.Code, w.Header().Get("Set-Cookie"))
+					}
+				}
+				writes := 0
+				for _, call := range strings.Fields(m.take()) {
+					if call != "Load" {
+						writes++
+					}
+				}
+				counts = append(counts, fmt.Sprintf("%d %s", writes, tc.name))
+				if writes != tc.want {
+					t.Errorf("%s: %d writes per 1,000 reads, want %d", tc.name, writes, tc.want)
 				}
 			}
-			writes := 0
-			for _, call := range strings.Fields(m.take()) {
-				if call != "Load" {
-					writes++
-				}
-			}
-			t.Logf("%s: %d writes per 1,000 reads within the interval", st.name, writes)
-			if writes != 0 {
-				t.Errorf("%d writes per 1,000 reads within the interval, want 0", writes)
-			}
+			t.Logf("%s: writes per 1,000 reads: %s", st.name, strings.Join(counts, ", "))
 		})
 	}
 }

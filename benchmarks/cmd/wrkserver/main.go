@@ -4,7 +4,13 @@
 // the two differ only in the session library.
 //
 //	wrkserver -lib ours -addr 127.0.0.1:18081
+//	wrkserver -lib ours -cache -addr 127.0.0.1:18083
 //	wrkserver -lib gincontrib -addr 127.0.0.1:18082
+//
+// -cache gives serversession's go-redis client the client-side cache
+// (RESP3 and redisstore.CacheConfig, as redisstore's documentation sets it
+// up), so that reads within the RefreshInterval are served from memory once
+// warm.
 //
 // Routes: /seed starts a session (user_id = 42, n = 0), /read answers
 // user_id, /rmw increments n and answers it. Redis is
@@ -42,7 +48,11 @@ func main() {
 	lib := flag.String("lib", "ours", "session library: ours or gincontrib")
 	addr := flag.String("addr", "127.0.0.1:18081", "listen address (loopback only)")
 	prefix := flag.String("prefix", "wrkbench:", "Redis key prefix")
+	cache := flag.Bool("cache", false, "with -lib ours: go-redis's client-side cache on")
 	flag.Parse()
+	if *cache && *lib != "ours" {
+		log.Fatal("-cache is for -lib ours only")
+	}
 
 	redisAddr := os.Getenv("SERVERSESSION_REDIS_ADDR")
 	if redisAddr == "" {
@@ -54,7 +64,12 @@ func main() {
 
 	switch *lib {
 	case "ours":
-		rdb := redis.NewClient(&redis.Options{Addr: redisAddr})
+		opt := &redis.Options{Addr: redisAddr}
+		if *cache {
+			opt.Protocol = 3
+			opt.ClientSideCacheConfig = redisstore.CacheConfig(10_000, 64<<20)
+		}
+		rdb := redis.NewClient(opt)
 		defer rdb.Close()
 		r.Use(ginsession.New(sessions.Config{Store: redisstore.New(rdb, redisstore.WithKeyPrefix(*prefix)), SecretKey: secretKey, KeyPrefix: *prefix}))
 		ours(r)
