@@ -17,10 +17,12 @@ import (
 //
 // It holds at most recentMax keys; when more were written within one
 // window, every Load bypasses the cache until the window of the last one
-// ends. Without a cache, window is 0 and nothing is kept.
+// ends. Entries past their window are dropped by the write that finds the
+// map full. Without a cache, window is 0 and nothing is kept. Loads, the
+// hot path, only read it, and read the clock only for a key it holds.
 type recentWrites struct {
 	window time.Duration
-	mu     sync.Mutex
+	mu     sync.RWMutex
 	until  map[string]time.Time
 	all    time.Time // every Load bypasses the cache until then
 }
@@ -62,6 +64,9 @@ func (r *recentWrites) wrote(key string) {
 	if r.until == nil {
 		r.until = make(map[string]time.Time)
 	}
+	if !r.all.IsZero() && now.After(r.all) {
+		r.all = time.Time{} // so that Loads of other keys skip the clock again
+	}
 	if len(r.until) >= recentMax {
 		for k, t := range r.until {
 			if now.After(t) {
@@ -81,18 +86,15 @@ func (r *recentWrites) bypass(key string) bool {
 	if r.window == 0 {
 		return false
 	}
-	now := time.Now()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if now.Before(r.all) {
-		return true
-	}
+	r.mu.RLock()
+	all := r.all
 	t, ok := r.until[key]
-	if ok && !now.Before(t) {
-		delete(r.until, key)
-		ok = false
+	r.mu.RUnlock()
+	if !ok && all.IsZero() {
+		return false
 	}
-	return ok
+	now := time.Now()
+	return now.Before(all) || ok && now.Before(t)
 }
 
 // cacheStatser is a client whose client-side cache counts its lookups:
