@@ -20,7 +20,8 @@ type Handle struct {
 	stage  stage           // where the request is: serving, headers sent, done…
 	client clientCookie    // the session cookie the client holds: as sent, then as this response leaves it
 	hint   userHintContext // the context of a write whose session names a user (see WithUserHint)
-	load   loadContext     // the context of the load, bounded by LoadTimeout
+	load   deadlineContext // the context of the load, bounded by LoadTimeout
+	save   deadlineContext // the context of a commit's store calls (see storeContext)
 	due    bool            // the record this request loaded was due a refresh (see refreshedKeys)
 
 	private [1]string // the value of the Cache-Control header setCookie adds

@@ -12,31 +12,34 @@ import (
 // SaveTimeout.
 const LoadTimeout = 5 * time.Second
 
-// loadContext is the request's context bounded by a deadline, for its
-// load. Kept in the Handle, it allocates nothing unless a store asks for
-// Done, where context.WithDeadline would allocate on every load.
-type loadContext struct {
-	context.Context // the request's
+// deadlineContext is a context bounded by a deadline that allocates
+// nothing unless a store asks for Done, where context.WithDeadline would
+// allocate on every use. The Handle keeps two: one for the load, one for
+// the store calls of a commit. One is started before each use and released
+// after it.
+type deadlineContext struct {
+	context.Context // the request's, or for a save the request's without its cancellation
 	deadline        time.Time
 
 	mu    sync.Mutex
 	done  chan struct{} // made by the first Done
 	err   error         // why done closed
 	timer *time.Timer   // closes done at the deadline
-	stop  func() bool   // stops closing done when the request's context ends
+	stop  func() bool   // stops closing done when the parent context ends
 }
 
 // start bounds parent by deadline, unless parent's own comes first.
-func (c *loadContext) start(parent context.Context, deadline time.Time) {
+func (c *deadlineContext) start(parent context.Context, deadline time.Time) {
 	if d, ok := parent.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
 	c.Context, c.deadline = parent, deadline
+	c.done, c.err, c.timer, c.stop = nil, nil, nil, nil
 }
 
-func (c *loadContext) Deadline() (time.Time, bool) { return c.deadline, true }
+func (c *deadlineContext) Deadline() (time.Time, bool) { return c.deadline, true }
 
-func (c *loadContext) Done() <-chan struct{} {
+func (c *deadlineContext) Done() <-chan struct{} {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.done == nil {
@@ -51,7 +54,7 @@ func (c *loadContext) Done() <-chan struct{} {
 	return c.done
 }
 
-func (c *loadContext) Err() error {
+func (c *deadlineContext) Err() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.done != nil {
@@ -61,7 +64,7 @@ func (c *loadContext) Err() error {
 }
 
 // current is the error of the context now, from the request and the clock.
-func (c *loadContext) current() error {
+func (c *deadlineContext) current() error {
 	if err := c.Context.Err(); err != nil {
 		return err
 	}
@@ -72,7 +75,7 @@ func (c *loadContext) current() error {
 }
 
 // end closes done with err, unless it is closed.
-func (c *loadContext) end(err error) {
+func (c *deadlineContext) end(err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.err == nil {
@@ -81,13 +84,29 @@ func (c *loadContext) end(err error) {
 	}
 }
 
-// release stops the timer and the watch of the request's context, if Done
-// started them.
-func (c *loadContext) release() {
+// release ends c, as a context.WithDeadline's cancel would, so that no
+// work a store started with it outlives the call, and stops the timer and
+// the watch of the parent context if Done started them.
+func (c *deadlineContext) release() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.timer != nil {
 		c.timer.Stop()
 		c.stop()
 	}
+	if c.done == nil {
+		c.done = closedChan
+	} else if c.err == nil {
+		close(c.done)
+	}
+	if c.err == nil {
+		c.err = context.Canceled
+	}
 }
+
+// closedChan is the Done of a context released before anyone asked for it.
+var closedChan = func() chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
+}()

@@ -75,7 +75,7 @@ func TestListingHasDeadline(t *testing.T) {
 // The load's context ends at its deadline or with the request's, and
 // tells which.
 func TestLoadContext(t *testing.T) {
-	var c loadContext
+	var c deadlineContext
 	c.start(context.Background(), time.Now().Add(20*time.Millisecond))
 	if c.Err() != nil {
 		t.Fatalf("Err before the deadline: %v", c.Err())
@@ -90,7 +90,7 @@ func TestLoadContext(t *testing.T) {
 	}
 	c.release()
 
-	var c2 loadContext
+	var c2 deadlineContext
 	parent, cancel := context.WithCancel(context.WithValue(context.Background(), http.ServerContextKey, "v"))
 	c2.start(parent, time.Now().Add(time.Hour))
 	done := c2.Done()

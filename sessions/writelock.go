@@ -42,6 +42,11 @@ func (l *writeLocks) lock(ctx context.Context, key string) (*writeLock, error) {
 	w.waiting.Add(1)
 	defer w.waiting.Add(-1)
 	select {
+	case w.sem <- struct{}{}: // free: ctx's Done channel is not needed
+		return w, nil
+	default:
+	}
+	select {
 	case w.sem <- struct{}{}:
 		return w, nil
 	case <-ctx.Done():
