@@ -7,7 +7,7 @@ import (
 	"hash/crc32"
 )
 
-// The record file format, version 1. Every session file is a fixed header
+// The record file format, versions 1 and 2. Every session file is a fixed header
 // followed by the session data, exactly:
 //
 //	offset  size  field
@@ -30,6 +30,8 @@ import (
 // Versions 1 and 2 have the same layout. Version 2 says that the write
 // that stored the record carried sessions.HasUserHint (the session names a
 // user), so that the threshold evicts it after the anonymous sessions.
+// A release that knows only version 1 treats a version 2 file as damaged
+// and removes it: going back to one logs out every logged-in user.
 //
 // LoadTouch rewrites the 29-byte header in place (expiry and header checksum);
 // the data, its checksum and the version stay as they are.

@@ -38,7 +38,7 @@ func TestRecordStrict(t *testing.T) {
 		"one byte extra": append(bytes.Clone(valid), 0),
 		"wrong magic":    append([]byte("XSES"), valid[4:]...),
 		"version 0":      withByte(valid, 4, 0),
-		"version 2":      withByte(valid, 4, 2),
+		"version 3":      withByte(valid, 4, 3),
 		"expiry flipped": withByte(valid, 6, valid[6]^1),
 		"length flipped": withByte(valid, 20, valid[20]^1),
 		"header crc":     withByte(valid, 28, valid[28]^1),

@@ -110,7 +110,10 @@ func checkNoSecrets(t *testing.T, dir string, ids ...string) {
 		if err != nil {
 			return err
 		}
-		for _, s := range secrets[:2] {
+		for i, s := range secrets {
+			if i%3 == 2 {
+				continue // the ID's raw bytes: a path is text
+			}
 			if strings.Contains(p, string(s)) {
 				t.Errorf("path %s names a session ID", p)
 			}
@@ -201,6 +204,9 @@ func TestRevokeIsFinalForRequestsInFlight(t *testing.T) {
 			}
 			close(proceed)
 			rec = <-done
+			if rec.Code != http.StatusOK {
+				t.Errorf("the request in flight answered %d, want 200: a session ended meanwhile is no error", rec.Code)
+			}
 			for _, c := range rec.Result().Cookies() {
 				if c.Name == sessions.DefaultCookieName && c.MaxAge >= 0 {
 					t.Errorf("the request in flight set cookie %q after the revocation", c.Raw)

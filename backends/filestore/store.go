@@ -133,7 +133,8 @@ func (s *Store) Load(ctx context.Context, key string) (sessions.Record, bool, er
 	if err := ctx.Err(); err != nil {
 		return sessions.Record{}, false, fmt.Errorf("filestore: load %q: %w", key, err)
 	}
-	data, _, found, err := s.load(ctx, key)
+	p, stripe := s.path(key)
+	data, _, found, err := s.loadFile(ctx, p, stripe)
 	if err != nil {
 		return sessions.Record{}, false, fmt.Errorf("filestore: load %q: %w", key, err)
 	}
@@ -143,15 +144,9 @@ func (s *Store) Load(ctx context.Context, key string) (sessions.Record, bool, er
 	return sessions.Record{Data: data}, true, nil
 }
 
-// load is Load: it returns the data of the live record under key and its
-// expiry in Unix nanoseconds.
-func (s *Store) load(ctx context.Context, key string) (data []byte, expires int64, found bool, err error) {
-	p, stripe := s.path(key)
-	return s.loadFile(ctx, p, stripe)
-}
-
-// loadFile is load of the session file at p, whose lock stripe is stripe,
-// which UserRecords shares: it knows records by their file's name.
+// loadFile returns the data of the live record in the session file at p,
+// whose lock stripe is stripe, and its expiry in Unix nanoseconds. Load and
+// UserRecords share it; UserRecords knows records by their file's name.
 func (s *Store) loadFile(ctx context.Context, p string, stripe uint8) (data []byte, expires int64, found bool, err error) {
 	mu := &s.locks[stripe]
 	mu.RLock()

@@ -13,7 +13,7 @@ import (
 // it near max.
 type bound struct {
 	max     int          // 0: no bound
-	count   atomic.Int64 // the records in the shards, expired ones included
+	count   atomic.Int64 // with a bound, the records in the shards, expired ones included
 	pruning sync.Mutex   // one prune at a time; a Create that finds one running goes on
 }
 
@@ -28,14 +28,14 @@ type candidate struct {
 // added counts a record Create added under a new key and prunes when the
 // count goes past the bound. keep, the key just created, is never evicted.
 func (b *bound) added(r *records, keep string) {
-	if n := b.count.Add(1); b.max <= 0 || n <= int64(b.max) || !b.pruning.TryLock() {
+	if b.max <= 0 {
+		return // no bound: nothing to count
+	}
+	if n := b.count.Add(1); n <= int64(b.max) || !b.pruning.TryLock() {
 		return
 	}
 	defer b.pruning.Unlock()
-	target := int64(b.max - b.max/10)
-	if target >= int64(b.max) {
-		target = int64(b.max) - 1
-	}
+	target := int64(b.max - max(b.max/10, 1))
 	if _, err := r.deleteExpired(context.Background()); err != nil || b.count.Load() <= target {
 		return
 	}
@@ -63,5 +63,12 @@ func (b *bound) added(r *records, keep string) {
 			r.removeLocked(sh, c.key, e)
 		}
 		sh.mu.Unlock()
+	}
+}
+
+// removed counts a record gone from the shards.
+func (b *bound) removed() {
+	if b.max > 0 {
+		b.count.Add(-1)
 	}
 }

@@ -41,7 +41,7 @@ func (r *records) deleteExpired(ctx context.Context) (int64, error) {
 				continue
 			}
 			delete(sh.m, k)
-			r.bound.count.Add(-1)
+			r.bound.removed()
 			removed++
 			if len(e.users) > 0 {
 				if !indexLocked {

@@ -189,7 +189,7 @@ func (s *Store) UserRecords(ctx context.Context, user string) ([]sessions.UserRe
 // caller holds sh.mu for writing.
 func (r *records) removeLocked(sh *shard, key string, e entry) {
 	delete(sh.m, key)
-	r.bound.count.Add(-1)
+	r.bound.removed()
 	r.index.remove(key, e.users...)
 	sh.shrinkIfSparse()
 }

@@ -81,7 +81,6 @@ func (s *Store) Load(ctx context.Context, key string) (sessions.Record, bool, er
 // positive. When a record exists, Redis answers nil, nothing changes, and the
 // error wraps sessions.ErrConflict.
 func (s *Store) Create(ctx context.Context, key string, data []byte, ttl time.Duration) error {
-	defer s.recent.wrote(key)
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("redisstore: create %q: %w", key, err)
 	}
@@ -89,8 +88,12 @@ func (s *Store) Create(ctx context.Context, key string, data []byte, ttl time.Du
 	if err != nil {
 		return fmt.Errorf("redisstore: create %q: %w", key, err)
 	}
-	err = s.writeAgain(ctx, key, []any{"set", key, data, "px", ms, "nx"},
-		[]any{"eval", createAgainSource, 1, key, data, ms}).Err()
+	defer s.recent.wrote(key)
+	var again []any // what a waited Cluster write sends after a lost reply
+	if s.waitReplicas > 0 {
+		again = []any{"eval", createAgainSource, 1, key, data, ms}
+	}
+	err = s.writeAgain(ctx, key, []any{"set", key, data, "px", ms, "nx"}, again).Err()
 	if errors.Is(err, redis.Nil) {
 		return fmt.Errorf("redisstore: create %q: a record already exists: %w", key, sessions.ErrConflict)
 	}
@@ -185,7 +188,6 @@ return 1
 // expired or was deleted, nothing is written or created, and the error wraps
 // sessions.ErrConflict.
 func (s *Store) Replace(ctx context.Context, key string, old sessions.Record, data []byte, ttl time.Duration) error {
-	defer s.recent.wrote(key)
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("redisstore: replace %q: %w", key, err)
 	}
@@ -193,6 +195,7 @@ func (s *Store) Replace(ctx context.Context, key string, old sessions.Record, da
 	if err != nil {
 		return fmt.Errorf("redisstore: replace %q: %w", key, err)
 	}
+	defer s.recent.wrote(key)
 	// A nil Data would go out as an empty string, which is what a record
 	// of no bytes holds, so it needs no special case.
 	return s.runConditional(ctx, replaceScript, "replace", key, old.Data, data, ms)
@@ -204,10 +207,10 @@ func (s *Store) Replace(ctx context.Context, key string, old sessions.Record, da
 // records have none. If the record changed, expired or was deleted, nothing
 // changes, and the error wraps sessions.ErrConflict.
 func (s *Store) DeleteIf(ctx context.Context, key string, old sessions.Record) error {
-	defer s.recent.wrote(key)
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("redisstore: delete-if %q: %w", key, err)
 	}
+	defer s.recent.wrote(key)
 	return s.runConditional(ctx, deleteIfScript, "delete-if", key, old.Data)
 }
 
@@ -241,10 +244,10 @@ func (s *Store) runConditional(ctx context.Context, script *luaScript, op, key s
 // Delete removes the record under key with DEL. A missing record is not an
 // error.
 func (s *Store) Delete(ctx context.Context, key string) error {
-	defer s.recent.wrote(key)
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("redisstore: delete %q: %w", key, err)
 	}
+	defer s.recent.wrote(key)
 	if err := s.write(ctx, key, "del", key).Err(); err != nil {
 		return fmt.Errorf("redisstore: delete %q: %w", key, err)
 	}

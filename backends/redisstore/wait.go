@@ -131,8 +131,8 @@ func (s *Store) runScript(ctx context.Context, script *luaScript, key string, ar
 		return script.Run(ctx, s.client, []string{key}, args...)
 	}
 	head := []any{"evalsha", script.Hash(), 1, key}
-	var again []any
-	if script.again != "" {
+	var again []any // what a Cluster retry sends after a lost reply
+	if _, cluster := s.client.(*redis.ClusterClient); cluster && script.again != "" {
 		again = append([]any{"eval", script.again, 1, key}, args...)
 	}
 	cmd := s.writeAgain(ctx, key, append(head, args...), again)

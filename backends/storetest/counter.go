@@ -25,6 +25,8 @@ func (c *Counter) Reset() { c.calls.Store(0) }
 // Counter. The wrapper implements sessions.LoadToucher, sessions.UserIndex
 // and sessions.KeyHandler exactly when s does, so the lifecycle takes the
 // same paths as with s. KeyHandle is not counted: it makes no round trip.
+// sessions.Pinger is not forwarded: through the wrapper, Manager.Ping
+// checks the store with a Load, which is counted.
 func Count(s sessions.Store) (*Counter, sessions.Store) {
 	c := &Counter{}
 	base := counted{s, c}

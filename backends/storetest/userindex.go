@@ -507,7 +507,7 @@ func testUserIndexHandles(t *testing.T, e *env) {
 			t.Errorf("UserRecords(%q) returned the record of %q under the handle %q, which holds the key; a handle "+
 				"must not give the key away", user, k, h)
 		}
-		if h == "" || idChar(h[len(h)-1]) {
+		if h == "" || strings.IndexByte(idAlphabet, h[len(h)-1]) >= 0 {
 			t.Errorf("UserRecords(%q) returned the record of %q under the handle %q, which does not end with a "+
 				"character that session IDs lack (they hold A-Z, a-z, 0-9, '-' and '_'); a handle must, so that no "+
 				"key the Manager writes (its KeyPrefix and a session ID) is a handle, whatever its KeyPrefix", user, k, h)
@@ -531,9 +531,4 @@ func testUserIndexHandles(t *testing.T, e *env) {
 		untied:  "which was untied with the Key UserRecords returned for it; Untie must take that Key",
 		deleted: "which was deleted with the Key UserRecords returned for it; Delete must take that Key",
 	}, "after Untie of one record and Delete of the other, each with the Key UserRecords returned for it", "")
-}
-
-// idChar reports whether c is a character of session IDs (base64url).
-func idChar(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_'
 }
