@@ -28,11 +28,16 @@ type deadlineContext struct {
 	stop  func() bool   // stops closing done when the parent context ends
 }
 
-// start bounds parent by deadline, unless parent's own comes first.
+// start bounds parent by deadline, unless parent's own comes first. It
+// may start c again after a release (a request's second commit); a store
+// must not keep a context past its call, and the lock keeps one that does
+// from racing with the restart.
 func (c *deadlineContext) start(parent context.Context, deadline time.Time) {
 	if d, ok := parent.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.Context, c.deadline = parent, deadline
 	c.done, c.err, c.timer, c.stop = nil, nil, nil, nil
 }

@@ -72,9 +72,10 @@ func TestListingHasDeadline(t *testing.T) {
 	}
 }
 
-// The load's context ends at its deadline or with the request's, and
-// tells which.
-func TestLoadContext(t *testing.T) {
+// A deadline context (the load's, a commit's) ends at its deadline or with
+// its parent, and tells which; released, it reads as canceled, as a
+// canceled context.WithDeadline does, and it can be started again.
+func TestDeadlineContext(t *testing.T) {
 	var c deadlineContext
 	c.start(context.Background(), time.Now().Add(20*time.Millisecond))
 	if c.Err() != nil {
@@ -92,15 +93,38 @@ func TestLoadContext(t *testing.T) {
 
 	var c2 deadlineContext
 	parent, cancel := context.WithCancel(context.WithValue(context.Background(), http.ServerContextKey, "v"))
-	c2.start(parent, time.Now().Add(time.Hour))
+	deadline := time.Now().Add(time.Hour)
+	c2.start(parent, deadline)
 	done := c2.Done()
 	cancel()
 	<-done
 	if !errors.Is(c2.Err(), context.Canceled) || c2.Value(http.ServerContextKey) != "v" {
 		t.Errorf("after the request's end: Err %v, Value %v", c2.Err(), c2.Value(http.ServerContextKey))
 	}
-	if d, _ := c2.Deadline(); time.Until(d) > time.Hour {
-		t.Errorf("deadline %v", d)
+	if d, ok := c2.Deadline(); !ok || !d.Equal(deadline) {
+		t.Errorf("deadline %v, %t; want %v", d, ok, deadline)
 	}
 	c2.release()
+
+	for _, asked := range []bool{false, true} {
+		var c3 deadlineContext
+		c3.start(context.Background(), time.Now().Add(time.Hour))
+		if asked {
+			c3.Done() // starts the timer
+		}
+		c3.release()
+		select {
+		case <-c3.Done():
+		default:
+			t.Errorf("Done asked before release %t: not closed after release", asked)
+		}
+		if !errors.Is(c3.Err(), context.Canceled) {
+			t.Errorf("Done asked before release %t: Err after release %v, want context.Canceled", asked, c3.Err())
+		}
+		c3.start(context.Background(), time.Now().Add(time.Hour))
+		if c3.Err() != nil {
+			t.Errorf("Done asked before release %t: Err after a new start %v, want nil", asked, c3.Err())
+		}
+		c3.release()
+	}
 }
