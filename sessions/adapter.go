@@ -38,11 +38,11 @@ type stage uint8
 
 const (
 	serving   stage = iota // the handler runs; the headers are not out
-	sent                   // the commit before the headers succeeded; Finish saves later changes
+	sent                   // the commit before the headers succeeded; finish saves later changes
 	failed                 // that commit failed and the ErrorHandler had its call: nothing more is saved
 	replaced               // as failed, and the ErrorHandler wrote the response: the handler's output is dropped
 	abandoned              // the handler panicked: nothing is saved
-	done                   // Finish ran: later changes cannot be saved
+	done                   // finish ran: later changes cannot be saved
 )
 
 // clientCookie is the session cookie the client holds.

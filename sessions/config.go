@@ -287,7 +287,7 @@ func (cfg Config) validate() error {
 	}
 	if cfg.Users != nil {
 		if _, ok := cfg.Store.(UserIndex); !ok {
-			bad("Users needs a Store that can list a user's sessions (one that implements sessions.UserIndex); %T cannot: use memstore, filestore, redisstore, mongostore or gormstore, or leave Users nil", cfg.Store)
+			bad("Users needs a Store that can list a user's sessions (one that implements sessions.UserIndex); %T cannot: use memstore, filestore, redisstore, mongostore, gormstore or dynamostore, or leave Users nil", cfg.Store)
 		}
 	}
 	if err := errors.Join(errs...); err != nil {

@@ -349,8 +349,8 @@ func (r response) cookie(name string) *http.Cookie {
 
 func (r response) sessionCookie() *http.Cookie { return r.cookie(DefaultCookieName) }
 
-// serve runs handler as a request carrying the given cookies, through Open,
-// the writer's Commit and Finish, as an adapter would.
+// serve runs handler as a request carrying the given cookies, through Begin,
+// the writer's Commit and finish, as an adapter would.
 func (h *harness) serve(handler func(w http.ResponseWriter, r *http.Request, s *Session), cookies ...*http.Cookie) response {
 	h.t.Helper()
 	req := httptest.NewRequest(http.MethodGet, "/page", nil)

@@ -9,8 +9,8 @@ import (
 	"time"
 )
 
-// These tests drive the lifecycle as an adapter does (Open, Commit before
-// the headers, Finish after the handler, Abandon on panic) and check what a
+// These tests drive the lifecycle as an adapter does (Begin, Commit before
+// the headers, Run's finish after the handler, or its abandon on panic) and check what a
 // user sees: Set-Cookie parsed by net/http, Vary, the stored bytes and the
 // store's round trips. Each test's comment states the rule it covers.
 

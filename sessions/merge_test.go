@@ -278,7 +278,7 @@ func TestReadOnlyRequestDoesNotBringBackAnEndedCookie(t *testing.T) {
 }
 
 // A read-only request refreshing a session another request ended creates
-// nothing and sends no cookie for it, on a store without Touch (which
+// nothing and sends no cookie for it, on a store without LoadTouch (which
 // refreshes by a conditional Replace of the loaded bytes).
 func TestRefreshOfAGoneRecord(t *testing.T) {
 	h := newHarness(t, nil, nil)

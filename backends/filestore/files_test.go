@@ -93,9 +93,8 @@ func TestFileMode(t *testing.T) {
 }
 
 // TestCorruptFileIsMissing: a damaged file is reported as not found (never
-// an error, never a panic) by Load, Touch and LoadTouch, and removed. Touch
-// reads only the header, so damage to the data alone is left for the next
-// Load to find.
+// an error, never a panic) by Load, LoadTouch and DeleteIf (which
+// conflicts), and removed.
 func TestCorruptFileIsMissing(t *testing.T) {
 	valid := validRecord()
 	future := appendRecord(nil, []byte("data"), time.Now().Add(time.Hour).UnixNano())

@@ -167,7 +167,7 @@ func TestSharedDirectoryDeleteIfRace(t *testing.T) {
 }
 
 // TestSharedDirectoryDeleteStaysDeleted: a record deleted through one Store
-// is not brought back by a Replace, DeleteIf, Touch or LoadTouch through
+// is not brought back by a Replace, DeleteIf or LoadTouch through
 // another.
 func TestSharedDirectoryDeleteStaysDeleted(t *testing.T) {
 	stores := openShared(t, 2)

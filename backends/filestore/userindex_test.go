@@ -125,7 +125,7 @@ func TestIndexLayout(t *testing.T) {
 }
 
 // TestIndexEndsWithEveryRemoval: each way a record goes (Delete, DeleteIf,
-// an expired file found by Load, Touch, LoadTouch, Replace, DeleteIf,
+// an expired file found by Load, LoadTouch, Replace, DeleteIf,
 // Create, Tie and UserRecords) takes every index file of the record with
 // it.
 func TestIndexEndsWithEveryRemoval(t *testing.T) {

@@ -105,9 +105,9 @@
 // overwrites an expired document three; sessions are created under new,
 // random IDs, so that is rare.
 //
-// The session middleware uses LoadTouch when sessions are refreshed on each
-// request, so a read with refresh costs one round trip, as a Redis GETEX
-// does.
+// The session middleware uses LoadTouch when a read is due a refresh (at
+// most once per Config.RefreshInterval), so such a read costs one round
+// trip, as a Redis GETEX does; other reads are a plain Load.
 //
 // # User index
 //
