@@ -77,14 +77,14 @@ func (s *Session) loadRecord() bool {
 	ctx.start(r.Context(), time.Now().Add(LoadTimeout))
 	// A record refreshed within the interval gets a plain read; one due a
 	// refresh gets it in the load's round trip, when the store can.
-	now, every := m.now(), m.cfg.RefreshInterval
-	due := every > 0 && !m.refreshed.recent(key, now, every)
+	now := m.now()
+	due := m.refreshed.due(key, now)
 	if due && m.loadToucher != nil {
 		p := m.probe(ctx, OpLoadTouch, 1, 0)
 		rec, found, err = m.loadToucher.LoadTouch(p.ctx, key, m.cfg.Lifetime)
 		p.loaded(found, len(rec.Data), err)
 		if err == nil && found {
-			m.refreshed.add(key, now, every)
+			m.refreshed.add(key, now)
 		}
 	} else {
 		rec, found, err = m.loadKey(ctx, key, 1)
@@ -92,8 +92,7 @@ func (s *Session) loadRecord() bool {
 	ctx.release()
 	if err != nil {
 		s.state, s.err = unreadable, s.redactLocked(fmt.Errorf("%w: %w", ErrStoreLoad, err))
-		s.values = make(map[string]any)
-		s.meta.permanent = !m.cfg.Transient
+		s.values, s.meta = make(map[string]any), m.newMeta()
 		return true
 	}
 	if !found || m.hasEnded(key) { // ended here lately: a cached copy is stale
@@ -149,10 +148,7 @@ func (h *Handle) Commit() bool {
 	if err == nil {
 		return true
 	}
-	h.fail(err, true)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return h.stage != replaced
+	return !h.fail(err, true)
 }
 
 // commit applies the commit rules (see docs/architecture.md). Before the
@@ -264,7 +260,7 @@ func (s *Session) refresh(sc *storeContext) error {
 		if err != nil {
 			return fmt.Errorf("%w: refresh: %w", ErrStoreSave, err)
 		}
-		m.refreshed.add(s.key, now, m.cfg.RefreshInterval)
+		m.refreshed.add(s.key, now)
 	}
 	if s.meta.permanent {
 		s.setCookie(m.cookieHeader(s.sid(), s.h.client.value, true, ttl, now))
@@ -337,8 +333,9 @@ func (h *Handle) abandon() {
 }
 
 // fail logs err and hands it to the ErrorHandler. Before the headers, what
-// the ErrorHandler writes becomes the response.
-func (h *Handle) fail(err error, beforeHeaders bool) {
+// the ErrorHandler writes becomes the response, and fail reports whether it
+// wrote one.
+func (h *Handle) fail(err error, beforeHeaders bool) (wrote bool) {
 	s, m := &h.s, h.s.m
 	s.mu.Lock()
 	err = s.redactLocked(err)
@@ -347,7 +344,7 @@ func (h *Handle) fail(err error, beforeHeaders bool) {
 	m.failed(h.r.Context(), err)
 	if !beforeHeaders {
 		m.cfg.ErrorHandler(discardWriter{}, &h.req, err)
-		return
+		return false
 	}
 	ew := &errorWriter{w: h.w.ResponseWriter, h: make(http.Header)}
 	m.cfg.ErrorHandler(ew, &h.req, err) // h.req carries the session: the ErrorHandler may call Get
@@ -356,6 +353,7 @@ func (h *Handle) fail(err error, beforeHeaders bool) {
 		h.stage = replaced
 		s.mu.Unlock()
 	}
+	return ew.wrote
 }
 
 // redactLocked replaces the session's IDs in err's message (stores quote
@@ -368,7 +366,7 @@ func (s *Session) redactLocked(err error) error {
 	msg := err.Error()
 	ids := []string{s.h.client.id, s.sid()}
 	for _, r := range s.stale {
-		ids = append(ids, r.key[len(s.m.cfg.KeyPrefix):])
+		ids = append(ids, s.m.idOf(r.key))
 	}
 	for _, id := range ids {
 		if id != "" {

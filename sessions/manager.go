@@ -53,6 +53,7 @@ func New(cfg Config) (*Manager, error) {
 	}
 	if cfg.RefreshInterval > 0 {
 		m.loadToucher, _ = cfg.Store.(LoadToucher)
+		m.refreshed.every = cfg.RefreshInterval
 	}
 	if cfg.Store == nil {
 		cfg.Logger.Warn(ErrNoStore.Error())

@@ -55,8 +55,11 @@ func (s *Session) sid() string {
 	if s.key == "" {
 		return ""
 	}
-	return s.key[len(s.m.cfg.KeyPrefix):]
+	return s.m.idOf(s.key)
 }
+
+// idOf returns the session ID in storage key key.
+func (m *Manager) idOf(key string) string { return key[len(m.cfg.KeyPrefix):] }
 
 // newKey gives the session a fresh ID.
 func (s *Session) newKey() { s.key = s.m.key(newID(s.m.cfg.IDLength)) }

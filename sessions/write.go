@@ -104,9 +104,7 @@ func (s *Session) write(sc *storeContext, data []byte) error {
 		s.state, s.base = stored, Record{Data: data}
 		s.changes.reset()
 		lock.wrote(key, s.base)
-		if every := s.m.cfg.RefreshInterval; every > 0 {
-			s.m.refreshed.add(key, s.m.now(), every) // the write set its TTL
-		}
+		s.m.refreshed.add(key, s.m.now()) // the write set its TTL
 	case errors.Is(err, errGone), errors.Is(err, errEnded):
 		s.state, s.base = gone, Record{}
 	case errors.Is(err, ErrEncode), errors.Is(err, ErrTooLarge):
