@@ -63,6 +63,7 @@ fmt-check:
 
 unit:
 	@$(call each,SERVERSESSION_REQUIRE_SERVERS=1 go test -race -count=1 ./...)
+	@echo "== allocation tests, which -race skips"; GOWORK=off go test -count=1 -run 'Alloc' ./sessions/ ./internal/signing/
 	@echo "== examples -tags $(DEMO_TAGS)"; cd examples && GOWORK=off SERVERSESSION_REQUIRE_SERVERS=1 go test -race -count=1 -tags $(DEMO_TAGS) ./...
 
 # The benchmarks module (its own go.mod, so peers stay out of ours): its
