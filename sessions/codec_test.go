@@ -132,6 +132,19 @@ func TestCheckMsgpackFormats(t *testing.T) {
 	if checkMsgpack([]byte{0x81, 0xa1, 'v', 0xc1}) == nil {
 		t.Error("accepted 0xc1")
 	}
+	// A record that is an extension whose payload, read as the map the
+	// decoder expects, claims an array of 2^32-1 elements: the decoder
+	// skips an extension's header where it wants a map, so the payload
+	// must never reach it (found by FuzzMsgpackDecode: out of memory).
+	for _, ext := range [][]byte{
+		{0xd7, 0xd7, 0x81, 0xa1, 'a', 0xdd, 0xff, 0xff, 0xff, 0xff},
+		{0xd7, 0xff, 0x81, 0xa1, 'a', 0xdd, 0xff, 0xff, 0xff, 0xff}, // as a timestamp's type
+		{0xc7, 0x08, 0x05, 0x81, 0xa1, 'a', 0xdd, 0xff, 0xff, 0xff, 0xff},
+	} {
+		if _, err := decodeRecord(Msgpack, ext); !errors.Is(err, msgpackcheck.ErrExtension) {
+			t.Errorf("% x: decodeRecord error %v, want msgpackcheck.ErrExtension", ext, err)
+		}
+	}
 	// Every truncation of the big record is rejected, without a panic.
 	small, _ := Msgpack.Marshal(map[string]any{"a": []any{1, "b", map[string]any{"c": 1.5}}, "t": time.Unix(5, 0)})
 	for i := 0; i < len(small); i++ {

@@ -19,6 +19,7 @@ var (
 	ErrTruncated = errors.New("sessions: msgpack record is truncated or declares more than it holds")
 	ErrInvalid   = errors.New("sessions: msgpack record holds the never-used byte 0xc1")
 	ErrDepth     = errors.New("sessions: msgpack record is nested too deeply")
+	ErrExtension = errors.New("sessions: msgpack record is an extension, not a value a session holds")
 )
 
 // Check walks a msgpack value without decoding it, and reports an
@@ -29,7 +30,15 @@ var (
 // length the record cannot back: vmihailenco/msgpack trusts the header, and
 // five bytes claiming an array of 2^32 elements would have it reserve 64 GB.
 // Check allocates nothing for records nested up to 16 deep.
+//
+// A value that is an extension as a whole is refused: asked for a map,
+// vmihailenco/msgpack reads past an extension's header and decodes its
+// payload as the map, and Check does not walk payloads (nested, an
+// extension is decoded as its registered type, or refused).
 func Check(data []byte) error {
+	if len(data) > 0 && (data[0] >= 0xc7 && data[0] <= 0xc9 || data[0] >= 0xd4 && data[0] <= 0xd8) {
+		return ErrExtension
+	}
 	var buf [16]uint64
 	pending := buf[:0]                     // elements left in each enclosing container
 	left := uint64(1)                      // elements left in the innermost container
